@@ -1,0 +1,29 @@
+# fotobase: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+DEMO_PHOTO ?=
+
+.PHONY: run test bench setup build demo clean
+
+## Set up everything, build, and run the main job (CLI demo until the server lands).
+run: setup build demo
+
+## Set up everything and run every test suite.
+test:
+	@scripts/test.sh
+
+## Criterion benchmarks (decode, resize, encoders, metrics on a 12-megapixel photo).
+bench: setup
+	cargo bench -p fotobase-benches
+
+setup:
+	@scripts/setup.sh
+
+build:
+	cargo build --release --locked -p fotobase-server
+
+demo:
+	@scripts/demo.sh
+
+clean:
+	cargo clean

@@ -1,0 +1,176 @@
+//! The one error type of the crate.
+//!
+//! Modelled on Apache OpenDAL: a small, stable [`ErrorKind`] that callers match
+//! on, a human message, key/value context for diagnostics, and the underlying
+//! cause. [`ErrorKind::code`] is the public contract: bindings and the HTTP API
+//! expose exactly these snake_case strings, so they never change meaning.
+
+use std::fmt;
+
+/// Result alias used throughout fotobase.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, at the granularity callers act on.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The bytes are not in a format fotobase can read (or the codec feature is off).
+    UnsupportedFormat,
+    /// The input claims a supported format but is truncated or malformed.
+    CorruptInput,
+    /// A configured limit (pixels, dimensions, bytes) would be exceeded.
+    LimitExceeded,
+    /// Two images that must have the same size do not.
+    DimensionMismatch,
+    /// A caller-supplied argument is out of range or unknown.
+    InvalidArgument,
+    /// A quality search could not meet its target with any setting.
+    TargetUnreachable,
+    /// An encoder failed on valid input (a bug or resource problem, not the caller's fault).
+    EncodeFailed,
+    /// Anything else; the message says what.
+    Unexpected,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order: used by bindings and docs to list codes.
+    pub const ALL: &'static [ErrorKind] = &[
+        ErrorKind::UnsupportedFormat,
+        ErrorKind::CorruptInput,
+        ErrorKind::LimitExceeded,
+        ErrorKind::DimensionMismatch,
+        ErrorKind::InvalidArgument,
+        ErrorKind::TargetUnreachable,
+        ErrorKind::EncodeFailed,
+        ErrorKind::Unexpected,
+    ];
+
+    /// Stable snake_case code, identical in every binding and in the HTTP API.
+    pub const fn code(self) -> &'static str {
+        match self {
+            ErrorKind::UnsupportedFormat => "unsupported_format",
+            ErrorKind::CorruptInput => "corrupt_input",
+            ErrorKind::LimitExceeded => "limit_exceeded",
+            ErrorKind::DimensionMismatch => "dimension_mismatch",
+            ErrorKind::InvalidArgument => "invalid_argument",
+            ErrorKind::TargetUnreachable => "target_unreachable",
+            ErrorKind::EncodeFailed => "encode_failed",
+            ErrorKind::Unexpected => "unexpected",
+        }
+    }
+
+    /// Inverse of [`ErrorKind::code`].
+    pub fn from_code(code: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.iter().copied().find(|k| k.code() == code)
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// The error returned by every fallible fotobase operation.
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    context: Vec<(&'static str, String)>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Error {
+    /// New error of `kind` with a human-readable message.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error { kind, message: message.into(), context: Vec::new(), source: None }
+    }
+
+    /// Attach a key/value pair that helps diagnose the error (e.g. `format=png`).
+    #[must_use]
+    pub fn with_context(mut self, key: &'static str, value: impl ToString) -> Self {
+        self.context.push((key, value.to_string()));
+        self
+    }
+
+    /// Attach the underlying cause.
+    #[must_use]
+    pub fn with_source(mut self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Shorthand for `self.kind().code()`.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn context(&self) -> &[(&'static str, String)] {
+        &self.context
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)?;
+        if !self.context.is_empty() {
+            f.write_str(" (")?;
+            for (i, (k, v)) in self.context.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{k}={v}")?;
+            }
+            f.write_str(")")?;
+        }
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Debug is what `unwrap()` prints: make it as readable as Display.
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for kind in ErrorKind::ALL {
+            assert!(seen.insert(kind.code()), "duplicate code {}", kind.code());
+            assert_eq!(ErrorKind::from_code(kind.code()), Some(*kind));
+            assert!(kind.code().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+        }
+    }
+
+    #[test]
+    fn display_carries_code_context_and_source() {
+        let io = std::io::Error::other("disk on fire");
+        let e = Error::new(ErrorKind::CorruptInput, "bad huffman table")
+            .with_context("format", "jpeg")
+            .with_source(io);
+        assert_eq!(e.to_string(), "corrupt_input: bad huffman table (format=jpeg): disk on fire");
+        assert!(std::error::Error::source(&e).is_some());
+    }
+}

@@ -1,0 +1,370 @@
+//! Image comparison metrics.
+//!
+//! Alpha handling, documented once for all metrics:
+//! - MSE, PSNR, SSIM and MS-SSIM compare premultiplied RGBA (colour under
+//!   transparent pixels does not count; alpha itself is a fourth channel).
+//!   An image without alpha is treated as opaque.
+//! - SSIMULACRA2 composites both images over the same checkerboard first,
+//!   because it models human perception of what is displayed.
+//!
+//! Two gray images without alpha are compared on one channel; anything else on
+//! RGB(A). 16-bit images are scaled to the 0–255 range, so PSNR and SSIM
+//! constants are always those of 8-bit data (`data_range = 255`).
+
+mod mse;
+mod ssim;
+mod ssimulacra2;
+
+use std::fmt;
+use std::str::FromStr;
+
+use ::image::DynamicImage;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{DecodeOptions, Format, decode};
+use crate::{Error, ErrorKind, Result};
+
+pub use ssim::SsimOptions;
+
+/// A comparison metric. Higher is better except for MSE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    Mse,
+    Psnr,
+    Ssim,
+    MsSsim,
+    Ssimulacra2,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 5] = [Metric::Mse, Metric::Psnr, Metric::Ssim, Metric::MsSsim, Metric::Ssimulacra2];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Metric::Mse => "mse",
+            Metric::Psnr => "psnr",
+            Metric::Ssim => "ssim",
+            Metric::MsSsim => "ms_ssim",
+            Metric::Ssimulacra2 => "ssimulacra2",
+        }
+    }
+
+    /// True when a larger value means more similar.
+    pub const fn higher_is_better(self) -> bool {
+        !matches!(self, Metric::Mse)
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Metric {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let norm = s.trim().to_ascii_lowercase().replace('-', "_");
+        Metric::ALL.into_iter().find(|m| m.name() == norm || (norm == "msssim" && *m == Metric::MsSsim)).ok_or_else(|| {
+            Error::new(ErrorKind::InvalidArgument, format!("unknown metric {s:?}"))
+                .with_context("expected", "mse|psnr|ssim|ms_ssim|ssimulacra2")
+        })
+    }
+}
+
+/// Values of the requested metrics; absent ones are `None` and not serialised.
+///
+/// PSNR of identical images is `f64::INFINITY`, serialised as JSON `null`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mse: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub psnr: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssim: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ms_ssim: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssimulacra2: Option<f64>,
+    /// Per-channel MSE/PSNR (channel order R, G, B, A or just L), when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channels: Option<ChannelMetrics>,
+}
+
+/// Per-channel MSE and PSNR.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChannelMetrics {
+    pub names: Vec<String>,
+    pub mse: Vec<f64>,
+    pub psnr: Vec<f64>,
+}
+
+impl Metrics {
+    pub fn get(&self, m: Metric) -> Option<f64> {
+        match m {
+            Metric::Mse => self.mse,
+            Metric::Psnr => self.psnr,
+            Metric::Ssim => self.ssim,
+            Metric::MsSsim => self.ms_ssim,
+            Metric::Ssimulacra2 => self.ssimulacra2,
+        }
+    }
+
+    pub(crate) fn merge(&mut self, m: Metric, v: Option<f64>) {
+        if let Some(v) = v {
+            self.set(m, v);
+        }
+    }
+
+    fn set(&mut self, m: Metric, v: f64) {
+        *match m {
+            Metric::Mse => &mut self.mse,
+            Metric::Psnr => &mut self.psnr,
+            Metric::Ssim => &mut self.ssim,
+            Metric::MsSsim => &mut self.ms_ssim,
+            Metric::Ssimulacra2 => &mut self.ssimulacra2,
+        } = Some(v);
+    }
+}
+
+/// Options for [`compare_images`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompareOptions {
+    pub metrics: Vec<Metric>,
+    pub ssim: SsimOptions,
+    /// Also report MSE/PSNR for each channel.
+    pub per_channel: bool,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions { metrics: Metric::ALL.to_vec(), ssim: SsimOptions::default(), per_channel: false }
+    }
+}
+
+impl CompareOptions {
+    pub fn with_metrics(metrics: &[Metric]) -> Self {
+        CompareOptions { metrics: metrics.to_vec(), ..Default::default() }
+    }
+}
+
+/// Compare two images pixel by pixel. `reference` is the original.
+pub fn compare_images(reference: &DynamicImage, distorted: &DynamicImage, opts: &CompareOptions) -> Result<Metrics> {
+    if reference.dimensions_tuple() != distorted.dimensions_tuple() {
+        return Err(Error::new(ErrorKind::DimensionMismatch, "images must have the same width and height")
+            .with_context("reference", format!("{}x{}", reference.width(), reference.height()))
+            .with_context("distorted", format!("{}x{}", distorted.width(), distorted.height())));
+    }
+    if opts.metrics.is_empty() {
+        return Err(Error::new(ErrorKind::InvalidArgument, "no metrics requested"));
+    }
+    let needs_planes = opts.metrics.iter().any(|m| *m != Metric::Ssimulacra2);
+    let planes = needs_planes.then(|| (Planes::premultiplied(reference, distorted), Planes::premultiplied(distorted, reference)));
+    let results: Vec<Result<(Metric, f64)>> = opts
+        .metrics
+        .par_iter()
+        .filter(|m| !matches!(m, Metric::Psnr) || !opts.metrics.contains(&Metric::Mse))
+        .map(|&m| {
+            let v = match (m, &planes) {
+                (Metric::Ssimulacra2, _) => ssimulacra2::score(reference, distorted)?,
+                (Metric::Mse | Metric::Psnr, Some((a, b))) => {
+                    let mse = mse::mse(a, b).combined;
+                    if m == Metric::Mse { mse } else { mse::psnr(mse) }
+                }
+                (Metric::Ssim, Some((a, b))) => ssim::ssim(a, b, &opts.ssim)?,
+                (Metric::MsSsim, Some((a, b))) => ssim::ms_ssim(a, b, &opts.ssim)?,
+                _ => unreachable!("planes are built for every metric but ssimulacra2"),
+            };
+            Ok((m, v))
+        })
+        .collect();
+    let mut out = Metrics::default();
+    for r in results {
+        let (m, v) = r?;
+        out.set(m, v);
+        if m == Metric::Mse && opts.metrics.contains(&Metric::Psnr) {
+            out.set(Metric::Psnr, mse::psnr(v));
+        }
+    }
+    if opts.per_channel {
+        if let Some((a, b)) = &planes {
+            let per = mse::mse(a, b);
+            out.channels = Some(ChannelMetrics {
+                names: a.names.iter().map(|s| s.to_string()).collect(),
+                psnr: per.channels.iter().map(|&m| mse::psnr(m)).collect(),
+                mse: per.channels,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Facts about one side of a [`Comparison`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageSide {
+    pub format: Format,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: usize,
+}
+
+/// Result of comparing two encoded files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub metrics: Metrics,
+    pub reference: ImageSide,
+    pub distorted: ImageSide,
+    /// Compression ratio: reference bytes / distorted bytes (2.0 = half the size).
+    pub ratio: f64,
+}
+
+/// Decode two encoded images and compare them.
+pub fn compare(reference: &[u8], distorted: &[u8], opts: &CompareOptions) -> Result<Comparison> {
+    let dopts = DecodeOptions::default();
+    let a = decode(reference, &dopts)?;
+    let b = decode(distorted, &dopts)?;
+    let metrics = compare_images(a.pixels(), b.pixels(), opts)?;
+    let side = |i: &super::Image, bytes: usize| ImageSide { format: i.info().format, width: i.width(), height: i.height(), bytes };
+    Ok(Comparison {
+        metrics,
+        reference: side(&a, reference.len()),
+        distorted: side(&b, distorted.len()),
+        ratio: reference.len() as f64 / distorted.len().max(1) as f64,
+    })
+}
+
+trait Dims {
+    fn dimensions_tuple(&self) -> (u32, u32);
+}
+impl Dims for DynamicImage {
+    fn dimensions_tuple(&self) -> (u32, u32) {
+        (self.width(), self.height())
+    }
+}
+
+/// Channel planes in f32, values in 0..=255.
+pub(crate) struct Planes {
+    pub width: usize,
+    pub height: usize,
+    pub names: &'static [&'static str],
+    pub data: Vec<Vec<f32>>,
+}
+
+impl Planes {
+    /// Planes of `img` in the channel layout shared with `other` (see module docs).
+    fn premultiplied(img: &DynamicImage, other: &DynamicImage) -> Planes {
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let gray = |i: &DynamicImage| !i.color().has_color();
+        let alpha = img.color().has_alpha() || other.color().has_alpha();
+        if gray(img) && gray(other) && !alpha {
+            let l = img.to_luma32f();
+            return Planes { width: w, height: h, names: &["L"], data: vec![l.into_raw().into_iter().map(|v| v * 255.0).collect()] };
+        }
+        let n = if alpha { 4 } else { 3 };
+        let mut data = vec![Vec::with_capacity(w * h); n];
+        let rgba = img.to_rgba32f();
+        for p in rgba.pixels() {
+            let a = if alpha { p.0[3] } else { 1.0 };
+            for c in 0..3 {
+                data[c].push(p.0[c] * a * 255.0);
+            }
+            if alpha {
+                data[3].push(a * 255.0);
+            }
+        }
+        Planes { width: w, height: h, names: if alpha { &["R", "G", "B", "A"] } else { &["R", "G", "B"] }, data }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn from_gray(width: usize, height: usize, data: Vec<f32>) -> Planes {
+        Planes { width, height, names: &["L"], data: vec![data] }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::image::{GrayImage, RgbImage, RgbaImage};
+
+    fn noise(w: u32, h: u32, seed: u32) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| {
+            let v = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503) ^ seed.wrapping_mul(97)) % 256;
+            ::image::Rgb([v as u8, (v * 3 % 256) as u8, (255 - v) as u8])
+        })
+    }
+
+    #[test]
+    fn identical_images_are_perfect() {
+        let a = DynamicImage::ImageRgb8(noise(200, 180, 1));
+        let m = compare_images(&a, &a, &CompareOptions::default()).unwrap();
+        assert_eq!(m.mse, Some(0.0));
+        assert_eq!(m.psnr, Some(f64::INFINITY));
+        assert!((m.ssim.unwrap() - 1.0).abs() < 1e-12);
+        assert!((m.ms_ssim.unwrap() - 1.0).abs() < 1e-12);
+        assert!(m.ssimulacra2.unwrap() > 99.9, "{m:?}");
+        let json = serde_json::to_value(&m).unwrap();
+        assert!(json["psnr"].is_null());
+        let mut keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, ["ms_ssim", "mse", "psnr", "ssim", "ssimulacra2"]);
+    }
+
+    #[test]
+    fn different_sizes_are_a_dimension_mismatch() {
+        let a = DynamicImage::ImageRgb8(noise(20, 20, 1));
+        let b = DynamicImage::ImageRgb8(noise(21, 20, 1));
+        assert_eq!(compare_images(&a, &b, &CompareOptions::default()).unwrap_err().kind(), ErrorKind::DimensionMismatch);
+    }
+
+    #[test]
+    fn worse_images_score_worse() {
+        let a = DynamicImage::ImageRgb8(noise(96, 96, 1));
+        let mut slightly = a.to_rgb8();
+        let mut very = a.to_rgb8();
+        for (i, p) in slightly.pixels_mut().enumerate() {
+            p.0[0] = p.0[0].saturating_add((i % 3) as u8);
+        }
+        for p in very.pixels_mut() {
+            p.0[1] /= 2;
+        }
+        let o = CompareOptions::default();
+        let s = compare_images(&a, &DynamicImage::ImageRgb8(slightly), &o).unwrap();
+        let v = compare_images(&a, &DynamicImage::ImageRgb8(very), &o).unwrap();
+        for m in Metric::ALL {
+            let (s, v) = (s.get(m).unwrap(), v.get(m).unwrap());
+            if m.higher_is_better() { assert!(s > v, "{m}: {s} vs {v}") } else { assert!(s < v, "{m}: {s} vs {v}") }
+        }
+    }
+
+    #[test]
+    fn psnr_has_the_textbook_value() {
+        // Every pixel off by 1 on one 8-bit gray channel: MSE 1, PSNR 10*log10(255^2).
+        let a = DynamicImage::ImageLuma8(GrayImage::from_pixel(16, 16, ::image::Luma([100])));
+        let b = DynamicImage::ImageLuma8(GrayImage::from_pixel(16, 16, ::image::Luma([101])));
+        let m = compare_images(&a, &b, &CompareOptions { per_channel: true, ..CompareOptions::with_metrics(&[Metric::Mse, Metric::Psnr]) }).unwrap();
+        assert!((m.mse.unwrap() - 1.0).abs() < 1e-9);
+        assert!((m.psnr.unwrap() - 48.130_803_608_679_1).abs() < 1e-9);
+        assert_eq!(m.channels.unwrap().names, ["L"]);
+    }
+
+    #[test]
+    fn colour_under_transparent_pixels_does_not_count() {
+        let a = DynamicImage::ImageRgba8(RgbaImage::from_pixel(32, 32, ::image::Rgba([255, 0, 0, 0])));
+        let b = DynamicImage::ImageRgba8(RgbaImage::from_pixel(32, 32, ::image::Rgba([0, 0, 255, 0])));
+        let m = compare_images(&a, &b, &CompareOptions::with_metrics(&[Metric::Mse, Metric::Ssim])).unwrap();
+        assert_eq!(m.mse, Some(0.0));
+    }
+
+    #[test]
+    fn metric_names_parse() {
+        for m in Metric::ALL {
+            assert_eq!(m.name().parse::<Metric>().unwrap(), m);
+        }
+        assert_eq!("ms-ssim".parse::<Metric>().unwrap(), Metric::MsSsim);
+        assert_eq!("vmaf".parse::<Metric>().unwrap_err().kind(), ErrorKind::InvalidArgument);
+    }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install what fotobase needs on a fresh Debian machine. Idempotent: each step
+# checks first and says what it does. Safe to run again and again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+
+# --- Debian packages ---------------------------------------------------------
+# nasm: SIMD for rav1e (AVIF) and libjpeg-turbo (mozjpeg); cmake/pkg-config/cc for C codecs.
+need_apt=()
+command -v nasm >/dev/null || need_apt+=(nasm)
+command -v cmake >/dev/null || need_apt+=(cmake)
+command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+command -v cc >/dev/null || need_apt+=(build-essential)
+command -v python3 >/dev/null || need_apt+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+if ((${#need_apt[@]})); then
+  say "installing Debian packages: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+else
+  say "Debian packages present (nasm, cmake, pkg-config, cc, python3)"
+fi
+
+# --- Rust ----------------------------------------------------------------------
+if ! command -v cargo >/dev/null; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then export PATH="$HOME/.cargo/bin:$PATH"; fi
+fi
+command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
+say "using $(cargo --version)"
+
+# --- Python tools for the cross-checks (Pillow, scikit-image, pytest) -----------
+if [ "${FOTOBASE_SKIP_PYTHON:-0}" != 1 ]; then
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import PIL, skimage, pytest, numpy' 2>/dev/null; then
+    say "creating .venv with Pillow, NumPy, scikit-image, pytest (from PyPI)"
+    python3 -m venv .venv
+    .venv/bin/pip install -q --upgrade pip
+    .venv/bin/pip install -q -r scripts/requirements-test.txt
+  else
+    say ".venv ready"
+  fi
+fi
