@@ -256,27 +256,38 @@ pub(crate) struct Planes {
 
 impl Planes {
     /// Planes of `img` in the channel layout shared with `other` (see module docs).
+    /// Integer samples are converted exactly (8-bit as is, 16-bit / 257), so the
+    /// same pixel gives the same float whatever its source layout.
     fn premultiplied(img: &DynamicImage, other: &DynamicImage) -> Planes {
         let (w, h) = (img.width() as usize, img.height() as usize);
         let gray = |i: &DynamicImage| !i.color().has_color();
         let alpha = img.color().has_alpha() || other.color().has_alpha();
-        if gray(img) && gray(other) && !alpha {
-            let l = img.to_luma32f();
-            return Planes { width: w, height: h, names: &["L"], data: vec![l.into_raw().into_iter().map(|v| v * 255.0).collect()] };
-        }
-        let n = if alpha { 4 } else { 3 };
+        let n = if gray(img) && gray(other) && !alpha { 1 } else if alpha { 4 } else { 3 };
+        let rgba: Vec<[f32; 4]> = match img {
+            DynamicImage::ImageRgb32F(_) | DynamicImage::ImageRgba32F(_) => {
+                img.to_rgba32f().pixels().map(|p| p.0.map(|v| v * 255.0)).collect()
+            }
+            _ if img.color().bits_per_pixel() / u16::from(img.color().channel_count()) > 8 => {
+                img.to_rgba16().pixels().map(|p| p.0.map(|v| f32::from(v) / 257.0)).collect()
+            }
+            _ => img.to_rgba8().pixels().map(|p| p.0.map(f32::from)).collect(),
+        };
         let mut data = vec![Vec::with_capacity(w * h); n];
-        let rgba = img.to_rgba32f();
-        for p in rgba.pixels() {
-            let a = if alpha { p.0[3] } else { 1.0 };
-            for c in 0..3 {
-                data[c].push(p.0[c] * a * 255.0);
+        for p in rgba {
+            let a = if alpha { p[3] / 255.0 } else { 1.0 };
+            for (c, plane) in data.iter_mut().enumerate().take(n.min(3)) {
+                plane.push(p[c] * a);
             }
             if alpha {
-                data[3].push(a * 255.0);
+                data[3].push(p[3]);
             }
         }
-        Planes { width: w, height: h, names: if alpha { &["R", "G", "B", "A"] } else { &["R", "G", "B"] }, data }
+        let names: &'static [&'static str] = match n {
+            1 => &["L"],
+            3 => &["R", "G", "B"],
+            _ => &["R", "G", "B", "A"],
+        };
+        Planes { width: w, height: h, names, data }
     }
 
     #[cfg(test)]

@@ -1,0 +1,82 @@
+//! Quality search and compare-all.
+
+mod common;
+
+use common::*;
+use fotobase::ErrorKind;
+use fotobase::image::{self, CompareAllOptions, CompareOptions, DecodeOptions, Metric, OptimizeOptions, Params, Target};
+
+/// Independently measure `metric` of an encode against the source.
+fn measure(src: &image::Image, data: &[u8], metric: Metric) -> f64 {
+    let out = image::decode(data, &DecodeOptions::default()).unwrap();
+    image::compare_images(src.pixels(), out.pixels(), &CompareOptions::with_metrics(&[metric])).unwrap().get(metric).unwrap()
+}
+
+#[test]
+fn optimize_meets_its_target_on_every_photo_within_ten_encodes() {
+    let opaque: Vec<_> = photos(320).into_iter().filter(|p| !p.image.pixels().color().has_alpha()).collect();
+    let cases: [(&str, Target, Params); 4] = [
+        ("jpeg-mozjpeg", Target::at_least(Metric::Ssimulacra2, 70.0), Params::new()),
+        ("webp-lossy", Target::at_least(Metric::Ssim, 0.95), Params::new()),
+        ("avif-rav1e", Target::at_least(Metric::Psnr, 36.0), Params::new().with("speed", 10)),
+        ("jpeg-baseline", Target::max_bytes(12_000), Params::new()),
+    ];
+    for p in &opaque {
+        for (alg, target, params) in &cases {
+            let o = image::optimize(&p.image, alg, target, &OptimizeOptions { params: params.clone(), ..Default::default() })
+                .unwrap_or_else(|e| panic!("{alg} {target} on {}: {e}", p.name));
+            assert!(o.steps.len() <= 10, "{alg} on {}: {} encodes", p.name, o.steps.len());
+            match *target {
+                Target::Metric { metric, value } => {
+                    let got = measure(&p.image, &o.encoded.data, metric);
+                    assert!(got >= value, "{alg} on {}: {metric} {got} < {value}", p.name);
+                    // Smallest meeting file: every met step is at least as big.
+                    assert!(o.steps.iter().filter(|s| s.met).all(|s| s.bytes >= o.encoded.bytes));
+                }
+                Target::MaxBytes { bytes } => assert!(o.encoded.bytes <= bytes, "{alg} on {}", p.name),
+            }
+            assert_eq!(o.quality, o.encoded.quality());
+        }
+    }
+}
+
+#[test]
+fn unreachable_targets_are_reported() {
+    let img = image::Image::from_pixels(image::synthetic_photo(128, 96, 3));
+    let e = image::optimize(&img, "jpeg-mozjpeg", &Target::at_least(Metric::Ssimulacra2, 100.5), &Default::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TargetUnreachable);
+    let e = image::optimize(&img, "webp-lossy", &Target::max_bytes(20), &Default::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TargetUnreachable);
+    let e = image::optimize(&img, "png-oxipng", &Target::max_bytes(20), &Default::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TargetUnreachable);
+    // Lossless meets any quality target in one encode.
+    let o = image::optimize(&img, "webp-lossless", &Target::at_least(Metric::Ssim, 0.999), &Default::default()).unwrap();
+    assert_eq!(o.steps.len(), 1);
+    let e = image::optimize(&img, "jpeg-mozjpeg", &Target::at_least(Metric::Ssim, 0.9), &OptimizeOptions { max_encodes: 0, ..Default::default() });
+    assert_eq!(e.unwrap_err().kind(), ErrorKind::InvalidArgument);
+}
+
+#[test]
+fn compare_all_marks_the_smallest_passing_algorithm() {
+    let data = encode(&image::Image::from_pixels(image::synthetic_photo(200, 150, 8)), "png-oxipng", &[]).data;
+    let img = image::decode(&data, &DecodeOptions::default()).unwrap();
+    let target = Target::at_least(Metric::Ssimulacra2, 60.0);
+    let r = image::compare_all(&img, &target, &CompareAllOptions::default()).unwrap();
+    assert_eq!(r.results.len(), image::algorithms().len());
+    assert_eq!(r.input_bytes, data.len());
+    let met: Vec<_> = r.results.iter().filter(|row| row.met).collect();
+    assert!(met.len() >= 4, "{:?}", r.results);
+    let winner = r.results.iter().find(|row| row.winner).unwrap();
+    assert_eq!(Some(&winner.algorithm), r.best.as_ref());
+    assert!(met.iter().all(|row| row.bytes >= winner.bytes));
+    assert_eq!(r.results.iter().filter(|row| row.winner).count(), 1);
+    for row in &met {
+        assert!(row.metrics.ssimulacra2.unwrap() >= 60.0, "{}", row.algorithm);
+        assert!(row.metrics.psnr.is_some() && row.metrics.ssim.is_some() && row.metrics.ms_ssim.is_some());
+        assert!(row.ratio.unwrap() > 0.0 && row.encodes <= 10);
+    }
+    let only = CompareAllOptions { algorithms: Some(vec!["webp-lossy".into(), "jpeg".into()]), ..Default::default() };
+    assert_eq!(image::compare_all(&img, &target, &only).unwrap().results.len(), 2);
+    let bad = CompareAllOptions { algorithms: Some(vec!["nope".into()]), ..Default::default() };
+    assert_eq!(image::compare_all(&img, &target, &bad).unwrap_err().kind(), ErrorKind::InvalidArgument);
+}
