@@ -33,7 +33,7 @@ say "using $(cargo --version)"
 
 # --- Python tools for the cross-checks (Pillow, scikit-image, pytest) -----------
 if [ "${FOTOBASE_SKIP_PYTHON:-0}" != 1 ]; then
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import PIL, skimage, pytest, numpy' 2>/dev/null; then
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import PIL, skimage, pytest, numpy, png' 2>/dev/null; then
     say "creating .venv with Pillow, NumPy, scikit-image, pytest (from PyPI)"
     python3 -m venv .venv
     .venv/bin/pip install -q --upgrade pip

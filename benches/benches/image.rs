@@ -9,7 +9,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fotobase::image::{
     CompareOptions, DecodeOptions, EncodeOptions, Filter, Metric, ResizeOptions, algorithms, compare_images, decode,
     encode, load, resize,
@@ -22,9 +22,9 @@ fn bench_decode(c: &mut Criterion) {
     let s = sizes();
     let mut g = c.benchmark_group("decode");
     g.throughput(Throughput::Elements(pixels(s.photo)));
+    // A 12 MP decode takes 0.1-1 s: few samples, more time.
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
     for codec in Codec::ALL {
-        // AVIF decodes of 12 MP take a good fraction of a second.
-        g.sample_size(if codec == Codec::Avif { 10 } else { 20 });
         g.bench_function(codec.name(), |b| {
             let data = encoded(codec);
             b.iter(|| decode(black_box(data), &DecodeOptions::default()).unwrap());
@@ -33,7 +33,6 @@ fn bench_decode(c: &mut Criterion) {
 
     let thumb = ResizeOptions::new(Some(s.thumb_width), None);
     let name = |how: &str| format!("jpeg-to-{}px/{how}", s.thumb_width);
-    g.sample_size(20);
     g.bench_function(name("shrink-on-load"), |b| {
         let data = encoded(Codec::Jpeg);
         b.iter(|| load(black_box(data), &thumb, &DecodeOptions::default()).unwrap());
@@ -68,11 +67,10 @@ fn bench_encode(c: &mut Criterion) {
     let s = sizes();
     let mut g = c.benchmark_group("encode");
     g.throughput(Throughput::Elements(pixels(s.encode)));
-    // Encodes take tens of milliseconds to seconds: the same number of
-    // iterations per sample (flat) keeps the slow ones within a few minutes.
-    g.sampling_mode(SamplingMode::Flat).sample_size(10);
+    // Encodes take tens of milliseconds (JPEG) to seconds (AV1, lossless
+    // searches); Criterion switches the slow ones to flat sampling by itself.
+    g.sample_size(10);
     for alg in algorithms() {
-        // Lossless searches and AV1 are 10-100x slower than JPEG or lossy WebP.
         let slow = alg.lossless || alg.name.starts_with("avif");
         g.measurement_time(Duration::from_secs(if slow { 30 } else { 5 }));
         g.bench_function(alg.name, |b| {
@@ -88,8 +86,12 @@ fn bench_metrics(c: &mut Criterion) {
     let s = sizes();
     let mut g = c.benchmark_group("metrics");
     g.throughput(Throughput::Elements(pixels(s.photo)));
-    g.sampling_mode(SamplingMode::Flat).sample_size(10).measurement_time(Duration::from_secs(10));
+    g.sample_size(10);
     for metric in Metric::ALL {
+        // MSE/PSNR are one pass over the pixels; the SSIM family and
+        // SSIMULACRA2 filter at several scales and take seconds on 12 MP.
+        let slow = !matches!(metric, Metric::Mse | Metric::Psnr);
+        g.measurement_time(Duration::from_secs(if slow { 30 } else { 10 }));
         let opts = CompareOptions::with_metrics(&[metric]);
         g.bench_function(metric.name(), |b| {
             let (reference, distorted) = (fixture_photo(), jpeg_round_trip());

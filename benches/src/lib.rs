@@ -41,7 +41,7 @@ pub const BENCH_SIZES: Sizes = Sizes { photo: BENCH_SIZE, encode: (1920, 1440), 
 
 /// Sizes for test mode. `cargo test --workspace --all-targets` runs every
 /// bench once to check it works; at 12 MP the fixtures alone (an AVIF and an
-/// oxipng encode of 12 MP, in an unoptimised build) would take minutes, so test
+/// oxipng encode of 12 MP, in a dev build) would take about a minute, so test
 /// mode uses the same benches on a small photo.
 pub const TEST_SIZES: Sizes = Sizes { photo: (800, 600), encode: (480, 360), resize_width: 480, thumb_width: 400 };
 
@@ -92,7 +92,10 @@ pub fn build_photo_from(corpus: &Path, width: u32, height: u32) -> DynamicImage 
             Err(e) => eprintln!("fotobase-benches: skipping {}: {e}", path.display()),
         }
     }
-    eprintln!("fotobase-benches: no corpus photos in {}, using synthetic_photo({width}, {height}, {SYNTHETIC_SEED})", corpus.display());
+    eprintln!(
+        "fotobase-benches: no corpus photos in {}, using synthetic_photo({width}, {height}, {SYNTHETIC_SEED})",
+        corpus.display()
+    );
     synthetic_photo(width, height, SYNTHETIC_SEED)
 }
 

@@ -167,9 +167,7 @@ mod tests {
     #[test]
     fn display_carries_code_context_and_source() {
         let io = std::io::Error::other("disk on fire");
-        let e = Error::new(ErrorKind::CorruptInput, "bad huffman table")
-            .with_context("format", "jpeg")
-            .with_source(io);
+        let e = Error::new(ErrorKind::CorruptInput, "bad huffman table").with_context("format", "jpeg").with_source(io);
         assert_eq!(e.to_string(), "corrupt_input: bad huffman table (format=jpeg): disk on fire");
         assert!(std::error::Error::source(&e).is_some());
     }

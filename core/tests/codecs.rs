@@ -76,7 +76,8 @@ fn jpeg_options_change_the_bitstream() {
     let base = encode(&img, "jpeg-baseline", &[]).data;
     assert!(has(&base, 0xC0) && !has(&base, 0xC2), "baseline uses SOF0");
     let mut p = Params::new().with("progressive", true);
-    let prog = image::encode(&img, "jpeg-baseline", &EncodeOptions { params: p.clone(), ..Default::default() }).unwrap().data;
+    let prog =
+        image::encode(&img, "jpeg-baseline", &EncodeOptions { params: p.clone(), ..Default::default() }).unwrap().data;
     assert!(has(&prog, 0xC2), "progressive uses SOF2");
     assert!(has(&encode(&img, "jpeg-mozjpeg", &[]).data, 0xC2), "mozjpeg is progressive");
     // Sampling factors of the first component in SOF: 0x22 for 4:2:0, 0x11 for 4:4:4.
@@ -134,12 +135,16 @@ fn metadata_policy_keeps_icc_and_strips_exif_by_default() {
         let back = decode(&default.data);
         assert_eq!(back.icc_profile(), Some(icc.as_slice()), "{alg} keeps ICC by default");
         assert!(back.exif().is_none(), "{alg} strips EXIF by default");
-        let all = image::encode(&decoded, alg, &EncodeOptions { metadata: MetadataPolicy::KeepAll, ..Default::default() }).unwrap();
+        let all =
+            image::encode(&decoded, alg, &EncodeOptions { metadata: MetadataPolicy::KeepAll, ..Default::default() })
+                .unwrap();
         let back = decode(&all.data);
         assert!(back.exif().is_some(), "{alg} keeps EXIF on request");
         assert_eq!(back.info().orientation.exif_value(), 1, "{alg}: orientation reset since pixels are upright");
         assert_eq!((back.width(), back.height()), (decoded.width(), decoded.height()));
-        let none = image::encode(&decoded, alg, &EncodeOptions { metadata: MetadataPolicy::StripAll, ..Default::default() }).unwrap();
+        let none =
+            image::encode(&decoded, alg, &EncodeOptions { metadata: MetadataPolicy::StripAll, ..Default::default() })
+                .unwrap();
         assert!(decode(&none.data).icc_profile().is_none(), "{alg} strips ICC on request");
     }
 }
@@ -147,7 +152,9 @@ fn metadata_policy_keeps_icc_and_strips_exif_by_default() {
 #[test]
 fn bad_parameters_and_oversized_images_are_rejected() {
     let img = Image::from_pixels(image::synthetic_photo(16, 16, 1));
-    let bad = |alg: &str, p: Params| image::encode(&img, alg, &EncodeOptions { params: p, ..Default::default() }).unwrap_err().kind();
+    let bad = |alg: &str, p: Params| {
+        image::encode(&img, alg, &EncodeOptions { params: p, ..Default::default() }).unwrap_err().kind()
+    };
     assert_eq!(bad("jpeg-mozjpeg", Params::new().with("quality", 0)), ErrorKind::InvalidArgument);
     assert_eq!(bad("webp-lossy", Params::new().with("effort", 9)), ErrorKind::InvalidArgument);
     assert_eq!(bad("avif-rav1e", Params::new().with("bit_depth", "12")), ErrorKind::InvalidArgument);

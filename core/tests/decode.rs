@@ -19,11 +19,13 @@ const CODES: &[ErrorKind] = &[ErrorKind::CorruptInput, ErrorKind::UnsupportedFor
 
 #[test]
 fn pngsuite_valid_files_match_a_second_decoder() {
-    let files: Vec<_> = pngsuite().into_iter().filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('x')).collect();
+    let files: Vec<_> =
+        pngsuite().into_iter().filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('x')).collect();
     assert!(!files.is_empty(), "no PngSuite found: set FOTOBASE_CORPUS or install Go");
     for path in &files {
         let data = read(path);
-        let ours = image::decode(&data, &DecodeOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let ours =
+            image::decode(&data, &DecodeOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         // Independent path: the png crate with expansion only, normalised to RGBA16 here.
         let mut dec = png::Decoder::new(std::io::Cursor::new(&data));
         dec.set_transformations(png::Transformations::EXPAND);
@@ -32,7 +34,9 @@ fn pngsuite_valid_files_match_a_second_decoder() {
         let frame = reader.next_frame(&mut buf).unwrap();
         let (ct, depth) = reader.output_color_type();
         let samples: Vec<u16> = match depth {
-            png::BitDepth::Sixteen => buf[..frame.buffer_size()].chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect(),
+            png::BitDepth::Sixteen => {
+                buf[..frame.buffer_size()].chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect()
+            }
             _ => buf[..frame.buffer_size()].iter().map(|&v| u16::from(v) * 257).collect(),
         };
         let expected: Vec<u16> = match ct {
@@ -50,7 +54,8 @@ fn pngsuite_valid_files_match_a_second_decoder() {
 
 #[test]
 fn pngsuite_corrupt_files_give_coded_errors() {
-    let corrupt: Vec<_> = pngsuite().into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('x')).collect();
+    let corrupt: Vec<_> =
+        pngsuite().into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('x')).collect();
     for path in &corrupt {
         let e = decode_no_panic(&read(path), &path.display().to_string()).err();
         let e = e.unwrap_or_else(|| panic!("{} should not decode", path.display()));
@@ -132,7 +137,13 @@ fn mutated_files_never_panic() {
 
 #[test]
 fn garbage_with_valid_magic_is_rejected() {
-    let magics: [&[u8]; 5] = [b"\xFF\xD8\xFF\xE0", b"\x89PNG\r\n\x1a\n", b"RIFF\x10\0\0\0WEBPVP8 ", b"GIF89a", b"\0\0\0\x1cftypavif\0\0\0\0avifmif1"];
+    let magics: [&[u8]; 5] = [
+        b"\xFF\xD8\xFF\xE0",
+        b"\x89PNG\r\n\x1a\n",
+        b"RIFF\x10\0\0\0WEBPVP8 ",
+        b"GIF89a",
+        b"\0\0\0\x1cftypavif\0\0\0\0avifmif1",
+    ];
     for magic in magics {
         for tail in [&b""[..], &[0u8; 64][..], &[0xFFu8; 300][..]] {
             let data = [magic, tail].concat();
@@ -142,7 +153,10 @@ fn garbage_with_valid_magic_is_rejected() {
         }
     }
     assert_eq!(image::decode(b"", &DecodeOptions::default()).unwrap_err().kind(), ErrorKind::UnsupportedFormat);
-    assert_eq!(image::decode(b"BM\0\0\0\0", &DecodeOptions::default()).unwrap_err().kind(), ErrorKind::UnsupportedFormat);
+    assert_eq!(
+        image::decode(b"BM\0\0\0\0", &DecodeOptions::default()).unwrap_err().kind(),
+        ErrorKind::UnsupportedFormat
+    );
 }
 
 #[test]
@@ -168,7 +182,8 @@ fn go_jpeg_variants_decode_close_to_their_references() {
         ("video-001.5bpp.gif", "video-001.png", 20.0),
     ];
     for (file, reference, min_psnr) in cases {
-        let a = image::decode(&read(&dir.join(file)), &DecodeOptions::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let a =
+            image::decode(&read(&dir.join(file)), &DecodeOptions::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
         let b = image::decode(&read(&dir.join(reference)), &DecodeOptions::default()).unwrap();
         let p = psnr(b.pixels(), a.pixels());
         assert!(p >= min_psnr, "{file} vs {reference}: {p:.2} dB < {min_psnr}");
@@ -211,7 +226,8 @@ fn exif_orientations_all_come_out_upright() {
         }
     }
     for path in corpus_files("exif", &["jpg", "jpeg"]) {
-        let img = image::decode(&read(&path), &DecodeOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let img = image::decode(&read(&path), &DecodeOptions::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let info = image::probe(&read(&path)).unwrap();
         assert_eq!((img.width(), img.height()), info.upright_size(), "{}", path.display());
     }
@@ -317,4 +333,36 @@ fn metadata_is_reported() {
     assert_eq!(d.info().orientation, Orientation::Rotate90);
     assert!(d.exif().is_some());
     assert_eq!(d.input_bytes(), jpeg.len());
+}
+
+/// Child half of the peak-memory test: decode the bomb in a fresh process.
+#[test]
+#[ignore = "run by bomb_peak_memory_stays_small in a child process"]
+fn bomb_child() {
+    if std::env::var_os("FOTOBASE_BOMB_CHILD").is_none() {
+        return;
+    }
+    let bomb = png_bomb();
+    let e = image::decode(&bomb, &DecodeOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+}
+
+#[test]
+fn bomb_peak_memory_stays_small() {
+    // The bomb decodes to 400 MB of grey (1.6 GB as RGBA); rejecting it from the
+    // header must not come anywhere near that. Measured in a child process so
+    // other tests' allocations don't count.
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "bomb_child", "--ignored", "--test-threads=1"])
+        .env("FOTOBASE_BOMB_CHILD", "1")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "child failed");
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) }, 0);
+    let peak_mb = usage.ru_maxrss as f64 / 1024.0; // ru_maxrss is in KiB on Linux
+    eprintln!("peak RSS while rejecting the bomb: {peak_mb:.1} MB (decoded size 400 MB)");
+    assert!(peak_mb < 100.0, "peak RSS {peak_mb:.1} MB");
 }

@@ -13,9 +13,16 @@ fn ssim_mse_psnr_match_scikit_image() {
     assert!(cases.len() >= 12);
     let mut worst: f64 = 0.0;
     for c in cases {
-        let load = |k: &str| image::decode(&common::read(&dir.join(c[k].as_str().unwrap())), &DecodeOptions::default()).unwrap();
+        let load = |k: &str| {
+            image::decode(&common::read(&dir.join(c[k].as_str().unwrap())), &DecodeOptions::default()).unwrap()
+        };
         let (a, b) = (load("reference"), load("distorted"));
-        let m = image::compare_images(a.pixels(), b.pixels(), &CompareOptions::with_metrics(&[Metric::Ssim, Metric::Mse, Metric::Psnr])).unwrap();
+        let m = image::compare_images(
+            a.pixels(),
+            b.pixels(),
+            &CompareOptions::with_metrics(&[Metric::Ssim, Metric::Mse, Metric::Psnr]),
+        )
+        .unwrap();
         let name = c["distorted"].as_str().unwrap();
         let ssim_diff = (m.ssim.unwrap() - c["ssim"].as_f64().unwrap()).abs();
         worst = worst.max(ssim_diff);

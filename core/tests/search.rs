@@ -4,12 +4,17 @@ mod common;
 
 use common::*;
 use fotobase::ErrorKind;
-use fotobase::image::{self, CompareAllOptions, CompareOptions, DecodeOptions, Metric, OptimizeOptions, Params, Target};
+use fotobase::image::{
+    self, CompareAllOptions, CompareOptions, DecodeOptions, Metric, OptimizeOptions, Params, Target,
+};
 
 /// Independently measure `metric` of an encode against the source.
 fn measure(src: &image::Image, data: &[u8], metric: Metric) -> f64 {
     let out = image::decode(data, &DecodeOptions::default()).unwrap();
-    image::compare_images(src.pixels(), out.pixels(), &CompareOptions::with_metrics(&[metric])).unwrap().get(metric).unwrap()
+    image::compare_images(src.pixels(), out.pixels(), &CompareOptions::with_metrics(&[metric]))
+        .unwrap()
+        .get(metric)
+        .unwrap()
 }
 
 #[test]
@@ -23,8 +28,13 @@ fn optimize_meets_its_target_on_every_photo_within_ten_encodes() {
     ];
     for p in &opaque {
         for (alg, target, params) in &cases {
-            let o = image::optimize(&p.image, alg, target, &OptimizeOptions { params: params.clone(), ..Default::default() })
-                .unwrap_or_else(|e| panic!("{alg} {target} on {}: {e}", p.name));
+            let o = image::optimize(
+                &p.image,
+                alg,
+                target,
+                &OptimizeOptions { params: params.clone(), ..Default::default() },
+            )
+            .unwrap_or_else(|e| panic!("{alg} {target} on {}: {e}", p.name));
             assert!(o.steps.len() <= 10, "{alg} on {}: {} encodes", p.name, o.steps.len());
             match *target {
                 Target::Metric { metric, value } => {
@@ -43,16 +53,23 @@ fn optimize_meets_its_target_on_every_photo_within_ten_encodes() {
 #[test]
 fn unreachable_targets_are_reported() {
     let img = image::Image::from_pixels(image::synthetic_photo(128, 96, 3));
-    let e = image::optimize(&img, "jpeg-mozjpeg", &Target::at_least(Metric::Ssimulacra2, 100.5), &Default::default()).unwrap_err();
+    let e = image::optimize(&img, "jpeg-mozjpeg", &Target::at_least(Metric::Ssimulacra2, 100.5), &Default::default())
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TargetUnreachable);
     let e = image::optimize(&img, "webp-lossy", &Target::max_bytes(20), &Default::default()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TargetUnreachable);
     let e = image::optimize(&img, "png-oxipng", &Target::max_bytes(20), &Default::default()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TargetUnreachable);
     // Lossless meets any quality target in one encode.
-    let o = image::optimize(&img, "webp-lossless", &Target::at_least(Metric::Ssim, 0.999), &Default::default()).unwrap();
+    let o =
+        image::optimize(&img, "webp-lossless", &Target::at_least(Metric::Ssim, 0.999), &Default::default()).unwrap();
     assert_eq!(o.steps.len(), 1);
-    let e = image::optimize(&img, "jpeg-mozjpeg", &Target::at_least(Metric::Ssim, 0.9), &OptimizeOptions { max_encodes: 0, ..Default::default() });
+    let e = image::optimize(
+        &img,
+        "jpeg-mozjpeg",
+        &Target::at_least(Metric::Ssim, 0.9),
+        &OptimizeOptions { max_encodes: 0, ..Default::default() },
+    );
     assert_eq!(e.unwrap_err().kind(), ErrorKind::InvalidArgument);
 }
 

@@ -1,1 +1,2 @@
-
+//! Runnable examples of the fotobase Rust API live in `examples/`:
+//! `cargo run -p fotobase-examples --example compress -- photo.jpg`.

@@ -56,7 +56,10 @@ impl Orientation {
 
     /// True when displaying upright swaps width and height.
     pub fn swaps_dimensions(self) -> bool {
-        matches!(self, Orientation::Transpose | Orientation::Rotate90 | Orientation::Transverse | Orientation::Rotate270)
+        matches!(
+            self,
+            Orientation::Transpose | Orientation::Rotate90 | Orientation::Transverse | Orientation::Rotate270
+        )
     }
 
     /// Transform stored pixels so they display upright.

@@ -25,11 +25,11 @@ pub use format::Format;
 pub use limits::Limits;
 pub use metrics::{CompareOptions, Comparison, Metric, Metrics, compare, compare_images};
 pub use pipeline::{CompressOptions, Compressed, compress, load};
-pub use synthetic::{synthetic_photo, synthetic_photo_rgba};
 pub use resize::{Filter, Fit, Gravity, ResizeOptions, resize, target_size};
 pub use search::{
     CompareAllOptions, CompareAllResult, CompareAllRow, OptimizeOptions, Optimized, Step, Target, compare_all, optimize,
 };
+pub use synthetic::{synthetic_photo, synthetic_photo_rgba};
 
 /// Which metadata survives an encode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -212,7 +212,9 @@ pub fn resize(img: &DynamicImage, opts: &ResizeOptions) -> Result<DynamicImage> 
     }
     let mut dst = DynamicImage::new(p.width, p.height, img.color());
     fir::Resizer::new().resize(img, &mut dst, &fo).map_err(|e| {
-        Error::new(ErrorKind::InvalidArgument, "resize failed").with_source(e).with_context("color", format!("{:?}", img.color()))
+        Error::new(ErrorKind::InvalidArgument, "resize failed")
+            .with_source(e)
+            .with_context("color", format!("{:?}", img.color()))
     })?;
     Ok(dst)
 }
@@ -237,17 +239,34 @@ macro_rules! kebab_enum_str {
     };
 }
 
-kebab_enum_str!(Filter, "filter", [
-    Nearest = "nearest", Bilinear = "bilinear" | "linear", CatmullRom = "catmull-rom" | "cubic",
-    Mitchell = "mitchell", Lanczos3 = "lanczos3" | "lanczos",
-]);
+kebab_enum_str!(
+    Filter,
+    "filter",
+    [
+        Nearest = "nearest",
+        Bilinear = "bilinear" | "linear",
+        CatmullRom = "catmull-rom" | "cubic",
+        Mitchell = "mitchell",
+        Lanczos3 = "lanczos3" | "lanczos",
+    ]
+);
 kebab_enum_str!(Fit, "fit", [Contain = "contain" | "inside", Cover = "cover", Fill = "fill", Outside = "outside"]);
-kebab_enum_str!(Gravity, "gravity", [
-    Centre = "centre" | "center", North = "north" | "top", NorthEast = "north-east" | "right-top",
-    East = "east" | "right", SouthEast = "south-east" | "right-bottom", South = "south" | "bottom",
-    SouthWest = "south-west" | "left-bottom", West = "west" | "left", NorthWest = "north-west" | "left-top",
-    Entropy = "entropy",
-]);
+kebab_enum_str!(
+    Gravity,
+    "gravity",
+    [
+        Centre = "centre" | "center",
+        North = "north" | "top",
+        NorthEast = "north-east" | "right-top",
+        East = "east" | "right",
+        SouthEast = "south-east" | "right-bottom",
+        South = "south" | "bottom",
+        SouthWest = "south-west" | "left-bottom",
+        West = "west" | "left",
+        NorthWest = "north-west" | "left-top",
+        Entropy = "entropy",
+    ]
+);
 
 #[cfg(test)]
 mod tests {
@@ -278,7 +297,10 @@ mod tests {
 
     #[test]
     fn rejects_zero_and_huge_sizes() {
-        assert_eq!(target_size(10, 10, &opts(Some(0), None, Fit::Fill)).unwrap_err().kind(), ErrorKind::InvalidArgument);
+        assert_eq!(
+            target_size(10, 10, &opts(Some(0), None, Fit::Fill)).unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
         assert_eq!(
             target_size(10, 10, &opts(Some(100_000), Some(100_000), Fit::Fill)).unwrap_err().kind(),
             ErrorKind::LimitExceeded
@@ -291,8 +313,10 @@ mod tests {
         let img = DynamicImage::ImageRgba8(RgbaImage::from_fn(200, 100, |x, _| {
             if x < 100 { Rgba([255, 0, 0, 255]) } else { Rgba([0, 0, 255, 255]) }
         }));
-        let west = resize(&img, &ResizeOptions { gravity: Gravity::West, ..opts(Some(50), Some(50), Fit::Cover) }).unwrap();
-        let east = resize(&img, &ResizeOptions { gravity: Gravity::East, ..opts(Some(50), Some(50), Fit::Cover) }).unwrap();
+        let west =
+            resize(&img, &ResizeOptions { gravity: Gravity::West, ..opts(Some(50), Some(50), Fit::Cover) }).unwrap();
+        let east =
+            resize(&img, &ResizeOptions { gravity: Gravity::East, ..opts(Some(50), Some(50), Fit::Cover) }).unwrap();
         assert_eq!((west.width(), west.height()), (50, 50));
         assert_eq!(west.to_rgba8().get_pixel(25, 25).0, [255, 0, 0, 255]);
         assert_eq!(east.to_rgba8().get_pixel(25, 25).0, [0, 0, 255, 255]);

@@ -46,7 +46,9 @@ impl Target {
     fn is_met(&self, bytes: usize, score: Option<f64>) -> bool {
         match *self {
             Target::MaxBytes { bytes: max } => bytes <= max,
-            Target::Metric { metric, value } => score.is_some_and(|s| if metric.higher_is_better() { s >= value } else { s <= value }),
+            Target::Metric { metric, value } => {
+                score.is_some_and(|s| if metric.higher_is_better() { s >= value } else { s <= value })
+            }
         }
     }
 }
@@ -68,11 +70,8 @@ impl FromStr for Target {
             Error::new(ErrorKind::InvalidArgument, format!("invalid target {s:?}"))
                 .with_context("expected", "METRIC=VALUE (mse, psnr, ssim, ms_ssim, ssimulacra2) or max_bytes=N")
         };
-        let (name, value) = s
-            .split_once(">=")
-            .or_else(|| s.split_once("<="))
-            .or_else(|| s.split_once('='))
-            .ok_or_else(bad)?;
+        let (name, value) =
+            s.split_once(">=").or_else(|| s.split_once("<=")).or_else(|| s.split_once('=')).ok_or_else(bad)?;
         let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
         if matches!(name.as_str(), "max_bytes" | "bytes" | "size") {
             let (digits, mult) = match value.to_ascii_lowercase() {
@@ -148,7 +147,8 @@ pub fn optimize(img: &Image, algorithm: &str, target: &Target, opts: &OptimizeOp
     }
     let base = alg.info.resolve(&given)?;
     let reference = reference_for(img, alg.info.format);
-    let mut search = Search { alg, img, reference: &reference, base, target: *target, opts, steps: Vec::new(), best: None };
+    let mut search =
+        Search { alg, img, reference: &reference, base, target: *target, opts, steps: Vec::new(), best: None };
 
     match qparam.and_then(|q| alg.info.param(q)).map(|p| p.kind) {
         Some(ParamKind::Int { min, max }) => {
@@ -222,11 +222,15 @@ impl Search<'_> {
 
     fn finish(self) -> Result<Optimized> {
         let Some((encoded, score)) = self.best else {
-            let closest = self.steps.last().map(|s| s.score.map_or(format!("{} bytes", s.bytes), |v| format!("{v:.4}")));
-            return Err(Error::new(ErrorKind::TargetUnreachable, format!("no setting of {} meets the target", self.alg.info.name))
-                .with_context("target", self.target)
-                .with_context("best_attempt", closest.unwrap_or_default())
-                .with_context("encodes", self.steps.len()));
+            let closest =
+                self.steps.last().map(|s| s.score.map_or(format!("{} bytes", s.bytes), |v| format!("{v:.4}")));
+            return Err(Error::new(
+                ErrorKind::TargetUnreachable,
+                format!("no setting of {} meets the target", self.alg.info.name),
+            )
+            .with_context("target", self.target)
+            .with_context("best_attempt", closest.unwrap_or_default())
+            .with_context("encodes", self.steps.len()));
         };
         let mut metrics = Metrics::default();
         if let Some(m) = self.target.metric() {
@@ -266,7 +270,12 @@ pub struct CompareAllOptions {
 
 impl Default for CompareAllOptions {
     fn default() -> Self {
-        CompareAllOptions { algorithms: None, metrics: Metric::ALL.to_vec(), metadata: MetadataPolicy::default(), max_encodes: 10 }
+        CompareAllOptions {
+            algorithms: None,
+            metrics: Metric::ALL.to_vec(),
+            metadata: MetadataPolicy::default(),
+            max_encodes: 10,
+        }
     }
 }
 
@@ -351,7 +360,9 @@ pub fn compare_all(img: &Image, target: &Target, opts: &CompareAllOptions) -> Re
                     met: true,
                     ..row
                 },
-                Err(e) => CompareAllRow { error: Some(RowError { code: e.code().into(), message: e.to_string() }), ..row },
+                Err(e) => {
+                    CompareAllRow { error: Some(RowError { code: e.code().into(), message: e.to_string() }), ..row }
+                }
             }
         })
         .collect();

@@ -14,7 +14,8 @@ pub fn workspace() -> PathBuf {
 
 /// `../shared/corpus` beside the repo, or `$FOTOBASE_CORPUS`.
 pub fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("FOTOBASE_CORPUS").map(PathBuf::from).unwrap_or_else(|| workspace().join("../shared/corpus"));
+    let dir =
+        std::env::var_os("FOTOBASE_CORPUS").map(PathBuf::from).unwrap_or_else(|| workspace().join("../shared/corpus"));
     dir.is_dir().then_some(dir)
 }
 
@@ -67,7 +68,16 @@ pub fn go_image_testdata() -> Option<PathBuf> {
 pub fn real_photos() -> Vec<PathBuf> {
     let mut v = corpus_files("photos", &["jpg", "jpeg", "png", "webp", "avif"]);
     if let Some(dir) = std::env::var_os("FOTOBASE_PHOTOS").map(PathBuf::from) {
-        for name in ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png", "retina.jpg", "camera.png", "logo.png"] {
+        for name in [
+            "astronaut.png",
+            "chelsea.png",
+            "coffee.png",
+            "rocket.jpg",
+            "motorcycle_left.png",
+            "retina.jpg",
+            "camera.png",
+            "logo.png",
+        ] {
             let p = dir.join(name);
             if p.is_file() {
                 v.push(p);
@@ -93,7 +103,10 @@ pub fn photos(max_side: u32) -> Vec<Photo> {
     let mut out = vec![
         Photo { name: "synthetic-640x480".into(), image: Image::from_pixels(image::synthetic_photo(640, 480, 1)) },
         Photo { name: "synthetic-301x199".into(), image: Image::from_pixels(image::synthetic_photo(301, 199, 2)) },
-        Photo { name: "synthetic-rgba-320x240".into(), image: Image::from_pixels(image::synthetic_photo_rgba(320, 240, 3)) },
+        Photo {
+            name: "synthetic-rgba-320x240".into(),
+            image: Image::from_pixels(image::synthetic_photo_rgba(320, 240, 3)),
+        },
         Photo {
             name: "synthetic-gray-256x256".into(),
             image: Image::from_pixels(DynamicImage::ImageLuma8(image::synthetic_photo(256, 256, 4).to_luma8())),
@@ -107,7 +120,8 @@ pub fn photos(max_side: u32) -> Vec<Photo> {
             without_enlargement: true,
             ..Default::default()
         };
-        let img = image::load(&data, &resize, &DecodeOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let img =
+            image::load(&data, &resize, &DecodeOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         out.push(Photo { name: p.file_name().unwrap().to_string_lossy().into_owned(), image: img });
     }
     eprintln!("photos under test: {}", out.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "));

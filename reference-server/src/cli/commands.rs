@@ -3,14 +3,14 @@
 use std::path::Path;
 
 use fotobase::image::{
-    self, CompareAllOptions, CompareOptions, CompressOptions, DecodeOptions, Filter, Fit, Gravity, MetadataPolicy, Metric,
-    Params, ResizeOptions, Target,
+    self, CompareAllOptions, CompareOptions, CompressOptions, DecodeOptions, Filter, Fit, Gravity, MetadataPolicy,
+    Metric, Params, ResizeOptions, Target,
 };
 use fotobase::{Error, ErrorKind, Result};
 use serde_json::json;
 
 use super::output::{fmt_metric, human_bytes, print_json};
-use super::{CompareAllArgs, CompareArgs, CompressArgs, Cli, Command, ResizeArgs};
+use super::{Cli, Command, CompareAllArgs, CompareArgs, CompressArgs, ResizeArgs};
 
 pub fn dispatch(cli: Cli) -> Result<()> {
     let json = cli.json;
@@ -35,7 +35,8 @@ fn read(path: &Path) -> Result<Vec<u8>> {
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> Error {
-    let kind = if e.kind() == std::io::ErrorKind::NotFound { ErrorKind::InvalidArgument } else { ErrorKind::Unexpected };
+    let kind =
+        if e.kind() == std::io::ErrorKind::NotFound { ErrorKind::InvalidArgument } else { ErrorKind::Unexpected };
     Error::new(kind, format!("cannot access {}", path.display())).with_source(e)
 }
 
@@ -59,11 +60,16 @@ fn resize_options(a: &ResizeArgs) -> Result<ResizeOptions> {
 
 fn compress(a: CompressArgs, json: bool) -> Result<()> {
     let data = read(&a.input)?;
-    let algorithm = a.algorithm.or(a.format).unwrap_or_else(|| match image::Format::sniff(&data) {
-        Some(image::Format::Png | image::Format::Gif) => "png-oxipng".into(),
-        Some(image::Format::Webp) => "webp-lossy".into(),
-        Some(image::Format::Avif) => "avif-rav1e".into(),
-        _ => "jpeg-mozjpeg".into(),
+    // Like sharp's toFile: an explicit choice wins, then the output extension, then the input format.
+    let from_extension = a.output.extension().and_then(|e| e.to_str()).and_then(|e| e.parse::<image::Format>().ok());
+    let algorithm = a.algorithm.or(a.format).unwrap_or_else(|| {
+        match from_extension.or_else(|| image::Format::sniff(&data)) {
+            Some(image::Format::Png | image::Format::Gif) => "png-oxipng",
+            Some(image::Format::Webp) => "webp-lossy",
+            Some(image::Format::Avif) => "avif-rav1e",
+            _ => "jpeg-mozjpeg",
+        }
+        .to_owned()
     });
     let opts = CompressOptions {
         algorithm,
@@ -187,7 +193,10 @@ fn compare_all(a: CompareAllArgs, json: bool) -> Result<()> {
         return print_json(&result);
     }
     println!("{}  {}  target {}", a.input.display(), human_bytes(result.input_bytes), result.target);
-    println!("  {:<15} {:>5} {:>11} {:>7} {:>9} {:>8} {:>12} {:>9}", "algorithm", "q", "bytes", "ratio", "psnr", "ssim", "ssimulacra2", "ms");
+    println!(
+        "  {:<15} {:>5} {:>11} {:>7} {:>9} {:>8} {:>12} {:>9}",
+        "algorithm", "q", "bytes", "ratio", "psnr", "ssim", "ssimulacra2", "ms"
+    );
     for r in &result.results {
         match &r.error {
             Some(e) => println!("  {:<15} {}", r.algorithm, e.code),
@@ -214,7 +223,13 @@ fn algorithms(json: bool) -> Result<()> {
         return print_json(&list);
     }
     for a in &list {
-        println!("{:<15} {:<5} {:<9} {}", a.name, a.format, if a.lossless { "lossless" } else { "lossy" }, a.description);
+        println!(
+            "{:<15} {:<5} {:<9} {}",
+            a.name,
+            a.format,
+            if a.lossless { "lossless" } else { "lossy" },
+            a.description
+        );
         for p in a.params {
             println!("    {:<20} default {:<8} {}", p.name, p.default.to_string(), p.description);
         }

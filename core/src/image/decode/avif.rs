@@ -63,17 +63,27 @@ fn to_dynamic(buf: PixelBuffer) -> Result<DynamicImage> {
     let wrong = || Error::new(ErrorKind::CorruptInput, "AVIF decoder returned an unexpected buffer size");
     let words = || bytes.chunks_exact(2).map(|c| u16::from_ne_bytes([c[0], c[1]])).collect::<Vec<u16>>();
     Ok(match (desc.layout(), desc.channel_type()) {
-        (ChannelLayout::Rgb, ChannelType::U8) => DynamicImage::ImageRgb8(ImageBuffer::from_raw(w, h, bytes).ok_or_else(wrong)?),
-        (ChannelLayout::Rgba, ChannelType::U8) => DynamicImage::ImageRgba8(ImageBuffer::from_raw(w, h, bytes).ok_or_else(wrong)?),
-        (ChannelLayout::Gray, ChannelType::U8) => DynamicImage::ImageLuma8(ImageBuffer::from_raw(w, h, bytes).ok_or_else(wrong)?),
+        (ChannelLayout::Rgb, ChannelType::U8) => {
+            DynamicImage::ImageRgb8(ImageBuffer::from_raw(w, h, bytes).ok_or_else(wrong)?)
+        }
+        (ChannelLayout::Rgba, ChannelType::U8) => {
+            DynamicImage::ImageRgba8(ImageBuffer::from_raw(w, h, bytes).ok_or_else(wrong)?)
+        }
+        (ChannelLayout::Gray, ChannelType::U8) => {
+            DynamicImage::ImageLuma8(ImageBuffer::from_raw(w, h, bytes).ok_or_else(wrong)?)
+        }
         (ChannelLayout::GrayAlpha, ChannelType::U8) => {
             DynamicImage::ImageLumaA8(ImageBuffer::from_raw(w, h, bytes).ok_or_else(wrong)?)
         }
-        (ChannelLayout::Rgb, ChannelType::U16) => DynamicImage::ImageRgb16(ImageBuffer::from_raw(w, h, words()).ok_or_else(wrong)?),
+        (ChannelLayout::Rgb, ChannelType::U16) => {
+            DynamicImage::ImageRgb16(ImageBuffer::from_raw(w, h, words()).ok_or_else(wrong)?)
+        }
         (ChannelLayout::Rgba, ChannelType::U16) => {
             DynamicImage::ImageRgba16(ImageBuffer::from_raw(w, h, words()).ok_or_else(wrong)?)
         }
-        (ChannelLayout::Gray, ChannelType::U16) => DynamicImage::ImageLuma16(ImageBuffer::from_raw(w, h, words()).ok_or_else(wrong)?),
+        (ChannelLayout::Gray, ChannelType::U16) => {
+            DynamicImage::ImageLuma16(ImageBuffer::from_raw(w, h, words()).ok_or_else(wrong)?)
+        }
         (ChannelLayout::GrayAlpha, ChannelType::U16) => {
             DynamicImage::ImageLumaA16(ImageBuffer::from_raw(w, h, words()).ok_or_else(wrong)?)
         }

@@ -58,8 +58,9 @@ fn with_decoder<T>(
         Format::Webp => Box::new(::image::codecs::webp::WebPDecoder::new(cursor).map_err(err)?),
         Format::Gif => Box::new(::image::codecs::gif::GifDecoder::new(cursor).map_err(err)?),
         other => {
-            return Err(Error::new(ErrorKind::UnsupportedFormat, "no decoder for this format")
-                .with_context("format", other));
+            return Err(
+                Error::new(ErrorKind::UnsupportedFormat, "no decoder for this format").with_context("format", other)
+            );
         }
     };
     dec.set_limits(image_limits(limits)).map_err(err)?;

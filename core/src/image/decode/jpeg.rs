@@ -28,9 +28,12 @@ pub(super) fn probe(data: &[u8]) -> Result<ImageInfo> {
 
 pub(super) fn decode(data: &[u8], opts: &DecodeOptions) -> Result<Image> {
     if opts.strict && !has_end_of_image(data) {
-        return Err(Error::new(ErrorKind::CorruptInput, "JPEG is truncated: no end-of-image marker after the scan data")
-            .with_context("format", "jpeg")
-            .with_context("bytes", data.len()));
+        return Err(Error::new(
+            ErrorKind::CorruptInput,
+            "JPEG is truncated: no end-of-image marker after the scan data",
+        )
+        .with_context("format", "jpeg")
+        .with_context("bytes", data.len()));
     }
     guarded(|| {
         let mut d = open(data, opts.strict)?;
@@ -151,8 +154,9 @@ fn has_end_of_image(data: &[u8]) -> bool {
 fn cmyk_to_rgb(cmyk: &[u8], inverted: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(cmyk.len() / 4 * 3);
     for px in cmyk.chunks_exact(4) {
-        let [c, m, y, k] = if inverted { [px[0], px[1], px[2], px[3]] } else { [255 - px[0], 255 - px[1], 255 - px[2], 255 - px[3]] }
-            .map(u32::from);
+        let [c, m, y, k] =
+            if inverted { [px[0], px[1], px[2], px[3]] } else { [255 - px[0], 255 - px[1], 255 - px[2], 255 - px[3]] }
+                .map(u32::from);
         out.extend([(c * k + 127) / 255, (m * k + 127) / 255, (y * k + 127) / 255].map(|v| v as u8));
     }
     out
@@ -167,7 +171,9 @@ fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) if e.kind() == ErrorKind::Unexpected => {
-            Err(Error::new(ErrorKind::CorruptInput, "JPEG data is corrupt or truncated").with_context("format", "jpeg").with_source(e))
+            Err(Error::new(ErrorKind::CorruptInput, "JPEG data is corrupt or truncated")
+                .with_context("format", "jpeg")
+                .with_source(e))
         }
         Ok(Err(e)) => Err(e),
         Err(payload) => {

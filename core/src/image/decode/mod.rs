@@ -114,7 +114,13 @@ impl Image {
 
     /// Replace the pixels (e.g. after a resize), keeping the metadata.
     pub fn with_pixels(&self, pixels: DynamicImage) -> Image {
-        Image { pixels, info: self.info.clone(), icc: self.icc.clone(), exif: self.exif.clone(), input_bytes: self.input_bytes }
+        Image {
+            pixels,
+            info: self.info.clone(),
+            icc: self.icc.clone(),
+            exif: self.exif.clone(),
+            input_bytes: self.input_bytes,
+        }
     }
 }
 

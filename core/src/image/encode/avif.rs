@@ -15,7 +15,12 @@ static PARAMS: LazyLock<Vec<ParamSpec>> = LazyLock::new(|| {
         ParamSpec::int("speed", 1, 10, 6, "rav1e speed preset: lower is slower and smaller"),
         ParamSpec::int("alpha_quality", 1, 100, 90, "quality of the alpha plane"),
         ParamSpec::choice("bit_depth", &["8", "10"], "8", "AV1 bit depth; 10 avoids banding at a small size cost"),
-        ParamSpec::choice("chroma_subsampling", &["4:4:4"], "4:4:4", "colour resolution (rav1e via ravif encodes 4:4:4)"),
+        ParamSpec::choice(
+            "chroma_subsampling",
+            &["4:4:4"],
+            "4:4:4",
+            "colour resolution (rav1e via ravif encodes 4:4:4)",
+        ),
     ]
 });
 

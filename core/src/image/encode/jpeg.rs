@@ -16,7 +16,12 @@ const SUBSAMPLING: &[&str] = &["4:2:0", "4:2:2", "4:4:4"];
 static MOZJPEG_PARAMS: LazyLock<Vec<ParamSpec>> = LazyLock::new(|| {
     vec![
         ParamSpec::int("quality", 1, 100, 80, "quantisation quality; 80 matches sharp's default"),
-        ParamSpec::choice("chroma_subsampling", SUBSAMPLING, "4:2:0", "colour resolution; 4:4:4 keeps sharp colour edges"),
+        ParamSpec::choice(
+            "chroma_subsampling",
+            SUBSAMPLING,
+            "4:2:0",
+            "colour resolution; 4:4:4 keeps sharp colour edges",
+        ),
     ]
 });
 
@@ -101,6 +106,8 @@ fn encode(input: &EncodeInput<'_>, baseline: bool) -> Result<Vec<u8>> {
     match catch_unwind(AssertUnwindSafe(run)) {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(encode_error("JPEG", e)),
-        Err(payload) => Err(encode_error("JPEG", payload.downcast_ref::<String>().map_or("libjpeg error", |s| s.as_str()))),
+        Err(payload) => {
+            Err(encode_error("JPEG", payload.downcast_ref::<String>().map_or("libjpeg error", |s| s.as_str())))
+        }
     }
 }

@@ -124,7 +124,8 @@ pub(crate) fn find(name: &str) -> Result<&'static Algorithm> {
     let wanted = by_format.unwrap_or(&lower);
     REGISTRY.iter().find(|a| a.info.name == wanted).ok_or_else(|| {
         let known: Vec<&str> = REGISTRY.iter().map(|a| a.info.name).collect();
-        Error::new(ErrorKind::InvalidArgument, format!("unknown algorithm {name:?}")).with_context("known", known.join(","))
+        Error::new(ErrorKind::InvalidArgument, format!("unknown algorithm {name:?}"))
+            .with_context("known", known.join(","))
     })
 }
 
@@ -218,9 +219,12 @@ pub(crate) fn encode_error(what: &str, e: impl std::fmt::Display) -> Error {
 /// Reject images larger than a format can represent.
 pub(crate) fn check_max_side(img: &DynamicImage, max: u32, format: Format) -> Result<()> {
     if img.width() > max || img.height() > max {
-        return Err(Error::new(ErrorKind::LimitExceeded, format!("{format} cannot store images larger than {max} pixels per side"))
-            .with_context("width", img.width())
-            .with_context("height", img.height()));
+        return Err(Error::new(
+            ErrorKind::LimitExceeded,
+            format!("{format} cannot store images larger than {max} pixels per side"),
+        )
+        .with_context("width", img.width())
+        .with_context("height", img.height()));
     }
     Ok(())
 }
@@ -247,7 +251,11 @@ mod tests {
                 assert_eq!(resolved.get(p.name), Some(&p.default), "{}.{}", a.name, p.name);
             }
             if let Some(q) = a.quality_param {
-                assert!(matches!(a.param(q).unwrap().kind, ParamKind::Int { .. }), "{}: quality param must be an int", a.name);
+                assert!(
+                    matches!(a.param(q).unwrap().kind, ParamKind::Int { .. }),
+                    "{}: quality param must be an int",
+                    a.name
+                );
             }
             assert_eq!(a.lossless, a.quality_param.is_none(), "{}: lossy algorithms need a quality knob", a.name);
         }

@@ -184,8 +184,11 @@ pub(super) fn resolve(alg: &AlgorithmInfo, given: &Params) -> Result<Params> {
     for name in given.0.keys() {
         if alg.param(name).is_none() {
             let known: Vec<&str> = alg.params.iter().map(|p| p.name).collect();
-            return Err(Error::new(ErrorKind::InvalidArgument, format!("algorithm {} has no parameter {name:?}", alg.name))
-                .with_context("known", known.join(",")));
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("algorithm {} has no parameter {name:?}", alg.name),
+            )
+            .with_context("known", known.join(",")));
         }
     }
     let mut out = Params::new();

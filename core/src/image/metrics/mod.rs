@@ -67,10 +67,12 @@ impl FromStr for Metric {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         let norm = s.trim().to_ascii_lowercase().replace('-', "_");
-        Metric::ALL.into_iter().find(|m| m.name() == norm || (norm == "msssim" && *m == Metric::MsSsim)).ok_or_else(|| {
-            Error::new(ErrorKind::InvalidArgument, format!("unknown metric {s:?}"))
-                .with_context("expected", "mse|psnr|ssim|ms_ssim|ssimulacra2")
-        })
+        Metric::ALL.into_iter().find(|m| m.name() == norm || (norm == "msssim" && *m == Metric::MsSsim)).ok_or_else(
+            || {
+                Error::new(ErrorKind::InvalidArgument, format!("unknown metric {s:?}"))
+                    .with_context("expected", "mse|psnr|ssim|ms_ssim|ssimulacra2")
+            },
+        )
     }
 }
 
@@ -163,7 +165,8 @@ pub fn compare_images(reference: &DynamicImage, distorted: &DynamicImage, opts: 
         return Err(Error::new(ErrorKind::InvalidArgument, "no metrics requested"));
     }
     let needs_planes = opts.metrics.iter().any(|m| *m != Metric::Ssimulacra2);
-    let planes = needs_planes.then(|| (Planes::premultiplied(reference, distorted), Planes::premultiplied(distorted, reference)));
+    let planes = needs_planes
+        .then(|| (Planes::premultiplied(reference, distorted), Planes::premultiplied(distorted, reference)));
     let results: Vec<Result<(Metric, f64)>> = opts
         .metrics
         .par_iter()
@@ -228,7 +231,12 @@ pub fn compare(reference: &[u8], distorted: &[u8], opts: &CompareOptions) -> Res
     let a = decode(reference, &dopts)?;
     let b = decode(distorted, &dopts)?;
     let metrics = compare_images(a.pixels(), b.pixels(), opts)?;
-    let side = |i: &super::Image, bytes: usize| ImageSide { format: i.info().format, width: i.width(), height: i.height(), bytes };
+    let side = |i: &super::Image, bytes: usize| ImageSide {
+        format: i.info().format,
+        width: i.width(),
+        height: i.height(),
+        bytes,
+    };
     Ok(Comparison {
         metrics,
         reference: side(&a, reference.len()),
@@ -262,7 +270,13 @@ impl Planes {
         let (w, h) = (img.width() as usize, img.height() as usize);
         let gray = |i: &DynamicImage| !i.color().has_color();
         let alpha = img.color().has_alpha() || other.color().has_alpha();
-        let n = if gray(img) && gray(other) && !alpha { 1 } else if alpha { 4 } else { 3 };
+        let n = if gray(img) && gray(other) && !alpha {
+            1
+        } else if alpha {
+            4
+        } else {
+            3
+        };
         let rgba: Vec<[f32; 4]> = match img {
             DynamicImage::ImageRgb32F(_) | DynamicImage::ImageRgba32F(_) => {
                 img.to_rgba32f().pixels().map(|p| p.0.map(|v| v * 255.0)).collect()
@@ -328,7 +342,10 @@ mod tests {
     fn different_sizes_are_a_dimension_mismatch() {
         let a = DynamicImage::ImageRgb8(noise(20, 20, 1));
         let b = DynamicImage::ImageRgb8(noise(21, 20, 1));
-        assert_eq!(compare_images(&a, &b, &CompareOptions::default()).unwrap_err().kind(), ErrorKind::DimensionMismatch);
+        assert_eq!(
+            compare_images(&a, &b, &CompareOptions::default()).unwrap_err().kind(),
+            ErrorKind::DimensionMismatch
+        );
     }
 
     #[test]
@@ -356,7 +373,12 @@ mod tests {
         // Every pixel off by 1 on one 8-bit gray channel: MSE 1, PSNR 10*log10(255^2).
         let a = DynamicImage::ImageLuma8(GrayImage::from_pixel(16, 16, ::image::Luma([100])));
         let b = DynamicImage::ImageLuma8(GrayImage::from_pixel(16, 16, ::image::Luma([101])));
-        let m = compare_images(&a, &b, &CompareOptions { per_channel: true, ..CompareOptions::with_metrics(&[Metric::Mse, Metric::Psnr]) }).unwrap();
+        let m = compare_images(
+            &a,
+            &b,
+            &CompareOptions { per_channel: true, ..CompareOptions::with_metrics(&[Metric::Mse, Metric::Psnr]) },
+        )
+        .unwrap();
         assert!((m.mse.unwrap() - 1.0).abs() < 1e-9);
         assert!((m.psnr.unwrap() - 48.130_803_608_679_1).abs() < 1e-9);
         assert_eq!(m.channels.unwrap().names, ["L"]);

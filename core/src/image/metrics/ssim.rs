@@ -97,7 +97,11 @@ fn stats(x: &[f64], y: &[f64], w: usize, h: usize) -> Result<(f64, f64)> {
 fn channels(p: &Planes, opts: &SsimOptions) -> Vec<Vec<f64>> {
     if opts.luma && p.data.len() >= 3 {
         let (r, g, b) = (&p.data[0], &p.data[1], &p.data[2]);
-        vec![(0..r.len()).map(|i| 0.2125 * f64::from(r[i]) + 0.7154 * f64::from(g[i]) + 0.0721 * f64::from(b[i])).collect()]
+        vec![
+            (0..r.len())
+                .map(|i| 0.2125 * f64::from(r[i]) + 0.7154 * f64::from(g[i]) + 0.0721 * f64::from(b[i]))
+                .collect(),
+        ]
     } else {
         p.data.iter().map(|c| c.iter().map(|&v| f64::from(v)).collect()).collect()
     }
@@ -185,7 +189,9 @@ mod tests {
         let b = ramp(40, 30, |x, y| ((x * 5 + y * 3) % 200) as f32 + 20.0);
         let s = ssim(&a, &b, &SsimOptions::default()).unwrap();
         assert!(s < 1.0 && s > 0.9, "{s}");
-        let (_, cs) = stats(&channels(&a, &SsimOptions::default())[0], &channels(&b, &SsimOptions::default())[0], 40, 30).unwrap();
+        let (_, cs) =
+            stats(&channels(&a, &SsimOptions::default())[0], &channels(&b, &SsimOptions::default())[0], 40, 30)
+                .unwrap();
         assert!((cs - 1.0).abs() < 1e-9, "contrast-structure unchanged: {cs}");
     }
 
