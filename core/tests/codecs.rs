@@ -164,3 +164,25 @@ fn bad_parameters_and_oversized_images_are_rejected() {
     let e = image::encode(&wide, "webp-lossy", &EncodeOptions::default()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::LimitExceeded);
 }
+
+#[test]
+fn avif_chroma_subsampling_and_bit_depth_options_work() {
+    let img = Image::from_pixels(image::synthetic_photo(256, 192, 12));
+    let rgba = Image::from_pixels(image::synthetic_photo_rgba(128, 96, 12));
+    let enc = |img: &Image, cs: &str, depth: &str| {
+        let p =
+            Params::new().with("speed", 10).with("quality", 60).with("chroma_subsampling", cs).with("bit_depth", depth);
+        image::encode(img, "avif-rav1e", &EncodeOptions { params: p, ..Default::default() }).unwrap()
+    };
+    let full = enc(&img, "4:4:4", "8");
+    for cs in ["4:2:0", "4:2:2"] {
+        let sub = enc(&img, cs, "8");
+        assert!(sub.bytes < full.bytes, "{cs}: {} >= 4:4:4 {}", sub.bytes, full.bytes);
+        assert!(psnr(img.pixels(), decode(&sub.data).pixels()) > 30.0, "{cs}");
+    }
+    for depth in ["8", "10"] {
+        let out = decode(&enc(&rgba, "4:2:0", depth).data);
+        assert!(out.pixels().color().has_alpha(), "alpha survives at {depth} bit");
+        assert!(psnr(rgba.pixels(), out.pixels()) > 28.0, "{depth}-bit");
+    }
+}
