@@ -130,7 +130,7 @@ fn metadata_policy_keeps_icc_and_strips_exif_by_default() {
     let decoded = decode(&src);
     assert_eq!(decoded.icc_profile(), Some(icc.as_slice()));
     assert!(decoded.exif().is_some());
-    for alg in ["jpeg-mozjpeg", "png-oxipng"] {
+    for alg in ["jpeg-mozjpeg", "png-oxipng", "webp-lossy", "webp-lossless"] {
         let default = image::encode(&decoded, alg, &EncodeOptions::default()).unwrap();
         let back = decode(&default.data);
         assert_eq!(back.icc_profile(), Some(icc.as_slice()), "{alg} keeps ICC by default");

@@ -69,3 +69,23 @@ def test_pillow_reads_every_output_format(fotobase, tmp_path, path):
             raise
         assert im.format == pil
         assert im.size == (meta["width"], meta["height"]) == (160, meta["height"])
+
+
+@pytest.mark.parametrize("algorithm", ["webp-lossy", "webp-lossless", "png-oxipng", "jpeg-mozjpeg"])
+def test_icc_profile_survives_and_alpha_stays(fotobase, tmp_path, algorithm):
+    """Pillow reads the ICC profile (and alpha, where the format has it) that fotobase wrote."""
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    src = tmp_path / "src.png"
+    pixels = np.zeros((40, 60, 4), dtype=np.uint8)
+    pixels[..., 0] = np.arange(60, dtype=np.uint8)[None, :] * 4
+    pixels[..., 3] = 255
+    pixels[:10, :10, 3] = 0
+    Image.fromarray(pixels, "RGBA").save(src, icc_profile=icc)
+    out = tmp_path / "out.bin"
+    fotobase("compress", src, "-o", out, "--algorithm", algorithm, "--metrics", "none")
+    im = Image.open(out)
+    assert im.info.get("icc_profile") == icc, algorithm
+    if algorithm != "jpeg-mozjpeg":
+        assert im.mode == "RGBA" and np.asarray(im)[0, 0, 3] == 0, (algorithm, im.mode)

@@ -1,6 +1,7 @@
 //! WebP via libwebp: `webp-lossy` (VP8) and `webp-lossless` (VP8L).
 //!
-//! ICC and EXIF are not written yet: the `webp` crate has no mux API.
+//! libwebp's simple encoder writes no metadata, so ICC and EXIF are added here
+//! by rewriting the RIFF container into the extended (VP8X) layout.
 
 use std::sync::LazyLock;
 
@@ -73,5 +74,67 @@ fn encode(input: &EncodeInput<'_>, lossless: bool) -> Result<Vec<u8>> {
         c.use_sharp_yuv = i32::from(p.flag("sharp_yuv"));
     }
     let mem = enc.encode_advanced(&c).map_err(|e| encode_error("WebP", format!("{e:?}")))?;
-    Ok(mem.to_vec())
+    with_metadata(&mem, input.icc, input.exif, w, h)
+}
+
+const FLAG_ICC: u8 = 0x20;
+const FLAG_ALPHA: u8 = 0x10;
+const FLAG_EXIF: u8 = 0x08;
+
+/// Rebuild a WebP as VP8X + ICCP + image chunks + EXIF (the order the spec requires).
+fn with_metadata(webp: &[u8], icc: Option<&[u8]>, exif: Option<&[u8]>, w: u32, h: u32) -> Result<Vec<u8>> {
+    if icc.is_none() && exif.is_none() {
+        return Ok(webp.to_vec());
+    }
+    let malformed = || encode_error("WebP", "libwebp produced an unexpected container");
+    let mut image_chunks: Vec<(&[u8], &[u8])> = Vec::new();
+    let mut i = 12;
+    while i + 8 <= webp.len() {
+        let fourcc = &webp[i..i + 4];
+        let size = u32::from_le_bytes(webp[i + 4..i + 8].try_into().map_err(|_| malformed())?) as usize;
+        let data = webp.get(i + 8..i + 8 + size).ok_or_else(malformed)?;
+        if fourcc != b"VP8X" {
+            image_chunks.push((fourcc, data));
+        }
+        i += 8 + size + (size & 1);
+    }
+    let vp8l_alpha = |d: &[u8]| d.len() >= 5 && (u32::from_le_bytes([d[1], d[2], d[3], d[4]]) >> 28) & 1 == 1;
+    let has_alpha = image_chunks.iter().any(|(f, d)| *f == b"ALPH" || (*f == b"VP8L" && vp8l_alpha(d)));
+    let mut flags = 0;
+    if icc.is_some() {
+        flags |= FLAG_ICC;
+    }
+    if exif.is_some() {
+        flags |= FLAG_EXIF;
+    }
+    if has_alpha {
+        flags |= FLAG_ALPHA;
+    }
+    let mut vp8x = vec![flags, 0, 0, 0];
+    vp8x.extend_from_slice(&(w - 1).to_le_bytes()[..3]);
+    vp8x.extend_from_slice(&(h - 1).to_le_bytes()[..3]);
+    let mut body = b"WEBP".to_vec();
+    write_chunk(&mut body, b"VP8X", &vp8x);
+    if let Some(icc) = icc {
+        write_chunk(&mut body, b"ICCP", icc);
+    }
+    for (fourcc, data) in image_chunks {
+        write_chunk(&mut body, fourcc, data);
+    }
+    if let Some(exif) = exif {
+        write_chunk(&mut body, b"EXIF", exif);
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+fn write_chunk(out: &mut Vec<u8>, fourcc: &[u8], data: &[u8]) {
+    out.extend_from_slice(fourcc);
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend_from_slice(data);
+    if data.len() % 2 == 1 {
+        out.push(0); // RIFF chunks are padded to even sizes
+    }
 }
