@@ -34,6 +34,7 @@ run() { # name, command...
 run "cargo test (workspace: unit, integration, CLI, benches in test mode, doc)" \
   cargo test --workspace --all-targets --locked
 run "cargo test --doc" cargo test --doc --workspace --locked
+run "cargo clippy (warnings are errors)" cargo clippy --workspace --all-targets --locked -- -D warnings
 
 if [ -x .venv/bin/python ]; then
   pytest_run() {

@@ -329,7 +329,7 @@ fn animations_give_their_first_frame() {
     let mut gif_anim = Vec::new();
     {
         let mut enc = ::image::codecs::gif::GifEncoder::new(&mut gif_anim);
-        let frames = [first.clone(), second.clone()].map(|f| ::image::Frame::new(f));
+        let frames = [first.clone(), second.clone()].map(::image::Frame::new);
         enc.encode_frames(frames).unwrap();
     }
     for (name, data) in [("webp", webp_anim), ("gif", gif_anim)] {

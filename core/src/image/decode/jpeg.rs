@@ -108,10 +108,10 @@ fn read_meta(d: &Decompress<&[u8]>) -> Meta {
                 }
             }
             Marker::APP(2) => {
-                if let Some(rest) = m.data.strip_prefix(b"ICC_PROFILE\0") {
-                    if rest.len() >= 2 {
-                        icc_chunks.push((rest[0], &rest[2..]));
-                    }
+                if let Some(rest) = m.data.strip_prefix(b"ICC_PROFILE\0")
+                    && rest.len() >= 2
+                {
+                    icc_chunks.push((rest[0], &rest[2..]));
                 }
             }
             Marker::APP(14) => adobe |= m.data.starts_with(b"Adobe"),

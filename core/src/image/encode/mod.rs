@@ -168,12 +168,12 @@ pub fn encode(img: &Image, algorithm: &str, opts: &EncodeOptions) -> Result<Enco
 
 pub(crate) fn encode_resolved(alg: &Algorithm, img: &Image, params: &Params, meta: MetadataPolicy) -> Result<Encoded> {
     let mut exif = None;
-    if meta == MetadataPolicy::KeepAll {
-        if let Some(mut e) = img.exif.clone() {
-            // Pixels were made upright on decode; a stale tag would rotate them twice.
-            super::exif::reset_orientation(&mut e);
-            exif = Some(e);
-        }
+    if meta == MetadataPolicy::KeepAll
+        && let Some(mut e) = img.exif.clone()
+    {
+        // Pixels were made upright on decode; a stale tag would rotate them twice.
+        super::exif::reset_orientation(&mut e);
+        exif = Some(e);
     }
     let input = EncodeInput {
         pixels: &img.pixels,

@@ -193,15 +193,15 @@ pub fn compare_images(reference: &DynamicImage, distorted: &DynamicImage, opts: 
             out.set(Metric::Psnr, mse::psnr(v));
         }
     }
-    if opts.per_channel {
-        if let Some((a, b)) = &planes {
-            let per = mse::mse(a, b);
-            out.channels = Some(ChannelMetrics {
-                names: a.names.iter().map(|s| s.to_string()).collect(),
-                psnr: per.channels.iter().map(|&m| mse::psnr(m)).collect(),
-                mse: per.channels,
-            });
-        }
+    if opts.per_channel
+        && let Some((a, b)) = &planes
+    {
+        let per = mse::mse(a, b);
+        out.channels = Some(ChannelMetrics {
+            names: a.names.iter().map(|s| s.to_string()).collect(),
+            psnr: per.channels.iter().map(|&m| mse::psnr(m)).collect(),
+            mse: per.channels,
+        });
     }
     Ok(out)
 }

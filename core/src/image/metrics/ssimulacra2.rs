@@ -31,7 +31,7 @@ fn to_rgb(img: &DynamicImage) -> Result<Rgb> {
         img.to_rgba32f()
             .enumerate_pixels()
             .map(|(x, y, p)| {
-                let bg = if ((x / CHECKER) + (y / CHECKER)) % 2 == 0 { CHECKER_DARK } else { CHECKER_LIGHT };
+                let bg = if ((x / CHECKER) + (y / CHECKER)).is_multiple_of(2) { CHECKER_DARK } else { CHECKER_LIGHT };
                 let a = p.0[3];
                 [0, 1, 2].map(|c| p.0[c] * a + bg * (1.0 - a))
             })
