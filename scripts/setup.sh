@@ -15,13 +15,15 @@ command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 command -v cc >/dev/null || need_apt+=(build-essential)
 command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
 if ((${#need_apt[@]})); then
   say "installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 else
-  say "Debian packages present (nasm, cmake, pkg-config, cc, python3)"
+  say "Debian packages present (nasm, cmake, pkg-config, cc, python3, node)"
 fi
 
 # --- Rust ----------------------------------------------------------------------
@@ -40,5 +42,15 @@ if [ "${FOTOBASE_SKIP_PYTHON:-0}" != 1 ]; then
     .venv/bin/pip install -q -r scripts/requirements-test.txt
   else
     say ".venv ready"
+  fi
+fi
+
+# --- Node packages for the peer checks (sharp, from the npm registry) -----------
+if [ "${FOTOBASE_SKIP_NODE:-0}" != 1 ]; then
+  if [ ! -d core/tests/peers/node_modules/sharp ]; then
+    say "installing sharp for the peer checks (npm ci)"
+    npm ci --prefix core/tests/peers --no-audit --no-fund --loglevel=error
+  else
+    say "peer-check node_modules ready"
   fi
 fi

@@ -26,7 +26,7 @@ run() { # name, command...
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   local closing
-  closing=$(grep -E '^test result:|passed|failed|no tests ran' "$log" | tail -n 1)
+  closing=$(grep -E '^test result:|passed|failed|no tests ran|^# (pass|fail) ' "$log" | tail -n 2 | tr '\n' ' ')
   rm -f "$log"
   if [ "$rc" -ne 0 ]; then failed=1; summary+=("FAIL  $name: ${closing:-exit $rc}"); else summary+=("ok    $name: $closing"); fi
 }
@@ -45,6 +45,11 @@ if [ -x .venv/bin/python ]; then
     return $rc
   }
   FOTOBASE_BIN="$CARGO_TARGET_DIR/debug/fotobase" run "pytest (cross-checks against Pillow and scikit-image)" pytest_run
+fi
+
+if [ -d core/tests/peers/node_modules/sharp ]; then
+  run "node --test (fotobase vs sharp)" env FOTOBASE_BIN="$CARGO_TARGET_DIR/debug/fotobase" \
+    node --test core/tests/peers/
 fi
 
 printf '\n\033[1m== summary ==\033[0m\n'

@@ -86,6 +86,15 @@ fn jpeg_options_change_the_bitstream() {
         d[i + 11]
     };
     assert_eq!(luma_sampling(&base), 0x22);
+    // Even at very low quality the tables stay 8-bit (DQT precision nibble 0), so the
+    // file stays baseline (SOF0); and no JFIF segment is spent.
+    for alg in ["jpeg-baseline", "jpeg-mozjpeg"] {
+        let low = encode(&img, alg, &[("quality", 3)]).data;
+        let dqt = low.windows(2).position(|w| w == [0xFF, 0xDB]).unwrap();
+        assert_eq!(low[dqt + 4] >> 4, 0, "{alg}: 8-bit quantisation table");
+        assert!(!low.windows(4).any(|w| w == b"JFIF"), "{alg}: no JFIF");
+    }
+    assert!(has(&encode(&img, "jpeg-baseline", &[("quality", 3)]).data, 0xC0), "low quality stays baseline");
     p = Params::new().with("chroma_subsampling", "4:4:4");
     let full = image::encode(&img, "jpeg-baseline", &EncodeOptions { params: p, ..Default::default() }).unwrap().data;
     assert_eq!(luma_sampling(&full), 0x11);

@@ -5,7 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::LazyLock;
 
 use ::image::DynamicImage;
-use mozjpeg::{ColorSpace, Compress, Marker};
+use mozjpeg::{ColorSpace, Compress, Marker, qtable};
 
 use super::{Algorithm, AlgorithmInfo, EncodeInput, ParamSpec, check_max_side, encode_error, flatten_to_rgb8};
 use crate::Result;
@@ -61,6 +61,16 @@ pub(super) fn algorithms() -> Vec<Algorithm> {
     ]
 }
 
+/// Drop the optional 18-byte JFIF APP0 segment libjpeg always writes: it only
+/// says "1:1 pixel aspect, no DPI", which is every decoder's default anyway.
+fn strip_jfif(mut jpeg: Vec<u8>) -> Vec<u8> {
+    if jpeg.len() > 20 && jpeg[2..4] == [0xFF, 0xE0] && &jpeg[6..11] == b"JFIF\0" {
+        let len = usize::from(u16::from_be_bytes([jpeg[4], jpeg[5]]));
+        jpeg.drain(2..4 + len);
+    }
+    jpeg
+}
+
 fn encode(input: &EncodeInput<'_>, baseline: bool) -> Result<Vec<u8>> {
     check_max_side(input.pixels, 65_500, Format::Jpeg)?;
     let p = input.params;
@@ -78,7 +88,18 @@ fn encode(input: &EncodeInput<'_>, baseline: bool) -> Result<Vec<u8>> {
             c.set_fastest_defaults();
         }
         c.set_size(w, h);
-        c.set_quality(p.int("quality") as f32);
+        // Like libjpeg's jpeg_set_quality(q, force_baseline = TRUE) (what sharp/libvips
+        // call): 8-bit tables, so files stay baseline-compatible and no 16-bit DQT
+        // segment wastes bytes. mozjpeg's default table is N. Robidoux's (index 3),
+        // libjpeg-turbo's is Annex K.
+        let q = p.int("quality") as f32;
+        if baseline {
+            c.set_luma_qtable(&qtable::AnnexK_Luma.scaled(q, q));
+            c.set_chroma_qtable(&qtable::AnnexK_Chroma.scaled(q, q));
+        } else {
+            c.set_luma_qtable(&qtable::NRobidoux.scaled(q, q));
+            c.set_chroma_qtable(&qtable::NRobidoux.scaled(q, q));
+        }
         if baseline {
             c.set_optimize_coding(p.flag("optimize_coding"));
             if p.flag("progressive") {
@@ -104,7 +125,7 @@ fn encode(input: &EncodeInput<'_>, baseline: bool) -> Result<Vec<u8>> {
         s.finish()
     };
     match catch_unwind(AssertUnwindSafe(run)) {
-        Ok(Ok(v)) => Ok(v),
+        Ok(Ok(v)) => Ok(strip_jfif(v)),
         Ok(Err(e)) => Err(encode_error("JPEG", e)),
         Err(payload) => {
             Err(encode_error("JPEG", payload.downcast_ref::<String>().map_or("libjpeg error", |s| s.as_str())))
