@@ -19,19 +19,39 @@ if command -v go >/dev/null; then export GOROOT="${GOROOT:-$(go env GOROOT)}"; f
 
 summary=()
 failed=0
+total_pass=0
+total_fail=0
+# Passed/failed counts from a runner's log: cargo's "test result:" lines (summed),
+# pytest's "N passed, M failed", node's "# pass N" / "# fail N".
+counts() {
+  awk '
+    /^test result:/ { p += $4; f += $6; seen = 1 }
+    /^# pass / { p += $3; seen = 1 }
+    /^# fail / { f += $3; seen = 1 }
+    /^[0-9]+ (passed|failed)/ && / in [0-9.]+s/ {
+      for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
+      seen = 1
+    }
+    END { if (seen) print p + 0, f + 0 }' "$1"
+}
 run() { # name, command...
   local name=$1; shift
   printf '\n\033[1;34m==> %s\033[0m\n' "$name"
   local log; log=$(mktemp)
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
-  local closing
-  closing=$(grep -E '^test result:|passed|failed|no tests ran|^# (pass|fail) ' "$log" | tail -n 2 | tr '\n' ' ')
+  local closing="exit $rc"
+  local c; c=$(counts "$log")
+  if [ -n "$c" ]; then
+    read -r p f <<<"$c"
+    closing="$p passed, $f failed"
+    total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+  fi
   rm -f "$log"
-  if [ "$rc" -ne 0 ]; then failed=1; summary+=("FAIL  $name: ${closing:-exit $rc}"); else summary+=("ok    $name: $closing"); fi
+  if [ "$rc" -ne 0 ]; then failed=1; summary+=("FAIL  $name: $closing"); else summary+=("ok    $name: $closing"); fi
 }
 
-run "cargo test (workspace: unit, integration, CLI, benches in test mode, doc)" \
+run "cargo test (unit, integration, CLI, examples, benches in test mode)" \
   cargo test --workspace --all-targets --locked
 run "cargo test --doc" cargo test --doc --workspace --locked
 run "cargo clippy (warnings are errors)" cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -54,4 +74,5 @@ fi
 
 printf '\n\033[1m== summary ==\033[0m\n'
 printf '%s\n' "${summary[@]}"
+echo "total: $total_pass passed, $total_fail failed"
 exit $failed
