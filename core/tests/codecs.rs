@@ -195,3 +195,19 @@ fn avif_chroma_subsampling_and_bit_depth_options_work() {
         assert!(psnr(rgba.pixels(), out.pixels()) > 28.0, "{depth}-bit");
     }
 }
+
+#[test]
+fn empty_images_give_coded_errors_not_panics() {
+    let empty = Image::from_pixels(DynamicImage::new_rgb8(0, 0));
+    for alg in image::algorithms() {
+        let r = std::panic::catch_unwind(|| image::encode(&empty, alg.name, &EncodeOptions::default()));
+        let r = r.unwrap_or_else(|_| panic!("{} panicked on a 0x0 image", alg.name));
+        assert!(r.is_err(), "{} encoded a 0x0 image", alg.name);
+    }
+    let r = std::panic::catch_unwind(|| image::resize(empty.pixels(), &image::ResizeOptions::new(Some(10), None)));
+    assert!(r.expect("resize panicked").is_err());
+    let r = std::panic::catch_unwind(|| {
+        image::compare_images(empty.pixels(), empty.pixels(), &image::CompareOptions::default())
+    });
+    assert!(r.expect("compare panicked").is_err());
+}

@@ -99,6 +99,9 @@ fn plan(sw: u32, sh: u32, opts: &ResizeOptions, img: Option<&DynamicImage>) -> R
     if matches!(opts.width, Some(0)) || matches!(opts.height, Some(0)) {
         return Err(Error::new(ErrorKind::InvalidArgument, "resize width and height must be at least 1"));
     }
+    if sw == 0 || sh == 0 {
+        return Err(Error::new(ErrorKind::InvalidArgument, "cannot resize an image with zero width or height"));
+    }
     let (fw, fh) = (f64::from(sw), f64::from(sh));
     let scaled = |s: f64| ((fw * s).round().max(1.0) as u32, (fh * s).round().max(1.0) as u32);
     let mut p = match (opts.width, opts.height) {

@@ -167,6 +167,9 @@ pub fn encode(img: &Image, algorithm: &str, opts: &EncodeOptions) -> Result<Enco
 }
 
 pub(crate) fn encode_resolved(alg: &Algorithm, img: &Image, params: &Params, meta: MetadataPolicy) -> Result<Encoded> {
+    if img.pixels.width() == 0 || img.pixels.height() == 0 {
+        return Err(Error::new(ErrorKind::InvalidArgument, "cannot encode an image with zero width or height"));
+    }
     let mut exif = None;
     if meta == MetadataPolicy::KeepAll
         && let Some(mut e) = img.exif.clone()

@@ -164,6 +164,9 @@ pub fn compare_images(reference: &DynamicImage, distorted: &DynamicImage, opts: 
     if opts.metrics.is_empty() {
         return Err(Error::new(ErrorKind::InvalidArgument, "no metrics requested"));
     }
+    if reference.width() == 0 || reference.height() == 0 {
+        return Err(Error::new(ErrorKind::InvalidArgument, "cannot compare images with zero width or height"));
+    }
     let needs_planes = opts.metrics.iter().any(|m| *m != Metric::Ssimulacra2);
     let planes = needs_planes
         .then(|| (Planes::premultiplied(reference, distorted), Planes::premultiplied(distorted, reference)));
