@@ -189,7 +189,7 @@ fn avif_chroma_subsampling_and_bit_depth_options_work() {
         assert!(sub.bytes < full.bytes, "{cs}: {} >= 4:4:4 {}", sub.bytes, full.bytes);
         assert!(psnr(img.pixels(), decode(&sub.data).pixels()) > 30.0, "{cs}");
     }
-    for depth in ["8", "10"] {
+    for depth in ["8", "10", "12"] {
         let out = decode(&enc(&rgba, "4:2:0", depth).data);
         assert!(out.pixels().color().has_alpha(), "alpha survives at {depth} bit");
         assert!(psnr(rgba.pixels(), out.pixels()) > 28.0, "{depth}-bit");

@@ -26,7 +26,12 @@ static PARAMS: LazyLock<Vec<ParamSpec>> = LazyLock::new(|| {
         ),
         ParamSpec::int("speed", 1, 10, 6, "rav1e speed preset: lower is slower and smaller"),
         ParamSpec::int("alpha_quality", 1, 100, 90, "quality of the alpha plane"),
-        ParamSpec::choice("bit_depth", &["8", "10"], "8", "AV1 bit depth; 10 avoids banding at a small size cost"),
+        ParamSpec::choice(
+            "bit_depth",
+            &["8", "10", "12"],
+            "8",
+            "AV1 bit depth; 10 avoids banding at a small size cost",
+        ),
         ParamSpec::choice(
             "chroma_subsampling",
             &["4:2:0", "4:2:2", "4:4:4"],
@@ -159,12 +164,15 @@ fn encode_any(job: &Av1Job<'_>) -> Result<Vec<u8>> {
 fn encode(input: &EncodeInput<'_>) -> Result<Vec<u8>> {
     let p = input.params;
     let (w, h) = (input.pixels.width() as usize, input.pixels.height() as usize);
-    let depth: u32 = if p.choice("bit_depth") == "10" { 10 } else { 8 };
-    let (sampling, dec, profile) = match p.choice("chroma_subsampling") {
+    let depth: u32 = p.choice("bit_depth").parse().unwrap_or(8);
+    let (sampling, dec, mut profile) = match p.choice("chroma_subsampling") {
         "4:2:0" => (ChromaSampling::Cs420, (1, 1), 0),
         "4:2:2" => (ChromaSampling::Cs422, (1, 0), 2),
         _ => (ChromaSampling::Cs444, (0, 0), 1),
     };
+    if depth == 12 {
+        profile = 2; // AV1 "professional" profile carries 12-bit in any subsampling
+    }
     let rgba = input.pixels.to_rgba8();
     let rgb: Vec<[u8; 3]> = rgba.pixels().map(|px| [px.0[0], px.0[1], px.0[2]]).collect();
     let yuv = to_yuv(&rgb, w, h, depth, dec);
@@ -184,7 +192,8 @@ fn encode(input: &EncodeInput<'_>) -> Result<Vec<u8>> {
     };
     let alpha: Option<Vec<u16>> =
         (input.pixels.color().has_alpha() && rgba.pixels().any(|px| px.0[3] < 255)).then(|| {
-            let up = |a: u8| if depth > 8 { (u16::from(a) << 2) | (u16::from(a) >> 6) } else { u16::from(a) };
+            let max = (1u32 << depth) - 1;
+            let up = |a: u8| ((u32::from(a) * max + 127) / 255) as u16;
             rgba.pixels().map(|px| up(px.0[3])).collect()
         });
     let alpha_job = alpha.as_deref().map(|a| Av1Job {
