@@ -166,7 +166,7 @@ fn bad_parameters_and_oversized_images_are_rejected() {
     };
     assert_eq!(bad("jpeg-mozjpeg", Params::new().with("quality", 0)), ErrorKind::InvalidArgument);
     assert_eq!(bad("webp-lossy", Params::new().with("effort", 9)), ErrorKind::InvalidArgument);
-    assert_eq!(bad("avif-rav1e", Params::new().with("bit_depth", "12")), ErrorKind::InvalidArgument);
+    assert_eq!(bad("avif-rav1e", Params::new().with("bit_depth", "16")), ErrorKind::InvalidArgument);
     assert_eq!(bad("png-oxipng", Params::new().with("quality", 80)), ErrorKind::InvalidArgument);
     assert_eq!(bad("gif", Params::new()), ErrorKind::InvalidArgument);
     let wide = Image::from_pixels(DynamicImage::new_luma8(16_384, 1));
