@@ -28,6 +28,26 @@ pub enum ErrorKind {
     TargetUnreachable,
     /// An encoder failed on valid input (a bug or resource problem, not the caller's fault).
     EncodeFailed,
+    /// A password fails the input policy (too short, too common, contains the user's name).
+    WeakPassword,
+    /// An access or refresh token's lifetime is over.
+    TokenExpired,
+    /// A token is malformed, forged, revoked, or signed with the wrong algorithm.
+    TokenInvalid,
+    /// A token's `nbf` lies in the future.
+    TokenNotYetValid,
+    /// A token was issued for another audience.
+    TokenAudience,
+    /// A token was issued by another issuer.
+    TokenIssuer,
+    /// A refresh token was presented a second time: its whole session was revoked.
+    TokenReused,
+    /// A key id (JWT `kid`, pepper id, field-encryption key id) is not in the key set.
+    UnknownKey,
+    /// Authenticated decryption failed: wrong key, tampered ciphertext, or wrong associated data.
+    DecryptFailed,
+    /// Too many attempts; [`Error::retry_after`] says when to try again.
+    RateLimited,
     /// Anything else; the message says what.
     Unexpected,
 }
@@ -42,6 +62,16 @@ impl ErrorKind {
         ErrorKind::InvalidArgument,
         ErrorKind::TargetUnreachable,
         ErrorKind::EncodeFailed,
+        ErrorKind::WeakPassword,
+        ErrorKind::TokenExpired,
+        ErrorKind::TokenInvalid,
+        ErrorKind::TokenNotYetValid,
+        ErrorKind::TokenAudience,
+        ErrorKind::TokenIssuer,
+        ErrorKind::TokenReused,
+        ErrorKind::UnknownKey,
+        ErrorKind::DecryptFailed,
+        ErrorKind::RateLimited,
         ErrorKind::Unexpected,
     ];
 
@@ -55,6 +85,16 @@ impl ErrorKind {
             ErrorKind::InvalidArgument => "invalid_argument",
             ErrorKind::TargetUnreachable => "target_unreachable",
             ErrorKind::EncodeFailed => "encode_failed",
+            ErrorKind::WeakPassword => "weak_password",
+            ErrorKind::TokenExpired => "token_expired",
+            ErrorKind::TokenInvalid => "token_invalid",
+            ErrorKind::TokenNotYetValid => "token_not_yet_valid",
+            ErrorKind::TokenAudience => "token_audience",
+            ErrorKind::TokenIssuer => "token_issuer",
+            ErrorKind::TokenReused => "token_reused",
+            ErrorKind::UnknownKey => "unknown_key",
+            ErrorKind::DecryptFailed => "decrypt_failed",
+            ErrorKind::RateLimited => "rate_limited",
             ErrorKind::Unexpected => "unexpected",
         }
     }
@@ -114,6 +154,16 @@ impl Error {
 
     pub fn context(&self) -> &[(&'static str, String)] {
         &self.context
+    }
+
+    /// For [`ErrorKind::RateLimited`]: how long the caller must wait (the
+    /// `retry_after_secs` context entry), so HTTP layers can send `Retry-After`.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.context
+            .iter()
+            .find(|(k, _)| *k == "retry_after_secs")
+            .and_then(|(_, v)| v.parse().ok())
+            .map(std::time::Duration::from_secs)
     }
 }
 

@@ -3,7 +3,9 @@
 //! The embeddable core of fotobase: decode photos safely (limits, EXIF
 //! orientation), resize, encode with a registry of named compression
 //! algorithms, measure quality (MSE, PSNR, SSIM, MS-SSIM, SSIMULACRA2), and
-//! search for the smallest file that meets a quality target.
+//! search for the smallest file that meets a quality target ([`image`]);
+//! hash credentials, issue and verify tokens, run refresh-token sessions and
+//! encrypt sensitive fields ([`auth`]).
 //!
 //! ```no_run
 //! use fotobase::image::{self, Target, Metric};
@@ -27,6 +29,9 @@ pub use error::{Error, ErrorKind, Result};
 
 #[cfg(feature = "image")]
 pub mod image;
+
+#[cfg(feature = "auth")]
+pub mod auth;
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
