@@ -12,7 +12,9 @@ use serde_json::json;
 use super::output::{fmt_metric, human_bytes, print_json};
 use super::{Cli, Command, CompareAllArgs, CompareArgs, CompressArgs, ResizeArgs};
 
-pub fn dispatch(cli: Cli) -> Result<()> {
+/// Run a command. `Ok(false)` means "ran fine, answer is no" (exit status 1),
+/// as for `password verify` on a mismatch.
+pub fn dispatch(cli: Cli) -> Result<bool> {
     let json = cli.json;
     match cli.command {
         Command::Compress(a) => compress(a, json),
@@ -20,7 +22,11 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::CompareAll(a) => compare_all(a, json),
         Command::Algorithms => algorithms(json),
         Command::Probe { input } => probe(&input, json),
+        Command::Keys(c) => super::auth::keys(c, json),
+        Command::Token(c) => super::auth::token(c, json),
+        Command::Password(c) => return super::auth::password(c, json),
     }
+    .map(|()| true)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {

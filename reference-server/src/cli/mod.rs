@@ -2,6 +2,7 @@
 //! JSON document on stdout with `--json`. Errors go to stderr with their stable
 //! code; the exit status is 1 for input errors and 2 for usage errors.
 
+mod auth;
 mod commands;
 mod output;
 
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "fotobase", version, about = "Photo compression, comparison and quality search")]
+#[command(name = "fotobase", version, about = "Photo compression, comparison and quality search; auth keys, tokens and passwords")]
 pub struct Cli {
     /// Print one JSON document on stdout instead of human-readable text.
     #[arg(long, global = true)]
@@ -35,6 +36,15 @@ pub enum Command {
         /// Image file.
         input: PathBuf,
     },
+    /// Manage JWT signing keys: generate, list, jwks, import, activate, retire.
+    #[command(subcommand)]
+    Keys(auth::KeysCommand),
+    /// Issue or verify access tokens.
+    #[command(subcommand)]
+    Token(auth::TokenCommand),
+    /// Hash or verify passwords (argon2id); the password is read on stdin.
+    #[command(subcommand)]
+    Password(auth::PasswordCommand),
 }
 
 #[derive(Args, Debug)]
@@ -130,7 +140,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.json;
     match commands::dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
         Err(e) => {
             output::print_error(&e, json);
             ExitCode::from(1)
