@@ -33,23 +33,28 @@ fi
 command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
 say "using $(cargo --version)"
 
-# --- Python tools for the cross-checks (Pillow, scikit-image, pytest) -----------
+# --- Python tools for the cross-checks (Pillow, scikit-image, PyJWT, argon2-cffi, pytest)
+# A stamp of the requirements file makes this re-run whenever the list changes.
 if [ "${FOTOBASE_SKIP_PYTHON:-0}" != 1 ]; then
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import PIL, skimage, pytest, numpy, png' 2>/dev/null; then
-    say "creating .venv with Pillow, NumPy, scikit-image, pytest (from PyPI)"
-    python3 -m venv .venv
+  want=$(sha256sum scripts/requirements-test.txt | cut -d' ' -f1)
+  if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$want" ]; then
+    say "setting up .venv from scripts/requirements-test.txt (PyPI)"
+    [ -x .venv/bin/python ] || python3 -m venv .venv
     .venv/bin/pip install -q --upgrade pip
     .venv/bin/pip install -q -r scripts/requirements-test.txt
+    echo "$want" > .venv/.requirements.sha256
   else
     say ".venv ready"
   fi
 fi
 
-# --- Node packages for the peer checks (sharp, from the npm registry) -----------
+# --- Node packages for the peer checks (sharp, jose, from the npm registry) -----
 if [ "${FOTOBASE_SKIP_NODE:-0}" != 1 ]; then
-  if [ ! -d core/tests/peers/node_modules/sharp ]; then
-    say "installing sharp for the peer checks (npm ci)"
+  want=$(sha256sum core/tests/peers/package-lock.json | cut -d' ' -f1)
+  if [ "$(cat core/tests/peers/node_modules/.lock.sha256 2>/dev/null)" != "$want" ]; then
+    say "installing the peer-check packages (npm ci)"
     npm ci --prefix core/tests/peers --no-audit --no-fund --loglevel=error
+    echo "$want" > core/tests/peers/node_modules/.lock.sha256
   else
     say "peer-check node_modules ready"
   fi

@@ -64,11 +64,11 @@ if [ -x .venv/bin/python ]; then
     [ $rc -eq 5 ] && { echo "pytest collected no tests"; return 1; }
     return $rc
   }
-  FOTOBASE_BIN="$CARGO_TARGET_DIR/debug/fotobase" run "pytest (cross-checks against Pillow and scikit-image)" pytest_run
+  FOTOBASE_BIN="$CARGO_TARGET_DIR/debug/fotobase" run "pytest (cross-checks against Pillow, scikit-image, PyJWT, argon2-cffi)" pytest_run
 fi
 
 if [ -d core/tests/peers/node_modules/sharp ]; then
-  run "node --test (fotobase vs sharp)" env FOTOBASE_BIN="$CARGO_TARGET_DIR/debug/fotobase" \
+  run "node --test (fotobase vs sharp and jose)" env FOTOBASE_BIN="$CARGO_TARGET_DIR/debug/fotobase" \
     node --test core/tests/peers/
 fi
 

@@ -16,8 +16,8 @@ def fotobase():
         exe = shutil.which("fotobase")
     assert exe, "fotobase binary not built: run cargo build first"
 
-    def run(*args, check=True):
-        return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, check=check)
+    def run(*args, check=True, input=None):
+        return subprocess.run([exe, *map(str, args)], capture_output=True, text=True, check=check, input=input)
 
     return run
 
