@@ -118,7 +118,10 @@ fn algorithm_substitution_and_tampering_are_rejected() {
 
     // A token really signed by the EdDSA key but claiming the ES256 key's kid.
     let mut forger = KeySet::new();
-    forger.insert(Key::from_pem(Algorithm::EdDSA, &es_kid, std::str::from_utf8(ed.private_material().unwrap().expose()).unwrap()).unwrap());
+    forger.insert(
+        Key::from_pem(Algorithm::EdDSA, &es_kid, std::str::from_utf8(ed.private_material().unwrap().expose()).unwrap())
+            .unwrap(),
+    );
     let forged = tokens(forger, &c).issue(&TokenRequest::new("usr_1")).unwrap().0;
     assert_eq!(code(&t, &forged), "token_invalid");
 
@@ -150,7 +153,8 @@ fn header_rules_kid_and_typ() {
     // A token of another type (an ID token, say) is not an access token.
     let mut cfg = t.config().clone();
     cfg.typ = Some("JWT".into());
-    let id_token = Tokens::new((*t.keys()).clone(), cfg).with_clock(c.clone()).issue(&TokenRequest::new("usr_1")).unwrap().0;
+    let id_token =
+        Tokens::new((*t.keys()).clone(), cfg).with_clock(c.clone()).issue(&TokenRequest::new("usr_1")).unwrap().0;
     assert_eq!(code(&t, &id_token), "token_invalid");
 }
 
@@ -319,10 +323,49 @@ fn pem_keys_from_openssl_formats() {
     let small_pem = small.to_pkcs1_pem(rsa::pkcs8::LineEnding::LF).unwrap();
     assert!(Key::from_pem(Algorithm::RS256, "small", &small_pem).is_err(), "RSA < 2048 bits refused");
     assert!(Key::from_pem(Algorithm::ES256, "x", &pkcs1).is_err(), "RSA PEM is not an EC key");
-    assert!(Key::from_pem(Algorithm::EdDSA, "x", "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----").is_err());
+    assert!(
+        Key::from_pem(Algorithm::EdDSA, "x", "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----")
+            .is_err()
+    );
     assert!(Key::hmac("short", Secret::new(vec![0; 16])).is_err(), "HS256 secrets are at least 32 bytes");
     assert!(Key::generate(Algorithm::EdDSA).unwrap().kid() != Key::generate(Algorithm::EdDSA).unwrap().kid());
     assert!("rs256".parse::<Algorithm>().is_ok() && "none".parse::<Algorithm>().is_err());
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    #[test]
+    fn any_subject_roles_and_claims_round_trip(
+        sub in "[^\u{0}]{1,64}",
+        roles in proptest::collection::vec("[a-z:_-]{1,16}", 0..5),
+        tenant in ".{0,32}",
+    ) {
+        let c = clock();
+        let t = tokens(keyset(Algorithm::HS256), &c);
+        let req = TokenRequest {
+            roles: roles.clone(),
+            extra: serde_json::from_value(json!({ "tenant": tenant })).unwrap(),
+            ..TokenRequest::new(sub.clone())
+        };
+        let (token, claims) = t.issue(&req).unwrap();
+        let back = t.verify(&token).unwrap();
+        proptest::prop_assert_eq!(&back, &claims);
+        proptest::prop_assert_eq!(back.sub, sub);
+        proptest::prop_assert_eq!(back.roles, roles);
+    }
+
+    #[test]
+    fn any_single_byte_change_breaks_the_signature(pos in 0usize..400, flip in 1u8..=255) {
+        let c = clock();
+        let t = tokens(keyset(Algorithm::EdDSA), &c);
+        let (token, _) = t.issue(&TokenRequest::new("usr_1")).unwrap();
+        let mut bytes = token.into_bytes();
+        let i = pos % bytes.len();
+        bytes[i] ^= flip;
+        if let Ok(forged) = String::from_utf8(bytes) {
+            proptest::prop_assert!(t.verify(&forged).is_err());
+        }
+    }
 }
 
 // ---- sessions -------------------------------------------------------------------------------------
@@ -478,7 +521,11 @@ fn default_parameters_hash_and_verify() {
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("fotobase-auth-{name}-{}-{}", std::process::id(), fotobase::auth::random_bytes(4).iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    let dir = std::env::temp_dir().join(format!(
+        "fotobase-auth-{name}-{}-{}",
+        std::process::id(),
+        fotobase::auth::random_bytes(4).iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

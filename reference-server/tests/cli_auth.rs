@@ -32,8 +32,8 @@ fn ok(args: &[&str], stdin: &str) -> String {
 }
 
 fn err_code(out: &Output) -> String {
-    let doc: Value = serde_json::from_slice(&out.stderr)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let doc: Value =
+        serde_json::from_slice(&out.stderr).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     doc["error"]["code"].as_str().unwrap().to_owned()
 }
 
@@ -57,7 +57,8 @@ fn keys_generate_rotate_list_jwks_and_retire() {
     assert_eq!(active, vec![second.as_str()], "the new key signs");
 
     let claims: Value =
-        serde_json::from_str(&ok(&["token", "verify", "--dir", s(&dir), "--aud", "api", "--iss", "fb"], &token)).unwrap();
+        serde_json::from_str(&ok(&["token", "verify", "--dir", s(&dir), "--aud", "api", "--iss", "fb"], &token))
+            .unwrap();
     assert_eq!(claims["sub"], "usr_1", "tokens from the old key still verify");
 
     let jwks: Value = serde_json::from_str(&ok(&["keys", "jwks", "--dir", s(&dir)], "")).unwrap();
@@ -80,8 +81,29 @@ fn token_issue_claims_and_verify_errors() {
     let dir = tmp.path().join("keys");
     ok(&["keys", "generate", "--alg", "HS256", "--dir", s(&dir)], "");
     let issued: Value = serde_json::from_str(&ok(
-        &["--json", "token", "issue", "--dir", s(&dir), "--sub", "usr_9", "--aud", "api", "--iss", "fb", "--ttl", "2h",
-          "--role", "admin", "--scope", "photos:read", "--claim", "tenant=acme", "--claim", "quota=5"],
+        &[
+            "--json",
+            "token",
+            "issue",
+            "--dir",
+            s(&dir),
+            "--sub",
+            "usr_9",
+            "--aud",
+            "api",
+            "--iss",
+            "fb",
+            "--ttl",
+            "2h",
+            "--role",
+            "admin",
+            "--scope",
+            "photos:read",
+            "--claim",
+            "tenant=acme",
+            "--claim",
+            "quota=5",
+        ],
         "",
     ))
     .unwrap();
@@ -90,7 +112,8 @@ fn token_issue_claims_and_verify_errors() {
     assert_eq!((claims["tenant"].as_str(), claims["quota"].as_i64()), (Some("acme"), Some(5)));
     let token = issued["token"].as_str().unwrap();
     let verified: Value =
-        serde_json::from_str(&ok(&["token", "verify", "--dir", s(&dir), "--aud", "api", "--iss", "fb"], token)).unwrap();
+        serde_json::from_str(&ok(&["token", "verify", "--dir", s(&dir), "--aud", "api", "--iss", "fb"], token))
+            .unwrap();
     assert_eq!(&verified, claims);
 
     for (aud, iss, input, code) in [

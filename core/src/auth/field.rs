@@ -60,9 +60,9 @@ impl FieldCipher {
     pub fn from_spec(spec: &str) -> Result<Self> {
         let mut entries = Vec::new();
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (kid, b64) = part.split_once(':').ok_or_else(|| {
-                Error::new(ErrorKind::InvalidArgument, "field key entries are kid:base64")
-            })?;
+            let (kid, b64) = part
+                .split_once(':')
+                .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "field key entries are kid:base64"))?;
             entries.push((kid.trim(), Secret::from_base64(b64, 32)?));
         }
         if entries.is_empty() {
@@ -111,11 +111,9 @@ impl FieldCipher {
     /// tampered with or belongs to another row/column, `invalid_argument` if it is not a fotobase ciphertext.
     pub fn decrypt(&self, ciphertext: &str, aad: &[u8]) -> Result<Vec<u8>> {
         let (kid, body) = parse(ciphertext)?;
-        let (_, cipher) = self
-            .keys
-            .iter()
-            .find(|(k, _)| k == kid)
-            .ok_or_else(|| Error::new(ErrorKind::UnknownKey, "value was encrypted with an unknown key").with_context("kid", kid))?;
+        let (_, cipher) = self.keys.iter().find(|(k, _)| k == kid).ok_or_else(|| {
+            Error::new(ErrorKind::UnknownKey, "value was encrypted with an unknown key").with_context("kid", kid)
+        })?;
         let (nonce, ct) = body.split_at(NONCE_LEN);
         cipher
             .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: &bound_aad(kid, aad) })
@@ -265,6 +263,22 @@ mod tests {
         assert!(FieldCipher::from_spec("k1:AAAA").is_err(), "short key");
         assert!(FieldCipher::new().encrypt(b"x", b"").is_err(), "no key");
         assert!(!format!("{rotated:?}").contains(&key(2).to_base64()));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_value_round_trips_and_any_other_aad_fails(
+            value in proptest::collection::vec(proptest::num::u8::ANY, 0..512),
+            aad in ".{0,40}",
+            other in ".{0,40}",
+        ) {
+            let c = FieldCipher::new().with_key("k1", key(3)).unwrap();
+            let ct = c.encrypt(&value, aad.as_bytes()).unwrap();
+            proptest::prop_assert_eq!(c.decrypt(&ct, aad.as_bytes()).unwrap(), value);
+            if other != aad {
+                proptest::prop_assert_eq!(c.decrypt(&ct, other.as_bytes()).unwrap_err().kind(), ErrorKind::DecryptFailed);
+            }
+        }
     }
 
     #[test]

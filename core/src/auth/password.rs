@@ -97,7 +97,9 @@ pub struct Verified {
 impl PasswordHasher {
     /// A hasher with the given costs (validated against argon2's and our bounds).
     pub fn new(params: HashParams) -> Result<Self> {
-        if params.memory_kib > MAX_MEMORY_KIB || params.iterations > MAX_ITERATIONS || params.parallelism > MAX_PARALLELISM
+        if params.memory_kib > MAX_MEMORY_KIB
+            || params.iterations > MAX_ITERATIONS
+            || params.parallelism > MAX_PARALLELISM
         {
             return Err(Error::new(ErrorKind::InvalidArgument, "argon2 parameters above fotobase's bounds")
                 .with_context("max_memory_kib", MAX_MEMORY_KIB));
@@ -250,9 +252,9 @@ impl PasswordHasher {
     /// when the account does not exist, so "no such user" and "wrong password"
     /// cannot be told apart by timing.
     pub fn dummy_verify(&self, password: &str) -> bool {
-        let hash = self.dummy.get_or_init(|| {
-            self.hash_unchecked(&super::secret::b64url(&super::random_bytes(24))).unwrap_or_default()
-        });
+        let hash = self
+            .dummy
+            .get_or_init(|| self.hash_unchecked(&super::secret::b64url(&super::random_bytes(24))).unwrap_or_default());
         let password = if password.len() > self.policy.max_bytes { "" } else { password };
         let _ = self.verify(hash, password);
         false
@@ -279,9 +281,10 @@ fn argon2_params(p: HashParams, keyid: Option<&str>) -> Result<Params> {
     let mut b = ParamsBuilder::new();
     b.m_cost(p.memory_kib).t_cost(p.iterations).p_cost(p.parallelism).output_len(OUTPUT_LEN);
     if let Some(id) = keyid {
-        b.keyid(KeyId::new(id.as_bytes()).map_err(|e| {
-            Error::new(ErrorKind::InvalidArgument, "pepper id too long for argon2").with_source(e)
-        })?);
+        b.keyid(
+            KeyId::new(id.as_bytes())
+                .map_err(|e| Error::new(ErrorKind::InvalidArgument, "pepper id too long for argon2").with_source(e))?,
+        );
     }
     b.build().map_err(|e| Error::new(ErrorKind::InvalidArgument, "invalid argon2 parameters").with_source(e))
 }
@@ -290,8 +293,7 @@ fn parse_hash(hash: &str) -> Result<PasswordHash<'_>> {
     if hash.len() > 512 {
         return Err(Error::new(ErrorKind::InvalidArgument, "hash string is too long"));
     }
-    PasswordHash::new(hash)
-        .map_err(|e| Error::new(ErrorKind::InvalidArgument, "not a PHC hash string").with_source(e))
+    PasswordHash::new(hash).map_err(|e| Error::new(ErrorKind::InvalidArgument, "not a PHC hash string").with_source(e))
 }
 
 fn common_passwords() -> &'static HashSet<&'static str> {
@@ -343,7 +345,10 @@ mod tests {
         assert!(h.check_policy("alice in the tall grass", &["alice"]).is_ok(), "short context words are allowed");
         let huge = "x".repeat(1025);
         assert_eq!(h.hash(&huge).unwrap_err().kind(), ErrorKind::InvalidArgument);
-        assert_eq!(h.verify("$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaA", &huge).unwrap_err().code(), "invalid_argument");
+        assert_eq!(
+            h.verify("$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaA", &huge).unwrap_err().code(),
+            "invalid_argument"
+        );
         // NFKC expansion is bounded too: U+FDFA becomes 18 characters.
         let expanding = "\u{FDFA}".repeat(100);
         assert!(expanding.len() <= 1024);

@@ -91,7 +91,8 @@ fn check_prefix(prefix: &str) -> Result<()> {
     if (2..=8).contains(&prefix.len()) && prefix.bytes().all(|b| b.is_ascii_lowercase()) {
         Ok(())
     } else {
-        Err(Error::new(ErrorKind::InvalidArgument, "id prefix must be 2 to 8 lower-case letters").with_context("prefix", prefix))
+        Err(Error::new(ErrorKind::InvalidArgument, "id prefix must be 2 to 8 lower-case letters")
+            .with_context("prefix", prefix))
     }
 }
 

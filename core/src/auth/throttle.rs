@@ -230,10 +230,25 @@ mod tests {
         for _ in 0..20 {
             t.failed("alice@example.com", None).await.unwrap();
         }
-        assert_eq!(t.check("alice@example.com", None).await.unwrap_err().retry_after(), Some(Duration::from_secs(900)), "capped");
+        assert_eq!(
+            t.check("alice@example.com", None).await.unwrap_err().retry_after(),
+            Some(Duration::from_secs(900)),
+            "capped"
+        );
         t.check("bob@example.com", None).await.expect("other accounts unaffected");
         t.succeeded("alice@example.com").await.unwrap();
         t.check("alice@example.com", None).await.unwrap();
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn delay_never_shrinks_with_more_failures_and_respects_the_cap(n in 0u32..10_000) {
+            let b = ThrottleConfig::default().account;
+            let (d0, d1) = (b.delay(Attempts { failures: n, last_failure_at: 0 }), b.delay(Attempts { failures: n + 1, last_failure_at: 0 }));
+            proptest::prop_assert!(d0 <= d1);
+            proptest::prop_assert!(d1 <= b.max_delay.as_secs() as i64);
+            proptest::prop_assert_eq!(d0 == 0, n < b.free_failures);
+        }
     }
 
     #[tokio::test]

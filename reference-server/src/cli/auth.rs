@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
+use fotobase::auth::Secret;
 use fotobase::auth::password::{HashParams, PasswordHasher};
 use fotobase::auth::token::{Key, KeySet, TokenConfig, TokenRequest, Tokens};
-use fotobase::auth::Secret;
 use fotobase::{Error, ErrorKind, Result};
 use serde_json::{Value, json};
 
@@ -171,15 +171,25 @@ pub fn keys(cmd: KeysCommand, as_json: bool) -> Result<()> {
             println!("{:<20} {:<6} {:<7} {:<9} added_at", "kid", "alg", "active", "can_sign");
             for r in rows {
                 let text = |k: &str| r[k].as_str().map_or_else(|| r[k].to_string(), str::to_owned);
-                println!("{:<20} {:<6} {:<7} {:<9} {}", text("kid"), text("alg"), text("active"), text("can_sign"), text("added_at"));
+                println!(
+                    "{:<20} {:<6} {:<7} {:<9} {}",
+                    text("kid"),
+                    text("alg"),
+                    text("active"),
+                    text("can_sign"),
+                    text("added_at")
+                );
             }
             Ok(())
         }
         KeysCommand::Jwks { dir } => print_json(&KeySet::load_dir(&dir.dir)?.jwks()),
         KeysCommand::Import { file, alg, kid, dir } => {
             let mut set = load_or_new(&dir.dir)?;
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| Error::new(ErrorKind::InvalidArgument, "cannot read key file").with_context("path", file.display()).with_source(e))?;
+            let text = std::fs::read_to_string(&file).map_err(|e| {
+                Error::new(ErrorKind::InvalidArgument, "cannot read key file")
+                    .with_context("path", file.display())
+                    .with_source(e)
+            })?;
             let added: Vec<String> = if text.trim_start().starts_with("-----BEGIN") {
                 let (Some(alg), Some(kid)) = (alg, kid) else {
                     return Err(Error::new(ErrorKind::InvalidArgument, "a PEM key needs --alg and --kid"));
@@ -187,14 +197,20 @@ pub fn keys(cmd: KeysCommand, as_json: bool) -> Result<()> {
                 set.insert(Key::from_pem(alg.parse()?, &kid, &text)?);
                 vec![kid]
             } else {
-                let doc: Value = serde_json::from_str(&text)
-                    .map_err(|e| Error::new(ErrorKind::InvalidArgument, "key file is neither PEM nor JSON").with_source(e))?;
+                let doc: Value = serde_json::from_str(&text).map_err(|e| {
+                    Error::new(ErrorKind::InvalidArgument, "key file is neither PEM nor JSON").with_source(e)
+                })?;
                 let before: Vec<String> = set.keys().iter().map(|k| k.kid().to_owned()).collect();
                 set.add_jwks(&doc)?;
                 set.keys().iter().map(|k| k.kid().to_owned()).filter(|k| !before.contains(k)).collect()
             };
             set.save_dir(&dir.dir)?;
-            if as_json { print_json(&json!({ "imported": added })) } else { added.iter().for_each(|k| println!("{k}")); Ok(()) }
+            if as_json {
+                print_json(&json!({ "imported": added }))
+            } else {
+                added.iter().for_each(|k| println!("{k}"));
+                Ok(())
+            }
         }
         KeysCommand::Activate { kid, dir } => {
             let mut set = KeySet::load_dir(&dir.dir)?;
@@ -204,7 +220,10 @@ pub fn keys(cmd: KeysCommand, as_json: bool) -> Result<()> {
         KeysCommand::Retire { kid, dir } => {
             let mut set = KeySet::load_dir(&dir.dir)?;
             if set.active().is_some_and(|k| k.kid() == kid) {
-                return Err(Error::new(ErrorKind::InvalidArgument, "activate another key before retiring the active one"));
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    "activate another key before retiring the active one",
+                ));
             }
             if !set.remove(&kid) {
                 return Err(Error::new(ErrorKind::UnknownKey, "no such key").with_context("kid", kid));
@@ -232,7 +251,12 @@ pub fn token(cmd: TokenCommand, as_json: bool) -> Result<()> {
             }
             let req = TokenRequest { ttl: Some(ttl), roles, scope, extra, ..TokenRequest::new(sub) };
             let (token, claims) = tokens.issue(&req)?;
-            if as_json { print_json(&json!({"token": token, "claims": claims})) } else { println!("{token}"); Ok(()) }
+            if as_json {
+                print_json(&json!({"token": token, "claims": claims}))
+            } else {
+                println!("{token}");
+                Ok(())
+            }
         }
         TokenCommand::Verify { dir, aud, iss, any_typ } => {
             let mut config = TokenConfig::new(iss, aud);
@@ -253,7 +277,11 @@ pub fn password(cmd: PasswordCommand, as_json: bool) -> Result<bool> {
             let hasher = hasher(&params)?;
             let pw = read_password()?;
             let hash = if skip_policy { hasher.hash_unchecked(&pw)? } else { hasher.hash(&pw)? };
-            if as_json { print_json(&json!({ "hash": hash }))? } else { println!("{hash}") }
+            if as_json {
+                print_json(&json!({ "hash": hash }))?
+            } else {
+                println!("{hash}")
+            }
             Ok(true)
         }
         PasswordCommand::Verify { hash, params } => {
@@ -272,8 +300,11 @@ pub fn password(cmd: PasswordCommand, as_json: bool) -> Result<bool> {
 
 /// Peppers come from `FOTOBASE_PASSWORD_PEPPERS` = `id:base64,id:base64` (first is active).
 fn hasher(a: &PasswordArgs) -> Result<PasswordHasher> {
-    let mut h =
-        PasswordHasher::new(HashParams { memory_kib: a.memory_kib, iterations: a.iterations, parallelism: a.parallelism })?;
+    let mut h = PasswordHasher::new(HashParams {
+        memory_kib: a.memory_kib,
+        iterations: a.iterations,
+        parallelism: a.parallelism,
+    })?;
     if let Ok(spec) = std::env::var("FOTOBASE_PASSWORD_PEPPERS") {
         let entries: Vec<&str> = spec.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
         for entry in entries.into_iter().rev() {

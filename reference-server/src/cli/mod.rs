@@ -12,7 +12,11 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "fotobase", version, about = "Photo compression, comparison and quality search; auth keys, tokens and passwords")]
+#[command(
+    name = "fotobase",
+    version,
+    about = "Photo compression, comparison and quality search; auth keys, tokens and passwords"
+)]
 pub struct Cli {
     /// Print one JSON document on stdout instead of human-readable text.
     #[arg(long, global = true)]

@@ -110,7 +110,11 @@ async fn revocation(store: &dyn SessionStore) {
     let revoked = store.session(&a.id).await.unwrap().unwrap();
     assert_eq!((revoked.revoked_at, revoked.revoked_reason.as_deref()), (Some(4_010), Some("logout")));
 
-    assert_eq!(store.revoke_user(&user, Some(&c.id), 4_020, "password_changed").await.unwrap(), 1, "only b is left to revoke");
+    assert_eq!(
+        store.revoke_user(&user, Some(&c.id), 4_020, "password_changed").await.unwrap(),
+        1,
+        "only b is left to revoke"
+    );
     let listed: Vec<String> = store.list_user(&user).await.unwrap().into_iter().map(|s| s.id).collect();
     assert_eq!(listed, vec![c.id.clone()], "the kept session survives");
     assert_eq!(store.revoke_user(&user, None, 4_030, "logout_all").await.unwrap(), 1);

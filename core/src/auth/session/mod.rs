@@ -94,7 +94,7 @@ impl Sessions {
         let now = self.clock.now();
         let expires_at = now + self.config.absolute_ttl.as_secs() as i64;
         let session = Session {
-            id: format!("ses_{}", b64url(&super::random_bytes(16))),
+            id: super::public_id::random_id("ses")?,
             user_id: user_id.to_owned(),
             created_at: now,
             last_used_at: now,
@@ -121,9 +121,12 @@ impl Sessions {
         let hash = hash_refresh(refresh_token)?;
         let now = self.clock.now();
         let record = self.store.token(&hash).await?.ok_or_else(|| invalid("unknown refresh token"))?;
-        let session = self.store.session(&record.session_id).await?.ok_or_else(|| invalid("session no longer exists"))?;
+        let session =
+            self.store.session(&record.session_id).await?.ok_or_else(|| invalid("session no longer exists"))?;
         if session.revoked_at.is_some() {
-            return Err(invalid("session was revoked").with_context("reason", session.revoked_reason.unwrap_or_default()));
+            return Err(
+                invalid("session was revoked").with_context("reason", session.revoked_reason.unwrap_or_default())
+            );
         }
         if record.used_at.is_some() {
             return Err(self.reuse_detected(&session.id, now).await);

@@ -108,7 +108,11 @@ impl Key {
             }
             Algorithm::RS256 => {
                 let sk = rsa::RsaPrivateKey::new(&mut rng, RSA_MIN_BITS).map_err(key_err)?;
-                Key::from_pkcs8_der(alg, &kid, rsa::pkcs8::EncodePrivateKey::to_pkcs8_der(&sk).map_err(key_err)?.as_bytes())
+                Key::from_pkcs8_der(
+                    alg,
+                    &kid,
+                    rsa::pkcs8::EncodePrivateKey::to_pkcs8_der(&sk).map_err(key_err)?.as_bytes(),
+                )
             }
             Algorithm::HS256 => Key::hmac(&kid, Secret::random(HMAC_MIN_BYTES)),
         }
@@ -227,7 +231,9 @@ impl Key {
         };
         let mut public = serde_json::Map::new();
         for f in fields {
-            let v = s(f).ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "JWK is missing a field").with_context("field", f))?;
+            let v = s(f).ok_or_else(|| {
+                Error::new(ErrorKind::InvalidArgument, "JWK is missing a field").with_context("field", f)
+            })?;
             public.insert((*f).to_owned(), Value::String(v.to_owned()));
         }
         Key::from_public_parts(alg, kid, Value::Object(public))

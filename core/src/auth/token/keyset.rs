@@ -61,7 +61,9 @@ impl KeySet {
                 self.active = Some(kid.to_owned());
                 Ok(())
             }
-            Some(_) => Err(Error::new(ErrorKind::InvalidArgument, "a verify-only key cannot sign").with_context("kid", kid)),
+            Some(_) => {
+                Err(Error::new(ErrorKind::InvalidArgument, "a verify-only key cannot sign").with_context("kid", kid))
+            }
             None => Err(Error::new(ErrorKind::UnknownKey, "no such key").with_context("kid", kid)),
         }
     }
@@ -110,10 +112,14 @@ impl KeySet {
     pub fn load_dir(dir: &Path) -> Result<KeySet> {
         let manifest_path = dir.join(MANIFEST);
         let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
-            Error::new(ErrorKind::InvalidArgument, "cannot read key set").with_context("path", manifest_path.display()).with_source(e)
+            Error::new(ErrorKind::InvalidArgument, "cannot read key set")
+                .with_context("path", manifest_path.display())
+                .with_source(e)
         })?;
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
-            Error::new(ErrorKind::InvalidArgument, "key set manifest is not valid").with_context("path", manifest_path.display()).with_source(e)
+            Error::new(ErrorKind::InvalidArgument, "key set manifest is not valid")
+                .with_context("path", manifest_path.display())
+                .with_source(e)
         })?;
         let mut set = KeySet::new();
         for entry in manifest.keys {
@@ -160,7 +166,8 @@ impl KeySet {
             entries.push(entry);
         }
         let manifest = Manifest { active: self.active.clone(), keys: entries };
-        let text = serde_json::to_string_pretty(&manifest).map_err(|e| Error::new(ErrorKind::Unexpected, "manifest").with_source(e))?;
+        let text = serde_json::to_string_pretty(&manifest)
+            .map_err(|e| Error::new(ErrorKind::Unexpected, "manifest").with_source(e))?;
         let tmp = dir.join(format!("{MANIFEST}.tmp"));
         std::fs::write(&tmp, text + "\n")?;
         std::fs::rename(&tmp, dir.join(MANIFEST))?;
@@ -170,15 +177,19 @@ impl KeySet {
     /// When each key was added (unix seconds), as recorded in a key directory.
     pub fn added_at(dir: &Path) -> Result<Vec<(String, i64)>> {
         let text = std::fs::read_to_string(dir.join(MANIFEST))?;
-        let m: Manifest = serde_json::from_str(&text).map_err(|e| Error::new(ErrorKind::InvalidArgument, "manifest").with_source(e))?;
+        let m: Manifest = serde_json::from_str(&text)
+            .map_err(|e| Error::new(ErrorKind::InvalidArgument, "manifest").with_source(e))?;
         Ok(m.keys.into_iter().map(|e| (e.kid, e.added_at)).collect())
     }
 }
 
 fn read_private(dir: &Path, kid: &str, ext: &str) -> Result<String> {
     let path = dir.join(format!("{kid}.{ext}"));
-    std::fs::read_to_string(&path)
-        .map_err(|e| Error::new(ErrorKind::InvalidArgument, "cannot read key file").with_context("path", path.display()).with_source(e))
+    std::fs::read_to_string(&path).map_err(|e| {
+        Error::new(ErrorKind::InvalidArgument, "cannot read key file")
+            .with_context("path", path.display())
+            .with_source(e)
+    })
 }
 
 fn write_private(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {

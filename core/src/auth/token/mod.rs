@@ -174,13 +174,15 @@ impl Tokens {
     /// Sign arbitrary claims with the active key (for tests and migrations; prefer [`Tokens::issue`]).
     pub fn sign(&self, claims: &Claims) -> Result<String> {
         let keys = self.keys();
-        let key = keys.active().ok_or_else(|| Error::new(ErrorKind::UnknownKey, "the key set has no active signing key"))?;
+        let key =
+            keys.active().ok_or_else(|| Error::new(ErrorKind::UnknownKey, "the key set has no active signing key"))?;
         let mut header = jsonwebtoken::Header::new(key.alg().jwt());
         header.kid = Some(key.kid().to_owned());
         header.typ = self.config.typ.clone().or_else(|| Some("JWT".into()));
         let encoding = key.encoding().expect("active keys can sign");
-        jsonwebtoken::encode(&header, claims, encoding)
-            .map_err(|e| Error::new(ErrorKind::Unexpected, "signing failed").with_context("kid", key.kid()).with_source(e))
+        jsonwebtoken::encode(&header, claims, encoding).map_err(|e| {
+            Error::new(ErrorKind::Unexpected, "signing failed").with_context("kid", key.kid()).with_source(e)
+        })
     }
 
     /// Verify a token and return its claims, or the precise reason it is refused.
@@ -189,7 +191,8 @@ impl Tokens {
         if token.len() > self.config.max_token_bytes {
             return Err(invalid("token is too large").with_context("max_bytes", self.config.max_token_bytes));
         }
-        let header = jsonwebtoken::decode_header(token).map_err(|e| invalid("malformed token header").with_source(e))?;
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|e| invalid("malformed token header").with_source(e))?;
         if let Some(want) = &self.config.typ {
             let typ = header.typ.as_deref().unwrap_or("");
             let typ = typ.strip_prefix("application/").unwrap_or(typ);
@@ -199,9 +202,9 @@ impl Tokens {
         }
         let kid = header.kid.as_deref().ok_or_else(|| invalid("token has no kid"))?;
         let keys = self.keys();
-        let key = keys
-            .get(kid)
-            .ok_or_else(|| Error::new(ErrorKind::UnknownKey, "token was signed with an unknown key").with_context("kid", kid))?;
+        let key = keys.get(kid).ok_or_else(|| {
+            Error::new(ErrorKind::UnknownKey, "token was signed with an unknown key").with_context("kid", kid)
+        })?;
         if header.alg != key.alg().jwt() {
             return Err(invalid("token algorithm does not match its key")
                 .with_context("alg", format!("{:?}", header.alg))
@@ -223,7 +226,9 @@ impl Tokens {
 
     fn check_claims(&self, c: &Claims) -> Result<()> {
         if c.iss != self.config.issuer {
-            return Err(Error::new(ErrorKind::TokenIssuer, "token was issued by someone else").with_context("iss", &c.iss));
+            return Err(
+                Error::new(ErrorKind::TokenIssuer, "token was issued by someone else").with_context("iss", &c.iss)
+            );
         }
         if !c.aud.iter().any(|a| self.config.audience.contains(a)) {
             return Err(Error::new(ErrorKind::TokenAudience, "token is not for this audience")
@@ -240,7 +245,9 @@ impl Tokens {
             return Err(Error::new(ErrorKind::TokenNotYetValid, "token is not valid yet").with_context("nbf", nbf));
         }
         if now.saturating_add(leeway) < c.iat {
-            return Err(Error::new(ErrorKind::TokenNotYetValid, "token was issued in the future").with_context("iat", c.iat));
+            return Err(
+                Error::new(ErrorKind::TokenNotYetValid, "token was issued in the future").with_context("iat", c.iat)
+            );
         }
         Ok(())
     }
