@@ -48,6 +48,8 @@ pub enum ErrorKind {
     DecryptFailed,
     /// Too many attempts; [`Error::retry_after`] says when to try again.
     RateLimited,
+    /// The thing asked for (a blob, a row) does not exist.
+    NotFound,
     /// Anything else; the message says what.
     Unexpected,
 }
@@ -72,6 +74,7 @@ impl ErrorKind {
         ErrorKind::UnknownKey,
         ErrorKind::DecryptFailed,
         ErrorKind::RateLimited,
+        ErrorKind::NotFound,
         ErrorKind::Unexpected,
     ];
 
@@ -95,6 +98,7 @@ impl ErrorKind {
             ErrorKind::UnknownKey => "unknown_key",
             ErrorKind::DecryptFailed => "decrypt_failed",
             ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::NotFound => "not_found",
             ErrorKind::Unexpected => "unexpected",
         }
     }

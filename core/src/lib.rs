@@ -33,6 +33,9 @@ pub mod image;
 #[cfg(feature = "auth")]
 pub mod auth;
 
+#[cfg(feature = "storage")]
+pub mod storage;
+
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         Error::new(ErrorKind::Unexpected, "I/O error").with_source(e)

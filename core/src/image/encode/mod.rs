@@ -74,6 +74,7 @@ impl Serialize for AlgorithmInfo {
 }
 
 /// What an encoder needs besides pixels and parameters.
+#[cfg_attr(not(any(feature = "jpeg", feature = "png", feature = "webp", feature = "avif")), allow(dead_code))]
 pub(crate) struct EncodeInput<'a> {
     pub pixels: &'a DynamicImage,
     pub params: &'a Params,
@@ -215,6 +216,7 @@ pub(crate) fn flatten_to_rgb8(img: &DynamicImage) -> RgbImage {
     out
 }
 
+#[cfg_attr(not(any(feature = "jpeg", feature = "png", feature = "webp", feature = "avif")), allow(dead_code))]
 pub(crate) fn encode_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::EncodeFailed, format!("{what} encoder failed: {e}"))
 }

@@ -1,0 +1,306 @@
+//! Blobs over `object_store`: image bytes by content address.
+//!
+//! Keys are `cas/<aa>/<bb>/<sha256 hex>`: identical uploads land on the same
+//! key and are stored once. Uploads stream to `tmp/<random>` while hashing and
+//! counting (a size limit aborts mid-stream with `limit_exceeded`), then move to
+//! their content address, so a reader never sees a partial blob under a `cas/`
+//! key. Whatever a crash leaves in `tmp/` is removed by [`BlobStore::gc`].
+
+pub mod conformance;
+mod keys;
+mod signed;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt as _, TryStreamExt as _};
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt as _, PutPayload, WriteMultipart};
+use sha2::{Digest as _, Sha256};
+
+pub use keys::{cas_key, validate_key};
+pub use signed::{LocalUrlSigner, SignedRequest};
+
+use crate::{Error, ErrorKind, Result};
+
+/// Where blobs live, from a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `file:///absolute/dir`: the embedded default.
+    Local,
+    /// `memory://`: tests and throwaway servers.
+    Memory,
+}
+
+/// Facts about a stored blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobMeta {
+    pub key: String,
+    pub bytes: u64,
+    /// Unix seconds of the last write.
+    pub modified_at: i64,
+}
+
+/// The result of storing bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// Content address (`cas/…`).
+    pub key: String,
+    /// Lower-case hex SHA-256 of the bytes.
+    pub sha256: String,
+    pub bytes: u64,
+    /// `false` when identical bytes were already stored (nothing was written).
+    pub created: bool,
+}
+
+/// What a [`BlobStore::gc`] pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GcReport {
+    pub deleted_blobs: u64,
+    pub deleted_temp: u64,
+    pub kept: u64,
+}
+
+/// A content-addressed blob store on any `object_store` backend.
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    store: Arc<dyn ObjectStore>,
+    backend: Backend,
+    /// Multipart part size for streamed uploads.
+    part_size: usize,
+}
+
+const DEFAULT_PART_SIZE: usize = 8 * 1024 * 1024;
+
+impl BlobStore {
+    /// Open by URL: `file:///var/lib/fotobase/blobs` (created if missing) or `memory://`.
+    pub fn from_url(url: &str) -> Result<BlobStore> {
+        let (backend, store): (Backend, Arc<dyn ObjectStore>) = if url == "memory://" || url == "memory:" {
+            (Backend::Memory, Arc::new(object_store::memory::InMemory::new()))
+        } else if let Some(path) = url.strip_prefix("file://") {
+            if !path.starts_with('/') {
+                return Err(Error::new(ErrorKind::InvalidArgument, "file:// blob URLs need an absolute path")
+                    .with_context("url", url));
+            }
+            std::fs::create_dir_all(path)?;
+            let local = object_store::local::LocalFileSystem::new_with_prefix(path)
+                .map_err(|e| Error::new(ErrorKind::InvalidArgument, "cannot open blob directory").with_source(e))?
+                .with_automatic_cleanup(true);
+            (Backend::Local, Arc::new(local))
+        } else {
+            let scheme = url.split("://").next().unwrap_or(url);
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "unsupported blob store URL (use file:// or memory://)",
+            )
+            .with_context("scheme", scheme));
+        };
+        Ok(BlobStore { store, backend, part_size: DEFAULT_PART_SIZE })
+    }
+
+    /// Use smaller multipart parts (tests exercise multi-part uploads with small data).
+    #[must_use]
+    pub fn with_part_size(mut self, bytes: usize) -> Self {
+        self.part_size = bytes.max(1024);
+        self
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Store bytes already in memory at their content address (one atomic put).
+    /// `expected_sha256`, when given, must match or nothing is stored.
+    pub async fn put_bytes(&self, data: Bytes, expected_sha256: Option<&str>, max_bytes: u64) -> Result<Stored> {
+        check_size(data.len() as u64, max_bytes)?;
+        let sha = hex_string(&Sha256::digest(&data));
+        check_digest(&sha, expected_sha256)?;
+        let key = cas_key(&sha);
+        let path = Path::from(key.as_str());
+        if self.exists(&path).await? {
+            return Ok(Stored { key, sha256: sha, bytes: data.len() as u64, created: false });
+        }
+        let bytes = data.len() as u64;
+        self.store.put(&path, PutPayload::from_bytes(data)).await.map_err(store_err)?;
+        Ok(Stored { key, sha256: sha, bytes, created: true })
+    }
+
+    /// Stream bytes in without holding them all in memory: multipart upload to a
+    /// temporary key while hashing, then a move to the content address. Stops
+    /// with `limit_exceeded` as soon as `max_bytes` is passed, leaving nothing behind.
+    pub async fn put_stream<S, E>(&self, mut stream: S, expected_sha256: Option<&str>, max_bytes: u64) -> Result<Stored>
+    where
+        S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let tmp = Path::from(format!("tmp/{}", super::random_hex(16)));
+        let upload = self.store.put_multipart(&tmp).await.map_err(store_err)?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, self.part_size);
+        let mut hasher = Sha256::new();
+        let mut total = 0u64;
+        let failed = loop {
+            match stream.next().await {
+                None => break None,
+                Some(Err(e)) => {
+                    break Some(Error::new(ErrorKind::Unexpected, "upload stream failed").with_source(e.into()));
+                }
+                Some(Ok(chunk)) => {
+                    total += chunk.len() as u64;
+                    if let Err(e) = check_size(total, max_bytes) {
+                        break Some(e);
+                    }
+                    hasher.update(&chunk);
+                    if let Err(e) = writer.wait_for_capacity(4).await {
+                        break Some(store_err(e));
+                    }
+                    writer.put(chunk);
+                }
+            }
+        };
+        if let Some(e) = failed {
+            let _ = writer.abort().await;
+            return Err(e);
+        }
+        writer.finish().await.map_err(store_err)?;
+        let sha = hex_string(&hasher.finalize());
+        if let Err(e) = check_digest(&sha, expected_sha256) {
+            let _ = self.store.delete(&tmp).await;
+            return Err(e);
+        }
+        let key = cas_key(&sha);
+        let path = Path::from(key.as_str());
+        if self.exists(&path).await? {
+            let _ = self.store.delete(&tmp).await;
+            return Ok(Stored { key, sha256: sha, bytes: total, created: false });
+        }
+        // Same content, same key: a concurrent identical upload overwriting us is harmless.
+        self.store.rename(&tmp, &path).await.map_err(store_err)?;
+        Ok(Stored { key, sha256: sha, bytes: total, created: true })
+    }
+
+    /// The whole blob.
+    pub async fn get(&self, key: &str) -> Result<Bytes> {
+        let path = checked(key)?;
+        self.store.get(&path).await.map_err(|e| not_found_or(e, key))?.bytes().await.map_err(store_err)
+    }
+
+    /// The blob as a stream of chunks (for serving large files).
+    pub async fn get_stream(&self, key: &str) -> Result<impl Stream<Item = Result<Bytes>> + use<>> {
+        let path = checked(key)?;
+        let res = self.store.get(&path).await.map_err(|e| not_found_or(e, key))?;
+        Ok(res.into_stream().map_err(store_err))
+    }
+
+    /// Bytes `range` of the blob (HTTP range requests).
+    pub async fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes> {
+        let path = checked(key)?;
+        if range.start > range.end {
+            return Err(Error::new(ErrorKind::InvalidArgument, "range start is after its end"));
+        }
+        self.store.get_range(&path, range).await.map_err(|e| not_found_or(e, key))
+    }
+
+    /// Size and time of a blob, `None` if absent.
+    pub async fn head(&self, key: &str) -> Result<Option<BlobMeta>> {
+        let path = checked(key)?;
+        match self.store.head(&path).await {
+            Ok(m) => Ok(Some(meta(m))),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(store_err(e)),
+        }
+    }
+
+    /// Delete a blob; deleting a missing blob is not an error.
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        let path = checked(key)?;
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(store_err(e)),
+        }
+    }
+
+    /// Blobs whose key starts with `prefix` (a folder such as `cas/ab`; empty for all).
+    pub async fn list(&self, prefix: &str) -> Result<Vec<BlobMeta>> {
+        let prefix = prefix.trim_end_matches('/');
+        let prefix = if prefix.is_empty() { None } else { Some(checked(prefix)?) };
+        let mut out: Vec<BlobMeta> =
+            self.store.list(prefix.as_ref()).map_ok(meta).try_collect().await.map_err(store_err)?;
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+
+    /// Delete content-addressed blobs that `is_referenced` does not claim and
+    /// temporary uploads, both only if older than `older_than` (unix seconds), so
+    /// uploads in flight and blobs whose row is about to commit survive.
+    pub async fn gc(&self, older_than: i64, is_referenced: impl Fn(&str) -> bool) -> Result<GcReport> {
+        let mut report = GcReport::default();
+        for m in self.list("tmp").await? {
+            if m.modified_at < older_than {
+                self.delete(&m.key).await?;
+                report.deleted_temp += 1;
+            }
+        }
+        for m in self.list("cas").await? {
+            if m.modified_at < older_than && !is_referenced(&m.key) {
+                self.delete(&m.key).await?;
+                report.deleted_blobs += 1;
+            } else {
+                report.kept += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    async fn exists(&self, path: &Path) -> Result<bool> {
+        match self.store.head(path).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(store_err(e)),
+        }
+    }
+}
+
+fn checked(key: &str) -> Result<Path> {
+    validate_key(key)?;
+    Ok(Path::from(key))
+}
+
+fn meta(m: object_store::ObjectMeta) -> BlobMeta {
+    BlobMeta { key: m.location.to_string(), bytes: m.size, modified_at: m.last_modified.timestamp() }
+}
+
+fn check_size(bytes: u64, max: u64) -> Result<()> {
+    if bytes > max {
+        return Err(Error::new(ErrorKind::LimitExceeded, "blob is larger than allowed").with_context("max_bytes", max));
+    }
+    Ok(())
+}
+
+fn check_digest(actual: &str, expected: Option<&str>) -> Result<()> {
+    match expected {
+        Some(want) if !want.eq_ignore_ascii_case(actual) => {
+            Err(Error::new(ErrorKind::CorruptInput, "content does not match its declared SHA-256")
+                .with_context("expected", want)
+                .with_context("actual", actual))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn not_found_or(e: object_store::Error, key: &str) -> Error {
+    match e {
+        object_store::Error::NotFound { .. } => {
+            Error::new(ErrorKind::NotFound, "no such blob").with_context("key", key)
+        }
+        e => store_err(e),
+    }
+}
+
+fn store_err(e: object_store::Error) -> Error {
+    Error::new(ErrorKind::Unexpected, "blob store error").with_source(e)
+}
+
+pub(crate) fn hex_string(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,13 @@
+//! Where images and their records live. [`blob`]: bytes by content address on
+//! local disk, memory (and, to come, S3 and Azure). The SQL metadata layer
+//! follows in the same module.
+
+pub mod blob;
+
+/// `n` random bytes as lower-case hex (temporary names, upload ids).
+pub(crate) fn random_hex(n: usize) -> String {
+    use rand::RngCore as _;
+    let mut b = vec![0u8; n];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    blob::hex_string(&b)
+}
