@@ -5,6 +5,9 @@
 //! [`Params`] map (from a CLI flag, JSON or a binding), are validated against
 //! the algorithm's [`ParamSpec`]s and completed with defaults before encoding.
 
+// With the image feature but no codec, the encoder plumbing has no users.
+#![cfg_attr(not(any(feature = "jpeg", feature = "png", feature = "webp", feature = "avif")), allow(dead_code))]
+
 #[cfg(feature = "avif")]
 mod avif;
 #[cfg(feature = "jpeg")]
@@ -74,7 +77,6 @@ impl Serialize for AlgorithmInfo {
 }
 
 /// What an encoder needs besides pixels and parameters.
-#[cfg_attr(not(any(feature = "jpeg", feature = "png", feature = "webp", feature = "avif")), allow(dead_code))]
 pub(crate) struct EncodeInput<'a> {
     pub pixels: &'a DynamicImage,
     pub params: &'a Params,
@@ -216,7 +218,6 @@ pub(crate) fn flatten_to_rgb8(img: &DynamicImage) -> RgbImage {
     out
 }
 
-#[cfg_attr(not(any(feature = "jpeg", feature = "png", feature = "webp", feature = "avif")), allow(dead_code))]
 pub(crate) fn encode_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::EncodeFailed, format!("{what} encoder failed: {e}"))
 }
