@@ -17,13 +17,14 @@ command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
+command -v curl >/dev/null || need_apt+=(curl)
 if ((${#need_apt[@]})); then
   say "installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 else
-  say "Debian packages present (nasm, cmake, pkg-config, cc, python3, node)"
+  say "Debian packages present (nasm, cmake, pkg-config, cc, python3, node, curl)"
 fi
 
 # --- Rust ----------------------------------------------------------------------
@@ -57,5 +58,17 @@ if [ "${FOTOBASE_SKIP_NODE:-0}" != 1 ]; then
     echo "$want" > core/tests/peers/node_modules/.lock.sha256
   else
     say "peer-check node_modules ready"
+  fi
+fi
+
+# --- Storage emulators for the tests (azurite from npm; moto comes with the venv) -
+if [ "${FOTOBASE_SKIP_NODE:-0}" != 1 ]; then
+  want=$(sha256sum scripts/emulators/package-lock.json | cut -d' ' -f1)
+  if [ "$(cat scripts/emulators/node_modules/.lock.sha256 2>/dev/null)" != "$want" ]; then
+    say "installing azurite (npm ci)"
+    npm ci --prefix scripts/emulators --no-audit --no-fund --loglevel=error
+    echo "$want" > scripts/emulators/node_modules/.lock.sha256
+  else
+    say "azurite ready"
   fi
 fi

@@ -17,6 +17,17 @@ if [ -x .venv/bin/python ]; then
 fi
 if command -v go >/dev/null; then export GOROOT="${GOROOT:-$(go env GOROOT)}"; fi
 
+# S3 (moto) and Azure Blob (azurite) emulators on loopback for the storage tests;
+# with FOTOBASE_REQUIRE_EMULATORS set, those tests fail rather than skip.
+if env_lines=$(scripts/emulators.sh start); then
+  eval "$env_lines"
+  export FOTOBASE_REQUIRE_EMULATORS=1
+  trap 'scripts/emulators.sh stop' EXIT
+else
+  echo "could not start the storage emulators" >&2
+  exit 1
+fi
+
 summary=()
 failed=0
 total_pass=0

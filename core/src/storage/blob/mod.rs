@@ -6,6 +6,34 @@
 //! their content address, so a reader never sees a partial blob under a `cas/`
 //! key. Whatever a crash leaves in `tmp/` is removed by [`BlobStore::gc`].
 
+#[cfg(any(feature = "s3", feature = "azure"))]
+mod cloud;
+#[cfg(not(any(feature = "s3", feature = "azure")))]
+mod cloud {
+    //! Without the `s3` and `azure` features, cloud URLs are a clear error.
+    use super::BlobStore;
+    use crate::{Error, ErrorKind, Result};
+
+    /// No backend can presign without a cloud feature.
+    pub type Signer = std::convert::Infallible;
+
+    pub async fn presign(
+        signer: &Signer,
+        _: &str,
+        _: &object_store::path::Path,
+        _: std::time::Duration,
+    ) -> Result<String> {
+        match *signer {}
+    }
+
+    pub fn s3(_: &str) -> Result<BlobStore> {
+        Err(Error::new(ErrorKind::InvalidArgument, "s3:// needs fotobase's `s3` feature"))
+    }
+
+    pub fn azure(_: &str) -> Result<BlobStore> {
+        Err(Error::new(ErrorKind::InvalidArgument, "az:// needs fotobase's `azure` feature"))
+    }
+}
 pub mod conformance;
 mod keys;
 mod signed;
@@ -31,6 +59,10 @@ pub enum Backend {
     Local,
     /// `memory://`: tests and throwaway servers.
     Memory,
+    /// `s3://bucket/prefix` (AWS S3, MinIO, moto, R2 …; feature `s3`).
+    S3,
+    /// `az://container/prefix` (Azure Blob Storage, azurite; feature `azure`).
+    Azure,
 }
 
 /// Facts about a stored blob.
@@ -66,6 +98,8 @@ pub struct GcReport {
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     store: Arc<dyn ObjectStore>,
+    /// Presigning for backends that can (S3, Azure).
+    signer: Option<cloud::Signer>,
     backend: Backend,
     /// Multipart part size for streamed uploads.
     part_size: usize,
@@ -74,8 +108,20 @@ pub struct BlobStore {
 const DEFAULT_PART_SIZE: usize = 8 * 1024 * 1024;
 
 impl BlobStore {
-    /// Open by URL: `file:///var/lib/fotobase/blobs` (created if missing) or `memory://`.
+    /// Open by URL: `file:///var/lib/fotobase/blobs` (created if missing), `memory://`,
+    /// `s3://bucket/prefix` or `az://container/prefix`. Cloud credentials, region and
+    /// endpoint come from the standard environment variables (`AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT`, `AWS_ALLOW_HTTP`;
+    /// `AZURE_STORAGE_ACCOUNT_NAME`, `AZURE_STORAGE_ACCOUNT_KEY`, `AZURE_STORAGE_SAS_KEY`,
+    /// `AZURE_STORAGE_USE_EMULATOR`, …), never from the URL. S3 requests are path-style
+    /// unless `AWS_VIRTUAL_HOSTED_STYLE_REQUEST=true`.
     pub fn from_url(url: &str) -> Result<BlobStore> {
+        if let Some(rest) = url.strip_prefix("s3://") {
+            return cloud::s3(rest);
+        }
+        if let Some(rest) = url.strip_prefix("az://") {
+            return cloud::azure(rest);
+        }
         let (backend, store): (Backend, Arc<dyn ObjectStore>) = if url == "memory://" || url == "memory:" {
             (Backend::Memory, Arc::new(object_store::memory::InMemory::new()))
         } else if let Some(path) = url.strip_prefix("file://") {
@@ -96,7 +142,23 @@ impl BlobStore {
             )
             .with_context("scheme", scheme));
         };
-        Ok(BlobStore { store, backend, part_size: DEFAULT_PART_SIZE })
+        Ok(BlobStore { store, signer: None, backend, part_size: DEFAULT_PART_SIZE })
+    }
+
+    /// A presigned URL that lets a client `GET` or `PUT` `key` directly at the
+    /// cloud backend for `ttl`. Local and memory stores cannot presign: the
+    /// server signs its own URLs with [`LocalUrlSigner`] instead.
+    pub async fn presigned_url(&self, method: &str, key: &str, ttl: std::time::Duration) -> Result<String> {
+        let path = checked(key)?;
+        let method = method.to_ascii_uppercase();
+        if method != "GET" && method != "PUT" {
+            return Err(Error::new(ErrorKind::InvalidArgument, "only GET and PUT URLs can be presigned"));
+        }
+        let signer = self.signer.as_ref().ok_or_else(|| {
+            Error::new(ErrorKind::InvalidArgument, "this backend cannot presign URLs; use LocalUrlSigner")
+                .with_context("backend", format!("{:?}", self.backend))
+        })?;
+        cloud::presign(signer, &method, &path, ttl).await
     }
 
     /// Use smaller multipart parts (tests exercise multi-part uploads with small data).
