@@ -18,13 +18,16 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v curl >/dev/null || need_apt+=(curl)
+# Database servers the storage tests run against (started on loopback by scripts/databases.sh).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v mariadbd >/dev/null || need_apt+=(mariadb-server)
 if ((${#need_apt[@]})); then
   say "installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 else
-  say "Debian packages present (nasm, cmake, pkg-config, cc, python3, node, curl)"
+  say "Debian packages present (nasm, cmake, pkg-config, cc, python3, node, curl, postgresql, mariadb-server)"
 fi
 
 # --- Rust ----------------------------------------------------------------------

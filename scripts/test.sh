@@ -17,16 +17,18 @@ if [ -x .venv/bin/python ]; then
 fi
 if command -v go >/dev/null; then export GOROOT="${GOROOT:-$(go env GOROOT)}"; fi
 
-# S3 (moto) and Azure Blob (azurite) emulators on loopback for the storage tests;
-# with FOTOBASE_REQUIRE_EMULATORS set, those tests fail rather than skip.
-if env_lines=$(scripts/emulators.sh start); then
-  eval "$env_lines"
-  export FOTOBASE_REQUIRE_EMULATORS=1
-  trap 'scripts/emulators.sh stop' EXIT
-else
-  echo "could not start the storage emulators" >&2
-  exit 1
-fi
+# Real servers on loopback for the storage tests: S3 (moto), Azure Blob (azurite),
+# PostgreSQL and MariaDB. With the REQUIRE variables set, those tests fail rather than skip.
+trap 'scripts/emulators.sh stop; scripts/databases.sh stop' EXIT
+for service in emulators databases; do
+  if env_lines=$(scripts/$service.sh start); then
+    eval "$env_lines"
+  else
+    echo "could not start the test $service" >&2
+    exit 1
+  fi
+done
+export FOTOBASE_REQUIRE_EMULATORS=1 FOTOBASE_REQUIRE_DATABASES=1
 
 summary=()
 failed=0

@@ -1,8 +1,9 @@
 //! Where images and their records live. [`blob`]: bytes by content address on
-//! local disk, memory (and, to come, S3 and Azure). The SQL metadata layer
-//! follows in the same module.
+//! local disk, memory, S3 and Azure. [`db`]: records in SQLite, PostgreSQL or
+//! MariaDB/MySQL, with migrations.
 
 pub mod blob;
+pub mod db;
 
 /// `n` random bytes as lower-case hex (temporary names, upload ids).
 pub(crate) fn random_hex(n: usize) -> String {
