@@ -49,6 +49,7 @@ fn keys_generate_rotate_list_jwks_and_retire() {
     let token = ok(&["token", "issue", "--dir", s(&dir), "--sub", "usr_1", "--aud", "api", "--iss", "fb"], "");
     let second = ok(&["keys", "generate", "--alg", "ES256", "--dir", s(&dir)], "").trim().to_owned();
     assert_ne!(first, second);
+    assert!(first.starts_with("key_") && first.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'), "{first}");
 
     let list: Value = serde_json::from_str(&ok(&["--json", "keys", "list", "--dir", s(&dir)], "")).unwrap();
     let keys = list["keys"].as_array().unwrap();
@@ -70,6 +71,14 @@ fn keys_generate_rotate_list_jwks_and_retire() {
     ok(&["keys", "activate", &second, "--dir", s(&dir)], "");
     ok(&["keys", "retire", &first, "--dir", s(&dir)], "");
     assert!(!dir.join(format!("{first}.pem")).exists(), "private file removed");
+
+    // Imported kids may start with '-': they are still arguments, not flags.
+    let mut jwk = jwks["keys"][0].clone();
+    jwk["kid"] = "-dash-kid".into();
+    let file = tmp.path().join("dash.json");
+    std::fs::write(&file, jwk.to_string()).unwrap();
+    assert_eq!(ok(&["keys", "import", s(&file), "--dir", s(&dir)], "").trim(), "-dash-kid");
+    ok(&["keys", "retire", "-dash-kid", "--dir", s(&dir)], "");
     let out = run(&["--json", "token", "verify", "--dir", s(&dir), "--aud", "api", "--iss", "fb"], &token);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(err_code(&out), "unknown_key");

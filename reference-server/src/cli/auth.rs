@@ -51,12 +51,14 @@ pub enum KeysCommand {
     },
     /// Make an existing key the active signing key.
     Activate {
+        #[arg(allow_hyphen_values = true)]
         kid: String,
         #[command(flatten)]
         dir: KeyDir,
     },
     /// Remove a key: tokens signed with it stop verifying.
     Retire {
+        #[arg(allow_hyphen_values = true)]
         kid: String,
         #[command(flatten)]
         dir: KeyDir,

@@ -93,9 +93,10 @@ const HMAC_MIN_BYTES: usize = 32;
 const RSA_MIN_BITS: usize = 2048;
 
 impl Key {
-    /// A fresh key with a random `kid`.
+    /// A fresh key with a random `kid` (`key_` + 26 base32 characters: safe in
+    /// file names and as a command-line argument, unlike base64 which may start with `-`).
     pub fn generate(alg: Algorithm) -> Result<Key> {
-        let kid = b64url(&crate::auth::random_bytes(9));
+        let kid = crate::auth::public_id::random_id("key")?;
         let mut rng = rand::rngs::OsRng;
         match alg {
             Algorithm::EdDSA => {
