@@ -273,6 +273,17 @@ fn jwks_publishes_only_public_parts_and_verifies_on_its_own() {
 }
 
 #[test]
+fn importing_the_active_kid_as_verify_only_leaves_no_signer_instead_of_a_broken_one() {
+    let c = clock();
+    let mut ks = keyset(Algorithm::EdDSA);
+    let jwks = ks.jwks();
+    ks.add_jwks(&jwks).unwrap();
+    assert!(ks.active().is_none());
+    let t = tokens(ks, &c);
+    assert_eq!(t.issue(&TokenRequest::new("usr_1")).unwrap_err().kind(), ErrorKind::UnknownKey);
+}
+
+#[test]
 fn key_directories_round_trip_with_private_files_0600() {
     let dir = tempdir("keys");
     let mut ks = KeySet::new();

@@ -196,7 +196,9 @@ impl Key {
                 let pkcs1 = sk.to_pkcs1_der().map_err(key_err)?;
                 (EncodingKey::from_rsa_der(pkcs1.as_bytes()), rsa_jwk(&sk.to_public_key()))
             }
-            Algorithm::HS256 => unreachable!("HS256 keys are built by Key::hmac"),
+            Algorithm::HS256 => {
+                return Err(Error::new(ErrorKind::InvalidArgument, "HS256 keys are secrets, not PKCS#8"));
+            }
         };
         let pem = pkcs8_pem(der)?;
         let mut key = Key::from_public_parts(alg, kid, jwk)?;

@@ -45,9 +45,13 @@ impl KeySet {
         KeySet::default()
     }
 
-    /// Add a key (replacing one with the same `kid`). The first signing key added becomes active.
+    /// Add a key (replacing one with the same `kid`). The first signing key added becomes active;
+    /// replacing the active key with a verify-only one leaves no active key.
     pub fn insert(&mut self, key: Key) {
         self.keys.retain(|k| k.kid() != key.kid());
+        if self.active.as_deref() == Some(key.kid()) && !key.can_sign() {
+            self.active = None;
+        }
         if self.active.is_none() && key.can_sign() {
             self.active = Some(key.kid().to_owned());
         }

@@ -179,7 +179,9 @@ impl Tokens {
         let mut header = jsonwebtoken::Header::new(key.alg().jwt());
         header.kid = Some(key.kid().to_owned());
         header.typ = self.config.typ.clone().or_else(|| Some("JWT".into()));
-        let encoding = key.encoding().expect("active keys can sign");
+        let encoding = key.encoding().ok_or_else(|| {
+            Error::new(ErrorKind::UnknownKey, "the active key cannot sign").with_context("kid", key.kid())
+        })?;
         jsonwebtoken::encode(&header, claims, encoding).map_err(|e| {
             Error::new(ErrorKind::Unexpected, "signing failed").with_context("kid", key.kid()).with_source(e)
         })
