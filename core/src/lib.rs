@@ -30,6 +30,9 @@ pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "image")]
 pub mod image;
 
+#[cfg(any(feature = "auth", feature = "storage"))]
+mod random;
+
 #[cfg(feature = "auth")]
 pub mod auth;
 

@@ -60,13 +60,7 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// `len` bytes from the operating system's CSPRNG.
-pub fn random_bytes(len: usize) -> Vec<u8> {
-    use rand::RngCore as _;
-    let mut out = vec![0u8; len];
-    rand::rngs::OsRng.fill_bytes(&mut out);
-    out
-}
+pub use crate::random::random_bytes;
 
 /// HMAC-SHA256 over the concatenation of `parts`.
 pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {

@@ -17,6 +17,7 @@ pub use store::{MemorySessionStore, RefreshRecord, Session, SessionStore};
 use super::clock::{Clock, SystemClock};
 use super::secret::b64url;
 use super::token::{Claims, TokenRequest, Tokens};
+use crate::random::hex;
 use crate::{Error, ErrorKind, Result};
 
 const TOKEN_PREFIX: &str = "fbr_";
@@ -222,10 +223,6 @@ pub fn hash_refresh(token: &str) -> Result<String> {
         return Err(invalid("malformed refresh token"));
     }
     Ok(hex(&Sha256::digest(token.as_bytes())))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn invalid(msg: &'static str) -> Error {

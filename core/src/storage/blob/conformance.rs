@@ -9,7 +9,7 @@ use super::{BlobStore, cas_key};
 use crate::ErrorKind;
 
 fn payload(len: usize, seed: u8) -> Bytes {
-    let mut noise = super::super::random_hex(8).into_bytes();
+    let mut noise = crate::random::random_hex(8).into_bytes();
     noise.push(seed);
     (0..len).map(|i| noise[i % noise.len()] ^ (i / 7) as u8).collect::<Vec<u8>>().into()
 }
@@ -113,7 +113,7 @@ async fn concurrent_identical_uploads_store_one_blob(store: &BlobStore) {
 async fn gc_keeps_referenced_and_fresh_blobs(store: &BlobStore) {
     let keep = store.put_bytes(payload(1000, 6), None, 1 << 20).await.unwrap();
     let drop = store.put_bytes(payload(1000, 7), None, 1 << 20).await.unwrap();
-    let now = chrono_now();
+    let now = unix_now();
     // Nothing is older than an hour ago: GC with a grace period touches nothing.
     let r = store.gc(now - 3600, |_| false).await.unwrap();
     assert_eq!((r.deleted_blobs, r.deleted_temp), (0, 0), "fresh blobs survive the grace period");
@@ -125,6 +125,6 @@ async fn gc_keeps_referenced_and_fresh_blobs(store: &BlobStore) {
     assert_eq!(remaining, vec![keep.key.clone()]);
 }
 
-fn chrono_now() -> i64 {
+fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }

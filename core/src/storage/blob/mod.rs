@@ -50,6 +50,7 @@ use sha2::{Digest as _, Sha256};
 pub use keys::{cas_key, validate_key};
 pub use signed::{LocalUrlSigner, SignedRequest};
 
+use crate::random::hex;
 use crate::{Error, ErrorKind, Result};
 
 /// Where blobs live, from a URL.
@@ -176,7 +177,7 @@ impl BlobStore {
     /// `expected_sha256`, when given, must match or nothing is stored.
     pub async fn put_bytes(&self, data: Bytes, expected_sha256: Option<&str>, max_bytes: u64) -> Result<Stored> {
         check_size(data.len() as u64, max_bytes)?;
-        let sha = hex_string(&Sha256::digest(&data));
+        let sha = hex(&Sha256::digest(&data));
         check_digest(&sha, expected_sha256)?;
         let key = cas_key(&sha);
         let path = Path::from(key.as_str());
@@ -196,7 +197,7 @@ impl BlobStore {
         S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let tmp = Path::from(format!("tmp/{}", super::random_hex(16)));
+        let tmp = Path::from(format!("tmp/{}", crate::random::random_hex(16)));
         let upload = self.store.put_multipart(&tmp).await.map_err(store_err)?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, self.part_size);
         let mut hasher = Sha256::new();
@@ -225,7 +226,7 @@ impl BlobStore {
             return Err(e);
         }
         writer.finish().await.map_err(store_err)?;
-        let sha = hex_string(&hasher.finalize());
+        let sha = hex(&hasher.finalize());
         if let Err(e) = check_digest(&sha, expected_sha256) {
             let _ = self.store.delete(&tmp).await;
             return Err(e);
@@ -361,8 +362,4 @@ fn not_found_or(e: object_store::Error, key: &str) -> Error {
 
 fn store_err(e: object_store::Error) -> Error {
     Error::new(ErrorKind::Unexpected, "blob store error").with_source(e)
-}
-
-pub(crate) fn hex_string(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
