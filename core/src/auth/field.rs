@@ -58,20 +58,14 @@ impl FieldCipher {
     /// Keys from a config string `kid:base64,kid:base64,…`; the first is active.
     /// This is the format of the `FOTOBASE_FIELD_KEYS` setting.
     pub fn from_spec(spec: &str) -> Result<Self> {
-        let mut entries = Vec::new();
-        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (kid, b64) = part
-                .split_once(':')
-                .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "field key entries are kid:base64"))?;
-            entries.push((kid.trim(), Secret::from_base64(b64, 32)?));
-        }
+        let entries = super::parse_key_list(spec, 32)?;
         if entries.is_empty() {
             return Err(Error::new(ErrorKind::InvalidArgument, "no field encryption keys given"));
         }
-        let active = entries[0].0.to_owned();
+        let active = entries[0].0.clone();
         let mut cipher = FieldCipher::new();
         for (kid, key) in entries.into_iter().rev() {
-            cipher = cipher.with_key(kid, key)?;
+            cipher = cipher.with_key(&kid, key)?;
         }
         debug_assert_eq!(cipher.active_kid(), Some(active.as_str()));
         Ok(cipher)

@@ -21,4 +21,4 @@ pub mod throttle;
 pub mod token;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use secret::{Secret, random_bytes};
+pub use secret::{Secret, parse_key_list, random_bytes};

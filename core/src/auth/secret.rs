@@ -62,6 +62,22 @@ impl std::fmt::Debug for Secret {
 
 pub use crate::random::random_bytes;
 
+/// Parse a list of rotating secrets, `id:base64,id:base64,…` (the form they take in
+/// environment variables such as `FOTOBASE_FIELD_KEYS`); by convention the first
+/// entry is the active one. Each secret must decode to at least `min_len` bytes.
+pub fn parse_key_list(spec: &str, min_len: usize) -> Result<Vec<(String, Secret)>> {
+    spec.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|part| {
+            let (id, b64) = part
+                .split_once(':')
+                .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "key list entries are id:base64"))?;
+            Ok((id.trim().to_owned(), Secret::from_base64(b64, min_len)?))
+        })
+        .collect()
+}
+
 /// HMAC-SHA256 over the concatenation of `parts`.
 pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     use hmac::Mac as _;
@@ -107,6 +123,16 @@ mod tests {
         assert!(!format!("{s:?}").contains("AAEC"));
         assert_eq!(Secret::from_base64("AAEC", 32).unwrap_err().kind(), ErrorKind::InvalidArgument);
         assert_eq!(Secret::from_base64("not base64!", 1).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    }
+
+    #[test]
+    fn key_lists_keep_order_and_reject_bad_entries() {
+        let k = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+        let list = parse_key_list(&format!(" k2:{k} , k1:{k},"), 32).unwrap();
+        assert_eq!(list.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["k2", "k1"]);
+        assert!(parse_key_list("", 32).unwrap().is_empty());
+        assert_eq!(parse_key_list("no-colon", 32).unwrap_err().kind(), ErrorKind::InvalidArgument);
+        assert_eq!(parse_key_list("k:AAAA", 32).unwrap_err().kind(), ErrorKind::InvalidArgument, "too short");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use fotobase::auth::Secret;
+use fotobase::auth::parse_key_list;
 use fotobase::auth::password::{HashParams, PasswordHasher};
 use fotobase::auth::token::{Key, KeySet, TokenConfig, TokenRequest, Tokens};
 use fotobase::{Error, ErrorKind, Result};
@@ -308,12 +308,9 @@ fn hasher(a: &PasswordArgs) -> Result<PasswordHasher> {
         parallelism: a.parallelism,
     })?;
     if let Ok(spec) = std::env::var("FOTOBASE_PASSWORD_PEPPERS") {
-        let entries: Vec<&str> = spec.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
-        for entry in entries.into_iter().rev() {
-            let (id, b64) = entry.split_once(':').ok_or_else(|| {
-                Error::new(ErrorKind::InvalidArgument, "FOTOBASE_PASSWORD_PEPPERS entries are id:base64")
-            })?;
-            h = h.with_pepper(id, Secret::from_base64(b64, 16)?)?;
+        // The first pepper is the active one: add it last.
+        for (id, secret) in parse_key_list(&spec, 16)?.into_iter().rev() {
+            h = h.with_pepper(&id, secret)?;
         }
     }
     Ok(h)

@@ -208,7 +208,7 @@ impl Sessions {
 
 fn new_refresh(session_id: &str, generation: u32, now: i64) -> (String, RefreshRecord) {
     let token = format!("{TOKEN_PREFIX}{}", b64url(&super::random_bytes(32)));
-    let hash = hex(&Sha256::digest(token.as_bytes()));
+    let hash = digest(&token);
     (token, RefreshRecord { hash, session_id: session_id.to_owned(), generation, issued_at: now, used_at: None })
 }
 
@@ -222,7 +222,11 @@ pub fn hash_refresh(token: &str) -> Result<String> {
     if !well_formed {
         return Err(invalid("malformed refresh token"));
     }
-    Ok(hex(&Sha256::digest(token.as_bytes())))
+    Ok(digest(token))
+}
+
+fn digest(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
 }
 
 fn invalid(msg: &'static str) -> Error {
