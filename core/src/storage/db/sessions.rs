@@ -1,6 +1,6 @@
-//! [`SessionStore`] on SQL. `rotate` is one transaction whose first statement is
-//! a conditional UPDATE: the row lock (PostgreSQL, MySQL) or the single writer
-//! (SQLite) lets exactly one of many concurrent callers see one affected row.
+//! [`SessionStore`] on SQL. `rotate` is one transaction of conditional UPDATEs:
+//! the row locks (PostgreSQL, MySQL) or the single writer (SQLite) let exactly
+//! one of many concurrent callers see the token unused.
 
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
@@ -127,32 +127,39 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn rotate(&self, old_hash: &str, next: &RefreshRecord, now: i64, idle_expires_at: i64) -> Result<bool> {
+        // Lock order: the session row first, then the token, as `revoke` does (it only
+        // touches the session row). Taking them the other way round deadlocked on MariaDB
+        // when a reuse-revocation raced a rotation.
         let mut tx = self.db.pool.begin().await.map_err(|e| db_err("cannot begin", e))?;
-        let q = self.db.sql(
-            "UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL \
-             AND session_id IN (SELECT id FROM sessions WHERE revoked_at IS NULL)",
-        );
-        let won = sqlx::query(&q)
-            .bind(now)
-            .bind(old_hash)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| db_err("cannot rotate token", e))?
-            .rows_affected()
-            == 1;
-        if !won {
-            tx.rollback().await.map_err(|e| db_err("cannot roll back", e))?;
-            return Ok(false);
-        }
-        self.insert_token(&mut *tx, next).await?;
-        let q = self.db.sql("UPDATE sessions SET last_used_at = ?, idle_expires_at = ? WHERE id = ?");
-        sqlx::query(&q)
+        let q = self
+            .db
+            .sql("UPDATE sessions SET last_used_at = ?, idle_expires_at = ? WHERE id = ? AND revoked_at IS NULL");
+        let live = sqlx::query(&q)
             .bind(now)
             .bind(idle_expires_at)
             .bind(&next.session_id)
             .execute(&mut *tx)
             .await
-            .map_err(|e| db_err("cannot touch session", e))?;
+            .map_err(|e| db_err("cannot touch session", e))?
+            .rows_affected()
+            == 1;
+        let q =
+            self.db.sql("UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL AND session_id = ?");
+        let won = live
+            && sqlx::query(&q)
+                .bind(now)
+                .bind(old_hash)
+                .bind(&next.session_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| db_err("cannot rotate token", e))?
+                .rows_affected()
+                == 1;
+        if !won {
+            tx.rollback().await.map_err(|e| db_err("cannot roll back", e))?;
+            return Ok(false);
+        }
+        self.insert_token(&mut *tx, next).await?;
         tx.commit().await.map_err(|e| db_err("cannot commit rotation", e))?;
         Ok(true)
     }
@@ -198,27 +205,17 @@ impl SessionStore for SqlSessionStore {
     }
 
     async fn purge(&self, before: i64) -> Result<u64> {
+        // Tokens go with their session (ON DELETE CASCADE), so locks are taken
+        // sessions-then-tokens like everywhere else.
         let dead = "expires_at < ? OR idle_expires_at < ? OR (revoked_at IS NOT NULL AND revoked_at < ?)";
-        let mut tx = self.db.pool.begin().await.map_err(|e| db_err("cannot begin", e))?;
-        let q = self
-            .db
-            .sql(&format!("DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions WHERE {dead})"));
-        sqlx::query(&q)
-            .bind(before)
-            .bind(before)
-            .bind(before)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| db_err("cannot purge tokens", e))?;
         let q = self.db.sql(&format!("DELETE FROM sessions WHERE {dead}"));
         let res = sqlx::query(&q)
             .bind(before)
             .bind(before)
             .bind(before)
-            .execute(&mut *tx)
+            .execute(&self.db.pool)
             .await
             .map_err(|e| db_err("cannot purge sessions", e))?;
-        tx.commit().await.map_err(|e| db_err("cannot commit purge", e))?;
         Ok(res.rows_affected())
     }
 }
