@@ -12,9 +12,9 @@ run: setup build demo
 test:
 	@scripts/test.sh
 
-## Criterion benchmarks (decode, resize, encoders, metrics on a 12-megapixel photo).
-bench: setup
-	cargo bench -p fotobase-benches
+## Criterion benchmarks: image engine, auth, storage (blobs and databases on the real servers).
+bench:
+	@scripts/bench.sh
 
 setup:
 	@scripts/setup.sh

@@ -64,7 +64,7 @@ start_maria() {
   mariadb --no-defaults -S "$dir/sock" -u root -e "
     CREATE DATABASE fotobase_test CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
     CREATE USER 'fotobase'@'127.0.0.1' IDENTIFIED BY 'fotobase';
-    GRANT ALL ON fotobase_test.* TO 'fotobase'@'127.0.0.1';" || { say "MariaDB did not start; log:"; cat "$dir/server.log" >&2; return 1; }
+    GRANT ALL ON *.* TO 'fotobase'@'127.0.0.1';" || { say "MariaDB did not start; log:"; cat "$dir/server.log" >&2; return 1; }
   say "MariaDB on 127.0.0.1:$port"
   echo "export FOTOBASE_TEST_MYSQL_URL=mysql://fotobase:fotobase@127.0.0.1:$port/fotobase_test"
 }

@@ -19,15 +19,8 @@ if command -v go >/dev/null; then export GOROOT="${GOROOT:-$(go env GOROOT)}"; f
 
 # Real servers on loopback for the storage tests: S3 (moto), Azure Blob (azurite),
 # PostgreSQL and MariaDB. With the REQUIRE variables set, those tests fail rather than skip.
-trap 'scripts/emulators.sh stop; scripts/databases.sh stop' EXIT
-for service in emulators databases; do
-  if env_lines=$(scripts/$service.sh start); then
-    eval "$env_lines"
-  else
-    echo "could not start the test $service" >&2
-    exit 1
-  fi
-done
+. scripts/lib/servers.sh
+start_servers || exit 1
 export FOTOBASE_REQUIRE_EMULATORS=1 FOTOBASE_REQUIRE_DATABASES=1
 
 summary=()

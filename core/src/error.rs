@@ -50,6 +50,10 @@ pub enum ErrorKind {
     RateLimited,
     /// The thing asked for (a blob, a row) does not exist.
     NotFound,
+    /// The thing to create exists already (an e-mail address, an idempotency key with other content).
+    AlreadyExists,
+    /// The state changed under the caller: a job lease was lost, a row was deleted meanwhile.
+    Conflict,
     /// Anything else; the message says what.
     Unexpected,
 }
@@ -75,6 +79,8 @@ impl ErrorKind {
         ErrorKind::DecryptFailed,
         ErrorKind::RateLimited,
         ErrorKind::NotFound,
+        ErrorKind::AlreadyExists,
+        ErrorKind::Conflict,
         ErrorKind::Unexpected,
     ];
 
@@ -99,6 +105,8 @@ impl ErrorKind {
             ErrorKind::DecryptFailed => "decrypt_failed",
             ErrorKind::RateLimited => "rate_limited",
             ErrorKind::NotFound => "not_found",
+            ErrorKind::AlreadyExists => "already_exists",
+            ErrorKind::Conflict => "conflict",
             ErrorKind::Unexpected => "unexpected",
         }
     }

@@ -31,6 +31,9 @@ pub use error::{Error, ErrorKind, Result};
 pub mod image;
 
 #[cfg(any(feature = "auth", feature = "storage"))]
+pub mod clock;
+
+#[cfg(any(feature = "auth", feature = "storage"))]
 mod random;
 
 #[cfg(feature = "auth")]

@@ -5,6 +5,10 @@
 use fotobase::ErrorKind;
 use fotobase::storage::blob::{Backend, BlobStore, conformance};
 
+mod dbs;
+#[cfg(any(feature = "s3", feature = "azure"))]
+use dbs::emulator_url;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_backend_meets_the_blob_contract() {
     let store = BlobStore::from_url("memory://").unwrap().with_part_size(64 * 1024);
@@ -22,22 +26,6 @@ async fn local_backend_meets_the_blob_contract() {
     let blobs: Vec<_> = walk(&dir.join("cas"));
     assert_eq!(blobs.len(), 1, "{blobs:?}");
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-/// The emulator URL from the environment with a fresh prefix, or `None` (skip) when
-/// running outside `make test`.
-#[allow(dead_code)]
-fn emulator_url(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(url) => Some(format!("{url}-{}", std::process::id())),
-        Err(_) if std::env::var_os("FOTOBASE_REQUIRE_EMULATORS").is_some() => {
-            panic!("{var} is not set but FOTOBASE_REQUIRE_EMULATORS is: scripts/emulators.sh did not run")
-        }
-        Err(_) => {
-            eprintln!("skipped: {var} not set (make test starts the emulators)");
-            None
-        }
-    }
 }
 
 /// A presigned GET fetched with curl returns the blob; a presigned PUT stores bytes.

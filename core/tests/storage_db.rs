@@ -10,31 +10,10 @@ use fotobase::auth::throttle;
 use fotobase::auth::token::{Algorithm, Key, KeySet, TokenConfig, Tokens};
 use fotobase::storage::db::{Db, DbBackend, MIGRATIONS, SqlSessionStore, SqlThrottleStore};
 
-/// SQLite in a fresh temporary file, plus each server the environment names.
-async fn databases() -> Vec<Db> {
-    let dir = std::env::temp_dir().join(format!("fotobase-db-{}-{}", std::process::id(), rand_suffix()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut urls = vec![format!("sqlite://{}", dir.join("fotobase.db").display())];
-    for var in ["FOTOBASE_TEST_POSTGRES_URL", "FOTOBASE_TEST_MYSQL_URL"] {
-        match std::env::var(var) {
-            Ok(url) => urls.push(url),
-            Err(_) if std::env::var_os("FOTOBASE_REQUIRE_DATABASES").is_some() => {
-                panic!("{var} is not set but FOTOBASE_REQUIRE_DATABASES is: scripts/databases.sh did not run")
-            }
-            Err(_) => eprintln!("skipped: {var} not set (make test starts the servers)"),
-        }
-    }
-    let mut dbs = Vec::new();
-    for url in urls {
-        let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("{url}: {e}"));
-        db.migrate().await.unwrap_or_else(|e| panic!("{url}: {e}"));
-        dbs.push(db);
-    }
-    dbs
-}
+mod dbs;
 
-fn rand_suffix() -> String {
-    fotobase::auth::random_bytes(6).iter().map(|b| format!("{b:02x}")).collect()
+async fn databases() -> Vec<Db> {
+    dbs::fresh().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -62,6 +41,14 @@ async fn futures_join(db: Db) -> Vec<u32> {
         out.push(h.await.unwrap());
     }
     out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn repositories_meet_the_contract_on_every_database() {
+    for db in databases().await {
+        eprintln!("repository conformance on {:?}", db.backend());
+        fotobase::storage::db::conformance::run(&db).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -116,4 +103,31 @@ async fn concurrent_refresh_has_one_winner_on_every_database() {
 async fn bad_urls_are_clear_errors() {
     assert_eq!(Db::connect("oracle://x").await.unwrap_err().kind(), ErrorKind::InvalidArgument);
     assert_eq!(Db::connect("mysql").await.unwrap_err().kind(), ErrorKind::InvalidArgument);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_first_sign_ups_make_exactly_one_admin() {
+    use fotobase::storage::db::{NewUser, Users};
+    for db in databases().await {
+        let users = Users::new(db.clone());
+        let sign_ups: Vec<_> = (0..8)
+            .map(|i| {
+                let users = users.clone();
+                tokio::spawn(async move {
+                    let new = NewUser {
+                        email_cipher: format!("c{i}"),
+                        email_index: format!("i{i}"),
+                        password_hash: "h".into(),
+                        display_name: format!("u{i}"),
+                    };
+                    users.create(&new).await.unwrap()
+                })
+            })
+            .collect();
+        let mut admins = 0;
+        for s in sign_ups {
+            admins += usize::from(s.await.unwrap().is_admin());
+        }
+        assert_eq!(admins, 1, "{:?}", db.backend());
+    }
 }

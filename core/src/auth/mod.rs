@@ -11,7 +11,7 @@
 //! Secrets are always passed in by the caller (from env or config), never
 //! derived from constants; their `Debug` output is redacted.
 
-pub mod clock;
+pub use crate::clock;
 pub mod field;
 pub mod password;
 pub mod public_id;

@@ -4,3 +4,4 @@
 
 pub mod blob;
 pub mod db;
+pub mod media;

@@ -87,6 +87,22 @@ pub struct Stored {
     pub created: bool,
 }
 
+/// Bytes hashed and held under a temporary key by [`BlobStore::stage`].
+#[derive(Debug)]
+pub struct Staged {
+    tmp: Path,
+    /// Lower-case hex SHA-256 of the bytes.
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+impl Staged {
+    /// The content address publishing will use.
+    pub fn key(&self) -> String {
+        cas_key(&self.sha256)
+    }
+}
+
 /// What a [`BlobStore::gc`] pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GcReport {
@@ -192,7 +208,21 @@ impl BlobStore {
     /// Stream bytes in without holding them all in memory: multipart upload to a
     /// temporary key while hashing, then a move to the content address. Stops
     /// with `limit_exceeded` as soon as `max_bytes` is passed, leaving nothing behind.
-    pub async fn put_stream<S, E>(&self, mut stream: S, expected_sha256: Option<&str>, max_bytes: u64) -> Result<Stored>
+    pub async fn put_stream<S, E>(&self, stream: S, expected_sha256: Option<&str>, max_bytes: u64) -> Result<Stored>
+    where
+        S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let staged = self.stage(stream, expected_sha256, max_bytes).await?;
+        let stored = self.publish(&staged).await;
+        self.discard(staged).await?;
+        stored
+    }
+
+    /// The first half of [`BlobStore::put_stream`]: the bytes land under a temporary
+    /// key, hashed and size-checked, but not yet at their address. Callers that must
+    /// order the address against a database (`storage::media`) publish when ready.
+    pub async fn stage<S, E>(&self, mut stream: S, expected_sha256: Option<&str>, max_bytes: u64) -> Result<Staged>
     where
         S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
         E: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -227,19 +257,33 @@ impl BlobStore {
         }
         writer.finish().await.map_err(store_err)?;
         let sha = hex(&hasher.finalize());
-        if let Err(e) = check_digest(&sha, expected_sha256) {
-            let _ = self.store.delete(&tmp).await;
+        let staged = Staged { tmp, sha256: sha, bytes: total };
+        if let Err(e) = check_digest(&staged.sha256, expected_sha256) {
+            self.discard(staged).await?;
             return Err(e);
         }
-        let key = cas_key(&sha);
+        Ok(staged)
+    }
+
+    /// Make staged bytes available at their content address (a copy, so the staged
+    /// copy survives until [`BlobStore::discard`] and publishing can be repeated).
+    pub async fn publish(&self, staged: &Staged) -> Result<Stored> {
+        let key = cas_key(&staged.sha256);
         let path = Path::from(key.as_str());
-        if self.exists(&path).await? {
-            let _ = self.store.delete(&tmp).await;
-            return Ok(Stored { key, sha256: sha, bytes: total, created: false });
+        let created = !self.exists(&path).await?;
+        if created {
+            // Same content, same key: a concurrent identical upload overwriting us is harmless.
+            self.store.copy(&staged.tmp, &path).await.map_err(store_err)?;
         }
-        // Same content, same key: a concurrent identical upload overwriting us is harmless.
-        self.store.rename(&tmp, &path).await.map_err(store_err)?;
-        Ok(Stored { key, sha256: sha, bytes: total, created: true })
+        Ok(Stored { key, sha256: staged.sha256.clone(), bytes: staged.bytes, created })
+    }
+
+    /// Drop the temporary copy of staged bytes.
+    pub async fn discard(&self, staged: Staged) -> Result<()> {
+        match self.store.delete(&staged.tmp).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(store_err(e)),
+        }
     }
 
     /// The whole blob.

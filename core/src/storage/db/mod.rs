@@ -5,22 +5,40 @@
 //! PostgreSQL; dialect differences live in the per-backend migration files
 //! (`core/migrations/<backend>/`). No SQL exists outside this module.
 
+mod algorithms;
+pub mod conformance;
+mod folders;
+mod images;
 mod migrate;
+mod model;
+mod page;
+pub mod queue;
 #[cfg(feature = "auth")]
 mod sessions;
 #[cfg(feature = "auth")]
 mod throttle;
+mod users;
 
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor as _};
+use sqlx::{AnyPool, Executor as _, Row as _};
 
+pub use algorithms::AlgorithmRow;
+pub use folders::{Folder, FolderFilter, FolderUpdate, Folders, MAX_DEPTH, NewFolder, ShareLink, ShareTarget};
+pub use images::{
+    AlgorithmStats, Comparison, Image, ImageFilter, ImageStatus, ImageUpdate, Images, NewImage, NewVersion, Stats,
+    Version,
+};
 pub use migrate::{MIGRATIONS, Migration};
+pub use model::{Visibility, normalize_tags};
+pub use page::{MAX_PAGE, Page};
+pub use queue::{Job, JobCounts, JobFilter, JobQueue, JobState, Lease, NewJob, QueueConfig};
 #[cfg(feature = "auth")]
 pub use sessions::SqlSessionStore;
 #[cfg(feature = "auth")]
 pub use throttle::SqlThrottleStore;
+pub use users::{ADMIN, NewUser, ProfileUpdate, USER, User, Users};
 
 use crate::{Error, ErrorKind, Result};
 
@@ -122,6 +140,132 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+impl Db {
+    /// `sql` (an INSERT into a table with an `id` key) made to hand back the new id;
+    /// run it with [`Db::inserted_id`].
+    pub(crate) fn insert_sql(&self, sql: &str) -> String {
+        match self.backend {
+            DbBackend::MySql => self.sql(sql),
+            _ => self.sql(&format!("{sql} RETURNING id")),
+        }
+    }
+
+    /// Run an INSERT made by [`Db::insert_sql`] and return the generated id.
+    pub(crate) async fn inserted_id<'q, 'e, E>(&self, exec: E, query: AnyQuery<'q>) -> Result<i64>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
+        let what = "cannot insert row";
+        match self.backend {
+            DbBackend::MySql => {
+                let done = query.execute(exec).await.map_err(|e| db_err(what, e))?;
+                done.last_insert_id().ok_or_else(|| Error::new(ErrorKind::Unexpected, "no id was generated"))
+            }
+            _ => {
+                let row = query.fetch_one(exec).await.map_err(|e| db_err(what, e))?;
+                row.try_get::<i64, _>("id").map_err(|e| db_err(what, e))
+            }
+        }
+    }
+
+    /// `CAST(expr AS <64-bit integer>)`: sums are NUMERIC/DECIMAL on PostgreSQL and
+    /// MySQL, which the Any driver cannot decode.
+    pub(crate) fn int(&self, expr: &str) -> String {
+        match self.backend {
+            DbBackend::MySql => format!("CAST({expr} AS SIGNED)"),
+            _ => format!("CAST({expr} AS BIGINT)"),
+        }
+    }
+
+    /// ` FOR UPDATE` where the database has row locks (SQLite serialises writers instead).
+    pub(crate) fn for_update(&self) -> &'static str {
+        match self.backend {
+            DbBackend::Sqlite => "",
+            _ => " FOR UPDATE",
+        }
+    }
+}
+
+/// A query with `Any` arguments, as built by `sqlx::query`.
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// A large-text column: MySQL's TEXT types arrive as bytes through the Any driver.
+pub(crate) fn text(row: &sqlx::any::AnyRow, column: &str) -> Result<String> {
+    match row.try_get::<String, _>(column) {
+        Ok(s) => Ok(s),
+        Err(_) => {
+            let bytes: Vec<u8> = row.try_get(column).map_err(|e| db_err("bad text column", e))?;
+            String::from_utf8(bytes)
+                .map_err(|e| Error::new(ErrorKind::Unexpected, "text column is not UTF-8").with_source(e))
+        }
+    }
+}
+
+/// [`text`] for a nullable column.
+pub(crate) fn text_opt(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<String>> {
+    match row.try_get::<Option<String>, _>(column) {
+        Ok(s) => Ok(s),
+        Err(_) => {
+            let bytes: Option<Vec<u8>> = row.try_get(column).map_err(|e| db_err("bad text column", e))?;
+            bytes
+                .map(|b| {
+                    String::from_utf8(b)
+                        .map_err(|e| Error::new(ErrorKind::Unexpected, "text column is not UTF-8").with_source(e))
+                })
+                .transpose()
+        }
+    }
+}
+
+/// Run `op` again (up to 5 times, with a short growing pause) when it failed on a
+/// deadlock or serialisation failure: the loser's transaction was rolled back, so
+/// redoing it is safe.
+pub(crate) async fn retrying<T, E, F, Fut>(op: F) -> std::result::Result<T, E>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, E>>,
+    E: std::error::Error + 'static,
+{
+    let mut tries = 0;
+    loop {
+        match op().await {
+            Err(e) if tries < 5 && is_retryable(&e) => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(2 << tries)).await;
+            }
+            done => return done,
+        }
+    }
+}
+
+/// The database error in `e` or its sources, if any.
+fn sqlx_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a dyn sqlx::error::DatabaseError> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(sqlx::Error::Database(d)) = err.downcast_ref::<sqlx::Error>() {
+            return Some(d.as_ref());
+        }
+        cur = err.source();
+    }
+    None
+}
+
+/// Is this (a `sqlx::Error` or a fotobase error caused by one) a unique-key
+/// violation (PostgreSQL 23505, MySQL 1062, SQLite 2067/1555)?
+pub(crate) fn is_unique_violation(e: &(dyn std::error::Error + 'static)) -> bool {
+    sqlx_error(e).is_some_and(|d| {
+        matches!(d.kind(), sqlx::error::ErrorKind::UniqueViolation)
+            || matches!(d.code().as_deref(), Some("23505" | "1062" | "2067" | "1555"))
+    })
+}
+
+/// Is this a deadlock or serialisation failure worth retrying the transaction for
+/// (PostgreSQL 40001/40P01, MySQL 1213/1205, SQLite busy 5/517)?
+pub(crate) fn is_retryable(e: &(dyn std::error::Error + 'static)) -> bool {
+    sqlx_error(e)
+        .is_some_and(|d| matches!(d.code().as_deref(), Some("40001" | "40P01" | "1213" | "1205" | "5" | "517")))
 }
 
 pub(crate) fn db_err(what: &'static str, e: sqlx::Error) -> Error {

@@ -1,4 +1,4 @@
-//! Time as seen by the auth code: injectable so expiry can be tested without sleeping.
+//! Time as seen by auth and storage: injectable so expiry, leases and grace periods can be tested without sleeping.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};

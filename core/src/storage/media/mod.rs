@@ -1,0 +1,529 @@
+//! Images and their blobs, kept consistent across a database and a blob store
+//! that cannot share a transaction, whatever crashes in between.
+//!
+//! The rule: **nothing a live row points to is ever missing**. Content is stored
+//! once per address and shared, so a `blobs` row per address acts as the lock
+//! that orders writers against deleters:
+//!
+//! - *upload*: claim the address (`blobs` row live, `claimed_at = now`), put the
+//!   bytes at the address, then insert the row in a transaction that re-checks the
+//!   claim. A crash leaves at worst an unreferenced blob, which GC removes.
+//! - *delete*: mark the row deleted and commit, then remove the rows, then collect
+//!   each address that no live row references and no upload claimed within the
+//!   claim window: mark its `blobs` row `deleting`, delete the bytes, drop the row.
+//!   Uploads meeting a `deleting` address wait for it to finish.
+//! - *GC* finishes half-done deletions, collects unreferenced addresses, takes over
+//!   deletions abandoned by a crashed process, and removes stray objects (failed
+//!   stages, bytes whose claim was lost) older than the grace period.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+use sqlx::Row as _;
+
+use super::blob::{BlobStore, Staged};
+use super::db::{Db, Image, Images, NewImage, NewVersion, Version};
+use crate::clock::{Clock, SystemClock};
+use crate::storage::db::is_unique_violation;
+use crate::{Error, ErrorKind, Result};
+
+pub mod conformance;
+
+/// Time windows of the protocol, in seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct MediaConfig {
+    /// An upload must get from claiming an address to committing its row within
+    /// this window; until it passes, a claimed address is never collected.
+    pub claim_window_secs: i64,
+    /// Stray objects (no `blobs` row) younger than this are left alone.
+    pub grace_secs: i64,
+    /// A deletion marked this long ago is taken to be abandoned by a crashed process.
+    pub takeover_secs: i64,
+    /// Largest original or version accepted.
+    pub max_bytes: u64,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        MediaConfig { claim_window_secs: 15 * 60, grace_secs: 60 * 60, takeover_secs: 5 * 60, max_bytes: 200 << 20 }
+    }
+}
+
+/// What a [`Media::gc`] pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MediaGcReport {
+    /// Image and version deletions that had been interrupted and were finished.
+    pub finished_deletions: u64,
+    /// Addresses no row referenced any more, removed.
+    pub collected: u64,
+    /// Deletions abandoned by a crashed process, taken over and finished.
+    pub taken_over: u64,
+    /// Objects without a `blobs` row (and temporary uploads) past the grace period, removed.
+    pub strays: u64,
+}
+
+/// Where live rows and stored objects disagree (see [`Media::audit`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Audit {
+    /// Addresses a live row points to whose bytes are missing. Must always be empty.
+    pub missing: Vec<String>,
+    /// Stored objects that no live row references (GC's work; empty after a GC
+    /// that runs after the grace period).
+    pub unreferenced: Vec<String>,
+}
+
+/// Images, versions and thumbnails across a [`Db`] and a [`BlobStore`].
+#[derive(Debug, Clone)]
+pub struct Media {
+    db: Db,
+    blobs: BlobStore,
+    images: Images,
+    clock: Arc<dyn Clock>,
+    config: MediaConfig,
+}
+
+/// Where the bytes of a new blob come from.
+enum Source<'a> {
+    Bytes(&'a Bytes),
+    Staged(&'a Staged),
+}
+
+/// SQL that is true when a live row references the address `key` (a column or `?`).
+fn referenced(key: &str) -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM images WHERE blob_key = {key} AND deleted_at IS NULL) \
+         OR EXISTS (SELECT 1 FROM images WHERE thumbnail_key = {key} AND deleted_at IS NULL) \
+         OR EXISTS (SELECT 1 FROM processed_images WHERE blob_key = {key} AND deleted_at IS NULL))"
+    )
+}
+
+impl Media {
+    pub fn new(db: Db, blobs: BlobStore) -> Self {
+        let images = Images::new(db.clone());
+        Media { db, blobs, images, clock: Arc::new(SystemClock), config: MediaConfig::default() }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.images = self.images.with_clock(clock.clone());
+        self.clock = clock;
+        self
+    }
+
+    pub fn with_config(mut self, config: MediaConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Reads and metadata changes that need no blob ordering.
+    pub fn images(&self) -> &Images {
+        &self.images
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    /// Store an original held in memory and its row.
+    pub async fn upload(&self, new: &NewImage, data: &Bytes) -> Result<Image> {
+        let id = self.store_image(new, Source::Bytes(data)).await?;
+        self.images.get(id).await
+    }
+
+    /// Store an original already staged with [`BlobStore::stage`] (large uploads
+    /// streamed from a request body). The staged copy is left for the caller to discard.
+    pub async fn upload_staged(&self, new: &NewImage, staged: &Staged) -> Result<Image> {
+        let id = self.store_image(new, Source::Staged(staged)).await?;
+        self.images.get(id).await
+    }
+
+    async fn store_image(&self, new: &NewImage, source: Source<'_>) -> Result<i64> {
+        new.validated()?;
+        let (key, sha, bytes) = self.prepare(&source)?;
+        for _ in 0..3 {
+            self.claim_and_put(&key, &source).await?;
+            let mut tx = self.db.pool().begin().await.map_err(|e| sql_err("cannot begin", e))?;
+            if !self.reconfirm(&mut tx, &key).await? {
+                continue; // the claim expired and the address was collected: put it again
+            }
+            let id = self.images.insert(&mut tx, new, &key, &sha, bytes).await?;
+            tx.commit().await.map_err(|e| sql_err("cannot commit image", e))?;
+            return Ok(id);
+        }
+        Err(Error::new(ErrorKind::Conflict, "the stored bytes kept being collected; try again"))
+    }
+
+    /// Store a processed version of a live image.
+    pub async fn add_version(&self, new: &NewVersion, data: &Bytes) -> Result<Version> {
+        let source = Source::Bytes(data);
+        let (key, _, bytes) = self.prepare(&source)?;
+        self.images.get(new.image_id).await?;
+        for _ in 0..3 {
+            self.claim_and_put(&key, &source).await?;
+            let mut tx = self.db.pool().begin().await.map_err(|e| sql_err("cannot begin", e))?;
+            if !self.reconfirm(&mut tx, &key).await? {
+                continue;
+            }
+            let id = self.images.insert_version(&mut tx, new, &key, bytes).await?;
+            tx.commit().await.map_err(|e| sql_err("cannot commit version", e))?;
+            return self.images.version(id).await;
+        }
+        Err(Error::new(ErrorKind::Conflict, "the stored bytes kept being collected; try again"))
+    }
+
+    /// Set (or replace) an image's thumbnail; the old one is collected.
+    pub async fn set_thumbnail(&self, image_id: i64, data: &Bytes) -> Result<()> {
+        let source = Source::Bytes(data);
+        let (key, _, _) = self.prepare(&source)?;
+        let old = self.images.get(image_id).await?.thumbnail_key;
+        for _ in 0..3 {
+            self.claim_and_put(&key, &source).await?;
+            let mut tx = self.db.pool().begin().await.map_err(|e| sql_err("cannot begin", e))?;
+            if !self.reconfirm(&mut tx, &key).await? {
+                continue;
+            }
+            let q =
+                self.db.sql("UPDATE images SET thumbnail_key = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL");
+            let done = sqlx::query(&q)
+                .bind(&key)
+                .bind(self.now())
+                .bind(image_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| sql_err("cannot set thumbnail", e))?;
+            if done.rows_affected() == 0 {
+                return Err(Error::new(ErrorKind::NotFound, "no such image").with_context("id", image_id));
+            }
+            tx.commit().await.map_err(|e| sql_err("cannot commit thumbnail", e))?;
+            if let Some(old) = old.filter(|o| *o != key) {
+                self.collect(&old, self.now() - self.config.claim_window_secs).await?;
+            }
+            return Ok(());
+        }
+        Err(Error::new(ErrorKind::Conflict, "the stored bytes kept being collected; try again"))
+    }
+
+    fn prepare(&self, source: &Source<'_>) -> Result<(String, String, u64)> {
+        let (sha, bytes) = match source {
+            Source::Bytes(b) => {
+                use sha2::Digest as _;
+                (crate::random::hex(&sha2::Sha256::digest(b)), b.len() as u64)
+            }
+            Source::Staged(s) => (s.sha256.clone(), s.bytes),
+        };
+        if bytes > self.config.max_bytes {
+            return Err(Error::new(ErrorKind::LimitExceeded, "file is larger than allowed")
+                .with_context("max_bytes", self.config.max_bytes));
+        }
+        Ok((super::blob::cas_key(&sha), sha, bytes))
+    }
+
+    async fn claim_and_put(&self, key: &str, source: &Source<'_>) -> Result<()> {
+        self.claim(key).await?;
+        match source {
+            Source::Bytes(b) => self.blobs.put_bytes((*b).clone(), None, u64::MAX).await?,
+            Source::Staged(s) => self.blobs.publish(s).await?,
+        };
+        Ok(())
+    }
+
+    /// Take the address for an upload: a live `blobs` row with a fresh claim. An
+    /// address being deleted is waited for, or taken over once abandoned.
+    async fn claim(&self, key: &str) -> Result<()> {
+        let refresh = self.db.sql("UPDATE blobs SET claimed_at = ? WHERE blob_key = ? AND state = 'live'");
+        let insert = self.db.sql("INSERT INTO blobs (blob_key, state, claimed_at) VALUES (?, 'live', ?)");
+        for _ in 0..200 {
+            let now = self.now();
+            let pool = self.db.pool();
+            let done = sqlx::query(&refresh)
+                .bind(now)
+                .bind(key)
+                .execute(pool)
+                .await
+                .map_err(|e| sql_err("cannot claim blob", e))?;
+            if done.rows_affected() == 1 {
+                return Ok(());
+            }
+            match sqlx::query(&insert).bind(key).bind(now).execute(pool).await {
+                Ok(_) => return Ok(()),
+                Err(e) if is_unique_violation(&e) => {}
+                Err(e) => return Err(sql_err("cannot claim blob", e)),
+            }
+            // The row exists and is not live: a deletion is under way.
+            if let Some(since) = self.deleting_since(key).await?
+                && since < now - self.config.takeover_secs
+            {
+                self.finish_deletion(key, since).await?;
+                continue;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        Err(Error::new(ErrorKind::Conflict, "the stored bytes are being deleted; try again").with_context("key", key))
+    }
+
+    async fn deleting_since(&self, key: &str) -> Result<Option<i64>> {
+        let q = self.db.sql("SELECT deleting_since FROM blobs WHERE blob_key = ? AND state = 'deleting'");
+        let row = sqlx::query(&q)
+            .bind(key)
+            .fetch_optional(self.db.pool())
+            .await
+            .map_err(|e| sql_err("cannot read blob", e))?;
+        Ok(row.and_then(|r| r.try_get::<Option<i64>, _>("deleting_since").ok().flatten()))
+    }
+
+    /// Inside the row's transaction: the claim still holds (renewed, so GC cannot
+    /// mark the address before the row commits).
+    async fn reconfirm(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, key: &str) -> Result<bool> {
+        let q = self.db.sql("UPDATE blobs SET claimed_at = ? WHERE blob_key = ? AND state = 'live'");
+        let done = sqlx::query(&q)
+            .bind(self.now())
+            .bind(key)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| sql_err("cannot claim blob", e))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Delete an image with its versions, thumbnail, tags, memberships and share links.
+    pub async fn delete_image(&self, id: i64) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.db.pool().begin().await.map_err(|e| sql_err("cannot begin", e))?;
+        let q = self.db.sql("UPDATE images SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL");
+        let done = sqlx::query(&q)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| sql_err("cannot delete image", e))?;
+        if done.rows_affected() == 0 {
+            return Err(Error::new(ErrorKind::NotFound, "no such image").with_context("id", id));
+        }
+        let q = self.db.sql("UPDATE processed_images SET deleted_at = ? WHERE image_id = ? AND deleted_at IS NULL");
+        sqlx::query(&q).bind(now).bind(id).execute(&mut *tx).await.map_err(|e| sql_err("cannot delete versions", e))?;
+        tx.commit().await.map_err(|e| sql_err("cannot commit deletion", e))?;
+        self.finish_image_deletion(id).await
+    }
+
+    /// Delete one processed version.
+    pub async fn delete_version(&self, id: i64) -> Result<()> {
+        let q = self.db.sql("UPDATE processed_images SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL");
+        let done = sqlx::query(&q)
+            .bind(self.now())
+            .bind(id)
+            .execute(self.db.pool())
+            .await
+            .map_err(|e| sql_err("cannot delete version", e))?;
+        if done.rows_affected() == 0 {
+            return Err(Error::new(ErrorKind::NotFound, "no such version").with_context("id", id));
+        }
+        self.finish_version_deletion(id).await
+    }
+
+    /// Delete every image an owner has (account deletion); returns how many.
+    pub async fn delete_owner(&self, owner_id: i64) -> Result<u64> {
+        let ids = self.images.ids_of_owner(owner_id).await?;
+        for id in &ids {
+            match self.delete_image(*id).await {
+                Err(e) if e.kind() != ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(ids.len() as u64)
+    }
+
+    /// Rows of a marked image go, then the addresses they used are collected.
+    async fn finish_image_deletion(&self, id: i64) -> Result<()> {
+        let pool = self.db.pool();
+        let q = self.db.sql(
+            "SELECT blob_key AS k FROM images WHERE id = ? UNION SELECT thumbnail_key AS k FROM images WHERE id = ? \
+             UNION SELECT blob_key AS k FROM processed_images WHERE image_id = ?",
+        );
+        let rows = sqlx::query(&q)
+            .bind(id)
+            .bind(id)
+            .bind(id)
+            .fetch_all(pool)
+            .await
+            .map_err(|e| sql_err("cannot read image", e))?;
+        let keys: Vec<String> =
+            rows.iter().filter_map(|r| r.try_get::<Option<String>, _>("k").ok().flatten()).collect();
+        let q = self.db.sql("DELETE FROM images WHERE id = ? AND deleted_at IS NOT NULL");
+        sqlx::query(&q).bind(id).execute(pool).await.map_err(|e| sql_err("cannot delete image", e))?;
+        let cutoff = self.now() - self.config.claim_window_secs;
+        for key in keys {
+            self.collect(&key, cutoff).await?;
+        }
+        Ok(())
+    }
+
+    async fn finish_version_deletion(&self, id: i64) -> Result<()> {
+        let pool = self.db.pool();
+        let q = self.db.sql("SELECT blob_key FROM processed_images WHERE id = ?");
+        let key: Option<String> = sqlx::query(&q)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(|e| sql_err("cannot read version", e))?
+            .and_then(|r| r.try_get("blob_key").ok());
+        let q = self.db.sql("DELETE FROM processed_images WHERE id = ? AND deleted_at IS NOT NULL");
+        sqlx::query(&q).bind(id).execute(pool).await.map_err(|e| sql_err("cannot delete version", e))?;
+        if let Some(key) = key {
+            self.collect(&key, self.now() - self.config.claim_window_secs).await?;
+        }
+        Ok(())
+    }
+
+    /// Delete an address if no live row references it and nobody claimed it since
+    /// `cutoff`. Returns whether it was deleted.
+    async fn collect(&self, key: &str, cutoff: i64) -> Result<bool> {
+        let now = self.now();
+        let q = self.db.sql(&format!(
+            "UPDATE blobs SET state = 'deleting', deleting_since = ? \
+             WHERE blob_key = ? AND state = 'live' AND claimed_at < ? AND NOT {}",
+            referenced("?")
+        ));
+        let marked = sqlx::query(&q)
+            .bind(now)
+            .bind(key)
+            .bind(cutoff)
+            .bind(key)
+            .bind(key)
+            .bind(key)
+            .execute(self.db.pool())
+            .await
+            .map_err(|e| sql_err("cannot mark blob", e))?
+            .rows_affected()
+            == 1;
+        if marked {
+            self.finish_deletion(key, now).await?;
+        }
+        Ok(marked)
+    }
+
+    /// Remove the bytes of an address marked `deleting` at `since`, then its row.
+    async fn finish_deletion(&self, key: &str, since: i64) -> Result<()> {
+        // After the takeover time another process may finish this deletion and a new
+        // upload reuse the address: a delete still in flight then could remove the new
+        // bytes. So a delete that takes that long is abandoned (and taken over later).
+        let limit = Duration::from_secs(self.config.takeover_secs.max(2) as u64 / 2);
+        tokio::time::timeout(limit, self.blobs.delete(key))
+            .await
+            .map_err(|_| Error::new(ErrorKind::Unexpected, "blob store did not answer a delete in time"))??;
+        let q = self.db.sql("DELETE FROM blobs WHERE blob_key = ? AND state = 'deleting' AND deleting_since = ?");
+        sqlx::query(&q)
+            .bind(key)
+            .bind(since)
+            .execute(self.db.pool())
+            .await
+            .map_err(|e| sql_err("cannot drop blob row", e))?;
+        Ok(())
+    }
+
+    /// One garbage-collection pass (safe to run from several replicas at once).
+    pub async fn gc(&self) -> Result<MediaGcReport> {
+        let mut report = MediaGcReport::default();
+        let pool = self.db.pool();
+        let now = self.now();
+        // 1. Deletions interrupted after their mark was committed.
+        let rows = sqlx::query("SELECT id FROM images WHERE deleted_at IS NOT NULL")
+            .fetch_all(pool)
+            .await
+            .map_err(|e| sql_err("cannot list deletions", e))?;
+        for r in &rows {
+            self.finish_image_deletion(r.try_get("id").map_err(|e| sql_err("bad row", e))?).await?;
+            report.finished_deletions += 1;
+        }
+        let rows = sqlx::query("SELECT id FROM processed_images WHERE deleted_at IS NOT NULL")
+            .fetch_all(pool)
+            .await
+            .map_err(|e| sql_err("cannot list deletions", e))?;
+        for r in &rows {
+            self.finish_version_deletion(r.try_get("id").map_err(|e| sql_err("bad row", e))?).await?;
+            report.finished_deletions += 1;
+        }
+        // 2. Deletions abandoned by a crashed process.
+        let q =
+            self.db.sql("SELECT blob_key, deleting_since FROM blobs WHERE state = 'deleting' AND deleting_since < ?");
+        let rows = sqlx::query(&q)
+            .bind(now - self.config.takeover_secs)
+            .fetch_all(pool)
+            .await
+            .map_err(|e| sql_err("cannot list deletions", e))?;
+        for r in &rows {
+            let key: String = r.try_get("blob_key").map_err(|e| sql_err("bad row", e))?;
+            self.finish_deletion(&key, r.try_get("deleting_since").map_err(|e| sql_err("bad row", e))?).await?;
+            report.taken_over += 1;
+        }
+        // 3. Addresses no live row references (crashed uploads, finished deletions).
+        let q = self.db.sql(&format!(
+            "SELECT blob_key FROM blobs WHERE state = 'live' AND claimed_at < ? AND NOT {}",
+            referenced("blobs.blob_key")
+        ));
+        let cutoff = now - self.config.claim_window_secs;
+        let rows = sqlx::query(&q).bind(cutoff).fetch_all(pool).await.map_err(|e| sql_err("cannot list blobs", e))?;
+        for r in &rows {
+            let key: String = r.try_get("blob_key").map_err(|e| sql_err("bad row", e))?;
+            if self.collect(&key, cutoff).await? {
+                report.collected += 1;
+            }
+        }
+        // 4. Objects with no row at all, and abandoned temporary uploads.
+        let stray_before = now - self.config.grace_secs;
+        for m in self.blobs.list("tmp").await? {
+            if m.modified_at < stray_before {
+                self.blobs.delete(&m.key).await?;
+                report.strays += 1;
+            }
+        }
+        let lock =
+            self.db.sql("INSERT INTO blobs (blob_key, state, claimed_at, deleting_since) VALUES (?, 'deleting', 0, ?)");
+        for m in self.blobs.list("cas").await? {
+            if m.modified_at >= stray_before {
+                continue;
+            }
+            // The row is the lock: if an upload claims the address first, this insert fails.
+            match sqlx::query(&lock).bind(&m.key).bind(now).execute(pool).await {
+                Ok(_) => {
+                    self.finish_deletion(&m.key, now).await?;
+                    report.strays += 1;
+                }
+                Err(e) if is_unique_violation(&e) => {}
+                Err(e) => return Err(sql_err("cannot lock blob", e)),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Compare live rows with stored objects (tests, `fotobase doctor`-style checks).
+    pub async fn audit(&self) -> Result<Audit> {
+        let rows = sqlx::query(
+            "SELECT blob_key AS k FROM images WHERE deleted_at IS NULL \
+             UNION SELECT thumbnail_key AS k FROM images WHERE deleted_at IS NULL AND thumbnail_key IS NOT NULL \
+             UNION SELECT blob_key AS k FROM processed_images WHERE deleted_at IS NULL",
+        )
+        .fetch_all(self.db.pool())
+        .await
+        .map_err(|e| sql_err("cannot list references", e))?;
+        let referenced: std::collections::BTreeSet<String> =
+            rows.iter().filter_map(|r| r.try_get::<Option<String>, _>("k").ok().flatten()).collect();
+        let stored: std::collections::BTreeSet<String> =
+            self.blobs.list("cas").await?.into_iter().map(|m| m.key).collect();
+        Ok(Audit {
+            missing: referenced.difference(&stored).cloned().collect(),
+            unreferenced: stored.difference(&referenced).cloned().collect(),
+        })
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now()
+    }
+}
+
+fn sql_err(what: &'static str, e: sqlx::Error) -> Error {
+    crate::storage::db::db_err(what, e)
+}
