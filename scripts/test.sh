@@ -22,6 +22,7 @@ if command -v go >/dev/null; then export GOROOT="${GOROOT:-$(go env GOROOT)}"; f
 . scripts/lib/servers.sh
 start_servers || exit 1
 export FOTOBASE_REQUIRE_EMULATORS=1 FOTOBASE_REQUIRE_DATABASES=1
+prepared=$SECONDS
 
 summary=()
 failed=0
@@ -44,8 +45,10 @@ run() { # name, command...
   local name=$1; shift
   printf '\n\033[1;34m==> %s\033[0m\n' "$name"
   local log; log=$(mktemp)
+  local started=$SECONDS
   "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
+  local took="$((SECONDS - started))s"
   local closing="exit $rc"
   local c; c=$(counts "$log")
   if [ -n "$c" ]; then
@@ -54,7 +57,7 @@ run() { # name, command...
     total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
   fi
   rm -f "$log"
-  if [ "$rc" -ne 0 ]; then failed=1; summary+=("FAIL  $name: $closing"); else summary+=("ok    $name: $closing"); fi
+  if [ "$rc" -ne 0 ]; then failed=1; summary+=("FAIL  $name: $closing ($took)"); else summary+=("ok    $name: $closing ($took)"); fi
 }
 
 run "cargo test (unit, integration, CLI, examples, benches in test mode)" \
@@ -80,5 +83,6 @@ fi
 
 printf '\n\033[1m== summary ==\033[0m\n'
 printf '%s\n' "${summary[@]}"
+echo "setup and servers: ${prepared}s, whole run: ${SECONDS}s"
 echo "total: $total_pass passed, $total_fail failed"
 exit $failed

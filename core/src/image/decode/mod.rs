@@ -77,6 +77,30 @@ impl Image {
         Image { pixels, info, icc: None, exif: None, input_bytes: 0 }
     }
 
+    /// Wrap raw 8-bit pixels (row-major; 1 = gray, 2 = gray+alpha, 3 = RGB, 4 = RGBA
+    /// channels), as bindings receive them from NumPy arrays or canvases.
+    pub fn from_raw(width: u32, height: u32, channels: u8, data: Vec<u8>) -> Result<Image> {
+        use ::image::ImageBuffer;
+        let len = data.len();
+        let bad = || {
+            Error::new(ErrorKind::InvalidArgument, "pixel buffer does not match width × height × channels")
+                .with_context("shape", format!("{width}x{height}x{channels}"))
+                .with_context("bytes", len)
+        };
+        let expected = width as usize * height as usize * usize::from(channels);
+        if width == 0 || height == 0 || len != expected {
+            return Err(bad());
+        }
+        let pixels = match channels {
+            1 => DynamicImage::ImageLuma8(ImageBuffer::from_raw(width, height, data).ok_or_else(bad)?),
+            2 => DynamicImage::ImageLumaA8(ImageBuffer::from_raw(width, height, data).ok_or_else(bad)?),
+            3 => DynamicImage::ImageRgb8(ImageBuffer::from_raw(width, height, data).ok_or_else(bad)?),
+            4 => DynamicImage::ImageRgba8(ImageBuffer::from_raw(width, height, data).ok_or_else(bad)?),
+            _ => return Err(Error::new(ErrorKind::InvalidArgument, "channels must be 1, 2, 3 or 4")),
+        };
+        Ok(Image::from_pixels(pixels))
+    }
+
     pub fn pixels(&self) -> &DynamicImage {
         &self.pixels
     }

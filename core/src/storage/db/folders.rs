@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 
 use super::images::not_found;
-use super::model::{Cols, Val, bind_all, check_name, contains_pattern, normalize_tags, placeholders};
+use super::model::{Cols, Val, Where, bind_all, check_name, normalize_tags, placeholders};
 use super::page::{self, Page};
 use super::{Db, Visibility, db_err, is_unique_violation};
 use crate::clock::{Clock, SystemClock};
@@ -231,57 +231,19 @@ impl Folders {
     /// Folders matching `filter`, by id, a page at a time.
     pub async fn list(&self, filter: &FolderFilter) -> Result<Page<Folder>> {
         let limit = page::page_size(filter.limit);
-        let mut cond = vec!["1 = 1".to_owned()];
-        let mut vals = Vec::new();
-        let mut eq = |col: &str, v: Val| {
-            cond.push(format!("{col} = ?"));
-            vals.push(v);
-        };
-        if let Some(o) = filter.owner_id {
-            eq("f.owner_id", Val::I(o));
-        }
-        if let Some(v) = filter.visibility {
-            eq("f.visibility", Val::S(v.as_str().into()));
-        }
-        if let Some(p) = filter.parent_id {
-            eq("f.parent_id", Val::I(p));
-        }
-        if let Some(name) = filter.name.as_deref().filter(|n| !n.is_empty()) {
-            cond.push("LOWER(f.name) LIKE ? ESCAPE '!'".into());
-            vals.push(Val::S(contains_pattern(name)));
-        }
-        let any = normalize_tags(&filter.tags_any)?;
-        if !any.is_empty() {
-            cond.push(format!(
-                "EXISTS (SELECT 1 FROM folder_tags t WHERE t.folder_id = f.id AND t.tag IN ({}))",
-                placeholders(any.len())
-            ));
-            vals.extend(any.into_iter().map(Val::S));
-        }
-        let all = normalize_tags(&filter.tags_all)?;
-        if !all.is_empty() {
-            cond.push(format!(
-                "(SELECT COUNT(*) FROM folder_tags t WHERE t.folder_id = f.id AND t.tag IN ({})) = {}",
-                placeholders(all.len()),
-                all.len()
-            ));
-            vals.extend(all.into_iter().map(Val::S));
-        }
-        if let Some(from) = filter.from {
-            cond.push("f.created_at >= ?".into());
-            vals.push(Val::I(from));
-        }
-        if let Some(to) = filter.to {
-            cond.push("f.created_at < ?".into());
-            vals.push(Val::I(to));
-        }
+        let mut w = Where::default();
+        w.eq("f.owner_id", filter.owner_id.map(Val::I))
+            .eq("f.visibility", filter.visibility.map(|v| Val::S(v.as_str().into())))
+            .eq("f.parent_id", filter.parent_id.map(Val::I))
+            .name_contains("f.name", filter.name.as_deref())
+            .range("f.created_at", filter.from, filter.to)
+            .tags("folder_tags", "folder_id", "f.id", &filter.tags_any, &filter.tags_all)?;
         if let Some(c) = &filter.cursor {
-            cond.push("f.id > ?".into());
-            vals.push(Val::I(page::decode(c, 1)?[0]));
+            w.and("f.id > ?", [Val::I(page::decode(c, 1)?[0])]);
         }
+        let mut vals = w.vals.clone();
         vals.push(Val::I(i64::from(limit) + 1));
-        let q =
-            self.db.sql(&format!("SELECT {COLUMNS} FROM folders f WHERE {} ORDER BY f.id LIMIT ?", cond.join(" AND ")));
+        let q = self.db.sql(&format!("SELECT {COLUMNS} FROM folders f WHERE {} ORDER BY f.id LIMIT ?", w.sql()));
         let rows = bind_all(sqlx::query(&q), &vals)
             .fetch_all(&self.db.pool)
             .await

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
-use super::model::{Cols, Val, bind_all, check_name, contains_pattern, normalize_tags, placeholders};
+use super::model::{Cols, Val, Where, bind_all, check_name, normalize_tags};
 use super::page::{self, Page};
 use super::{Db, Visibility, db_err};
 use crate::clock::{Clock, SystemClock};
@@ -358,58 +358,28 @@ impl Images {
     /// Images matching `filter`, newest first, a page at a time.
     pub async fn list(&self, filter: &ImageFilter) -> Result<Page<Image>> {
         let limit = page::page_size(filter.limit);
-        let mut cond = vec!["i.deleted_at IS NULL".to_owned()];
-        let mut vals = Vec::new();
-        if let Some(owner) = filter.owner_id {
-            cond.push("i.owner_id = ?".into());
-            vals.push(Val::I(owner));
-        }
-        if let Some(v) = filter.visibility {
-            cond.push("i.visibility = ?".into());
-            vals.push(Val::S(v.as_str().into()));
-        }
-        if let Some(name) = filter.name.as_deref().filter(|n| !n.is_empty()) {
-            cond.push("LOWER(i.name) LIKE ? ESCAPE '!'".into());
-            vals.push(Val::S(contains_pattern(name)));
-        }
-        let any = normalize_tags(&filter.tags_any)?;
-        if !any.is_empty() {
-            cond.push(format!(
-                "EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id AND t.tag IN ({}))",
-                placeholders(any.len())
-            ));
-            vals.extend(any.into_iter().map(Val::S));
-        }
-        let all = normalize_tags(&filter.tags_all)?;
-        if !all.is_empty() {
-            cond.push(format!(
-                "(SELECT COUNT(*) FROM image_tags t WHERE t.image_id = i.id AND t.tag IN ({})) = {}",
-                placeholders(all.len()),
-                all.len()
-            ));
-            vals.extend(all.into_iter().map(Val::S));
-        }
-        if let Some(from) = filter.from {
-            cond.push("i.captured_at >= ?".into());
-            vals.push(Val::I(from));
-        }
-        if let Some(to) = filter.to {
-            cond.push("i.captured_at < ?".into());
-            vals.push(Val::I(to));
-        }
+        let mut w = Where::default();
+        w.and("i.deleted_at IS NULL", [])
+            .eq("i.owner_id", filter.owner_id.map(Val::I))
+            .eq("i.visibility", filter.visibility.map(|v| Val::S(v.as_str().into())))
+            .name_contains("i.name", filter.name.as_deref())
+            .range("i.captured_at", filter.from, filter.to)
+            .tags("image_tags", "image_id", "i.id", &filter.tags_any, &filter.tags_all)?;
         if let Some(folder) = filter.folder_id {
-            cond.push("EXISTS (SELECT 1 FROM folder_images f WHERE f.image_id = i.id AND f.folder_id = ?)".into());
-            vals.push(Val::I(folder));
+            w.and(
+                "EXISTS (SELECT 1 FROM folder_images f WHERE f.image_id = i.id AND f.folder_id = ?)",
+                [Val::I(folder)],
+            );
         }
         if let Some(cursor) = &filter.cursor {
             let [at, id] = page::decode(cursor, 2)?[..] else { unreachable!("decode checks the length") };
-            cond.push("(i.captured_at < ? OR (i.captured_at = ? AND i.id < ?))".into());
-            vals.extend([Val::I(at), Val::I(at), Val::I(id)]);
+            w.and("(i.captured_at < ? OR (i.captured_at = ? AND i.id < ?))", [Val::I(at), Val::I(at), Val::I(id)]);
         }
+        let mut vals = w.vals.clone();
         vals.push(Val::I(i64::from(limit) + 1));
         let q = self.db.sql(&format!(
             "SELECT {IMAGE_COLUMNS} FROM images i WHERE {} ORDER BY i.captured_at DESC, i.id DESC LIMIT ?",
-            cond.join(" AND ")
+            w.sql()
         ));
         let rows = bind_all(sqlx::query(&q), &vals)
             .fetch_all(&self.db.pool)

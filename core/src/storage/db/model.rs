@@ -105,6 +105,75 @@ pub(crate) fn bind_all<'q>(mut q: super::AnyQuery<'q>, vals: &'q [Val]) -> super
     q
 }
 
+/// A `WHERE` clause built from optional filters, with its bound values in order.
+#[derive(Debug, Default)]
+pub(crate) struct Where {
+    cond: Vec<String>,
+    pub vals: Vec<Val>,
+}
+
+impl Where {
+    /// A condition with its values (`?` placeholders, in order).
+    pub fn and(&mut self, cond: impl Into<String>, vals: impl IntoIterator<Item = Val>) -> &mut Self {
+        self.cond.push(cond.into());
+        self.vals.extend(vals);
+        self
+    }
+
+    /// `col = v` when `v` is given.
+    pub fn eq(&mut self, col: &str, v: Option<Val>) -> &mut Self {
+        if let Some(v) = v {
+            self.and(format!("{col} = ?"), [v]);
+        }
+        self
+    }
+
+    /// Case-insensitive substring match on `col` (wildcards in `needle` are literal).
+    pub fn name_contains(&mut self, col: &str, needle: Option<&str>) -> &mut Self {
+        if let Some(n) = needle.filter(|n| !n.is_empty()) {
+            self.and(format!("LOWER({col}) LIKE ? ESCAPE '!'"), [Val::S(contains_pattern(n))]);
+        }
+        self
+    }
+
+    /// `from <= col < to`, either bound optional.
+    pub fn range(&mut self, col: &str, from: Option<i64>, to: Option<i64>) -> &mut Self {
+        if let Some(f) = from {
+            self.and(format!("{col} >= ?"), [Val::I(f)]);
+        }
+        if let Some(t) = to {
+            self.and(format!("{col} < ?"), [Val::I(t)]);
+        }
+        self
+    }
+
+    /// Rows of `table` (keyed by `fk` = `owner`) carrying any / all of the tags.
+    pub fn tags(&mut self, table: &str, fk: &str, owner: &str, any: &[String], all: &[String]) -> Result<&mut Self> {
+        let any = normalize_tags(any)?;
+        if !any.is_empty() {
+            let cond = format!(
+                "EXISTS (SELECT 1 FROM {table} t WHERE t.{fk} = {owner} AND t.tag IN ({}))",
+                placeholders(any.len())
+            );
+            self.and(cond, any.into_iter().map(Val::S));
+        }
+        let all = normalize_tags(all)?;
+        if !all.is_empty() {
+            let n = all.len();
+            let cond = format!(
+                "(SELECT COUNT(*) FROM {table} t WHERE t.{fk} = {owner} AND t.tag IN ({})) = {n}",
+                placeholders(n)
+            );
+            self.and(cond, all.into_iter().map(Val::S));
+        }
+        Ok(self)
+    }
+
+    pub fn sql(&self) -> String {
+        if self.cond.is_empty() { "1 = 1".to_owned() } else { self.cond.join(" AND ") }
+    }
+}
+
 /// Typed column access with one error message per row kind.
 pub(crate) struct Cols<'r> {
     pub row: &'r AnyRow,

@@ -1,0 +1,100 @@
+//! Credentials and tokens for the bindings: argon2id at the core's OWASP
+//! defaults, a token issuer/verifier over a key set, and public ids.
+
+use std::time::Duration;
+
+use fotobase::auth::Secret;
+use fotobase::auth::password::PasswordHasher;
+use fotobase::auth::public_id::PublicIds;
+use fotobase::auth::token::{Algorithm, Key, KeySet, TokenConfig, TokenRequest, Tokens};
+use serde_json::{Map, Value};
+
+use crate::{Error, ErrorKind, Result, invalid, to_json};
+
+/// An argon2id PHC string for `password` (the core's input policy applies: `weak_password`).
+pub fn hash_password(password: &str) -> Result<String> {
+    PasswordHasher::default().hash(password)
+}
+
+/// Whether `password` matches `hash` (a malformed hash is `invalid_argument`).
+pub fn verify_password(hash: &str, password: &str) -> Result<bool> {
+    PasswordHasher::default().verify(hash, password)
+}
+
+/// Whether `hash` was made with weaker parameters than today's defaults.
+pub fn needs_rehash(hash: &str) -> bool {
+    PasswordHasher::default().needs_rehash(hash)
+}
+
+/// Issues and verifies access tokens (JWT, `typ` at+jwt) for one issuer and audience.
+#[derive(Debug)]
+pub struct TokenIssuer {
+    tokens: Tokens,
+}
+
+impl TokenIssuer {
+    /// A new issuer with a freshly generated signing key (`EdDSA` default, `ES256`, `RS256`).
+    pub fn generate(issuer: &str, audience: &str, algorithm: Option<&str>) -> Result<TokenIssuer> {
+        let alg: Algorithm = algorithm.unwrap_or("EdDSA").parse()?;
+        if alg == Algorithm::HS256 {
+            return Err(invalid("HS256 keys cannot be published in a JWKS; use EdDSA, ES256 or RS256"));
+        }
+        let mut keys = KeySet::new();
+        keys.insert(Key::generate(alg)?);
+        Ok(TokenIssuer { tokens: Tokens::new(keys, TokenConfig::new(issuer, audience)) })
+    }
+
+    /// A verifier from a server's published JWKS (cannot issue): offline checks on devices.
+    pub fn from_jwks(jwks: &Value, issuer: &str, audience: &str) -> Result<TokenIssuer> {
+        let mut keys = KeySet::new();
+        keys.add_jwks(jwks)?;
+        Ok(TokenIssuer { tokens: Tokens::new(keys, TokenConfig::new(issuer, audience)) })
+    }
+
+    /// A signed token for `subject`. Options: `ttl_secs`, `roles`, `scope`, `claims` (extra).
+    pub fn issue(&self, subject: &str, opts: &Value) -> Result<String> {
+        let o = crate::options(opts, &["ttl_secs", "roles", "scope", "claims"])?;
+        let mut req = TokenRequest::new(subject);
+        if let Some(ttl) = o.get("ttl_secs") {
+            let secs = ttl.as_u64().filter(|s| *s > 0).ok_or_else(|| invalid("ttl_secs must be a positive integer"))?;
+            req.ttl = Some(Duration::from_secs(secs));
+        }
+        if let Some(roles) = o.get("roles") {
+            req.roles = crate::from_value("roles", roles)?;
+        }
+        if let Some(scope) = o.get("scope") {
+            req.scope = Some(scope.as_str().ok_or_else(|| invalid("scope must be a string"))?.to_owned());
+        }
+        if let Some(extra) = o.get("claims") {
+            req.extra = crate::from_value::<Map<String, Value>>("claims", extra)?;
+        }
+        Ok(self.tokens.issue(&req)?.0)
+    }
+
+    /// The verified claims, or the precise reason (`token_expired`, `token_invalid`, …).
+    pub fn verify(&self, token: &str) -> Result<Value> {
+        to_json(&self.tokens.verify(token)?)
+    }
+
+    /// The public keys, as served at `/.well-known/jwks.json`.
+    pub fn jwks(&self) -> Value {
+        self.tokens.jwks()
+    }
+}
+
+fn public_ids(secret: &[u8]) -> Result<PublicIds> {
+    if secret.len() < 32 {
+        return Err(Error::new(ErrorKind::InvalidArgument, "the public-id secret must be at least 32 bytes"));
+    }
+    PublicIds::new(&Secret::new(secret.to_vec()))
+}
+
+/// An opaque id such as `img_…` for row `id`, keyed by `secret` (≥ 32 bytes).
+pub fn public_id_encode(secret: &[u8], prefix: &str, id: u64) -> Result<String> {
+    public_ids(secret)?.encode(prefix, id)
+}
+
+/// The row id inside a public id; tampered or other-prefix ids are `invalid_argument`.
+pub fn public_id_decode(secret: &[u8], prefix: &str, public: &str) -> Result<u64> {
+    public_ids(secret)?.decode(prefix, public)
+}
