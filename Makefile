@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 DEMO_PHOTO ?=
 
-.PHONY: run test bench setup build demo clean
+.PHONY: run test test-bindings bench setup build demo clean
 
 ## Set up everything, build, and run the main job (CLI demo until the server lands).
 run: setup build demo
@@ -11,6 +11,11 @@ run: setup build demo
 ## Set up everything and run every test suite.
 test:
 	@scripts/test.sh
+
+## The language bindings (Python wheel, npm tarball, Kotlin jar), each installed and tested outside the tree.
+## Runs after `make test` has built the workspace; not yet part of it (see the session notes).
+test-bindings:
+	@scripts/test-bindings.sh
 
 ## Criterion benchmarks: image engine, auth, storage (blobs and databases on the real servers).
 bench:

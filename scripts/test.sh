@@ -29,12 +29,21 @@ failed=0
 total_pass=0
 total_fail=0
 # Passed/failed counts from a runner's log: cargo's "test result:" lines (summed),
-# pytest's "N passed, M failed", node's "# pass N" / "# fail N".
+# pytest's "N passed, M failed", node's "# pass N" / "# fail N", Maven Surefire's
+# "Tests run: N, Failures: F, Errors: E, Skipped: S" summaries.
 counts() {
   awk '
     /^test result:/ { p += $4; f += $6; seen = 1 }
     /^# pass / { p += $3; seen = 1 }
     /^# fail / { f += $3; seen = 1 }
+    /Tests run: [0-9]+, Failures: [0-9]+, Errors: [0-9]+, Skipped: [0-9]+ *$/ {
+      for (i = 1; i < NF; i++) {
+        if ($i == "run:") p += $(i+1) + 0
+        if ($i == "Failures:" || $i == "Errors:") { f += $(i+1) + 0; p -= $(i+1) + 0 }
+        if ($i == "Skipped:") p -= $(i+1) + 0
+      }
+      seen = 1
+    }
     /^[0-9]+ (passed|failed)/ && / in [0-9.]+s/ {
       for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
       seen = 1
