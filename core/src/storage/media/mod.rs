@@ -145,17 +145,10 @@ impl Media {
     async fn store_image(&self, new: &NewImage, source: Source<'_>) -> Result<i64> {
         new.validated()?;
         let (key, sha, bytes) = self.prepare(&source)?;
-        for _ in 0..3 {
-            self.claim_and_put(&key, &source).await?;
-            let mut tx = self.db.pool().begin().await.map_err(|e| sql_err("cannot begin", e))?;
-            if !self.reconfirm(&mut tx, &key).await? {
-                continue; // the claim expired and the address was collected: put it again
-            }
-            let id = self.images.insert(&mut tx, new, &key, &sha, bytes).await?;
-            tx.commit().await.map_err(|e| sql_err("cannot commit image", e))?;
-            return Ok(id);
-        }
-        Err(Error::new(ErrorKind::Conflict, "the stored bytes kept being collected; try again"))
+        let mut tx = self.stored_and_claimed(&key, &source).await?;
+        let id = self.images.insert(&mut tx, new, &key, &sha, bytes).await?;
+        tx.commit().await.map_err(|e| sql_err("cannot commit image", e))?;
+        Ok(id)
     }
 
     /// Store a processed version of a live image.
@@ -163,17 +156,10 @@ impl Media {
         let source = Source::Bytes(data);
         let (key, _, bytes) = self.prepare(&source)?;
         self.images.get(new.image_id).await?;
-        for _ in 0..3 {
-            self.claim_and_put(&key, &source).await?;
-            let mut tx = self.db.pool().begin().await.map_err(|e| sql_err("cannot begin", e))?;
-            if !self.reconfirm(&mut tx, &key).await? {
-                continue;
-            }
-            let id = self.images.insert_version(&mut tx, new, &key, bytes).await?;
-            tx.commit().await.map_err(|e| sql_err("cannot commit version", e))?;
-            return self.images.version(id).await;
-        }
-        Err(Error::new(ErrorKind::Conflict, "the stored bytes kept being collected; try again"))
+        let mut tx = self.stored_and_claimed(&key, &source).await?;
+        let id = self.images.insert_version(&mut tx, new, &key, bytes).await?;
+        tx.commit().await.map_err(|e| sql_err("cannot commit version", e))?;
+        self.images.version(id).await
     }
 
     /// Set (or replace) an image's thumbnail; the old one is collected.
@@ -181,31 +167,23 @@ impl Media {
         let source = Source::Bytes(data);
         let (key, _, _) = self.prepare(&source)?;
         let old = self.images.get(image_id).await?.thumbnail_key;
-        for _ in 0..3 {
-            self.claim_and_put(&key, &source).await?;
-            let mut tx = self.db.pool().begin().await.map_err(|e| sql_err("cannot begin", e))?;
-            if !self.reconfirm(&mut tx, &key).await? {
-                continue;
-            }
-            let q =
-                self.db.sql("UPDATE images SET thumbnail_key = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL");
-            let done = sqlx::query(&q)
-                .bind(&key)
-                .bind(self.now())
-                .bind(image_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| sql_err("cannot set thumbnail", e))?;
-            if done.rows_affected() == 0 {
-                return Err(Error::new(ErrorKind::NotFound, "no such image").with_context("id", image_id));
-            }
-            tx.commit().await.map_err(|e| sql_err("cannot commit thumbnail", e))?;
-            if let Some(old) = old.filter(|o| *o != key) {
-                self.collect(&old, self.now() - self.config.claim_window_secs).await?;
-            }
-            return Ok(());
+        let mut tx = self.stored_and_claimed(&key, &source).await?;
+        let q = self.db.sql("UPDATE images SET thumbnail_key = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL");
+        let done = sqlx::query(&q)
+            .bind(&key)
+            .bind(self.now())
+            .bind(image_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| sql_err("cannot set thumbnail", e))?;
+        if done.rows_affected() == 0 {
+            return Err(Error::new(ErrorKind::NotFound, "no such image").with_context("id", image_id));
         }
-        Err(Error::new(ErrorKind::Conflict, "the stored bytes kept being collected; try again"))
+        tx.commit().await.map_err(|e| sql_err("cannot commit thumbnail", e))?;
+        if let Some(old) = old.filter(|o| *o != key) {
+            self.collect(&old, self.now() - self.config.claim_window_secs).await?;
+        }
+        Ok(())
     }
 
     fn prepare(&self, source: &Source<'_>) -> Result<(String, String, u64)> {
@@ -221,6 +199,25 @@ impl Media {
                 .with_context("max_bytes", self.config.max_bytes));
         }
         Ok((super::blob::cas_key(&sha), sha, bytes))
+    }
+
+    /// The bytes stored at `key` and an open transaction in which the claim was
+    /// renewed: the caller's row, written in it, commits before GC can take the
+    /// address. A claim that expired meanwhile (and its bytes collected) means
+    /// putting them again.
+    async fn stored_and_claimed(
+        &self,
+        key: &str,
+        source: &Source<'_>,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        for _ in 0..3 {
+            self.claim_and_put(key, source).await?;
+            let mut tx = self.db.pool().begin().await.map_err(|e| sql_err("cannot begin", e))?;
+            if self.reconfirm(&mut tx, key).await? {
+                return Ok(tx);
+            }
+        }
+        Err(Error::new(ErrorKind::Conflict, "the stored bytes kept being collected; try again"))
     }
 
     async fn claim_and_put(&self, key: &str, source: &Source<'_>) -> Result<()> {
