@@ -12,8 +12,8 @@ run: setup build demo
 test:
 	@scripts/test.sh
 
-## The language bindings (Python wheel, npm tarball, Kotlin jar), each installed and tested outside the tree.
-## Runs after `make test` has built the workspace; not yet part of it (see the session notes).
+## Only the language bindings (Python wheel, npm tarball, Kotlin jar), each installed and tested outside
+## the tree; `make test` runs them too.
 test-bindings:
 	@scripts/test-bindings.sh
 

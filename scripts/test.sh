@@ -90,6 +90,12 @@ if [ -d core/tests/peers/node_modules/sharp ]; then
     node --test core/tests/peers/
 fi
 
+# The language bindings, each built into its package (wheel, npm tarball, jar) and
+# tested from outside the tree; they reuse the dev artifacts built above.
+for binding in python node mobile; do
+  run "bindings: $binding (installed package, shared behaviour cases)" "scripts/test-$binding.sh"
+done
+
 printf '\n\033[1m== summary ==\033[0m\n'
 printf '%s\n' "${summary[@]}"
 echo "setup and servers: ${prepared}s, whole run: ${SECONDS}s"
