@@ -3,10 +3,11 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 DEMO_PHOTO ?=
 
-.PHONY: run test test-bindings bench setup build demo clean
+.PHONY: run test test-bindings bench setup build serve demo clean
 
-## Set up everything, build, and run the main job (CLI demo until the server lands).
-run: setup build demo
+## Set up everything, build, and run the main job: the photo server on 127.0.0.1:8080
+## (SQLite and local files under ./data; FOTOBASE_LISTEN / FOTOBASE_DATA override).
+run: setup build serve
 
 ## Set up everything and run every test suite.
 test:
@@ -27,7 +28,11 @@ setup:
 build:
 	cargo build --release --locked -p fotobase-server
 
-demo:
+serve:
+	$(CARGO_TARGET_DIR)/release/fotobase serve
+
+## The command-line tool on a photo (what `make run` did before the server).
+demo: build
 	@scripts/demo.sh
 
 clean:

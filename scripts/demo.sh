@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What `make run` shows until the reference server lands: the CLI on a photo.
+# `make demo`: the command-line tool on a photo.
 # Uses a corpus photo if there is one, else the astronaut photo bundled with
 # scikit-image (installed by setup), else a synthetic photo written by fotobase.
 set -euo pipefail

@@ -1,4 +1,4 @@
-//! `fotobase`: the command-line tool (and, in later releases, the reference server).
+//! `fotobase`: the command-line tool and the reference server (`fotobase serve`).
 
 mod cli;
 

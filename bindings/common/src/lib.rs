@@ -109,13 +109,20 @@ const COMPRESS_OPTIONS: &[&str] =
 /// `height`, `fit`, `gravity`, `filter`, `without_enlargement`), `params`,
 /// `metrics` (measured on the result), `keep_metadata`, `max_encodes`.
 pub fn compress(data: &[u8], opts: &Value) -> Result<Output> {
+    output(image::compress(data, &compress_options(opts, Format::sniff(data))?)?)
+}
+
+/// The options of [`compress`] parsed and checked without running anything
+/// (servers validate a request before queueing it). `input` is the format of
+/// the image they will apply to, which picks the algorithm when none is named.
+pub fn compress_options(opts: &Value, input: Option<Format>) -> Result<CompressOptions> {
     let o = options(opts, COMPRESS_OPTIONS)?;
     let algorithm = match (o.get("algorithm"), o.get("format")) {
         (Some(_), Some(_)) => return Err(invalid("give algorithm or format, not both")),
         (Some(a), None) | (None, Some(a)) => {
             a.as_str().ok_or_else(|| invalid("algorithm must be a string"))?.to_owned()
         }
-        (None, None) => default_algorithm(data).to_owned(),
+        (None, None) => default_algorithm(input).to_owned(),
     };
     let quality = match o.get("quality") {
         None | Some(Value::Null) => None,
@@ -144,12 +151,13 @@ pub fn compress(data: &[u8], opts: &Value) -> Result<Output> {
             Some(v) => v.as_u64().ok_or_else(|| invalid("max_encodes must be a positive integer"))? as usize,
         },
     };
-    output(image::compress(data, &opts)?)
+    image::algorithm(&opts.algorithm)?.resolve(&opts.params)?;
+    Ok(opts)
 }
 
 /// The algorithm a format-less call uses: keep the input's format family.
-fn default_algorithm(data: &[u8]) -> &'static str {
-    match Format::sniff(data) {
+fn default_algorithm(input: Option<Format>) -> &'static str {
+    match input {
         Some(Format::Png | Format::Gif) => "png-oxipng",
         Some(Format::Webp) => "webp-lossy",
         Some(Format::Avif) => "avif-rav1e",

@@ -102,6 +102,59 @@ pub(crate) fn orientation_from_exif(tiff: &[u8]) -> Orientation {
         .unwrap_or_default()
 }
 
+/// When the photo was taken, as unix seconds: EXIF `DateTimeOriginal` (or
+/// `DateTime`), shifted by `OffsetTimeOriginal` when present and read as UTC
+/// otherwise. Reads the file's EXIF without decoding pixels (JPEG, PNG, WebP,
+/// HEIF/AVIF, TIFF containers); `None` when absent or unreadable.
+pub fn taken_at(data: &[u8]) -> Option<i64> {
+    let exif = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(data)).ok()?;
+    let ascii = |tag| match exif.get_field(tag, exif::In::PRIMARY).map(|f| &f.value) {
+        Some(exif::Value::Ascii(v)) => v.first().map(|b| String::from_utf8_lossy(b).trim().to_owned()),
+        _ => None,
+    };
+    let stamp = ascii(exif::Tag::DateTimeOriginal).or_else(|| ascii(exif::Tag::DateTime))?;
+    let local = parse_exif_datetime(&stamp)?;
+    let offset = ascii(exif::Tag::OffsetTimeOriginal).and_then(|o| parse_offset(&o)).unwrap_or(0);
+    Some(local - offset)
+}
+
+/// `YYYY:MM:DD HH:MM:SS` as seconds since the epoch (of that wall clock).
+fn parse_exif_datetime(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 19 || b[4] != b':' || b[7] != b':' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if y < 1800 || !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se)
+}
+
+/// `+HH:MM` / `-HH:MM` as seconds east of UTC.
+fn parse_offset(s: &str) -> Option<i64> {
+    let sign = match s.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (h, m) = s.get(1..)?.split_once(':')?;
+    let (h, m) = (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?);
+    (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 fn strip_exif_prefix(data: &[u8]) -> &[u8] {
     data.strip_prefix(b"Exif\0\0").unwrap_or(data)
 }
@@ -143,6 +196,19 @@ pub(crate) fn reset_orientation(tiff: &mut [u8]) -> bool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn exif_dates_become_unix_seconds() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(parse_exif_datetime("2021:07:04 12:30:15"), Some(1_625_401_815));
+        assert_eq!(parse_exif_datetime("0000:00:00 00:00:00"), None);
+        assert_eq!(parse_exif_datetime("2021-07-04"), None);
+        assert_eq!(parse_offset("+02:00"), Some(7200));
+        assert_eq!(parse_offset("-05:30"), Some(-19_800));
+        assert_eq!(parse_offset("Z"), None);
+        assert_eq!(taken_at(b"not an image"), None);
+    }
 
     /// A minimal little- or big-endian TIFF blob with only an orientation tag.
     pub(crate) fn exif_with_orientation(value: u16, little_endian: bool) -> Vec<u8> {

@@ -20,7 +20,7 @@ pub use decode::{DecodeOptions, Image, ImageInfo, decode, probe};
 pub use encode::{
     AlgorithmInfo, EncodeOptions, Encoded, ParamKind, ParamSpec, ParamValue, Params, algorithm, algorithms, encode,
 };
-pub use exif::Orientation;
+pub use exif::{Orientation, taken_at};
 pub use format::Format;
 pub use limits::Limits;
 pub use metrics::{CompareOptions, Comparison, Metric, Metrics, compare, compare_images};

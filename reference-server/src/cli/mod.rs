@@ -5,6 +5,7 @@
 mod auth;
 mod commands;
 mod output;
+mod server;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,7 +16,7 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "fotobase",
     version,
-    about = "Photo compression, comparison and quality search; auth keys, tokens and passwords"
+    about = "Photo compression, comparison and quality search; auth keys, tokens and passwords; the photo server"
 )]
 pub struct Cli {
     /// Print one JSON document on stdout instead of human-readable text.
@@ -49,6 +50,13 @@ pub enum Command {
     /// Hash or verify passwords (argon2id); the password is read on stdin.
     #[command(subcommand)]
     Password(auth::PasswordCommand),
+    /// Run the photo server: every service and the job workers on one port.
+    Serve(server::ServeArgs),
+    /// Run only job workers against the configured database and blob store.
+    Worker(server::ServeArgs),
+    /// Validate and print the server configuration (secrets masked).
+    #[command(subcommand)]
+    Config(server::ConfigCommand),
 }
 
 #[derive(Args, Debug)]

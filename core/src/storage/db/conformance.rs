@@ -303,7 +303,10 @@ async fn folders(db: &Db, clock: Arc<ManualClock>) {
     assert_eq!(folders.get(italy.id).await.unwrap().image_count, 2);
     let inside = images.list(&ImageFilter { folder_id: Some(italy.id), ..Default::default() }).await.unwrap();
     assert_eq!(inside.items.len(), 2);
+    assert!(folders.has_image(italy.id, b).await.unwrap());
     assert_eq!(folders.remove_images(italy.id, &[b, daves]).await.unwrap(), 1);
+    assert!(!folders.has_image(italy.id, b).await.unwrap(), "removed");
+    assert!(!folders.has_image(italy.id, daves).await.unwrap(), "never there");
 
     let list = |f: FolderFilter| {
         let folders = folders.clone();

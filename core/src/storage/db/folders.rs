@@ -296,6 +296,21 @@ impl Folders {
         Ok(())
     }
 
+    /// Whether a live image is in a folder (share links check reachability with it).
+    pub async fn has_image(&self, folder_id: i64, image_id: i64) -> Result<bool> {
+        let q = self.db.sql(
+            "SELECT COUNT(*) AS n FROM folder_images fi JOIN images i ON i.id = fi.image_id \
+             WHERE fi.folder_id = ? AND fi.image_id = ? AND i.deleted_at IS NULL",
+        );
+        let row = sqlx::query(&q)
+            .bind(folder_id)
+            .bind(image_id)
+            .fetch_one(&self.db.pool)
+            .await
+            .map_err(|e| db_err("cannot check folder", e))?;
+        Ok(Cols { row: &row, what: "bad count" }.int("n")? > 0)
+    }
+
     /// Take images out of a folder; returns how many were in it.
     pub async fn remove_images(&self, folder_id: i64, image_ids: &[i64]) -> Result<u64> {
         self.get(folder_id).await?;

@@ -1,0 +1,300 @@
+//! Server configuration: defaults, then a TOML file, then `FOTOBASE_*`
+//! environment variables (env wins). Secrets are never read from the file: they
+//! come from the environment or from files the server generates in its data dir.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use fotobase::{Error, ErrorKind, Result};
+use serde::{Deserialize, Serialize};
+
+/// Which part of the system a process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Service {
+    /// Every service, the job workers and the web UI on one port.
+    All,
+    Gateway,
+    Auth,
+    Users,
+    Images,
+    Folders,
+}
+
+impl Service {
+    pub fn parse(s: &str) -> Result<Service> {
+        Ok(match s {
+            "all" => Service::All,
+            "gateway" => Service::Gateway,
+            "auth" => Service::Auth,
+            "users" => Service::Users,
+            "images" => Service::Images,
+            "folders" => Service::Folders,
+            _ => {
+                return Err(Error::new(ErrorKind::InvalidArgument, "unknown service")
+                    .with_context("service", s)
+                    .with_context("known", "all,gateway,auth,users,images,folders"));
+            }
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Where the embedded defaults live: SQLite file, blob folder, generated secrets.
+    pub data_dir: PathBuf,
+    /// `sqlite://…`, `postgres://…` or `mysql://…`; default: SQLite in the data dir.
+    pub database_url: Option<String>,
+    /// `file:///…`, `memory://`, `s3://bucket/prefix` or `az://container/prefix`; default: a folder in the data dir.
+    pub blob_url: Option<String>,
+    /// Base URL clients reach this server at (share links, transform URLs).
+    pub public_url: Option<String>,
+    /// JWT `iss` and `aud`.
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl_secs: u64,
+    pub refresh_idle_ttl_secs: u64,
+    pub refresh_absolute_ttl_secs: u64,
+    /// Largest image upload accepted.
+    pub max_upload_bytes: u64,
+    /// Largest decoded image, in pixels (decompression-bomb guard).
+    pub max_pixels: u64,
+    /// Largest JSON body.
+    pub max_json_bytes: usize,
+    /// In-process job workers (`serve` on the `all` or `images` service; `worker`).
+    pub workers: usize,
+    /// Requests handled at once before new ones get 503 + Retry-After.
+    pub max_concurrency: usize,
+    /// Longest a request may take (uploads and downloads included).
+    pub request_timeout_secs: u64,
+    /// Origins allowed by CORS (none: same-origin only).
+    pub cors_origins: Vec<String>,
+    /// `text` or `json` logs.
+    pub log_format: String,
+    /// Send `Strict-Transport-Security` (set when the server is reached over TLS).
+    pub hsts: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".parse().expect("literal address"),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            blob_url: None,
+            public_url: None,
+            issuer: "fotobase".into(),
+            audience: "fotobase".into(),
+            access_ttl_secs: 15 * 60,
+            refresh_idle_ttl_secs: 7 * 86_400,
+            refresh_absolute_ttl_secs: 30 * 86_400,
+            max_upload_bytes: 64 << 20,
+            // 100 MP: a decoded RGBA frame stays under 400 MiB per worker.
+            max_pixels: 100_000_000,
+            max_json_bytes: 1 << 20,
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()).min(4),
+            max_concurrency: 512,
+            request_timeout_secs: 120,
+            cors_origins: Vec::new(),
+            log_format: "text".into(),
+            hsts: false,
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, overlaid with `file` (if given), overlaid with the environment.
+    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Config> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Error::new(ErrorKind::InvalidArgument, "cannot read config file")
+                        .with_context("path", path.display())
+                        .with_source(e)
+                })?;
+                toml::from_str(&text).map_err(|e| {
+                    Error::new(ErrorKind::InvalidArgument, format!("config file is not valid: {}", e.message()))
+                        .with_context("path", path.display())
+                })?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(env)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<()> {
+        fn parsed<T: std::str::FromStr>(name: &str, v: &str) -> Result<T> {
+            v.trim().parse().map_err(|_| {
+                Error::new(ErrorKind::InvalidArgument, "environment variable has an invalid value")
+                    .with_context("variable", name)
+            })
+        }
+        let get = |name: &str| env(name).filter(|v| !v.is_empty());
+        macro_rules! overlay {
+            ($field:ident, $name:literal) => {
+                if let Some(v) = get($name) {
+                    self.$field = parsed($name, &v)?;
+                }
+            };
+            ($field:ident, $name:literal, some) => {
+                if let Some(v) = get($name) {
+                    self.$field = Some(v);
+                }
+            };
+        }
+        overlay!(listen, "FOTOBASE_LISTEN");
+        overlay!(data_dir, "FOTOBASE_DATA");
+        overlay!(database_url, "FOTOBASE_DATABASE_URL", some);
+        overlay!(blob_url, "FOTOBASE_BLOB_URL", some);
+        overlay!(public_url, "FOTOBASE_PUBLIC_URL", some);
+        overlay!(issuer, "FOTOBASE_ISSUER");
+        overlay!(audience, "FOTOBASE_AUDIENCE");
+        overlay!(access_ttl_secs, "FOTOBASE_ACCESS_TTL_SECS");
+        overlay!(refresh_idle_ttl_secs, "FOTOBASE_REFRESH_IDLE_TTL_SECS");
+        overlay!(refresh_absolute_ttl_secs, "FOTOBASE_REFRESH_ABSOLUTE_TTL_SECS");
+        overlay!(max_upload_bytes, "FOTOBASE_MAX_UPLOAD_BYTES");
+        overlay!(max_pixels, "FOTOBASE_MAX_PIXELS");
+        overlay!(max_json_bytes, "FOTOBASE_MAX_JSON_BYTES");
+        overlay!(workers, "FOTOBASE_WORKERS");
+        overlay!(max_concurrency, "FOTOBASE_MAX_CONCURRENCY");
+        overlay!(request_timeout_secs, "FOTOBASE_REQUEST_TIMEOUT_SECS");
+        overlay!(log_format, "FOTOBASE_LOG_FORMAT");
+        overlay!(hsts, "FOTOBASE_HSTS");
+        if let Some(v) = get("FOTOBASE_CORS_ORIGINS") {
+            self.cors_origins = v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<()> {
+        let bad = |what: &str| Err(Error::new(ErrorKind::InvalidArgument, format!("config: {what}")));
+        if self.access_ttl_secs == 0 || self.refresh_idle_ttl_secs == 0 || self.refresh_absolute_ttl_secs == 0 {
+            return bad("token lifetimes must be positive");
+        }
+        if self.max_upload_bytes == 0 || self.max_pixels == 0 || self.max_json_bytes == 0 {
+            return bad("limits must be positive");
+        }
+        if self.max_concurrency == 0 || self.request_timeout_secs == 0 {
+            return bad("max_concurrency and request_timeout_secs must be positive");
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return bad("log_format must be text or json");
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", self.data_dir.join("fotobase.db").display())
+        })
+    }
+
+    pub fn blob_url(&self) -> String {
+        self.blob_url.clone().unwrap_or_else(|| {
+            let dir = self.data_dir.join("blobs");
+            let abs = std::path::absolute(&dir).unwrap_or(dir);
+            format!("file://{}", abs.display())
+        })
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url.clone().map(|u| u.trim_end_matches('/').to_owned()).unwrap_or_else(|| {
+            format!("http://{}", self.listen)
+        })
+    }
+
+    /// The effective configuration as TOML, with passwords in URLs masked.
+    pub fn masked(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = Some(mask_url(&self.database_url()));
+        shown.blob_url = Some(mask_url(&self.blob_url()));
+        toml::to_string_pretty(&shown).unwrap_or_default()
+    }
+}
+
+/// `scheme://user:secret@host` → `scheme://user:***@host`; query strings (which
+/// may carry access keys) are masked too.
+pub fn mask_url(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match base.split_once("://") {
+        Some((scheme, rest)) => match rest.split_once('@') {
+            Some((cred, host)) => {
+                let user = cred.split(':').next().unwrap_or("");
+                format!("{scheme}://{user}:***@{host}")
+            }
+            None => base.to_owned(),
+        },
+        None => base.to_owned(),
+    };
+    if let Some(q) = query {
+        let masked: Vec<String> = q
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if is_secret_key(k) => format!("{k}=***"),
+                _ => kv.to_owned(),
+            })
+            .collect();
+        out = format!("{out}?{}", masked.join("&"));
+    }
+    out
+}
+
+fn is_secret_key(k: &str) -> bool {
+    let k = k.to_ascii_lowercase();
+    ["secret", "password", "key", "token", "sig"].iter().any(|s| k.contains(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_wins_over_file_and_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("fotobase.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\nworkers = 3\nmax_upload_bytes = 1000\n").unwrap();
+        let env = |k: &str| match k {
+            "FOTOBASE_WORKERS" => Some("5".to_owned()),
+            "FOTOBASE_CORS_ORIGINS" => Some("http://a.test, http://b.test".to_owned()),
+            _ => None,
+        };
+        let c = Config::load(Some(&file), env).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.workers, 5);
+        assert_eq!(c.max_upload_bytes, 1000);
+        assert_eq!(c.cors_origins, ["http://a.test", "http://b.test"]);
+        assert_eq!(c.access_ttl_secs, 900);
+    }
+
+    #[test]
+    fn bad_values_are_invalid_argument_naming_the_variable() {
+        let e = Config::load(None, |k| (k == "FOTOBASE_WORKERS").then(|| "many".to_owned())).unwrap_err();
+        assert_eq!(e.code(), "invalid_argument");
+        assert!(e.context().iter().any(|(k, v)| *k == "variable" && v == "FOTOBASE_WORKERS"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "jwt_secret = \"x\"\n").unwrap();
+        assert_eq!(Config::load(Some(&file), |_| None).unwrap_err().code(), "invalid_argument");
+        assert!(Config::load(None, |k| (k == "FOTOBASE_LOG_FORMAT").then(|| "xml".into())).is_err());
+    }
+
+    #[test]
+    fn secrets_in_urls_are_masked() {
+        assert_eq!(mask_url("postgres://app:hunter2@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(
+            mask_url("s3://bucket?endpoint=http://h&secret_access_key=abc&region=x"),
+            "s3://bucket?endpoint=http://h&secret_access_key=***&region=x"
+        );
+        let c = Config { database_url: Some("mysql://u:pw@h/d".into()), ..Config::default() };
+        let shown = c.masked();
+        assert!(shown.contains("u:***@h") && !shown.contains("pw@"), "{shown}");
+    }
+}

@@ -1,0 +1,178 @@
+//! `ApiError`: every failure leaves the server as RFC 9457 `application/problem+json`
+//! carrying the core's stable `code`, so clients branch on the code, never on text.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::multipart::MultipartError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use fotobase::{Error, ErrorKind};
+use serde_json::json;
+
+/// Codes the HTTP layer adds to the core's (which it passes through verbatim).
+pub mod codes {
+    /// No or unusable credentials.
+    pub const UNAUTHENTICATED: &str = "unauthenticated";
+    /// Authenticated, but this caller may not do this.
+    pub const FORBIDDEN: &str = "forbidden";
+    /// The route exists but not with this method.
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    /// Overloaded or shutting down: retry later.
+    pub const UNAVAILABLE: &str = "unavailable";
+    /// A request header or cookie check failed (CSRF, content type).
+    pub const BAD_REQUEST: &str = "bad_request";
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+    pub retry_after: Option<u64>,
+    /// Extra members of the problem document (e.g. the core error's context).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError { status, code, detail: detail.into(), retry_after: None, extra: Default::default() }
+    }
+
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, codes::UNAUTHENTICATED, detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, detail)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, ErrorKind::NotFound.code(), format!("{what} not found"))
+    }
+
+    pub fn invalid(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, ErrorKind::InvalidArgument.code(), detail)
+    }
+
+    pub fn too_large(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorKind::LimitExceeded.code(), detail)
+    }
+
+    pub fn unavailable(detail: impl Into<String>, retry_after: u64) -> Self {
+        let mut e = Self::new(StatusCode::SERVICE_UNAVAILABLE, codes::UNAVAILABLE, detail);
+        e.retry_after = Some(retry_after);
+        e
+    }
+
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorKind::Unexpected.code(), "internal error")
+    }
+}
+
+/// HTTP status of a core error kind.
+pub fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorKind::CorruptInput | ErrorKind::DimensionMismatch | ErrorKind::TargetUnreachable => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        ErrorKind::WeakPassword => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::LimitExceeded => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::InvalidArgument => StatusCode::BAD_REQUEST,
+        ErrorKind::TokenExpired
+        | ErrorKind::TokenInvalid
+        | ErrorKind::TokenNotYetValid
+        | ErrorKind::TokenAudience
+        | ErrorKind::TokenIssuer
+        | ErrorKind::TokenReused
+        | ErrorKind::UnknownKey => StatusCode::UNAUTHORIZED,
+        ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::AlreadyExists | ErrorKind::Conflict => StatusCode::CONFLICT,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        let status = status_of(e.kind());
+        if status.is_server_error() {
+            // The source chain can hold SQL or paths: logged, never sent.
+            tracing::error!(code = e.code(), error = %e, source = ?std::error::Error::source(&e), "request failed");
+            return ApiError::new(status, e.code(), "internal error");
+        }
+        let mut api = ApiError::new(status, e.code(), e.message().to_owned());
+        api.retry_after = e.retry_after().map(|d| d.as_secs().max(1));
+        let context: serde_json::Map<_, _> =
+            e.context().iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(v.as_str()))).collect();
+        if !context.is_empty() {
+            api.extra.insert("context".into(), context.into());
+        }
+        api
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        rejection(r.status(), r.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::invalid(r.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        rejection(r.status(), r.body_text())
+    }
+}
+
+impl From<MultipartError> for ApiError {
+    fn from(r: MultipartError) -> Self {
+        rejection(r.status(), r.body_text())
+    }
+}
+
+/// axum's own rejections, by status: the size limit becomes `limit_exceeded`,
+/// everything else the caller sent wrong is `invalid_argument`.
+pub fn rejection(status: StatusCode, text: String) -> ApiError {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large("request body too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::new(status, codes::BAD_REQUEST, "expected Content-Type: application/json")
+        }
+        s if s.is_server_error() => {
+            tracing::error!(%text, "request rejected");
+            ApiError::internal()
+        }
+        _ => ApiError::invalid(text),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "type": format!("urn:fotobase:problem:{}", self.code),
+            "title": self.status.canonical_reason().unwrap_or("error"),
+            "status": self.status.as_u16(),
+            "detail": self.detail,
+            "code": self.code,
+        });
+        if let Some(obj) = body.as_object_mut() {
+            obj.extend(self.extra);
+        }
+        let mut res = (self.status, axum::Json(body)).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(secs) = self.retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}

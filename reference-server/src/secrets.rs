@@ -1,0 +1,167 @@
+//! The server's secrets: from the environment when set (the only way for a split
+//! deployment, whose processes must agree on them), otherwise generated once
+//! into `<data>/secrets/` with mode 0600 so a single-machine install just works.
+//! Values are never logged; only where each one came from is.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use fotobase::auth::field::{BlindIndex, FieldCipher};
+use fotobase::auth::public_id::PublicIds;
+use fotobase::auth::token::{Algorithm, Key, KeySet};
+use fotobase::auth::{Secret, parse_key_list};
+use fotobase::{Error, ErrorKind, Result};
+
+/// Every secret a process may need.
+pub struct Secrets {
+    pub ids: PublicIds,
+    pub fields: FieldCipher,
+    pub blind: BlindIndex,
+    /// HMAC key of signed transform URLs.
+    pub transform: Secret,
+    /// `id:base64` list of password peppers, if configured.
+    pub peppers: Vec<(String, Secret)>,
+    /// JWT signing keys (the auth service, or the all-in-one process).
+    pub jwt: KeySet,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets([REDACTED])")
+    }
+}
+
+impl Secrets {
+    /// Load from `env`, falling back to (and creating) files under `data_dir/secrets`.
+    pub fn load(data_dir: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Secrets> {
+        let dir = data_dir.join("secrets");
+        let get = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let single = |var: &str, file: &str| -> Result<Secret> {
+            match get(var) {
+                Some(v) => Secret::from_base64(v.trim(), 32).map_err(|e| named(e, var)),
+                None => {
+                    let text = read_or_create(&dir, file, || Secret::random(32).to_base64())?;
+                    Secret::from_base64(text.trim(), 32).map_err(|e| named(e, file))
+                }
+            }
+        };
+        let ids = PublicIds::new(&single("FOTOBASE_ID_KEY", "id.key")?)?;
+        let blind = BlindIndex::new(single("FOTOBASE_BLIND_INDEX_KEY", "blind-index.key")?)?;
+        let transform = single("FOTOBASE_TRANSFORM_KEY", "transform.key")?;
+        let field_spec = match get("FOTOBASE_FIELD_KEYS") {
+            Some(v) => v,
+            None => read_or_create(&dir, "field.keys", || format!("k1:{}", Secret::random(32).to_base64()))?,
+        };
+        let fields = FieldCipher::from_spec(field_spec.trim()).map_err(|e| named(e, "FOTOBASE_FIELD_KEYS"))?;
+        let peppers = match get("FOTOBASE_PASSWORD_PEPPERS") {
+            Some(v) => parse_key_list(v.trim(), 16).map_err(|e| named(e, "FOTOBASE_PASSWORD_PEPPERS"))?,
+            None => Vec::new(),
+        };
+        let jwt_dir = get("FOTOBASE_JWT_KEYS_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("keys"));
+        let jwt = load_or_create_keys(&jwt_dir)?;
+        Ok(Secrets { ids, fields, blind, transform, peppers, jwt })
+    }
+}
+
+fn named(e: Error, name: &str) -> Error {
+    e.with_context("setting", name)
+}
+
+/// A signing key set: the one in `dir`, or a new Ed25519 key saved there.
+fn load_or_create_keys(dir: &Path) -> Result<KeySet> {
+    if dir.join("keyset.json").exists() {
+        let set = KeySet::load_dir(dir)?;
+        if set.active().is_none() {
+            return Err(Error::new(ErrorKind::UnknownKey, "the JWT key set has no active signing key")
+                .with_context("dir", dir.display()));
+        }
+        return Ok(set);
+    }
+    let mut set = KeySet::new();
+    let key = Key::generate(Algorithm::EdDSA)?;
+    let kid = key.kid().to_owned();
+    set.insert(key);
+    set.set_active(&kid)?;
+    create_private_dir(dir)?;
+    set.save_dir(dir)?;
+    tracing::info!(dir = %dir.display(), kid, "generated a JWT signing key");
+    Ok(set)
+}
+
+fn read_or_create(dir: &Path, name: &str, make: impl FnOnce() -> String) -> Result<String> {
+    let path = dir.join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            create_private_dir(dir)?;
+            let value = make();
+            let mut file = private_file(&path)?;
+            file.write_all(value.as_bytes())?;
+            file.sync_all()?;
+            tracing::info!(path = %path.display(), "generated a secret");
+            Ok(value)
+        }
+        Err(e) => Err(Error::new(ErrorKind::Unexpected, "cannot read secret file")
+            .with_context("path", path.display())
+            .with_source(e)),
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)?;
+    Ok(())
+}
+
+/// Created exclusively with mode 0600: two processes starting at once cannot
+/// both write a different secret (the loser's `create_new` fails).
+fn private_file(path: &Path) -> Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path).map_err(|e| {
+        Error::new(ErrorKind::Conflict, "cannot create secret file").with_context("path", path.display()).with_source(e)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_once_private_and_stable() {
+        let dir = tempfile::tempdir().unwrap();
+        let none = |_: &str| None;
+        let a = Secrets::load(dir.path(), &none).unwrap();
+        let b = Secrets::load(dir.path(), &none).unwrap();
+        assert_eq!(a.ids.encode("img", 7).unwrap(), b.ids.encode("img", 7).unwrap());
+        assert_eq!(a.transform.expose(), b.transform.expose());
+        assert_eq!(a.jwt.active().unwrap().kid(), b.jwt.active().unwrap().kid());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            for f in ["id.key", "blind-index.key", "transform.key", "field.keys"] {
+                let mode = std::fs::metadata(dir.path().join("secrets").join(f)).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600, "{f}");
+            }
+        }
+    }
+
+    #[test]
+    fn env_overrides_and_bad_values_name_the_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = Secret::random(32).to_base64();
+        let env = |k: &str| (k == "FOTOBASE_ID_KEY").then(|| key.clone());
+        let s = Secrets::load(dir.path(), &env).unwrap();
+        let expected = PublicIds::new(&Secret::from_base64(&key, 32).unwrap()).unwrap();
+        assert_eq!(s.ids.encode("usr", 1).unwrap(), expected.encode("usr", 1).unwrap());
+        assert!(!dir.path().join("secrets/id.key").exists());
+        let short = |k: &str| (k == "FOTOBASE_TRANSFORM_KEY").then(|| "c2hvcnQ=".to_owned());
+        let e = Secrets::load(dir.path(), &short).unwrap_err();
+        assert!(e.context().iter().any(|(k, v)| *k == "setting" && v == "FOTOBASE_TRANSFORM_KEY"), "{e:?}");
+    }
+}

@@ -1,0 +1,216 @@
+//! The auth service: accounts' credentials and sessions. Register, log in
+//! (throttled, timing-equal for unknown accounts), rotate refresh tokens, log
+//! out, change the password, publish the JWKS.
+
+use std::net::SocketAddr;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::{get, post};
+use axum::Router;
+use fotobase::auth::field::normalize_email;
+use fotobase::auth::session::{Issued, LoginInfo};
+use fotobase::storage::db::NewUser;
+use serde::{Deserialize, Serialize};
+
+use crate::kit::extract::ClientAddr;
+use crate::kit::{ApiError, ApiResult, Caller, Json, blocking, ids};
+use crate::services::users::UserView;
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/auth/register", post(register))
+        .route("/api/v1/auth/login", post(login))
+        .route("/api/v1/auth/refresh", post(refresh))
+        .route("/api/v1/auth/logout", post(logout))
+        .route("/api/v1/auth/logout-all", post(logout_all))
+        .route("/api/v1/auth/password", post(change_password))
+        .route("/.well-known/jwks.json", get(jwks))
+        .with_state(state)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Register {
+    email: String,
+    password: String,
+    display_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Login {
+    email: String,
+    password: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshBody {
+    refresh_token: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// The OAuth 2.0 token response shape (RFC 6749 §5.1).
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub user_id: String,
+}
+
+impl From<Issued> for TokenResponse {
+    fn from(i: Issued) -> Self {
+        TokenResponse {
+            expires_in: i.access_claims.exp - i.access_claims.iat,
+            user_id: i.access_claims.sub.clone(),
+            access_token: i.access_token,
+            refresh_token: i.refresh_token,
+            token_type: "Bearer",
+        }
+    }
+}
+
+/// A plausible address: one `@`, something on both sides, no spaces, ≤ 254 bytes.
+fn check_email(email: &str) -> ApiResult<String> {
+    let e = normalize_email(email);
+    let ok = e.len() <= 254
+        && !e.chars().any(char::is_whitespace)
+        && matches!(e.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@') && !domain.starts_with('.') && !domain.ends_with('.'));
+    if ok { Ok(e) } else { Err(ApiError::invalid("email is not a valid address").with_field("email")) }
+}
+
+async fn register(State(state): State<AppState>, Json(body): Json<Register>) -> ApiResult<(StatusCode, Json<UserView>)> {
+    let email = check_email(&body.email)?;
+    let display_name = body
+        .display_name
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+    let hasher = state.hasher.clone();
+    let (password, local, name) = (body.password, email.split('@').next().unwrap_or_default().to_owned(), display_name.clone());
+    let password_hash = blocking(move || {
+        hasher.check_policy(&password, &[&local, &name])?;
+        hasher.hash_unchecked(&password)
+    })
+    .await
+    .map_err(|e| e.with_field("password"))?;
+    let new = NewUser {
+        email_cipher: state.fields.encrypt_str(&email, "user.email")?,
+        email_index: state.blind.email(&email),
+        password_hash,
+        display_name,
+    };
+    let user = state.users.create(&new).await.map_err(|e| ApiError::from(e).with_field("email"))?;
+    tracing::info!(user = %state.public_id(ids::USER, user.id), "account registered");
+    Ok((StatusCode::CREATED, Json(UserView::new(&state, user)?)))
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong e-mail address or password")
+}
+
+fn client_info(headers: &HeaderMap, addr: Option<SocketAddr>) -> (Option<String>, Option<std::net::IpAddr>) {
+    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    (ua, addr.map(|a| a.ip()))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    Json(body): Json<Login>,
+) -> ApiResult<Json<TokenResponse>> {
+    let (user_agent, ip) = client_info(&headers, addr);
+    let email = normalize_email(&body.email);
+    let index = state.blind.email(&email);
+    state.throttle.check(&index, ip).await?;
+    let user = state.users.by_email_index(&index).await?;
+    let hasher = state.hasher.clone();
+    let password = body.password;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let verified = blocking(move || match stored {
+        Some(hash) => hasher.verify_and_upgrade(&hash, &password),
+        None => Ok(fotobase::auth::password::Verified { ok: hasher.dummy_verify(&password), new_hash: None }),
+    })
+    .await?;
+    let user = match user {
+        Some(u) if verified.ok => u,
+        _ => {
+            state.throttle.failed(&index, ip).await?;
+            return Err(invalid_credentials());
+        }
+    };
+    if user.disabled_at.is_some() {
+        return Err(ApiError::forbidden("this account is disabled"));
+    }
+    state.throttle.succeeded(&index).await?;
+    if let Some(new_hash) = verified.new_hash {
+        state.users.set_password_hash(user.id, &new_hash).await?;
+    }
+    let sub = state.public_id(ids::USER, user.id);
+    let info = LoginInfo { roles: user.roles.clone(), scope: None, user_agent, ip: ip.map(|i| i.to_string()) };
+    let issued = state.sessions.login(&sub, info).await?;
+    Ok(Json(issued.into()))
+}
+
+async fn refresh(State(state): State<AppState>, Json(body): Json<RefreshBody>) -> ApiResult<Json<TokenResponse>> {
+    let issued = state.sessions.refresh(&body.refresh_token).await?;
+    Ok(Json(issued.into()))
+}
+
+async fn logout(State(state): State<AppState>, Json(body): Json<RefreshBody>) -> ApiResult<StatusCode> {
+    state.sessions.logout(&body.refresh_token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize)]
+struct Ended {
+    sessions_ended: u64,
+}
+
+async fn logout_all(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Ended>> {
+    let n = state.sessions.logout_all(&caller.public_id).await?;
+    Ok(Json(Ended { sessions_ended: n }))
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<PasswordChange>,
+) -> ApiResult<Json<Ended>> {
+    let user = state.users.get(caller.user_id).await?;
+    let hasher = state.hasher.clone();
+    let (stored, current, new) = (user.password_hash.clone(), body.current_password, body.new_password);
+    let email = state.fields.decrypt_str(&user.email_cipher, "user.email").unwrap_or_default();
+    let (local, name) = (email.split('@').next().unwrap_or_default().to_owned(), user.display_name.clone());
+    let new_hash = blocking(move || {
+        if !hasher.verify(&stored, &current)? {
+            return Ok(None);
+        }
+        hasher.check_policy(&new, &[&local, &name])?;
+        hasher.hash_unchecked(&new).map(Some)
+    })
+    .await
+    .map_err(|e| e.with_field("new_password"))?;
+    let Some(new_hash) = new_hash else {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "invalid_credentials", "the current password is wrong")
+            .with_field("current_password"));
+    };
+    state.users.set_password_hash(user.id, &new_hash).await?;
+    let n = state.sessions.password_changed(&caller.public_id, caller.session_id.as_deref()).await?;
+    Ok(Json(Ended { sessions_ended: n }))
+}
+
+async fn jwks(State(state): State<AppState>) -> ([(header::HeaderName, &'static str); 1], axum::Json<serde_json::Value>) {
+    ([(header::CACHE_CONTROL, "public, max-age=300")], axum::Json(state.tokens().jwks()))
+}

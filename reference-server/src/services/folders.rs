@@ -1,0 +1,271 @@
+//! The photo/folder service: nested folders with tags and visibility, putting
+//! photos in and out of them, and search. Public folders are readable by anyone
+//! (their public photos); everything else only by the owner or a share link.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
+use fotobase::storage::db::{Folder, FolderFilter, FolderUpdate, ImageFilter, NewFolder, Page, Visibility};
+use serde::{Deserialize, Serialize};
+
+use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, ids};
+use crate::services::images::{ImageView, parse_time};
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/folders", post(create).get(list))
+        .route("/api/v1/folders/{id}", get(get_folder).patch(update).delete(delete))
+        .route("/api/v1/folders/{id}/images", get(images).post(add_images).delete(remove_images))
+        .with_state(state)
+}
+
+/// A folder as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct FolderView {
+    pub id: String,
+    pub owner_id: String,
+    pub parent_id: Option<String>,
+    pub name: String,
+    pub visibility: Visibility,
+    pub tags: Vec<String>,
+    pub image_count: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl FolderView {
+    pub fn new(state: &AppState, f: Folder) -> FolderView {
+        FolderView {
+            id: state.public_id(ids::FOLDER, f.id),
+            owner_id: state.public_id(ids::USER, f.owner_id),
+            parent_id: state.public_opt(ids::FOLDER, f.parent_id),
+            name: f.name,
+            visibility: f.visibility,
+            tags: f.tags,
+            image_count: f.image_count,
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+        }
+    }
+}
+
+/// The folder if the caller may see it (owner, or anyone when public).
+async fn visible_folder(state: &AppState, caller: Option<&Caller>, id: &str) -> ApiResult<Folder> {
+    let folder = state.folders.get(state.row_id(ids::FOLDER, id, "folder")?).await?;
+    if caller.is_some_and(|c| c.user_id == folder.owner_id) || folder.visibility == Visibility::Public {
+        Ok(folder)
+    } else {
+        Err(ApiError::not_found("folder"))
+    }
+}
+
+/// The folder if the caller owns it (`forbidden` for others' public folders).
+pub async fn owned_folder(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Folder> {
+    let folder = visible_folder(state, Some(caller), id).await?;
+    if folder.owner_id == caller.user_id { Ok(folder) } else { Err(ApiError::forbidden("only the owner may do this")) }
+}
+
+/// A parent folder named in a body: must be the caller's.
+async fn parent_id(state: &AppState, caller: &Caller, public: &str) -> ApiResult<i64> {
+    let id = state.body_id(ids::FOLDER, public, "parent")?;
+    match state.folders.get(id).await {
+        Ok(f) if f.owner_id == caller.user_id => Ok(id),
+        _ => Err(ApiError::not_found("parent folder").with_field("parent")),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    name: String,
+    visibility: Option<Visibility>,
+    #[serde(default)]
+    tags: Vec<String>,
+    parent: Option<String>,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<CreateBody>,
+) -> ApiResult<(StatusCode, Json<FolderView>)> {
+    let parent = match &body.parent {
+        Some(p) => Some(parent_id(&state, &caller, p).await?),
+        None => None,
+    };
+    let new = NewFolder {
+        owner_id: caller.user_id,
+        name: body.name,
+        visibility: body.visibility.unwrap_or(Visibility::Private),
+        tags: body.tags,
+        parent_id: parent,
+    };
+    let folder = state.folders.create(&new).await?;
+    Ok((StatusCode::CREATED, Json(FolderView::new(&state, folder))))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    name: Option<String>,
+    tag: Option<String>,
+    any_tag: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    /// Only direct children of this folder.
+    parent: Option<String>,
+    visibility: Option<Visibility>,
+    cursor: Option<String>,
+    #[serde(default)]
+    limit: u32,
+}
+
+fn split(s: Option<&str>) -> Vec<String> {
+    s.map(|s| s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()).unwrap_or_default()
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page<FolderView>>> {
+    let parent = match &q.parent {
+        Some(p) => Some(owned_folder(&state, &caller, p).await?.id),
+        None => None,
+    };
+    let filter = FolderFilter {
+        owner_id: Some(caller.user_id),
+        visibility: q.visibility,
+        name: q.name,
+        tags_all: split(q.tag.as_deref()),
+        tags_any: split(q.any_tag.as_deref()),
+        from: q.from.as_deref().map(|s| parse_time("from", s)).transpose()?,
+        to: q.to.as_deref().map(|s| parse_time("to", s)).transpose()?,
+        parent_id: parent,
+        cursor: q.cursor,
+        limit: q.limit,
+    };
+    let page = state.folders.list(&filter).await?;
+    Ok(Json(Page {
+        items: page.items.into_iter().map(|f| FolderView::new(&state, f)).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+async fn get_folder(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<FolderView>> {
+    Ok(Json(FolderView::new(&state, visible_folder(&state, caller.as_ref(), &id).await?)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateBody {
+    name: Option<String>,
+    visibility: Option<Visibility>,
+    tags: Option<Vec<String>>,
+    /// `null` moves the folder to the top level.
+    #[serde(default, deserialize_with = "crate::kit::extract::double_option")]
+    parent: Option<Option<String>>,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<UpdateBody>,
+) -> ApiResult<Json<FolderView>> {
+    let folder = owned_folder(&state, &caller, &id).await?;
+    let parent_id = match &body.parent {
+        Some(Some(p)) => Some(Some(parent_id(&state, &caller, p).await?)),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let update = FolderUpdate { name: body.name, visibility: body.visibility, tags: body.tags, parent_id };
+    Ok(Json(FolderView::new(&state, state.folders.update(folder.id, &update).await?)))
+}
+
+async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    let folder = owned_folder(&state, &caller, &id).await?;
+    state.folders.delete(folder.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    cursor: Option<String>,
+    #[serde(default)]
+    limit: u32,
+}
+
+/// The photos in a folder: all of them for the owner, the public ones for others.
+async fn images(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Page<ImageView>>> {
+    let folder = visible_folder(&state, caller.as_ref(), &id).await?;
+    let owner = caller.is_some_and(|c| c.user_id == folder.owner_id);
+    let filter = ImageFilter {
+        owner_id: Some(folder.owner_id),
+        visibility: (!owner).then_some(Visibility::Public),
+        folder_id: Some(folder.id),
+        cursor: q.cursor,
+        limit: q.limit,
+        ..ImageFilter::default()
+    };
+    let page = state.images().list(&filter).await?;
+    Ok(Json(Page {
+        items: page.items.into_iter().map(|i| ImageView::new(&state, i)).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImageIds {
+    image_ids: Vec<String>,
+}
+
+async fn decode_images(state: &AppState, body: &ImageIds) -> ApiResult<Vec<i64>> {
+    if body.image_ids.is_empty() || body.image_ids.len() > 1000 {
+        return Err(ApiError::invalid("give 1 to 1000 image ids").with_field("image_ids"));
+    }
+    body.image_ids.iter().map(|i| state.body_id(ids::IMAGE, i, "image_ids")).collect()
+}
+
+#[derive(Debug, Serialize)]
+struct Changed {
+    changed: u64,
+    folder: FolderView,
+}
+
+async fn add_images(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<ImageIds>,
+) -> ApiResult<Json<Changed>> {
+    let folder = owned_folder(&state, &caller, &id).await?;
+    let image_ids = decode_images(&state, &body).await?;
+    let changed = state.folders.add_images(folder.id, &image_ids).await.map_err(|e| ApiError::from(e).with_field("image_ids"))?;
+    Ok(Json(Changed { changed, folder: FolderView::new(&state, state.folders.get(folder.id).await?) }))
+}
+
+async fn remove_images(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<ImageIds>,
+) -> ApiResult<Json<Changed>> {
+    let folder = owned_folder(&state, &caller, &id).await?;
+    let image_ids = decode_images(&state, &body).await?;
+    let changed = state.folders.remove_images(folder.id, &image_ids).await?;
+    Ok(Json(Changed { changed, folder: FolderView::new(&state, state.folders.get(folder.id).await?) }))
+}

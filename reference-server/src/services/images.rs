@@ -1,0 +1,380 @@
+//! The image service, library half: upload (multipart or raw body, size and
+//! pixel limits, format sniffed from the bytes), list with filters and keyset
+//! pages, metadata, edits, deletion, and downloads of originals and thumbnails.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use fotobase::image::{Format, probe, taken_at};
+use fotobase::storage::db::{Image, ImageFilter, ImageUpdate, NewImage, NewJob, Page, Visibility};
+use serde::{Deserialize, Serialize};
+
+use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, ids};
+use crate::services::jobs::{IMAGES_QUEUE, THUMBNAIL};
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    let upload_limit = usize::try_from(state.config.max_upload_bytes).unwrap_or(usize::MAX).saturating_add(64 << 10);
+    Router::new()
+        .route(
+            "/api/v1/images",
+            get(list).post(upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/api/v1/images/{id}", get(get_image).patch(update).delete(delete))
+        .route("/api/v1/images/{id}/original", get(original))
+        .route("/api/v1/images/{id}/thumbnail", get(thumbnail))
+        .with_state(state)
+}
+
+/// An image as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct ImageView {
+    pub id: String,
+    pub owner_id: String,
+    pub name: String,
+    pub format: String,
+    /// As displayed (EXIF orientation applied).
+    pub width: u32,
+    pub height: u32,
+    pub bytes: i64,
+    pub sha256: String,
+    pub orientation: u8,
+    pub taken_at: Option<i64>,
+    pub uploaded_at: i64,
+    pub captured_at: i64,
+    pub updated_at: i64,
+    pub visibility: Visibility,
+    /// `processing` until the thumbnail job ran, then `ready` (or `failed`).
+    pub status: fotobase::storage::db::ImageStatus,
+    pub tags: Vec<String>,
+    pub has_thumbnail: bool,
+}
+
+impl ImageView {
+    pub fn new(state: &AppState, i: Image) -> ImageView {
+        ImageView {
+            id: state.public_id(ids::IMAGE, i.id),
+            owner_id: state.public_id(ids::USER, i.owner_id),
+            has_thumbnail: i.thumbnail_key.is_some(),
+            name: i.name,
+            format: i.format,
+            width: i.width,
+            height: i.height,
+            bytes: i.bytes,
+            sha256: i.sha256,
+            orientation: i.orientation,
+            taken_at: i.taken_at,
+            uploaded_at: i.uploaded_at,
+            captured_at: i.captured_at,
+            updated_at: i.updated_at,
+            visibility: i.visibility,
+            status: i.status,
+            tags: i.tags,
+        }
+    }
+}
+
+/// The image if `caller` may see it: its owner always, anyone when it is public.
+/// Everything else is `not_found`, so private images cannot be probed for.
+pub async fn visible_image(state: &AppState, caller: Option<&Caller>, id: &str) -> ApiResult<Image> {
+    let image = state.images().get(state.row_id(ids::IMAGE, id, "image")?).await?;
+    if caller.is_some_and(|c| c.user_id == image.owner_id) || image.visibility == Visibility::Public {
+        Ok(image)
+    } else {
+        Err(ApiError::not_found("image"))
+    }
+}
+
+/// The image if `caller` owns it: `forbidden` for someone else's public image,
+/// `not_found` for someone else's private one.
+pub async fn owned_image(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Image> {
+    let image = visible_image(state, Some(caller), id).await?;
+    if image.owner_id == caller.user_id { Ok(image) } else { Err(ApiError::forbidden("only the owner may do this")) }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UploadQuery {
+    name: Option<String>,
+    /// Comma-separated.
+    tags: Option<String>,
+    visibility: Option<String>,
+}
+
+fn split_tags(s: &str) -> Vec<String> {
+    s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()
+}
+
+/// `POST /api/v1/images`: multipart with a `file` field (plus optional `name`,
+/// `tags`, `visibility` fields), or the bytes as the body with `Content-Type: image/*`.
+async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<UploadQuery>,
+    req: Request,
+) -> ApiResult<(StatusCode, Json<ImageView>)> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let mut meta = q;
+    let mut file_name = None;
+    let data: Bytes = if content_type.starts_with("multipart/form-data") {
+        let mut form = Multipart::from_request(req, &state).await.map_err(|e| ApiError::invalid(e.body_text()))?;
+        let mut data = None;
+        while let Some(field) = form.next_field().await? {
+            match field.name().unwrap_or_default() {
+                "file" => {
+                    file_name = field.file_name().map(str::to_owned);
+                    data = Some(field.bytes().await?);
+                }
+                "name" => meta.name = Some(field.text().await?),
+                "tags" => meta.tags = Some(field.text().await?),
+                "visibility" => meta.visibility = Some(field.text().await?),
+                other => return Err(ApiError::invalid(format!("unknown form field {other:?}")).with_field(other)),
+            }
+        }
+        data.ok_or_else(|| ApiError::invalid("the form has no `file` field").with_field("file"))?
+    } else if content_type.starts_with("image/") || content_type.starts_with("application/octet-stream") {
+        Bytes::from_request(req, &state).await.map_err(|e| crate::kit::error::rejection(e.status(), e.body_text()))?
+    } else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            fotobase::ErrorKind::UnsupportedFormat.code(),
+            "send multipart/form-data with a `file` field, or the image itself with Content-Type: image/*",
+        ));
+    };
+    if data.is_empty() {
+        return Err(ApiError::invalid("the upload is empty").with_field("file"));
+    }
+    let info = probe(&data)?;
+    let (width, height) = info.upright_size();
+    if u64::from(width) * u64::from(height) > state.config.max_pixels {
+        return Err(ApiError::from(
+            fotobase::Error::new(fotobase::ErrorKind::LimitExceeded, "image has too many pixels")
+                .with_context("pixels", u64::from(width) * u64::from(height))
+                .with_context("max_pixels", state.config.max_pixels),
+        ));
+    }
+    let visibility = match meta.visibility.as_deref() {
+        None | Some("") => Visibility::Private,
+        Some(v) => Visibility::parse(v).map_err(|e| ApiError::from(e).with_field("visibility"))?,
+    };
+    let name = meta
+        .name
+        .or(file_name)
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("upload.{}", info.format.extension()));
+    let new = NewImage {
+        owner_id: caller.user_id,
+        name,
+        format: info.format.name().to_owned(),
+        width,
+        height,
+        orientation: info.orientation.exif_value(),
+        taken_at: taken_at(&data),
+        visibility,
+        tags: meta.tags.as_deref().map(split_tags).unwrap_or_default(),
+    };
+    let image = state.media.upload(&new, &data).await?;
+    state
+        .queue
+        .enqueue(
+            NewJob::new(IMAGES_QUEUE, THUMBNAIL, serde_json::json!({ "image_id": image.id }))
+                .owner(caller.user_id)
+                .priority(10)
+                .idempotency_key(format!("thumbnail:{}", image.id)),
+        )
+        .await?;
+    state.jobs_ready.notify_waiters();
+    Ok((StatusCode::CREATED, Json(ImageView::new(&state, image))))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    name: Option<String>,
+    /// One tag, or several separated by commas (images carrying all of them).
+    tag: Option<String>,
+    /// Images carrying at least one of these comma-separated tags.
+    any_tag: Option<String>,
+    /// Captured at or after (unix seconds, `YYYY-MM-DD` or RFC 3339).
+    from: Option<String>,
+    /// Captured before.
+    to: Option<String>,
+    folder: Option<String>,
+    visibility: Option<String>,
+    cursor: Option<String>,
+    #[serde(default)]
+    limit: u32,
+}
+
+/// Unix seconds, a `YYYY-MM-DD` date (midnight UTC) or an RFC 3339 timestamp.
+pub fn parse_time(field: &str, s: &str) -> ApiResult<i64> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<i64>() {
+        return Ok(n);
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp());
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp());
+    }
+    Err(ApiError::invalid(format!("{field} must be unix seconds, YYYY-MM-DD or an RFC 3339 time")).with_field(field))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page<ImageView>>> {
+    let folder_id = match &q.folder {
+        Some(f) => {
+            let id = state.row_id(ids::FOLDER, f, "folder")?;
+            if state.folders.get(id).await?.owner_id != caller.user_id {
+                return Err(ApiError::not_found("folder"));
+            }
+            Some(id)
+        }
+        None => None,
+    };
+    let filter = ImageFilter {
+        owner_id: Some(caller.user_id),
+        visibility: q.visibility.as_deref().map(Visibility::parse).transpose()?,
+        name: q.name,
+        tags_all: q.tag.as_deref().map(split_tags).unwrap_or_default(),
+        tags_any: q.any_tag.as_deref().map(split_tags).unwrap_or_default(),
+        from: q.from.as_deref().map(|s| parse_time("from", s)).transpose()?,
+        to: q.to.as_deref().map(|s| parse_time("to", s)).transpose()?,
+        folder_id,
+        cursor: q.cursor,
+        limit: q.limit,
+    };
+    let page = state.images().list(&filter).await?;
+    Ok(Json(Page {
+        items: page.items.into_iter().map(|i| ImageView::new(&state, i)).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+async fn get_image(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ImageView>> {
+    let image = visible_image(&state, caller.as_ref(), &id).await?;
+    Ok(Json(ImageView::new(&state, image)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImagePatch {
+    name: Option<String>,
+    visibility: Option<Visibility>,
+    tags: Option<Vec<String>>,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(patch): Json<ImagePatch>,
+) -> ApiResult<Json<ImageView>> {
+    let image = owned_image(&state, &caller, &id).await?;
+    let update = ImageUpdate { name: patch.name, visibility: patch.visibility, tags: patch.tags };
+    let image = state.images().update(image.id, &update).await?;
+    Ok(Json(ImageView::new(&state, image)))
+}
+
+async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    let image = owned_image(&state, &caller, &id).await?;
+    state.media.delete_image(image.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn original(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let image = visible_image(&state, caller.as_ref(), &id).await?;
+    let download = Download {
+        key: &image.blob_key,
+        content_type: content_type(&image.format),
+        etag: &image.sha256,
+        file_name: &image.name,
+        public: image.visibility == Visibility::Public,
+    };
+    download.send(&state, &headers).await
+}
+
+async fn thumbnail(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let image = visible_image(&state, caller.as_ref(), &id).await?;
+    let Some(key) = image.thumbnail_key.as_deref() else {
+        let mut e = ApiError::not_found("thumbnail");
+        e.detail = format!("the thumbnail is not ready (image status: {})", image.status.as_str());
+        return Err(e);
+    };
+    let etag = key.rsplit('/').next().unwrap_or(key);
+    let download = Download {
+        key,
+        content_type: "image/webp",
+        etag,
+        file_name: &format!("{}.thumbnail.webp", image.name),
+        public: image.visibility == Visibility::Public,
+    };
+    download.send(&state, &headers).await
+}
+
+pub fn content_type(format: &str) -> &'static str {
+    format.parse::<Format>().map_or("application/octet-stream", Format::mime_type)
+}
+
+/// A blob streamed to the client with validators: `ETag` (content addressed, so
+/// it never changes) and `304` for a matching `If-None-Match`.
+pub struct Download<'a> {
+    pub key: &'a str,
+    pub content_type: &'static str,
+    pub etag: &'a str,
+    pub file_name: &'a str,
+    pub public: bool,
+}
+
+impl Download<'_> {
+    pub async fn send(&self, state: &AppState, headers: &HeaderMap) -> ApiResult<Response> {
+        let etag = format!("\"{}\"", self.etag);
+        let cache = if self.public { "public, max-age=31536000, immutable" } else { "private, max-age=31536000, immutable" };
+        let not_modified = headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        let mut res = if not_modified {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            let meta = state.media.blobs().head(self.key).await?.ok_or_else(|| ApiError::not_found("file"))?;
+            let stream = state.media.blobs().get_stream(self.key).await?;
+            let mut res = Body::from_stream(stream).into_response();
+            res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(meta.bytes));
+            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+            let safe: String =
+                self.file_name.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ').collect();
+            if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{safe}\"")) {
+                res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            res
+        };
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            res.headers_mut().insert(header::ETAG, v);
+        }
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        Ok(res)
+    }
+}

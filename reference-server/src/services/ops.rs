@@ -1,0 +1,30 @@
+//! Operations endpoints: liveness (`/health`) and readiness (`/ready`: the
+//! database answers and the blob store can be listed).
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    Router::new().route("/health", get(health)).route("/ready", get(ready)).with_state(state)
+}
+
+async fn health() -> axum::Json<Value> {
+    axum::Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+}
+
+async fn ready(State(state): State<AppState>) -> (StatusCode, axum::Json<Value>) {
+    let limit = Duration::from_secs(3);
+    let db = matches!(tokio::time::timeout(limit, state.db.schema_version()).await, Ok(Ok(_)));
+    let blobs = matches!(tokio::time::timeout(limit, state.media.blobs().head("ready-probe")).await, Ok(Ok(_)));
+    let ok = db && blobs;
+    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let word = |b: bool| if b { "ok" } else { "unavailable" };
+    (status, axum::Json(json!({ "status": word(ok), "database": word(db), "blobs": word(blobs) })))
+}

@@ -1,0 +1,256 @@
+//! Share links: a secret URL giving read access to one folder or one photo
+//! without an account; optionally expiring, password-protected, revocable.
+//! Only the token's SHA-256 is stored; password guesses are throttled per link.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use fotobase::storage::db::{Image, ImageFilter, ShareLink, ShareTarget};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::kit::extract::JsonOrEmpty;
+use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, blocking, ids};
+use crate::services::folders::{FolderView, owned_folder};
+use crate::services::images::{Download, ImageView, content_type, owned_image};
+use crate::state::AppState;
+
+/// Header carrying a share link's password.
+pub const PASSWORD_HEADER: &str = "x-share-password";
+/// Longest a link may live (one year).
+const MAX_EXPIRES_IN: u64 = 366 * 86_400;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/folders/{id}/share", post(share_folder))
+        .route("/api/v1/images/{id}/share", post(share_image))
+        .route("/api/v1/shares", get(list))
+        .route("/api/v1/shares/{token}", delete(revoke))
+        .route("/api/v1/shared/{token}", get(open))
+        .route("/api/v1/shared/{token}/images/{image}/original", get(shared_original))
+        .route("/api/v1/shared/{token}/images/{image}/thumbnail", get(shared_thumbnail))
+        .with_state(state)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShareBody {
+    /// Seconds until the link stops working (default: never).
+    expires_in: Option<u64>,
+    password: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Created {
+    /// Shown once: only its hash is kept.
+    token: String,
+    url: String,
+    expires_at: Option<i64>,
+    has_password: bool,
+}
+
+fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn create(state: &AppState, caller: &Caller, target: ShareTarget, body: ShareBody) -> ApiResult<(StatusCode, Json<Created>)> {
+    let expires_at = match body.expires_in {
+        Some(0) => return Err(ApiError::invalid("expires_in must be positive").with_field("expires_in")),
+        Some(s) if s > MAX_EXPIRES_IN => {
+            return Err(ApiError::invalid("expires_in is at most one year").with_field("expires_in"));
+        }
+        Some(s) => Some(fotobase::clock::Clock::now(&fotobase::clock::SystemClock) + s as i64),
+        None => None,
+    };
+    let password_hash = match body.password {
+        Some(p) if p.is_empty() => return Err(ApiError::invalid("password must not be empty").with_field("password")),
+        Some(p) => {
+            let hasher = state.hasher.clone();
+            Some(blocking(move || hasher.hash(&p)).await.map_err(|e| e.with_field("password"))?)
+        }
+        None => None,
+    };
+    let token = URL_SAFE_NO_PAD.encode(fotobase::auth::random_bytes(32));
+    let link = state
+        .folders
+        .create_share(caller.user_id, target, &token_hash(&token), password_hash.as_deref(), expires_at)
+        .await?;
+    let url = format!("{}/s/{token}", state.config.public_url());
+    Ok((StatusCode::CREATED, Json(Created { token, url, expires_at: link.expires_at, has_password: link.has_password })))
+}
+
+async fn share_folder(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonOrEmpty(body): JsonOrEmpty<ShareBody>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let folder = owned_folder(&state, &caller, &id).await?;
+    create(&state, &caller, ShareTarget::Folder(folder.id), body).await
+}
+
+async fn share_image(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonOrEmpty(body): JsonOrEmpty<ShareBody>,
+) -> ApiResult<(StatusCode, Json<Created>)> {
+    let image = owned_image(&state, &caller, &id).await?;
+    create(&state, &caller, ShareTarget::Image(image.id), body).await
+}
+
+#[derive(Debug, Serialize)]
+struct LinkView {
+    folder_id: Option<String>,
+    image_id: Option<String>,
+    has_password: bool,
+    created_at: i64,
+    expires_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<LinkView>>> {
+    let links = state.folders.shares_of(caller.user_id).await?;
+    Ok(Json(
+        links
+            .into_iter()
+            .map(|l| {
+                let (folder, image) = match l.target {
+                    ShareTarget::Folder(f) => (Some(f), None),
+                    ShareTarget::Image(i) => (None, Some(i)),
+                };
+                LinkView {
+                    folder_id: state.public_opt(ids::FOLDER, folder),
+                    image_id: state.public_opt(ids::IMAGE, image),
+                    has_password: l.has_password,
+                    created_at: l.created_at,
+                    expires_at: l.expires_at,
+                    revoked_at: l.revoked_at,
+                }
+            })
+            .collect(),
+    ))
+}
+
+async fn revoke(State(state): State<AppState>, caller: Caller, Path(token): Path<String>) -> ApiResult<StatusCode> {
+    state.folders.revoke_share(caller.user_id, &token_hash(&token)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The live link behind `token`, its password checked (throttled like logins).
+async fn unlock(state: &AppState, token: &str, headers: &HeaderMap) -> ApiResult<ShareLink> {
+    let hash = token_hash(token);
+    let link = state.folders.open_share(&hash).await?;
+    if let Some(stored) = link.password_hash.clone() {
+        let key = format!("share:{hash}");
+        state.throttle.check(&key, None).await?;
+        let Some(given) = headers.get(PASSWORD_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned) else {
+            return Err(ApiError::unauthenticated(format!("this link needs a password ({PASSWORD_HEADER} header)")));
+        };
+        let hasher = state.hasher.clone();
+        if !blocking(move || hasher.verify(&stored, &given)).await? {
+            state.throttle.failed(&key, None).await?;
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "invalid_credentials", "wrong share password"));
+        }
+    }
+    Ok(link)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    cursor: Option<String>,
+    #[serde(default)]
+    limit: u32,
+}
+
+#[derive(Debug, Serialize)]
+struct SharedImage {
+    #[serde(flatten)]
+    image: ImageView,
+    original_url: String,
+    thumbnail_url: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Shared {
+    folder: Option<FolderView>,
+    images: Vec<SharedImage>,
+    next_cursor: Option<String>,
+    expires_at: Option<i64>,
+}
+
+fn shared_image(state: &AppState, token: &str, image: Image) -> SharedImage {
+    let view = ImageView::new(state, image);
+    let base = format!("/api/v1/shared/{token}/images/{}", view.id);
+    SharedImage { original_url: format!("{base}/original"), thumbnail_url: view.has_thumbnail.then(|| format!("{base}/thumbnail")), image: view }
+}
+
+/// `GET /shared/{token}`: the folder and a page of its photos (or the one photo),
+/// with download links that work without an account.
+async fn open(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Shared>> {
+    let link = unlock(&state, &token, &headers).await?;
+    match link.target {
+        ShareTarget::Image(id) => {
+            let image = state.images().get(id).await?;
+            Ok(Json(Shared { folder: None, images: vec![shared_image(&state, &token, image)], next_cursor: None, expires_at: link.expires_at }))
+        }
+        ShareTarget::Folder(id) => {
+            let folder = state.folders.get(id).await?;
+            let filter = ImageFilter { owner_id: Some(folder.owner_id), folder_id: Some(folder.id), cursor: q.cursor, limit: q.limit, ..ImageFilter::default() };
+            let page = state.images().list(&filter).await?;
+            Ok(Json(Shared {
+                folder: Some(FolderView::new(&state, folder)),
+                images: page.items.into_iter().map(|i| shared_image(&state, &token, i)).collect(),
+                next_cursor: page.next_cursor,
+                expires_at: link.expires_at,
+            }))
+        }
+    }
+}
+
+/// An image reachable through the link: the shared image, or one in the shared folder.
+async fn shared_target(state: &AppState, token: &str, image: &str, headers: &HeaderMap) -> ApiResult<Image> {
+    let link = unlock(state, token, headers).await?;
+    let id = state.row_id(ids::IMAGE, image, "image")?;
+    let reachable = match link.target {
+        ShareTarget::Image(i) => i == id,
+        ShareTarget::Folder(f) => state.folders.has_image(f, id).await?,
+    };
+    if !reachable {
+        return Err(ApiError::not_found("image"));
+    }
+    Ok(state.images().get(id).await?)
+}
+
+async fn shared_original(
+    State(state): State<AppState>,
+    Path((token, image)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let image = shared_target(&state, &token, &image, &headers).await?;
+    let download = Download { key: &image.blob_key, content_type: content_type(&image.format), etag: &image.sha256, file_name: &image.name, public: false };
+    download.send(&state, &headers).await
+}
+
+async fn shared_thumbnail(
+    State(state): State<AppState>,
+    Path((token, image)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let image = shared_target(&state, &token, &image, &headers).await?;
+    let key = image.thumbnail_key.as_deref().ok_or_else(|| ApiError::not_found("thumbnail"))?;
+    let etag = key.rsplit('/').next().unwrap_or(key);
+    let download = Download { key, content_type: "image/webp", etag, file_name: &format!("{}.thumbnail.webp", image.name), public: false };
+    download.send(&state, &headers).await
+}

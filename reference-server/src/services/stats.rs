@@ -1,0 +1,59 @@
+//! Statistics: the caller's, and (for admins) the whole system's: images and
+//! bytes stored, bytes saved and mean SSIMULACRA2 by algorithm, jobs by state.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::Router;
+use fotobase::storage::db::{AlgorithmStats, JobCounts};
+use serde::Serialize;
+
+use crate::kit::{ApiResult, Caller, Json};
+use crate::services::jobs::IMAGES_QUEUE;
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/stats", get(mine))
+        .route("/api/v1/stats/global", get(global))
+        .with_state(state)
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatsView {
+    pub images: i64,
+    pub bytes_stored: i64,
+    pub versions: i64,
+    pub version_bytes: i64,
+    /// Over all versions: bytes of their originals minus their own bytes.
+    pub bytes_saved: i64,
+    pub by_algorithm: Vec<AlgorithmStats>,
+    pub jobs: JobCounts,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub users: Option<i64>,
+}
+
+async fn stats(state: &AppState, owner: Option<i64>) -> ApiResult<StatsView> {
+    let s = state.images().stats(owner).await?;
+    let jobs = state.queue.counts(Some(IMAGES_QUEUE), owner).await?;
+    Ok(StatsView {
+        images: s.images,
+        bytes_stored: s.bytes_stored,
+        versions: s.versions,
+        version_bytes: s.version_bytes,
+        bytes_saved: s.by_algorithm.iter().map(|a| a.bytes_saved).sum(),
+        by_algorithm: s.by_algorithm,
+        jobs,
+        users: None,
+    })
+}
+
+async fn mine(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<StatsView>> {
+    Ok(Json(stats(&state, Some(caller.user_id)).await?))
+}
+
+async fn global(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<StatsView>> {
+    caller.require_admin(&state).await?;
+    let mut view = stats(&state, None).await?;
+    view.users = Some(state.users.count().await?);
+    Ok(Json(view))
+}

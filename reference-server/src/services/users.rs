@@ -1,0 +1,218 @@
+//! The user service: the caller's account and profile, account deletion (which
+//! removes everything the account owns), and administration of accounts.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, put};
+use axum::Router;
+use fotobase::storage::db::{Page, ProfileUpdate, User};
+use serde::{Deserialize, Serialize};
+
+use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, ids};
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/users/me", get(me).patch(update_me).delete(delete_me))
+        .route("/api/v1/users", get(list))
+        .route("/api/v1/users/{id}", get(get_user).patch(admin_update))
+        .route("/api/v1/users/{id}/roles/{role}", put(grant).delete(revoke))
+        .with_state(state)
+}
+
+/// An account as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub avatar_image_id: Option<String>,
+    pub preferences: serde_json::Value,
+    pub roles: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub disabled: bool,
+}
+
+impl UserView {
+    pub fn new(state: &AppState, u: User) -> ApiResult<UserView> {
+        Ok(UserView {
+            id: state.public_id(ids::USER, u.id),
+            email: state.fields.decrypt_str(&u.email_cipher, "user.email")?,
+            display_name: u.display_name,
+            avatar_image_id: state.public_opt(ids::IMAGE, u.avatar_image_id),
+            preferences: u.preferences,
+            roles: u.roles,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+            disabled: u.disabled_at.is_some(),
+        })
+    }
+}
+
+async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<UserView>> {
+    let user = state.users.get(caller.user_id).await?;
+    Ok(Json(UserView::new(&state, user)?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfilePatch {
+    display_name: Option<String>,
+    /// `null` clears the avatar; absent leaves it.
+    #[serde(default, deserialize_with = "crate::kit::extract::double_option")]
+    avatar_image_id: Option<Option<String>>,
+    preferences: Option<serde_json::Value>,
+}
+
+async fn update_me(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(patch): Json<ProfilePatch>,
+) -> ApiResult<Json<UserView>> {
+    let avatar = match patch.avatar_image_id {
+        Some(Some(public)) => {
+            let id = state.body_id(ids::IMAGE, &public, "avatar_image_id")?;
+            let image = state.images().get(id).await.map_err(|_| ApiError::not_found("image").with_field("avatar_image_id"))?;
+            if image.owner_id != caller.user_id {
+                return Err(ApiError::not_found("image").with_field("avatar_image_id"));
+            }
+            Some(Some(id))
+        }
+        Some(None) => Some(None),
+        None => None,
+    };
+    if let Some(p) = &patch.preferences {
+        if !p.is_object() {
+            return Err(ApiError::invalid("preferences must be an object").with_field("preferences"));
+        }
+        if p.to_string().len() > 16 * 1024 {
+            return Err(ApiError::too_large("preferences are limited to 16 KiB").with_field("preferences"));
+        }
+    }
+    let update = ProfileUpdate { display_name: patch.display_name, avatar_image_id: avatar, preferences: patch.preferences };
+    let user = state.users.update_profile(caller.user_id, &update).await?;
+    Ok(Json(UserView::new(&state, user)?))
+}
+
+/// Delete an account and everything it owns: sessions first (nothing new can be
+/// done as this user), then jobs, folders and share links, images with their
+/// blobs, and the account row last, so a crash part-way can simply be retried.
+pub async fn delete_account(state: &AppState, user_id: i64) -> ApiResult<()> {
+    let public = state.public_id(ids::USER, user_id);
+    state.sessions.logout_all(&public).await?;
+    state.queue.delete_for_owner(user_id).await?;
+    state.folders.delete_for_owner(user_id).await?;
+    state.media.delete_owner(user_id).await?;
+    state.users.delete(user_id).await?;
+    tracing::info!(user = %public, "account deleted");
+    Ok(())
+}
+
+async fn delete_me(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    let user = state.users.get(caller.user_id).await?;
+    // The last admin may not leave the system without one.
+    if user.is_admin() {
+        let admins = count_admins(&state).await?;
+        if admins <= 1 {
+            return Err(ApiError::from(fotobase::Error::new(
+                fotobase::ErrorKind::Conflict,
+                "the last admin cannot delete their account; make someone else admin first",
+            )));
+        }
+    }
+    delete_account(&state, caller.user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn count_admins(state: &AppState) -> ApiResult<usize> {
+    let mut cursor = None;
+    let mut n = 0;
+    loop {
+        let page = state.users.list(cursor.as_deref(), 500).await?;
+        n += page.items.iter().filter(|u| u.is_admin() && u.disabled_at.is_none()).count();
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(n),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    cursor: Option<String>,
+    #[serde(default)]
+    limit: u32,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page<UserView>>> {
+    caller.require_admin(&state).await?;
+    let page = state.users.list(q.cursor.as_deref(), q.limit).await?;
+    let items = page.items.into_iter().map(|u| UserView::new(&state, u)).collect::<ApiResult<_>>()?;
+    Ok(Json(Page { items, next_cursor: page.next_cursor }))
+}
+
+/// Another account: admins only (users see each other only through shares).
+async fn target(state: &AppState, caller: &Caller, id: &str) -> ApiResult<i64> {
+    caller.require_admin(state).await?;
+    let id = state.row_id(ids::USER, id, "user")?;
+    state.users.get(id).await?;
+    Ok(id)
+}
+
+async fn get_user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<UserView>> {
+    let id = target(&state, &caller, &id).await?;
+    Ok(Json(UserView::new(&state, state.users.get(id).await?)?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdminPatch {
+    disabled: Option<bool>,
+}
+
+/// Disable (or re-enable) an account; disabling ends all its sessions.
+async fn admin_update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(patch): Json<AdminPatch>,
+) -> ApiResult<Json<UserView>> {
+    let id = target(&state, &caller, &id).await?;
+    let mut user = state.users.get(id).await?;
+    if let Some(disabled) = patch.disabled {
+        if disabled && id == caller.user_id {
+            return Err(ApiError::invalid("admins cannot disable their own account").with_field("disabled"));
+        }
+        user = state.users.set_disabled(id, disabled).await?;
+        if disabled {
+            state.sessions.logout_all(&state.public_id(ids::USER, id)).await?;
+        }
+    }
+    Ok(Json(UserView::new(&state, user)?))
+}
+
+async fn grant(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, role)): Path<(String, String)>,
+) -> ApiResult<Json<UserView>> {
+    let id = target(&state, &caller, &id).await?;
+    let user = state.users.grant_role(id, &role).await?;
+    Ok(Json(UserView::new(&state, user)?))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, role)): Path<(String, String)>,
+) -> ApiResult<Json<UserView>> {
+    let id = target(&state, &caller, &id).await?;
+    let user = state.users.revoke_role(id, &role).await?;
+    Ok(Json(UserView::new(&state, user)?))
+}

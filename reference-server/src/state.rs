@@ -1,0 +1,112 @@
+//! Everything a request handler needs, opened once per process and shared.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fotobase::Result;
+use fotobase::auth::field::{BlindIndex, FieldCipher};
+use fotobase::auth::password::{HashParams, PasswordHasher};
+use fotobase::auth::public_id::PublicIds;
+use fotobase::auth::session::{SessionConfig, Sessions};
+use fotobase::auth::throttle::{LoginThrottle, ThrottleConfig};
+use fotobase::auth::token::{TokenConfig, Tokens};
+use fotobase::auth::Secret;
+use fotobase::image::Limits;
+use fotobase::storage::blob::BlobStore;
+use fotobase::storage::db::{Db, Folders, Images, JobQueue, SqlSessionStore, SqlThrottleStore, Users};
+use fotobase::storage::media::{Media, MediaConfig};
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::secrets::Secrets;
+
+/// Cheap to clone: one `Arc`.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+pub struct Inner {
+    pub config: Config,
+    pub db: Db,
+    pub users: Users,
+    pub media: Media,
+    pub folders: Folders,
+    pub queue: JobQueue,
+    pub sessions: Sessions,
+    pub hasher: PasswordHasher,
+    pub throttle: LoginThrottle,
+    pub ids: PublicIds,
+    pub fields: FieldCipher,
+    pub blind: BlindIndex,
+    pub transform_key: Secret,
+    /// Woken when a job is enqueued, so idle workers start at once.
+    pub jobs_ready: Notify,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Open the database (migrating it) and the blob store named by `config`, and
+    /// load or create the secrets.
+    pub async fn open(config: Config, env: &dyn Fn(&str) -> Option<String>) -> Result<AppState> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let secrets = Secrets::load(&config.data_dir, env)?;
+        let db = Db::connect(&config.database_url()).await?;
+        db.migrate().await?;
+        db.seed_algorithms().await?;
+        let blobs = BlobStore::from_url(&config.blob_url())?;
+        let mut hasher = PasswordHasher::new(HashParams::default())?;
+        for (id, pepper) in &secrets.peppers {
+            hasher = hasher.with_pepper(id, pepper.clone())?;
+        }
+        let mut token_config = TokenConfig::new(config.issuer.clone(), config.audience.clone());
+        token_config.ttl = Duration::from_secs(config.access_ttl_secs);
+        let tokens = Tokens::new(secrets.jwt, token_config);
+        let session_config = SessionConfig {
+            absolute_ttl: Duration::from_secs(config.refresh_absolute_ttl_secs),
+            idle_ttl: Duration::from_secs(config.refresh_idle_ttl_secs),
+        };
+        let sessions = Sessions::new(Arc::new(SqlSessionStore::new(db.clone())), tokens, session_config);
+        let throttle = LoginThrottle::new(Arc::new(SqlThrottleStore::new(db.clone())), ThrottleConfig::default());
+        let media = Media::new(db.clone(), blobs)
+            .with_config(MediaConfig { max_bytes: config.max_upload_bytes, ..MediaConfig::default() });
+        Ok(AppState(Arc::new(Inner {
+            users: Users::new(db.clone()),
+            folders: Folders::new(db.clone()),
+            queue: JobQueue::new(db.clone()),
+            media,
+            sessions,
+            hasher,
+            throttle,
+            ids: secrets.ids,
+            fields: secrets.fields,
+            blind: secrets.blind,
+            transform_key: secrets.transform,
+            jobs_ready: Notify::new(),
+            db,
+            config,
+        })))
+    }
+
+    pub fn images(&self) -> &Images {
+        self.media.images()
+    }
+
+    pub fn tokens(&self) -> &Tokens {
+        self.sessions.tokens()
+    }
+
+    /// Decode limits for uploads and jobs.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_pixels: self.config.max_pixels,
+            max_input_bytes: self.config.max_upload_bytes,
+            ..Limits::default()
+        }
+    }
+}

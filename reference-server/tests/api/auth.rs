@@ -1,0 +1,165 @@
+//! Registration, login, refresh rotation, logout, password change, JWKS.
+
+use axum::body::Body;
+use axum::http::{Method, header};
+use serde_json::json;
+
+use crate::harness::{App, PASSWORD};
+
+#[tokio::test]
+async fn register_validates_and_rejects_duplicates() {
+    let app = App::new().await;
+    let r = app.post("/api/v1/auth/register", None, json!({"email": "Ann@Example.com", "password": PASSWORD, "display_name": "Ann"})).await;
+    let user = r.ok(201);
+    assert!(user["id"].as_str().unwrap().starts_with("usr_"));
+    assert_eq!(user["email"], "ann@example.com");
+    assert_eq!(user["roles"], json!(["admin", "user"]), "the first account is admin");
+    assert!(user.get("password_hash").is_none());
+
+    let dup = app.post("/api/v1/auth/register", None, json!({"email": "ann@example.COM", "password": PASSWORD})).await;
+    assert_eq!(dup.problem(409, "already_exists")["field"], "email");
+    app.post("/api/v1/auth/register", None, json!({"email": "bob@example.com", "password": "password"}))
+        .await
+        .problem(422, "weak_password");
+    app.post("/api/v1/auth/register", None, json!({"email": "not-an-address", "password": PASSWORD}))
+        .await
+        .problem(400, "invalid_argument");
+    app.post("/api/v1/auth/register", None, json!({"email": "b@example.com", "password": 12345678}))
+        .await
+        .problem(400, "invalid_argument");
+    app.post("/api/v1/auth/register", None, json!({"email": "b@example.com", "password": PASSWORD, "admin": true}))
+        .await
+        .problem(400, "invalid_argument");
+    let second = app.post("/api/v1/auth/register", None, json!({"email": "bob@example.com", "password": PASSWORD})).await.ok(201);
+    assert_eq!(second["roles"], json!(["user"]));
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_bodies_are_problems_not_500s() {
+    let app = App::with(|c| c.max_json_bytes = 4096).await;
+    let send = |body: Body, ct: &'static str| {
+        App::req(Method::POST, "/api/v1/auth/login", None).header(header::CONTENT_TYPE, ct).body(body).unwrap()
+    };
+    app.send(send(Body::from("{\"email\": "), "application/json")).await.problem(400, "invalid_argument");
+    app.send(send(Body::from("[]"), "application/json")).await.problem(400, "invalid_argument");
+    app.send(send(Body::from("email=a"), "application/x-www-form-urlencoded")).await.problem(415, "bad_request");
+    let huge = format!("{{\"email\": \"{}\", \"password\": \"x\"}}", "a".repeat(10_000));
+    app.send(send(Body::from(huge), "application/json")).await.problem(413, "limit_exceeded");
+    app.get("/api/v1/nowhere", None).await.problem(404, "not_found");
+    app.call(Method::PUT, "/api/v1/auth/login", None, None).await.problem(405, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn login_refresh_rotation_and_reuse_detection() {
+    let app = App::new().await;
+    let tokens = app.signup("ann@example.com").await;
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["expires_in"], 900);
+    let access = tokens["access_token"].as_str().unwrap();
+    app.get("/api/v1/users/me", Some(access)).await.ok(200);
+
+    let first = tokens["refresh_token"].as_str().unwrap();
+    let rotated = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": first})).await.ok(200);
+    let second = rotated["refresh_token"].as_str().unwrap();
+    assert_ne!(first, second);
+    app.get("/api/v1/users/me", Some(rotated["access_token"].as_str().unwrap())).await.ok(200);
+    // Presenting the first token again means it was copied: the whole session ends.
+    app.post("/api/v1/auth/refresh", None, json!({"refresh_token": first})).await.problem(401, "token_reused");
+    app.post("/api/v1/auth/refresh", None, json!({"refresh_token": second})).await.problem(401, "token_invalid");
+    app.get("/api/v1/users/me", Some(access)).await.problem(401, "token_invalid");
+    app.post("/api/v1/auth/refresh", None, json!({"refresh_token": "garbage"})).await.problem(401, "token_invalid");
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_uniform_and_throttled() {
+    let app = App::new().await;
+    app.signup("ann@example.com").await;
+    let wrong = app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": "nope nope nope"})).await;
+    let unknown = app.post("/api/v1/auth/login", None, json!({"email": "who@example.com", "password": "nope nope nope"})).await;
+    assert_eq!(wrong.problem(401, "invalid_credentials")["detail"], unknown.problem(401, "invalid_credentials")["detail"]);
+    for _ in 0..5 {
+        app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": "nope nope nope"})).await;
+    }
+    let limited = app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await;
+    limited.problem(429, "rate_limited");
+    assert!(limited.headers[header::RETRY_AFTER].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+}
+
+#[tokio::test]
+async fn logout_and_logout_all_end_sessions_at_once() {
+    let app = App::new().await;
+    let a = app.signup("ann@example.com").await;
+    let b = app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.ok(200);
+    let (a_access, b_access) = (a["access_token"].as_str().unwrap(), b["access_token"].as_str().unwrap());
+    app.post("/api/v1/auth/logout", None, json!({"refresh_token": a["refresh_token"]})).await.ok(204);
+    app.get("/api/v1/users/me", Some(a_access)).await.problem(401, "token_invalid");
+    app.get("/api/v1/users/me", Some(b_access)).await.ok(200);
+    let ended = app.post("/api/v1/auth/logout-all", Some(b_access), json!({})).await.ok(200);
+    assert_eq!(ended["sessions_ended"], 1);
+    app.get("/api/v1/users/me", Some(b_access)).await.problem(401, "token_invalid");
+    app.post("/api/v1/auth/logout-all", None, json!({})).await.problem(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn password_change_keeps_this_session_and_ends_the_others() {
+    let app = App::new().await;
+    let a = app.signup("ann@example.com").await;
+    let other = app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.ok(200);
+    let access = a["access_token"].as_str().unwrap();
+    let new = "a much better passphrase";
+    app.post("/api/v1/auth/password", Some(access), json!({"current_password": "wrong wrong", "new_password": new}))
+        .await
+        .problem(403, "invalid_credentials");
+    app.post("/api/v1/auth/password", Some(access), json!({"current_password": PASSWORD, "new_password": "short"}))
+        .await
+        .problem(422, "weak_password");
+    let r = app.post("/api/v1/auth/password", Some(access), json!({"current_password": PASSWORD, "new_password": new})).await.ok(200);
+    assert_eq!(r["sessions_ended"], 1);
+    app.get("/api/v1/users/me", Some(access)).await.ok(200);
+    app.get("/api/v1/users/me", Some(other["access_token"].as_str().unwrap())).await.problem(401, "token_invalid");
+    app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.problem(401, "invalid_credentials");
+    app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": new})).await.ok(200);
+}
+
+#[tokio::test]
+async fn forged_and_malformed_tokens_are_401_with_their_code() {
+    let app = App::new().await;
+    let token = app.token("ann@example.com").await;
+    let mut forged = token.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    app.get("/api/v1/users/me", Some(&forged)).await.problem(401, "token_invalid");
+    app.get("/api/v1/users/me", Some("not.a.jwt")).await.problem(401, "token_invalid");
+    let basic = App::req(Method::GET, "/api/v1/users/me", None).header(header::AUTHORIZATION, "Basic YTpi").body(Body::empty()).unwrap();
+    let r = app.send(basic).await;
+    r.problem(401, "unauthenticated");
+    assert_eq!(r.headers[header::WWW_AUTHENTICATE], "Bearer");
+    // A token from another server (other keys) is not accepted.
+    let other = App::new().await;
+    let foreign = other.token("eve@example.com").await;
+    app.get("/api/v1/users/me", Some(&foreign)).await.problem(401, "unknown_key");
+}
+
+#[tokio::test]
+async fn jwks_publishes_the_public_key_only() {
+    let app = App::new().await;
+    let r = app.get("/.well-known/jwks.json", None).await;
+    let jwks = r.ok(200);
+    let keys = jwks["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["kty"], "OKP");
+    assert!(keys[0].get("d").is_none(), "no private material");
+    assert!(r.headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age"));
+}
+
+#[tokio::test]
+async fn health_ready_and_security_headers() {
+    let app = App::new().await;
+    let r = app.get("/health", None).await;
+    assert_eq!(r.ok(200)["status"], "ok");
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    assert_eq!(r.headers["referrer-policy"], "no-referrer");
+    assert!(r.headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(!r.headers["x-request-id"].is_empty());
+    assert_eq!(app.get("/ready", None).await.ok(200)["database"], "ok");
+}

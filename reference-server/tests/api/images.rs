@@ -1,0 +1,262 @@
+//! Uploads (raw and multipart, limits, hostile files), listing, downloads,
+//! processing jobs, versions, comparisons and statistics.
+
+use axum::body::Body;
+use axum::http::{Method, header};
+use serde_json::{Value, json};
+
+use crate::harness::{App, multipart, photo};
+
+/// A well-formed PNG (IHDR, a tiny IDAT, IEND, all with CRCs) claiming `w` × `h`
+/// RGB pixels: a decompression-bomb header with almost nothing behind it.
+fn png_claiming(w: u32, h: u32) -> Vec<u8> {
+    let mut ihdr = w.to_be_bytes().to_vec();
+    ihdr.extend(h.to_be_bytes());
+    ihdr.extend([8, 2, 0, 0, 0]);
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    for (kind, data) in [(&b"IHDR"[..], ihdr), (b"IDAT", vec![0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]), (b"IEND", vec![])] {
+        let mut chunk = kind.to_vec();
+        chunk.extend(&data);
+        out.extend((data.len() as u32).to_be_bytes());
+        out.extend(&chunk);
+        out.extend(crc32(&chunk).to_be_bytes());
+    }
+    out
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+fn id(v: &Value) -> &str {
+    v["id"].as_str().unwrap()
+}
+
+#[tokio::test]
+async fn upload_raw_and_multipart_then_download() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    let jpeg = photo(120, 80, "jpeg");
+    let img = app.upload_raw(&t, jpeg.clone(), "image/jpeg", "?name=beach.jpg&tags=Beach,summer&visibility=public").await.ok(201);
+    assert!(id(&img).starts_with("img_"));
+    assert_eq!((img["format"].as_str(), img["width"].as_u64(), img["height"].as_u64()), (Some("jpeg"), Some(120), Some(80)));
+    assert_eq!(img["name"], "beach.jpg");
+    assert_eq!(img["tags"], json!(["beach", "summer"]));
+    assert_eq!(img["visibility"], "public");
+    assert_eq!(img["status"], "processing");
+    assert_eq!(img["bytes"], jpeg.len());
+
+    let png = photo(64, 48, "png");
+    let (ct, body) = multipart(&png, "cat.png", &[("tags", "pets"), ("visibility", "private")]);
+    let req = App::req(Method::POST, "/api/v1/images", Some(&t)).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap();
+    let cat = app.send(req).await.ok(201);
+    assert_eq!(cat["name"], "cat.png");
+    assert_eq!(cat["format"], "png");
+
+    let r = app.get(&format!("/api/v1/images/{}/original", id(&img)), Some(&t)).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body.as_ref(), jpeg.as_slice(), "the original comes back byte for byte");
+    assert_eq!(r.headers[header::CONTENT_TYPE], "image/jpeg");
+    let etag = r.headers[header::ETAG].to_str().unwrap().to_owned();
+    let again = App::req(Method::GET, &format!("/api/v1/images/{}/original", id(&img)), Some(&t))
+        .header(header::IF_NONE_MATCH, &etag)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(again).await.status, 304);
+
+    // The thumbnail comes from a job.
+    app.get(&format!("/api/v1/images/{}/thumbnail", id(&img)), Some(&t)).await.problem(404, "not_found");
+    assert_eq!(app.drain().await, 2);
+    let thumb = app.get(&format!("/api/v1/images/{}/thumbnail", id(&img)), Some(&t)).await;
+    assert_eq!(thumb.status, 200);
+    assert_eq!(thumb.headers[header::CONTENT_TYPE], "image/webp");
+    let info = fotobase::image::probe(&thumb.body).unwrap();
+    assert!(info.width <= 320 && info.height <= 320);
+    let ready = app.get(&format!("/api/v1/images/{}", id(&img)), Some(&t)).await.ok(200);
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["has_thumbnail"], true);
+}
+
+#[tokio::test]
+async fn hostile_uploads_get_clear_errors() {
+    let app = App::with(|c| {
+        c.max_upload_bytes = 200_000;
+        c.max_pixels = 1_000_000;
+    })
+    .await;
+    let t = app.token("ann@example.com").await;
+    app.upload_raw(&t, b"hello, I am text".to_vec(), "image/png", "").await.problem(415, "unsupported_format");
+    let mut truncated = photo(64, 64, "png");
+    truncated.truncate(40);
+    let r = app.upload_raw(&t, truncated, "image/png", "").await;
+    assert!(matches!(r.status.as_u16(), 415 | 422), "{}", r.status);
+    // A PNG header claiming 20000 × 20000 pixels: rejected before any pixel is decoded.
+    let bomb = png_claiming(20_000, 20_000);
+    app.upload_raw(&t, bomb, "image/png", "").await.problem(413, "limit_exceeded");
+    app.upload_raw(&t, vec![0xFF; 300_000], "image/jpeg", "").await.problem(413, "limit_exceeded");
+    app.upload_raw(&t, Vec::new(), "image/jpeg", "").await.problem(400, "invalid_argument");
+    app.upload_raw(&t, photo(32, 32, "jpeg"), "text/plain", "").await.problem(415, "unsupported_format");
+    app.upload_raw(&t, photo(32, 32, "jpeg"), "image/jpeg", "?visibility=secret").await.problem(400, "invalid_argument");
+    let (ct, body) = multipart(b"", "x", &[("colour", "red")]);
+    let req = App::req(Method::POST, "/api/v1/images", Some(&t)).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap();
+    app.send(req).await.problem(400, "invalid_argument");
+    let req = App::req(Method::POST, "/api/v1/images", Some(&t))
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=zzz")
+        .body(Body::from("--zzz\r\ngarbage"))
+        .unwrap();
+    app.send(req).await.problem(400, "invalid_argument");
+    // Nothing was stored by any of that.
+    assert_eq!(app.state.images().stats(None).await.unwrap().images, 0);
+    // A corrupt file that sniffs fine fails its thumbnail job, not the server.
+    let mut broken = photo(64, 64, "jpeg");
+    broken.truncate(broken.len() / 2);
+    let img = app.upload_raw(&t, broken, "image/jpeg", "").await.ok(201);
+    app.drain().await;
+    assert_eq!(app.get(&format!("/api/v1/images/{}", id(&img)), Some(&t)).await.ok(200)["status"], "failed");
+}
+
+#[tokio::test]
+async fn list_filters_and_pages() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    for (name, tags) in [("beach-1.jpg", "beach,summer"), ("beach-2.jpg", "beach"), ("city.jpg", "city")] {
+        app.upload(&t, "jpeg", &format!("?name={name}&tags={tags}")).await;
+    }
+    let names = |v: &Value| v["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let all = app.get("/api/v1/images", Some(&t)).await.ok(200);
+    assert_eq!(names(&all).len(), 3);
+    assert_eq!(names(&app.get("/api/v1/images?name=BEACH", Some(&t)).await.ok(200)).len(), 2);
+    assert_eq!(names(&app.get("/api/v1/images?tag=beach,summer", Some(&t)).await.ok(200)), ["beach-1.jpg"]);
+    assert_eq!(names(&app.get("/api/v1/images?any_tag=city,summer", Some(&t)).await.ok(200)).len(), 2);
+    assert_eq!(names(&app.get("/api/v1/images?from=2999-01-01", Some(&t)).await.ok(200)).len(), 0);
+    assert_eq!(names(&app.get("/api/v1/images?to=2999-01-01T00:00:00Z", Some(&t)).await.ok(200)).len(), 3);
+    app.get("/api/v1/images?from=yesterday", Some(&t)).await.problem(400, "invalid_argument");
+    app.get("/api/v1/images?limit=many", Some(&t)).await.problem(400, "invalid_argument");
+    app.get("/api/v1/images?cursor=%%%", Some(&t)).await.problem(400, "invalid_argument");
+    let p1 = app.get("/api/v1/images?limit=2", Some(&t)).await.ok(200);
+    let p2 = app.get(&format!("/api/v1/images?limit=2&cursor={}", p1["next_cursor"].as_str().unwrap()), Some(&t)).await.ok(200);
+    let mut seen = names(&p1);
+    seen.extend(names(&p2));
+    seen.sort();
+    assert_eq!(seen, ["beach-1.jpg", "beach-2.jpg", "city.jpg"]);
+    assert!(p2["next_cursor"].is_null());
+    // Someone else sees none of them.
+    let bob = app.token("bob@example.com").await;
+    assert_eq!(names(&app.get("/api/v1/images", Some(&bob)).await.ok(200)).len(), 0);
+}
+
+#[tokio::test]
+async fn edit_and_delete() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    let img = app.upload(&t, "jpeg", "").await;
+    let path = format!("/api/v1/images/{}", id(&img));
+    let edited = app.patch(&path, Some(&t), json!({"name": "renamed.jpg", "tags": ["a", "B"], "visibility": "public"})).await.ok(200);
+    assert_eq!((edited["name"].as_str(), edited["tags"].clone()), (Some("renamed.jpg"), json!(["a", "b"])));
+    app.patch(&path, Some(&t), json!({"name": ""})).await.problem(400, "invalid_argument");
+    app.patch(&path, Some(&t), json!({"visibility": "hidden"})).await.problem(400, "invalid_argument");
+    app.delete(&path, Some(&t)).await.ok(204);
+    app.get(&path, Some(&t)).await.problem(404, "not_found");
+    app.delete(&path, Some(&t)).await.problem(404, "not_found");
+    app.get("/api/v1/images/img_notreal", Some(&t)).await.problem(404, "not_found");
+    app.get("/api/v1/images/fld_0000000000000000000000000", Some(&t)).await.problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn process_compare_compare_all_and_stats() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    let img = app.upload_raw(&t, photo(160, 120, "png"), "image/png", "").await.ok(201);
+    let base = format!("/api/v1/images/{}", id(&img));
+
+    // Bad options are refused before anything is queued.
+    app.post(&format!("{base}/process"), Some(&t), json!({"algorithm": "gif-magic"})).await.problem(400, "invalid_argument");
+    app.post(&format!("{base}/process"), Some(&t), json!({"format": "webp", "quality": 80, "target": "ssim>=0.9"})).await.problem(400, "invalid_argument");
+    app.post(&format!("{base}/process"), Some(&t), json!({"format": "webp", "colour": 1})).await.problem(400, "invalid_argument");
+    app.post(&format!("{base}/process"), Some(&t), json!({"format": "webp", "max_encodes": 1000})).await.problem(400, "invalid_argument");
+    app.post(&format!("{base}/process"), Some(&t), json!([1, 2])).await.problem(400, "invalid_argument");
+    app.post(&format!("{base}/compare-all"), Some(&t), json!({"target": "loudness>=3"})).await.problem(400, "invalid_argument");
+
+    let accepted = app
+        .post(&format!("{base}/process"), Some(&t), json!({"format": "avif", "target": {"metric": "ssimulacra2", "value": 60}, "resize": {"width": 80}}))
+        .await;
+    let job_id = accepted.ok(202)["job_id"].as_str().unwrap().to_owned();
+    assert_eq!(accepted.headers[header::LOCATION], format!("/api/v1/jobs/{job_id}").as_str());
+    let queued = app.get(&format!("/api/v1/jobs/{job_id}"), Some(&t)).await.ok(200);
+    assert_eq!(queued["state"], "queued");
+    app.drain().await;
+    let done = app.get(&format!("/api/v1/jobs/{job_id}"), Some(&t)).await.ok(200);
+    assert_eq!(done["state"], "succeeded", "{done}");
+    let result = &done["result"];
+    assert_eq!(result["format"], "avif");
+    assert_eq!(result["width"], 80);
+    assert!(result["metrics"]["ssimulacra2"].as_f64().unwrap() >= 60.0, "{result}");
+    let version = result["version_id"].as_str().unwrap().to_owned();
+
+    let versions = app.get(&format!("{base}/versions"), Some(&t)).await.ok(200);
+    assert_eq!(versions.as_array().unwrap().len(), 1);
+    assert_eq!(versions[0]["id"], version.as_str());
+    let file = app.get(&format!("{base}/versions/{version}/download"), Some(&t)).await;
+    assert_eq!(file.status, 200);
+    assert_eq!(file.headers[header::CONTENT_TYPE], "image/avif");
+    assert_eq!(file.body.len() as u64, versions[0]["bytes"].as_u64().unwrap());
+
+    let cmp = app.post(&format!("{base}/compare"), Some(&t), json!({"version": version})).await;
+    let metrics = &cmp.ok(200)["metrics"];
+    for m in ["mse", "psnr", "ssim", "ms_ssim", "ssimulacra2"] {
+        assert!(metrics.get(m).is_some(), "{m} in {metrics}");
+    }
+    app.post(&format!("{base}/compare"), Some(&t), json!({"version": "ver_bogus"})).await.problem(400, "invalid_argument");
+
+    let all = app.post(&format!("{base}/compare-all"), Some(&t), json!({"target": "ssim>=0.95", "algorithms": ["jpeg-mozjpeg", "webp-lossy", "png-oxipng"]})).await.ok(202);
+    app.drain().await;
+    let table = app.get(&format!("/api/v1/jobs/{}", all["job_id"].as_str().unwrap()), Some(&t)).await.ok(200);
+    assert_eq!(table["state"], "succeeded", "{table}");
+    assert_eq!(table["result"]["results"].as_array().unwrap().len(), 3);
+    assert!(table["result"]["best"].is_string());
+
+    // A target nobody can meet fails the job with that code, and the server is fine.
+    let hopeless = app.post(&format!("{base}/process"), Some(&t), json!({"format": "jpeg", "target": {"max_bytes": 10}})).await.ok(202);
+    app.drain().await;
+    let failed = app.get(&format!("/api/v1/jobs/{}", hopeless["job_id"].as_str().unwrap()), Some(&t)).await.ok(200);
+    assert_eq!(failed["state"], "failed");
+    assert_eq!(failed["error"]["code"], "target_unreachable", "{failed}");
+
+    let stats = app.get("/api/v1/stats", Some(&t)).await.ok(200);
+    assert_eq!(stats["images"], 1);
+    assert_eq!(stats["versions"], 1);
+    assert_eq!(stats["by_algorithm"][0]["algorithm"], "avif-rav1e");
+    assert!(stats["bytes_saved"].as_i64().unwrap() > 0);
+    assert_eq!(stats["jobs"]["failed"], 1);
+    // Global statistics are for admins (ann is the first account, so admin).
+    let bob = app.token("bob@example.com").await;
+    app.get("/api/v1/stats/global", Some(&bob)).await.problem(403, "forbidden");
+    assert_eq!(app.get("/api/v1/stats/global", Some(&t)).await.ok(200)["users"], 2);
+
+    app.delete(&format!("{base}/versions/{version}"), Some(&t)).await.ok(204);
+    assert_eq!(app.get(&format!("{base}/versions"), Some(&t)).await.ok(200), json!([]));
+}
+
+#[tokio::test]
+async fn job_events_stream_until_finished() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    let img = app.upload(&t, "jpeg", "").await;
+    let job = app.post(&format!("/api/v1/images/{}/process", id(&img)), Some(&t), json!({"format": "webp", "quality": 60})).await.ok(202);
+    app.drain().await;
+    let r = app.get(&format!("/api/v1/jobs/{}/events", job["job_id"].as_str().unwrap()), Some(&t)).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "text/event-stream");
+    let text = String::from_utf8_lossy(&r.body);
+    assert!(text.contains("event: job"), "{text}");
+    assert!(text.contains("\"state\":\"succeeded\""), "{text}");
+    let bob = app.token("bob@example.com").await;
+    app.get(&format!("/api/v1/jobs/{}/events", job["job_id"].as_str().unwrap()), Some(&bob)).await.problem(404, "not_found");
+}

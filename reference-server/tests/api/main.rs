@@ -1,0 +1,10 @@
+//! The server's routers driven in-process (no sockets): every endpoint, bad
+//! input, and the permission matrix, on SQLite and an in-memory blob store.
+
+mod harness;
+
+mod auth;
+mod folders;
+mod images;
+mod permissions;
+mod users;

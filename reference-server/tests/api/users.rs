@@ -1,0 +1,110 @@
+//! The caller's profile, account deletion, and administration.
+
+use serde_json::json;
+
+use crate::harness::{App, PASSWORD};
+
+#[tokio::test]
+async fn profile_read_and_update() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    let me = app.get("/api/v1/users/me", Some(&t)).await.ok(200);
+    assert_eq!(me["display_name"], "ann");
+    let img = app.upload(&t, "jpeg", "").await;
+    let updated = app
+        .patch("/api/v1/users/me", Some(&t), json!({"display_name": "Ann A.", "avatar_image_id": img["id"], "preferences": {"theme": "dark"}}))
+        .await
+        .ok(200);
+    assert_eq!(updated["display_name"], "Ann A.");
+    assert_eq!(updated["avatar_image_id"], img["id"]);
+    assert_eq!(updated["preferences"]["theme"], "dark");
+    let cleared = app.patch("/api/v1/users/me", Some(&t), json!({"avatar_image_id": null})).await.ok(200);
+    assert!(cleared["avatar_image_id"].is_null());
+    assert_eq!(cleared["display_name"], "Ann A.", "absent fields stay");
+    app.patch("/api/v1/users/me", Some(&t), json!({"preferences": [1]})).await.problem(400, "invalid_argument");
+    app.patch("/api/v1/users/me", Some(&t), json!({"avatar_image_id": "img_nope"})).await.problem(400, "invalid_argument");
+    app.patch("/api/v1/users/me", Some(&t), json!({"roles": ["admin"]})).await.problem(400, "invalid_argument");
+    // Someone else's image cannot be an avatar.
+    let bob = app.token("bob@example.com").await;
+    let bobs = app.upload(&bob, "png", "").await;
+    app.patch("/api/v1/users/me", Some(&t), json!({"avatar_image_id": bobs["id"]})).await.problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn admins_list_grant_revoke_and_disable() {
+    let app = App::new().await;
+    let admin = app.token("root@example.com").await;
+    let bob = app.token("bob@example.com").await;
+    let bob_id = app.get("/api/v1/users/me", Some(&bob)).await.ok(200)["id"].as_str().unwrap().to_owned();
+    app.get("/api/v1/users", Some(&bob)).await.problem(403, "forbidden");
+    let page = app.get("/api/v1/users?limit=1", Some(&admin)).await.ok(200);
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    let next = page["next_cursor"].as_str().unwrap();
+    let page2 = app.get(&format!("/api/v1/users?limit=1&cursor={next}"), Some(&admin)).await.ok(200);
+    assert_eq!(page2["items"][0]["id"], bob_id.as_str());
+
+    let granted = app.call(axum::http::Method::PUT, &format!("/api/v1/users/{bob_id}/roles/admin"), Some(&admin), None).await.ok(200);
+    assert_eq!(granted["roles"], json!(["admin", "user"]));
+    app.get("/api/v1/users", Some(&bob)).await.ok(200);
+    app.delete(&format!("/api/v1/users/{bob_id}/roles/admin"), Some(&admin)).await.ok(200);
+    app.get("/api/v1/users", Some(&bob)).await.problem(403, "forbidden");
+    app.call(axum::http::Method::PUT, &format!("/api/v1/users/{bob_id}/roles/wizard"), Some(&admin), None)
+        .await
+        .problem(400, "invalid_argument");
+    app.get("/api/v1/users/usr_0000000000000000000000000", Some(&admin)).await.problem(404, "not_found");
+
+    let disabled = app.patch(&format!("/api/v1/users/{bob_id}"), Some(&admin), json!({"disabled": true})).await.ok(200);
+    assert_eq!(disabled["disabled"], true);
+    app.get("/api/v1/users/me", Some(&bob)).await.problem(401, "token_invalid");
+    app.post("/api/v1/auth/login", None, json!({"email": "bob@example.com", "password": PASSWORD})).await.problem(403, "forbidden");
+    let root_id = app.get("/api/v1/users/me", Some(&admin)).await.ok(200)["id"].as_str().unwrap().to_owned();
+    app.patch(&format!("/api/v1/users/{root_id}"), Some(&admin), json!({"disabled": true})).await.problem(400, "invalid_argument");
+    app.delete(&format!("/api/v1/users/{root_id}/roles/admin"), Some(&admin)).await.problem(409, "conflict");
+}
+
+#[tokio::test]
+async fn deleting_an_account_leaves_nothing_behind() {
+    let app = App::new().await;
+    let admin = app.token("root@example.com").await;
+    let t = app.token("ann@example.com").await;
+    let keep = app.upload(&admin, "jpeg", "").await;
+    let a = app.upload(&t, "jpeg", "?tags=beach").await;
+    app.upload(&t, "png", "").await;
+    app.post(&format!("/api/v1/images/{}/process", a["id"].as_str().unwrap()), Some(&t), json!({"format": "webp", "quality": 70}))
+        .await
+        .ok(202);
+    app.drain().await;
+    let folder = app.post("/api/v1/folders", Some(&t), json!({"name": "Trip", "visibility": "public"})).await.ok(201);
+    app.post(&format!("/api/v1/folders/{}/images", folder["id"].as_str().unwrap()), Some(&t), json!({"image_ids": [a["id"]]}))
+        .await
+        .ok(200);
+    let share = app.post(&format!("/api/v1/folders/{}/share", folder["id"].as_str().unwrap()), Some(&t), json!({})).await.ok(201);
+    let blobs_before = app.state.media.blobs().list("").await.unwrap().len();
+
+    app.delete("/api/v1/users/me", Some(&t)).await.ok(204);
+    app.get("/api/v1/users/me", Some(&t)).await.problem(401, "token_invalid");
+    app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.problem(401, "invalid_credentials");
+    app.get(&format!("/api/v1/shared/{}", share["token"].as_str().unwrap()), None).await.problem(404, "not_found");
+    app.get(&format!("/api/v1/folders/{}", folder["id"].as_str().unwrap()), None).await.problem(404, "not_found");
+
+    // Blobs written in the last few minutes are collected once the upload claim
+    // window has passed (crash safety): run the collector as if two hours later.
+    let now = fotobase::clock::Clock::now(&fotobase::clock::SystemClock);
+    let later = fotobase::storage::media::Media::new(app.state.db.clone(), app.state.media.blobs().clone())
+        .with_clock(std::sync::Arc::new(fotobase::clock::ManualClock::new(now + 7200)));
+    later.gc().await.unwrap();
+    let audit = later.audit().await.unwrap();
+    assert!(audit.missing.is_empty() && audit.unreferenced.is_empty(), "{audit:?}");
+    let stats = app.state.images().stats(None).await.unwrap();
+    assert_eq!(stats.images, 1, "only the admin's image is left");
+    assert_eq!(stats.versions, 0);
+    // The admin's original and thumbnail are all that is stored (ann's identical
+    // JPEG shared their content address and did not take them along).
+    let blobs_after = app.state.media.blobs().list("").await.unwrap().len();
+    assert_eq!((blobs_before, blobs_after), (5, 2));
+    app.get(&format!("/api/v1/images/{}", keep["id"].as_str().unwrap()), Some(&admin)).await.ok(200);
+    assert_eq!(app.state.queue.counts(None, None).await.unwrap().succeeded, 1, "only the admin's thumbnail job");
+
+    // The last admin cannot leave without a successor.
+    app.delete("/api/v1/users/me", Some(&admin)).await.problem(409, "conflict");
+}

@@ -1,0 +1,235 @@
+//! The real `fotobase serve` binary on loopback, through the whole journey a user
+//! makes, on each database: SQLite + local files (the embedded default), then
+//! PostgreSQL with S3 (moto) and MariaDB with local files when `make test` started
+//! those servers. After the account is deleted and the server stopped, a garbage
+//! collection run as if hours later must leave no rows and no blobs behind.
+
+#[path = "../../core/tests/dbs/mod.rs"]
+mod dbs;
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fotobase::clock::{Clock as _, ManualClock, SystemClock};
+use fotobase::storage::blob::BlobStore;
+use fotobase::storage::db::Db;
+use fotobase::storage::media::Media;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(data: &std::path::Path, db_url: &str, blob_url: &str) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fotobase"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .env("FOTOBASE_DATABASE_URL", db_url)
+            .env("FOTOBASE_BLOB_URL", blob_url)
+            .env("FOTOBASE_WORKERS", "2")
+            .env("FOTOBASE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start fotobase serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_owned();
+        Server { child, base }
+    }
+
+    /// SIGTERM, then the process must finish in-flight work and exit cleanly.
+    fn stop(mut self) {
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let exit = self.child.wait().unwrap();
+        assert!(exit.success(), "server exited with {exit}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Api {
+    http: Client,
+    base: String,
+}
+
+impl Api {
+    async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let bytes = res.bytes().await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    async fn ok(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>, want: u16) -> Value {
+        let (status, v) = self.send(method.clone(), path, token, body).await;
+        assert_eq!(status.as_u16(), want, "{method} {path}: {v}");
+        v
+    }
+
+    async fn upload(&self, token: &str, data: Vec<u8>, content_type: &str, query: &str) -> Value {
+        let res = self
+            .http
+            .post(format!("{}/api/v1/images{query}", self.base))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(data)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        res.json().await.unwrap()
+    }
+
+    /// Poll until `done(value)` or a generous deadline (a failure bound, not a timing assertion).
+    async fn wait_for(&self, path: &str, token: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let v = self.ok(reqwest::Method::GET, path, Some(token), None, 200).await;
+            if done(&v) {
+                return v;
+            }
+            assert!(Instant::now() < deadline, "{path} never got there: {v}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+async fn journey(api: &Api) {
+    use reqwest::Method as M;
+    let reg = |email: &str| json!({"email": email, "password": PASSWORD});
+    api.ok(M::POST, "/api/v1/auth/register", None, Some(reg("root@example.com")), 201).await;
+    let admin = api.ok(M::POST, "/api/v1/auth/login", None, Some(reg("root@example.com")), 200).await;
+    let admin = admin["access_token"].as_str().unwrap().to_owned();
+    api.ok(M::POST, "/api/v1/auth/register", None, Some(reg("ann@example.com")), 201).await;
+    let login = api.ok(M::POST, "/api/v1/auth/login", None, Some(reg("ann@example.com")), 200).await;
+    let t = login["access_token"].as_str().unwrap().to_owned();
+
+    let jpeg = api.upload(&t, fotobase_bindings::synthetic(200, 150, 3, "jpeg").unwrap(), "image/jpeg", "?tags=beach").await;
+    let png = api.upload(&t, fotobase_bindings::synthetic(160, 120, 4, "png").unwrap(), "image/png", "?name=cat.png").await;
+    let (jpeg_id, png_id) = (jpeg["id"].as_str().unwrap(), png["id"].as_str().unwrap());
+    for id in [jpeg_id, png_id] {
+        api.wait_for(&format!("/api/v1/images/{id}"), &t, |v| v["status"] == "ready").await;
+    }
+    let thumb = api.http.get(format!("{}/api/v1/images/{jpeg_id}/thumbnail", api.base)).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(thumb.headers()["content-type"], "image/webp");
+
+    let job = api
+        .ok(M::POST, &format!("/api/v1/images/{png_id}/process"), Some(&t), Some(json!({"format": "avif", "target": "ssimulacra2>=60"})), 202)
+        .await;
+    let job = api.wait_for(&format!("/api/v1/jobs/{}", job["job_id"].as_str().unwrap()), &t, |v| v["state"] != "queued" && v["state"] != "running").await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    let version = job["result"]["version_id"].as_str().unwrap().to_owned();
+    let cmp = api.ok(M::POST, &format!("/api/v1/images/{png_id}/compare"), Some(&t), Some(json!({"version": version})), 200).await;
+    assert!(cmp["metrics"]["ssimulacra2"].as_f64().unwrap() >= 60.0, "{cmp}");
+    let all = api
+        .ok(M::POST, &format!("/api/v1/images/{jpeg_id}/compare-all"), Some(&t), Some(json!({"target": "ssim>=0.95", "algorithms": ["jpeg-mozjpeg", "webp-lossy", "avif-rav1e"]})), 202)
+        .await;
+    let all = api.wait_for(&format!("/api/v1/jobs/{}", all["job_id"].as_str().unwrap()), &t, |v| v["state"] == "succeeded" || v["state"] == "failed").await;
+    assert_eq!(all["state"], "succeeded", "{all}");
+    assert!(all["result"]["best"].is_string());
+    let stats = api.ok(M::GET, "/api/v1/stats", Some(&t), None, 200).await;
+    assert_eq!((stats["images"].as_i64(), stats["versions"].as_i64()), (Some(2), Some(1)));
+
+    let folder = api
+        .ok(M::POST, "/api/v1/folders", Some(&t), Some(json!({"name": "Summer", "visibility": "private", "tags": ["holiday"]})), 201)
+        .await;
+    let fid = folder["id"].as_str().unwrap();
+    api.ok(M::POST, &format!("/api/v1/folders/{fid}/images"), Some(&t), Some(json!({"image_ids": [jpeg_id, png_id]})), 200).await;
+    let found = api.ok(M::GET, "/api/v1/folders?tag=holiday", Some(&t), None, 200).await;
+    assert_eq!(found["items"][0]["image_count"], 2);
+    let share = api.ok(M::POST, &format!("/api/v1/folders/{fid}/share"), Some(&t), Some(json!({"expires_in": 600})), 201).await;
+    let shared = api.ok(M::GET, &format!("/api/v1/shared/{}", share["token"].as_str().unwrap()), None, None, 200).await;
+    assert_eq!(shared["images"].as_array().unwrap().len(), 2);
+    let original = api.http.get(format!("{}{}", api.base, shared["images"][0]["original_url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(original.status(), 200);
+
+    let first = login["refresh_token"].as_str().unwrap();
+    let rotated = api.ok(M::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": first})), 200).await;
+    assert_ne!(rotated["refresh_token"], first);
+    let t = rotated["access_token"].as_str().unwrap().to_owned();
+    api.ok(M::DELETE, "/api/v1/users/me", Some(&t), None, 204).await;
+    let global = api.ok(M::GET, "/api/v1/stats/global", Some(&admin), None, 200).await;
+    assert_eq!((global["images"].as_i64(), global["users"].as_i64()), (Some(0), Some(1)), "{global}");
+}
+
+/// After the run: hours later, a collection leaves nothing stored and nothing dangling.
+async fn nothing_left(db_url: &str, blob_url: &str) {
+    let db = Db::connect(db_url).await.unwrap();
+    let blobs = BlobStore::from_url(blob_url).unwrap();
+    let later = Media::new(db.clone(), blobs.clone()).with_clock(Arc::new(ManualClock::new(SystemClock.now() + 7200)));
+    later.gc().await.unwrap();
+    let audit = later.audit().await.unwrap();
+    assert!(audit.missing.is_empty() && audit.unreferenced.is_empty(), "{audit:?}");
+    assert_eq!(blobs.list("").await.unwrap(), vec![], "no blobs left");
+    let stats = later.images().stats(None).await.unwrap();
+    assert_eq!((stats.images, stats.versions), (0, 0));
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_journey_on_every_database() {
+    let urls = dbs::fresh_urls().await;
+    for db_url in &urls {
+        let data = tempfile::tempdir().unwrap();
+        let blob_url = match (db_url.starts_with("postgres"), dbs::emulator_url("FOTOBASE_TEST_S3_URL")) {
+            (true, Some(s3)) => s3,
+            _ => format!("file://{}", data.path().join("blobs").display()),
+        };
+        eprintln!("journey on {} with {}", db_url.split(':').next().unwrap(), blob_url.split(':').next().unwrap());
+        let server = Server::start(data.path(), db_url, &blob_url);
+        let api = Api { http: Client::new(), base: server.base.clone() };
+        api.ok(reqwest::Method::GET, "/ready", None, None, 200).await;
+        journey(&api).await;
+        server.stop();
+        nothing_left(db_url, &blob_url).await;
+    }
+}
+
+#[test]
+fn config_check_prints_the_effective_config_with_secrets_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fotobase.toml");
+    std::fs::write(&file, "workers = 3\nlisten = \"127.0.0.1:9999\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fotobase"))
+        .args(["--json", "config", "check", "--config"])
+        .arg(&file)
+        .env("FOTOBASE_DATABASE_URL", "postgres://app:hunter2@db.internal/photos")
+        .env("FOTOBASE_WORKERS", "5")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("hunter2"), "{text}");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["database_url"], "postgres://app:***@db.internal/photos");
+    assert_eq!((v["workers"].as_i64(), v["listen"].as_str()), (Some(5), Some("127.0.0.1:9999")));
+
+    std::fs::write(&file, "workers = \"many\"\n").unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_fotobase")).args(["config", "check", "--config"]).arg(&file).output().unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid_argument"));
+}
