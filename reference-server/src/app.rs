@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::kit::http::layers;
-use crate::services::{auth, folders, images, jobs, ops, shares, stats, users};
+use crate::services::{auth, folders, images, jobs, ops, shares, stats, transform, users};
 use crate::state::AppState;
 use crate::worker;
 
@@ -24,7 +24,9 @@ pub fn all_in_one(state: AppState) -> Router {
         .merge(jobs::router(state.clone()))
         .merge(folders::router(state.clone()))
         .merge(shares::router(state.clone()))
-        .merge(stats::router(state.clone()));
+        .merge(stats::router(state.clone()))
+        .merge(transform::router(state.clone()));
+    let routes = routes.route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::kit::metrics::track));
     layers(routes, &state.config).layer(axum::extract::DefaultBodyLimit::max(state.config.max_json_bytes))
 }
 

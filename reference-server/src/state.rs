@@ -15,7 +15,7 @@ use fotobase::image::Limits;
 use fotobase::storage::blob::BlobStore;
 use fotobase::storage::db::{Db, Folders, Images, JobQueue, SqlSessionStore, SqlThrottleStore, Users};
 use fotobase::storage::media::{Media, MediaConfig};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Config;
 use crate::secrets::Secrets;
@@ -41,6 +41,9 @@ pub struct Inner {
     pub transform_key: Secret,
     /// Woken when a job is enqueued, so idle workers start at once.
     pub jobs_ready: Notify,
+    /// Transforms rendered at once (the rest wait): bounds CPU and memory.
+    pub transform_slots: Semaphore,
+    pub metrics: crate::kit::metrics::Metrics,
 }
 
 impl std::ops::Deref for AppState {
@@ -88,6 +91,8 @@ impl AppState {
             blind: secrets.blind,
             transform_key: secrets.transform,
             jobs_ready: Notify::new(),
+            transform_slots: Semaphore::new(config.workers.max(1) * 2),
+            metrics: Default::default(),
             db,
             config,
         })))

@@ -78,6 +78,7 @@ async fn handle(state: &AppState, lease: &Lease) {
             }
         }
     };
+    state.metrics.job_finished(&job.kind, outcome.is_ok(), started.elapsed().as_secs_f64());
     let recorded = match outcome {
         Ok(result) => state.queue.complete(lease, result).await.map(|_| ()),
         Err(e) => {
@@ -113,6 +114,7 @@ async fn run_job(state: &AppState, lease: &Lease) -> fotobase::Result<Value> {
                 fotobase_bindings::thumbnail(&data, THUMBNAIL_SIZE, Some(THUMBNAIL_SIZE), Some("contain"), Some("webp"))
             })
             .await?;
+            state.metrics.bytes_processed(image.bytes as u64, out.data.len() as u64);
             state.media.set_thumbnail(image.id, &Bytes::from(out.data)).await?;
             state.images().set_status(image.id, ImageStatus::Ready).await?;
             Ok(json!({ "image_id": state.public_id(ids::IMAGE, image.id), "thumbnail": out.info }))
@@ -124,6 +126,7 @@ async fn run_job(state: &AppState, lease: &Lease) -> fotobase::Result<Value> {
             }
             let opts = options.clone();
             let out = compute(move || fotobase_bindings::compress(&data, &opts)).await?;
+            state.metrics.bytes_processed(image.bytes as u64, out.data.len() as u64);
             let info = out.info;
             let str_of = |k: &str| info.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
             let new = NewVersion {

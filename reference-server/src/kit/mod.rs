@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod http;
 pub mod ids;
+pub mod metrics;
 
 pub use auth::Caller;
 pub use error::{ApiError, ApiResult};

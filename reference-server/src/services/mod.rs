@@ -8,4 +8,5 @@ pub mod jobs;
 pub mod ops;
 pub mod shares;
 pub mod stats;
+pub mod transform;
 pub mod users;

@@ -1,5 +1,5 @@
-//! Operations endpoints: liveness (`/health`) and readiness (`/ready`: the
-//! database answers and the blob store can be listed).
+//! Operations endpoints: liveness (`/health`), readiness (`/ready`: the database
+//! answers and the blob store can be reached) and Prometheus metrics (`/metrics`).
 
 use std::time::Duration;
 
@@ -12,7 +12,11 @@ use serde_json::{Value, json};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
-    Router::new().route("/health", get(health)).route("/ready", get(ready)).with_state(state)
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(crate::kit::metrics::scrape))
+        .with_state(state)
 }
 
 async fn health() -> axum::Json<Value> {

@@ -163,3 +163,23 @@ async fn health_ready_and_security_headers() {
     assert!(!r.headers["x-request-id"].is_empty());
     assert_eq!(app.get("/ready", None).await.ok(200)["database"], "ok");
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    let img = app.upload(&t, "jpeg", "").await;
+    app.drain().await;
+    app.get(&format!("/api/v1/images/{}", img["id"].as_str().unwrap()), Some(&t)).await.ok(200);
+    app.get("/api/v1/images/img_missing", Some(&t)).await.problem(404, "not_found");
+    let r = app.get("/metrics", None).await;
+    assert_eq!(r.status, 200);
+    let text = String::from_utf8_lossy(&r.body);
+    assert!(text.contains(r#"fotobase_http_requests_total{method="GET",route="/api/v1/images/{id}",status="200"} 1"#), "{text}");
+    assert!(text.contains(r#"route="/api/v1/images/{id}",status="404"} 1"#), "{text}");
+    assert!(!text.contains("img_"), "no ids in labels");
+    assert!(text.contains("fotobase_http_request_duration_seconds_bucket"));
+    assert!(text.contains(r#"fotobase_job_duration_seconds_count{kind="thumbnail",outcome="succeeded"} 1"#), "{text}");
+    assert!(text.contains(r#"fotobase_jobs{state="succeeded"} 1"#), "{text}");
+    assert!(text.contains(r#"fotobase_image_bytes_processed_total{direction="in"}"#), "{text}");
+}

@@ -260,3 +260,46 @@ async fn job_events_stream_until_finished() {
     let bob = app.token("bob@example.com").await;
     app.get(&format!("/api/v1/jobs/{}/events", job["job_id"].as_str().unwrap()), Some(&bob)).await.problem(404, "not_found");
 }
+
+#[tokio::test]
+async fn signed_transform_urls() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    let img = app.upload_raw(&t, photo(400, 300, "jpeg"), "image/jpeg", "").await.ok(201);
+    let mint = format!("/api/v1/images/{}/transform-url", id(&img));
+    let minted = app.post(&mint, Some(&t), json!({"width": 200, "fit": "cover", "height": 100})).await.ok(200);
+    let path = minted["path"].as_str().unwrap().to_owned();
+    assert!(path.contains("/w:200,h:100,fit:cover,f:auto/"), "{path}");
+    assert!(minted["url"].as_str().unwrap().ends_with(&path));
+    app.post(&mint, Some(&t), json!({"width": 100000})).await.problem(400, "invalid_argument");
+    app.post(&mint, Some(&t), json!({"format": "bmp"})).await.problem(400, "invalid_argument");
+    app.post(&mint, Some(&t), json!({"crop": true})).await.problem(400, "invalid_argument");
+
+    let fetch = |path: String, accept: &'static str| {
+        App::req(Method::GET, &path, None).header(header::ACCEPT, accept).body(Body::empty()).unwrap()
+    };
+    let avif = app.send(fetch(path.clone(), "image/avif,image/webp,*/*")).await;
+    assert_eq!(avif.status, 200);
+    assert_eq!(avif.headers[header::CONTENT_TYPE], "image/avif");
+    assert_eq!(avif.headers[header::VARY], "Accept");
+    let info = fotobase::image::probe(&avif.body).unwrap();
+    assert_eq!((info.width, info.height), (200, 100));
+    let webp = app.send(fetch(path.clone(), "image/webp,*/*")).await;
+    assert_eq!(webp.headers[header::CONTENT_TYPE], "image/webp");
+    let jpeg = app.send(fetch(path.clone(), "*/*")).await;
+    assert_eq!(jpeg.headers[header::CONTENT_TYPE], "image/jpeg");
+    // Renditions are cached in the blob store; the same request is served from there.
+    assert_eq!(app.state.media.blobs().list("cache/t").await.unwrap().len(), 3);
+    assert_eq!(app.send(fetch(path.clone(), "image/webp")).await.body, webp.body);
+
+    // Any change to the URL breaks the signature.
+    app.get(&path.replace("w:200", "w:4000"), None).await.problem(403, "forbidden");
+    let mut chars: Vec<char> = path.chars().collect();
+    chars[4] = if chars[4] == 'a' { 'b' } else { 'a' };
+    app.get(&chars.into_iter().collect::<String>(), None).await.problem(403, "forbidden");
+    let other = app.upload(&t, "png", "").await;
+    app.get(&path.replace(id(&img), id(&other)), None).await.problem(403, "forbidden");
+    // A deleted image's URL stops working.
+    app.delete(&format!("/api/v1/images/{}", id(&img)), Some(&t)).await.ok(204);
+    app.get(&path, None).await.problem(404, "not_found");
+}

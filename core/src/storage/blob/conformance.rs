@@ -123,6 +123,16 @@ async fn gc_keeps_referenced_and_fresh_blobs(store: &BlobStore) {
     assert!(store.head(&drop.key).await.unwrap().is_none(), "unreferenced old blob removed");
     let remaining: Vec<String> = store.list("cas").await.unwrap().into_iter().map(|m| m.key).collect();
     assert_eq!(remaining, vec![keep.key.clone()]);
+
+    // Cache entries: overwritable at their own key, evicted once past the grace period.
+    store.put_cache("cache/t/a", Bytes::from_static(b"one")).await.unwrap();
+    store.put_cache("cache/t/a", Bytes::from_static(b"two")).await.unwrap();
+    assert_eq!(store.get("cache/t/a").await.unwrap(), Bytes::from_static(b"two"));
+    let e = store.put_cache("cas/aa/not-a-cache", Bytes::from_static(b"x")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(store.gc(now - 3600, |_| true).await.unwrap().deleted_cache, 0, "fresh entries stay");
+    assert_eq!(store.gc(now + 3600, |_| true).await.unwrap().deleted_cache, 1);
+    assert!(store.head("cache/t/a").await.unwrap().is_none());
 }
 
 fn unix_now() -> i64 {

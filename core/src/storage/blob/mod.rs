@@ -108,8 +108,13 @@ impl Staged {
 pub struct GcReport {
     pub deleted_blobs: u64,
     pub deleted_temp: u64,
+    /// Cache objects ([`BlobStore::put_cache`]) past the grace period.
+    pub deleted_cache: u64,
     pub kept: u64,
 }
+
+/// Where derived data may be cached (see [`BlobStore::put_cache`]).
+pub const CACHE_PREFIX: &str = "cache/";
 
 /// A content-addressed blob store on any `object_store` backend.
 #[derive(Debug, Clone)]
@@ -203,6 +208,19 @@ impl BlobStore {
         let bytes = data.len() as u64;
         self.store.put(&path, PutPayload::from_bytes(data)).await.map_err(store_err)?;
         Ok(Stored { key, sha256: sha, bytes, created: true })
+    }
+
+    /// Store derived bytes (a resized rendition, say) at `key`, which must start
+    /// with [`CACHE_PREFIX`], replacing what is there. Not content addressed and
+    /// not tracked by `storage::media`: collectors delete cache objects older than
+    /// their grace period, so an entry lives about that long after its last write.
+    pub async fn put_cache(&self, key: &str, data: Bytes) -> Result<()> {
+        if !key.starts_with(CACHE_PREFIX) {
+            return Err(Error::new(ErrorKind::InvalidArgument, "cache keys start with cache/").with_context("key", key));
+        }
+        let path = checked(key)?;
+        self.store.put(&path, PutPayload::from_bytes(data)).await.map_err(store_err)?;
+        Ok(())
     }
 
     /// Stream bytes in without holding them all in memory: multipart upload to a
@@ -346,6 +364,12 @@ impl BlobStore {
             if m.modified_at < older_than {
                 self.delete(&m.key).await?;
                 report.deleted_temp += 1;
+            }
+        }
+        for m in self.list("cache").await? {
+            if m.modified_at < older_than {
+                self.delete(&m.key).await?;
+                report.deleted_cache += 1;
             }
         }
         for m in self.list("cas").await? {

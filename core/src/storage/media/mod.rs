@@ -62,6 +62,8 @@ pub struct MediaGcReport {
     pub taken_over: u64,
     /// Objects without a `blobs` row (and temporary uploads) past the grace period, removed.
     pub strays: u64,
+    /// Cache entries (`BlobStore::put_cache`) past the grace period, removed.
+    pub evicted_cache: u64,
 }
 
 /// Where live rows and stored objects disagree (see [`Media::audit`]).
@@ -475,6 +477,12 @@ impl Media {
             if m.modified_at < stray_before {
                 self.blobs.delete(&m.key).await?;
                 report.strays += 1;
+            }
+        }
+        for m in self.blobs.list("cache").await? {
+            if m.modified_at < stray_before {
+                self.blobs.delete(&m.key).await?;
+                report.evicted_cache += 1;
             }
         }
         let lock =

@@ -1,0 +1,239 @@
+//! Signed transform URLs, imgproxy-style: `/t/{signature}/{options}/{image}`
+//! returns a resized, re-encoded rendition. The signature (HMAC-SHA256 over
+//! `options/image` with the server's transform key) is the authorization, so
+//! nobody can make the server do work its owner did not mint a URL for. With
+//! `f:auto` the format follows `Accept` (AVIF, then WebP, else the original's
+//! family). Results are cached in the blob store under `cache/t/`.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use bytes::Bytes;
+use fotobase::image::{Fit, Format, Gravity};
+use hmac::{Hmac, Mac as _};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest as _, Sha256};
+
+use crate::kit::{ApiError, ApiResult, Caller, Json, Path, blocking, ids};
+use crate::services::images::owned_image;
+use crate::state::AppState;
+
+/// Largest width or height a transform may ask for.
+pub const MAX_SIDE: u32 = 4096;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/t/{signature}/{options}/{image}", get(render))
+        .route("/api/v1/images/{id}/transform-url", post(mint))
+        .with_state(state)
+}
+
+/// What a transform does, parsed from `w:320,h:200,fit:cover,g:entropy,q:75,f:auto`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transform {
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub fit: Option<Fit>,
+    pub gravity: Option<Gravity>,
+    pub quality: Option<u8>,
+    /// `jpeg`, `png`, `webp`, `avif`, or absent / `auto` to negotiate.
+    pub format: Option<String>,
+}
+
+fn named<T: serde::de::DeserializeOwned>(field: &str, v: &str) -> ApiResult<T> {
+    serde_json::from_value(json!(v)).map_err(|_| ApiError::invalid(format!("{field}: {v:?} is not a valid value")).with_field(field))
+}
+
+impl Transform {
+    pub fn parse(s: &str) -> ApiResult<Transform> {
+        let mut t = Transform::default();
+        for part in s.split(',').filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once(':').ok_or_else(|| ApiError::invalid(format!("option {part:?} is not key:value")))?;
+            let num = |field: &str| v.parse::<u32>().map_err(|_| ApiError::invalid(format!("{field} must be a number")).with_field(field));
+            match k {
+                "w" => t.width = Some(num("width")?),
+                "h" => t.height = Some(num("height")?),
+                "fit" => t.fit = Some(named("fit", v)?),
+                "g" => t.gravity = Some(named("gravity", v)?),
+                "q" => t.quality = Some(u8::try_from(num("quality")?).map_err(|_| ApiError::invalid("quality is 1 to 100"))?),
+                "f" => t.format = (v != "auto").then(|| v.to_owned()),
+                _ => return Err(ApiError::invalid(format!("unknown transform option {k:?}"))),
+            }
+        }
+        t.validated()
+    }
+
+    fn validated(self) -> ApiResult<Transform> {
+        for (field, side) in [("width", self.width), ("height", self.height)] {
+            if side.is_some_and(|s| s == 0 || s > MAX_SIDE) {
+                return Err(ApiError::invalid(format!("{field} must be 1 to {MAX_SIDE}")).with_field(field));
+            }
+        }
+        if self.quality.is_some_and(|q| q == 0 || q > 100) {
+            return Err(ApiError::invalid("quality must be 1 to 100").with_field("quality"));
+        }
+        if let Some(f) = &self.format {
+            f.parse::<Format>().map_err(|_| ApiError::invalid(format!("format {f:?} is not known")).with_field("format"))?;
+        }
+        Ok(self)
+    }
+
+    /// The canonical option string: what is signed, in a fixed order.
+    pub fn canonical(&self) -> String {
+        let text = |v: serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        let mut parts = Vec::new();
+        if let Some(w) = self.width {
+            parts.push(format!("w:{w}"));
+        }
+        if let Some(h) = self.height {
+            parts.push(format!("h:{h}"));
+        }
+        if let Some(f) = self.fit {
+            parts.push(format!("fit:{}", text(json!(f))));
+        }
+        if let Some(g) = self.gravity {
+            parts.push(format!("g:{}", text(json!(g))));
+        }
+        if let Some(q) = self.quality {
+            parts.push(format!("q:{q}"));
+        }
+        parts.push(format!("f:{}", self.format.as_deref().unwrap_or("auto")));
+        parts.join(",")
+    }
+}
+
+fn mac(state: &AppState) -> Hmac<Sha256> {
+    Hmac::<Sha256>::new_from_slice(state.transform_key.expose()).expect("HMAC takes any key length")
+}
+
+/// `base64url(HMAC-SHA256(key, "{options}/{image}"))`.
+pub fn sign(state: &AppState, options: &str, image: &str) -> String {
+    let mut m = mac(state);
+    m.update(format!("{options}/{image}").as_bytes());
+    URL_SAFE_NO_PAD.encode(m.finalize().into_bytes())
+}
+
+fn verify(state: &AppState, signature: &str, options: &str, image: &str) -> bool {
+    let Ok(given) = URL_SAFE_NO_PAD.decode(signature) else { return false };
+    let mut m = mac(state);
+    m.update(format!("{options}/{image}").as_bytes());
+    m.verify_slice(&given).is_ok()
+}
+
+#[derive(Debug, Serialize)]
+struct Minted {
+    path: String,
+    url: String,
+}
+
+/// `POST /images/{id}/transform-url`: the owner mints a URL for one rendition.
+async fn mint(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(t): Json<Transform>,
+) -> ApiResult<Json<Minted>> {
+    let image = owned_image(&state, &caller, &id).await?;
+    let options = t.validated()?.canonical();
+    let public = state.public_id(ids::IMAGE, image.id);
+    let path = format!("/t/{}/{options}/{public}", sign(&state, &options, &public));
+    Ok(Json(Minted { url: format!("{}{path}", state.config.public_url()), path }))
+}
+
+/// The output format: the one asked for, or the best the client accepts.
+fn negotiate(asked: Option<&str>, accept: &str, original: &str) -> Format {
+    if let Some(f) = asked.and_then(|f| f.parse().ok()) {
+        return f;
+    }
+    if accept.contains("image/avif") {
+        Format::Avif
+    } else if accept.contains("image/webp") {
+        Format::Webp
+    } else if matches!(original, "png" | "gif") {
+        Format::Png
+    } else {
+        Format::Jpeg
+    }
+}
+
+async fn render(
+    State(state): State<AppState>,
+    Path((signature, options, image)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    if !verify(&state, &signature, &options, &image) {
+        return Err(ApiError::forbidden("the transform URL's signature does not match"));
+    }
+    let t = Transform::parse(&options)?;
+    let img = state.images().get(state.row_id(ids::IMAGE, &image, "image")?).await?;
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let format = negotiate(t.format.as_deref(), accept, &img.format);
+    let digest = Sha256::digest(format!("{}|{}|{}", img.sha256, t.canonical(), format.name()).as_bytes());
+    let etag: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let key = format!("cache/t/{etag}");
+    let blobs = state.media.blobs();
+    let data = match blobs.get(&key).await {
+        Ok(cached) => cached,
+        Err(e) if e.kind() == fotobase::ErrorKind::NotFound => {
+            let _slot = state.transform_slots.acquire().await.map_err(|_| ApiError::unavailable("shutting down", 1))?;
+            let original = blobs.get(&img.blob_key).await?;
+            let opts = json!({
+                "format": format.name(),
+                "quality": t.quality,
+                "resize": {
+                    "width": t.width, "height": t.height, "fit": t.fit.unwrap_or_default(),
+                    "gravity": t.gravity.unwrap_or_default(), "without_enlargement": true,
+                },
+            });
+            let out = blocking(move || fotobase_bindings::compress(&original, &opts)).await?;
+            let bytes = Bytes::from(out.data);
+            if let Err(e) = blobs.put_cache(&key, bytes.clone()).await {
+                tracing::warn!(error = %e, "cannot cache a transform");
+            }
+            bytes
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut res = (StatusCode::OK, Body::from(data)).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.mime_type()));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{etag}\"")) {
+        h.insert(header::ETAG, v);
+    }
+    if t.format.is_none() {
+        h.insert(header::VARY, HeaderValue::from_static("Accept"));
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_parse_strictly_and_canonicalise() {
+        let t = Transform::parse("q:70,w:320,fit:cover,g:entropy").unwrap();
+        assert_eq!(t.canonical(), "w:320,fit:cover,g:entropy,q:70,f:auto");
+        assert_eq!(Transform::parse(&t.canonical()).unwrap(), t);
+        for bad in ["w:0", "w:99999", "q:101", "q:-1", "x:1", "w", "fit:squash", "f:bmp", "h:abc"] {
+            assert!(Transform::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn format_negotiation_prefers_avif_then_webp() {
+        assert_eq!(negotiate(None, "image/avif,image/webp,*/*", "jpeg"), Format::Avif);
+        assert_eq!(negotiate(None, "image/webp,*/*", "jpeg"), Format::Webp);
+        assert_eq!(negotiate(None, "*/*", "png"), Format::Png);
+        assert_eq!(negotiate(None, "", "jpeg"), Format::Jpeg);
+        assert_eq!(negotiate(Some("png"), "image/avif", "jpeg"), Format::Png);
+    }
+}
