@@ -8,7 +8,7 @@ use axum::Router;
 use fotobase::Result;
 use tokio::sync::watch;
 
-use crate::config::Config;
+use crate::config::{Config, Service};
 use crate::kit::http::layers;
 use crate::services::{auth, folders, images, jobs, ops, shares, stats, transform, users};
 use crate::state::AppState;
@@ -16,18 +16,28 @@ use crate::worker;
 
 /// Every service's routes in one router, with the shared middleware.
 pub fn all_in_one(state: AppState) -> Router {
-    let routes = Router::new()
-        .merge(ops::router(state.clone()))
-        .merge(auth::router(state.clone()))
-        .merge(users::router(state.clone()))
-        .merge(images::router(state.clone()))
-        .merge(jobs::router(state.clone()))
-        .merge(folders::router(state.clone()))
-        .merge(shares::router(state.clone()))
-        .merge(stats::router(state.clone()))
-        .merge(transform::router(state.clone()));
+    service_router(Service::All, state)
+}
+
+/// The routes of one service (or of all), with the shared middleware.
+pub fn service_router(service: Service, state: AppState) -> Router {
+    let s = || state.clone();
+    let mut routes = ops::router(s());
+    let has = |one: Service| service == Service::All || service == one;
+    if has(Service::Auth) {
+        routes = routes.merge(auth::router(s()));
+    }
+    if has(Service::Users) {
+        routes = routes.merge(users::router(s()));
+    }
+    if has(Service::Images) {
+        routes = routes.merge(images::router(s())).merge(jobs::router(s())).merge(stats::router(s())).merge(transform::router(s()));
+    }
+    if has(Service::Folders) {
+        routes = routes.merge(folders::router(s())).merge(shares::router(s()));
+    }
     let routes = routes.route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::kit::metrics::track));
-    layers(routes, &state.config).layer(axum::extract::DefaultBodyLimit::max(state.config.max_json_bytes))
+    layers(crate::kit::http::with_fallbacks(routes), &state.config).layer(axum::extract::DefaultBodyLimit::max(state.config.max_json_bytes))
 }
 
 /// A future that resolves on SIGINT or SIGTERM.
@@ -83,21 +93,30 @@ fn background(state: &AppState, workers: usize, shutdown: &watch::Receiver<bool>
     tasks
 }
 
-/// `fotobase serve`: every service on one port, with job workers, until a signal.
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        fotobase::Error::new(fotobase::ErrorKind::InvalidArgument, "cannot listen").with_context("address", addr).with_source(e)
+    })
+}
+
+/// `fotobase serve`: every service on one port with job workers (`service = all`),
+/// one service, or the gateway; until SIGINT/SIGTERM.
 pub async fn serve(config: Config) -> Result<()> {
+    if config.service == Service::Gateway {
+        return serve_gateway(config).await;
+    }
     let env = |k: &str| std::env::var(k).ok();
+    let service = config.service;
     let state = AppState::open(config, &env).await?;
-    let listener = tokio::net::TcpListener::bind(state.config.listen).await.map_err(|e| {
-        fotobase::Error::new(fotobase::ErrorKind::InvalidArgument, "cannot listen")
-            .with_context("address", state.config.listen)
-            .with_source(e)
-    })?;
+    let listener = bind(state.config.listen).await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = watch::channel(false);
-    let tasks = background(&state, state.config.workers, &stopped);
-    let app = all_in_one(state.clone());
-    tracing::info!(%addr, workers = state.config.workers, "fotobase is listening");
-    println!("fotobase is running at http://{addr}  (Ctrl-C to stop)");
+    // Job workers run where images are served (or in `fotobase worker` processes).
+    let workers = if matches!(service, Service::All | Service::Images) { state.config.workers } else { 0 };
+    let tasks = background(&state, workers, &stopped);
+    let app = service_router(service, state.clone());
+    tracing::info!(%addr, ?service, workers, "fotobase is listening");
+    println!("fotobase ({}) is running at http://{addr}  (Ctrl-C to stop)", format!("{service:?}").to_lowercase());
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
@@ -113,10 +132,25 @@ pub async fn serve(config: Config) -> Result<()> {
     Ok(())
 }
 
+/// The gateway: no database, only upstreams.
+async fn serve_gateway(config: Config) -> Result<()> {
+    let gateway = crate::gateway::Gateway::new(&config)?;
+    let health = tokio::spawn(gateway.clone().watch_health());
+    let listener = bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let app = layers(crate::gateway::router(gateway), &config);
+    println!("fotobase (gateway) is running at http://{addr}  (Ctrl-C to stop)");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    health.abort();
+    Ok(())
+}
+
 /// `fotobase worker`: only job workers (and maintenance), until a signal.
 pub async fn work(config: Config) -> Result<()> {
     let env = |k: &str| std::env::var(k).ok();
-    let state = AppState::open(config, &env).await?;
+    let state = AppState::open_with(config, &env, crate::state::Keys::None).await?;
     let (stop, stopped) = watch::channel(false);
     let tasks = background(&state, state.config.workers.max(1), &stopped);
     println!("fotobase worker running {} job workers (Ctrl-C to stop)", state.config.workers.max(1));

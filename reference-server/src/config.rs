@@ -9,7 +9,7 @@ use fotobase::{Error, ErrorKind, Result};
 use serde::{Deserialize, Serialize};
 
 /// Which part of the system a process runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Service {
     /// Every service, the job workers and the web UI on one port.
@@ -39,9 +39,21 @@ impl Service {
     }
 }
 
+/// Base URLs of each service's instances, for the gateway.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Upstreams {
+    pub auth: Vec<String>,
+    pub users: Vec<String>,
+    pub images: Vec<String>,
+    pub folders: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// Which service this process runs (`all`: everything on one port).
+    pub service: Service,
     /// Address to listen on.
     pub listen: SocketAddr,
     /// Where the embedded defaults live: SQLite file, blob folder, generated secrets.
@@ -76,11 +88,18 @@ pub struct Config {
     pub log_format: String,
     /// Send `Strict-Transport-Security` (set when the server is reached over TLS).
     pub hsts: bool,
+    /// Services other than auth fetch the token-verification keys (JWKS) from here.
+    pub auth_url: Option<String>,
+    /// The gateway's upstream instances per service.
+    pub upstreams: Upstreams,
+    /// How long the gateway waits for an upstream's response headers.
+    pub upstream_timeout_secs: u64,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
+            service: Service::All,
             listen: "127.0.0.1:8080".parse().expect("literal address"),
             data_dir: PathBuf::from("data"),
             database_url: None,
@@ -101,6 +120,9 @@ impl Default for Config {
             cors_origins: Vec::new(),
             log_format: "text".into(),
             hsts: false,
+            auth_url: None,
+            upstreams: Upstreams::default(),
+            upstream_timeout_secs: 60,
         }
     }
 }
@@ -165,13 +187,29 @@ impl Config {
         overlay!(request_timeout_secs, "FOTOBASE_REQUEST_TIMEOUT_SECS");
         overlay!(log_format, "FOTOBASE_LOG_FORMAT");
         overlay!(hsts, "FOTOBASE_HSTS");
+        overlay!(auth_url, "FOTOBASE_AUTH_URL", some);
+        overlay!(upstream_timeout_secs, "FOTOBASE_UPSTREAM_TIMEOUT_SECS");
+        if let Some(v) = get("FOTOBASE_SERVICE") {
+            self.service = Service::parse(v.trim())?;
+        }
+        let list = |v: String| v.split(',').map(|s| s.trim().trim_end_matches('/').to_owned()).filter(|s| !s.is_empty()).collect();
         if let Some(v) = get("FOTOBASE_CORS_ORIGINS") {
-            self.cors_origins = v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+            self.cors_origins = list(v);
+        }
+        for (name, field) in [
+            ("FOTOBASE_UPSTREAM_AUTH", &mut self.upstreams.auth),
+            ("FOTOBASE_UPSTREAM_USERS", &mut self.upstreams.users),
+            ("FOTOBASE_UPSTREAM_IMAGES", &mut self.upstreams.images),
+            ("FOTOBASE_UPSTREAM_FOLDERS", &mut self.upstreams.folders),
+        ] {
+            if let Some(v) = get(name) {
+                *field = list(v);
+            }
         }
         Ok(())
     }
 
-    fn validate(&self) -> Result<()> {
+    pub fn validate(&self) -> Result<()> {
         let bad = |what: &str| Err(Error::new(ErrorKind::InvalidArgument, format!("config: {what}")));
         if self.access_ttl_secs == 0 || self.refresh_idle_ttl_secs == 0 || self.refresh_absolute_ttl_secs == 0 {
             return bad("token lifetimes must be positive");
@@ -184,6 +222,15 @@ impl Config {
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return bad("log_format must be text or json");
+        }
+        let u = &self.upstreams;
+        if self.service == Service::Gateway
+            && [&u.auth, &u.users, &u.images, &u.folders].iter().any(|l| l.is_empty())
+        {
+            return bad("the gateway needs upstreams for auth, users, images and folders (FOTOBASE_UPSTREAM_*)");
+        }
+        if matches!(self.service, Service::Users | Service::Images | Service::Folders) && self.auth_url.is_none() {
+            return bad("this service verifies tokens with the auth service's keys: set auth_url (FOTOBASE_AUTH_URL)");
         }
         Ok(())
     }

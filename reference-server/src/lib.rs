@@ -5,6 +5,8 @@
 
 pub mod app;
 pub mod config;
+pub mod gateway;
+pub mod jwks;
 pub mod kit;
 pub mod secrets;
 pub mod services;

@@ -21,8 +21,6 @@ pub struct Secrets {
     pub transform: Secret,
     /// `id:base64` list of password peppers, if configured.
     pub peppers: Vec<(String, Secret)>,
-    /// JWT signing keys (the auth service, or the all-in-one process).
-    pub jwt: KeySet,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -57,9 +55,14 @@ impl Secrets {
             Some(v) => parse_key_list(v.trim(), 16).map_err(|e| named(e, "FOTOBASE_PASSWORD_PEPPERS"))?,
             None => Vec::new(),
         };
-        let jwt_dir = get("FOTOBASE_JWT_KEYS_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("keys"));
-        let jwt = load_or_create_keys(&jwt_dir)?;
-        Ok(Secrets { ids, fields, blind, transform, peppers, jwt })
+        Ok(Secrets { ids, fields, blind, transform, peppers })
+    }
+
+    /// The JWT signing keys, for the process that issues tokens (auth, or all-in-one):
+    /// `FOTOBASE_JWT_KEYS_DIR`, else `<data>/keys`, with an Ed25519 key made on first start.
+    pub fn signing_keys(data_dir: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<KeySet> {
+        let dir = env("FOTOBASE_JWT_KEYS_DIR").filter(|v| !v.trim().is_empty()).map(PathBuf::from);
+        load_or_create_keys(&dir.unwrap_or_else(|| data_dir.join("keys")))
     }
 }
 
@@ -140,7 +143,8 @@ mod tests {
         let b = Secrets::load(dir.path(), &none).unwrap();
         assert_eq!(a.ids.encode("img", 7).unwrap(), b.ids.encode("img", 7).unwrap());
         assert_eq!(a.transform.expose(), b.transform.expose());
-        assert_eq!(a.jwt.active().unwrap().kid(), b.jwt.active().unwrap().kid());
+        let (ka, kb) = (Secrets::signing_keys(dir.path(), &none).unwrap(), Secrets::signing_keys(dir.path(), &none).unwrap());
+        assert_eq!(ka.active().unwrap().kid(), kb.active().unwrap().kid());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;

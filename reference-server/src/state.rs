@@ -53,12 +53,45 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// Where a process gets the keys that sign or verify access tokens.
+#[derive(Debug, Clone)]
+pub enum Keys {
+    /// Issue tokens: the signing keys of the data dir (auth service, all-in-one).
+    Signing,
+    /// Only verify: the JWKS published by the auth service at this base URL.
+    Remote(String),
+    /// Neither (job workers).
+    None,
+}
+
+impl Keys {
+    /// What `config.service` needs.
+    pub fn for_config(config: &Config) -> Keys {
+        use crate::config::Service;
+        match (config.service, &config.auth_url) {
+            (Service::All | Service::Auth, _) => Keys::Signing,
+            (_, Some(url)) => Keys::Remote(url.clone()),
+            (_, None) => Keys::None,
+        }
+    }
+}
+
 impl AppState {
     /// Open the database (migrating it) and the blob store named by `config`, and
-    /// load or create the secrets.
+    /// load or create the secrets; token keys as `config.service` needs them.
     pub async fn open(config: Config, env: &dyn Fn(&str) -> Option<String>) -> Result<AppState> {
+        let keys = Keys::for_config(&config);
+        Self::open_with(config, env, keys).await
+    }
+
+    pub async fn open_with(config: Config, env: &dyn Fn(&str) -> Option<String>, keys: Keys) -> Result<AppState> {
         std::fs::create_dir_all(&config.data_dir)?;
         let secrets = Secrets::load(&config.data_dir, env)?;
+        let key_set = match &keys {
+            Keys::Signing => Secrets::signing_keys(&config.data_dir, env)?,
+            Keys::Remote(url) => crate::jwks::fetch_until_ready(url).await?,
+            Keys::None => fotobase::auth::token::KeySet::new(),
+        };
         let db = Db::connect(&config.database_url()).await?;
         db.migrate().await?;
         db.seed_algorithms().await?;
@@ -69,7 +102,7 @@ impl AppState {
         }
         let mut token_config = TokenConfig::new(config.issuer.clone(), config.audience.clone());
         token_config.ttl = Duration::from_secs(config.access_ttl_secs);
-        let tokens = Tokens::new(secrets.jwt, token_config);
+        let tokens = Tokens::new(key_set, token_config);
         let session_config = SessionConfig {
             absolute_ttl: Duration::from_secs(config.refresh_absolute_ttl_secs),
             idle_ttl: Duration::from_secs(config.refresh_idle_ttl_secs),
@@ -78,7 +111,7 @@ impl AppState {
         let throttle = LoginThrottle::new(Arc::new(SqlThrottleStore::new(db.clone())), ThrottleConfig::default());
         let media = Media::new(db.clone(), blobs)
             .with_config(MediaConfig { max_bytes: config.max_upload_bytes, ..MediaConfig::default() });
-        Ok(AppState(Arc::new(Inner {
+        let state = AppState(Arc::new(Inner {
             users: Users::new(db.clone()),
             folders: Folders::new(db.clone()),
             queue: JobQueue::new(db.clone()),
@@ -95,7 +128,11 @@ impl AppState {
             metrics: Default::default(),
             db,
             config,
-        })))
+        }));
+        if let Keys::Remote(url) = keys {
+            tokio::spawn(crate::jwks::keep_fresh(state.clone(), url));
+        }
+        Ok(state)
     }
 
     pub fn images(&self) -> &Images {

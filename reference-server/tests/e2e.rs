@@ -28,23 +28,27 @@ struct Server {
 
 impl Server {
     fn start(data: &std::path::Path, db_url: &str, blob_url: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fotobase"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-            .arg(data)
-            .env("FOTOBASE_DATABASE_URL", db_url)
-            .env("FOTOBASE_BLOB_URL", blob_url)
-            .env("FOTOBASE_WORKERS", "2")
-            .env("FOTOBASE_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start fotobase serve");
+        let env = [("FOTOBASE_DATABASE_URL", db_url), ("FOTOBASE_BLOB_URL", blob_url), ("FOTOBASE_WORKERS", "2")];
+        Server::spawn(&["serve"], data, &env)
+    }
+
+    /// `fotobase <args> --listen 127.0.0.1:0 --data <data>` (no listen for `worker`);
+    /// waits for the line it prints once it is up and takes the URL from it.
+    fn spawn(args: &[&str], data: &std::path::Path, env: &[(&str, &str)]) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fotobase"));
+        cmd.args(args);
+        if args[0] == "serve" {
+            cmd.args(["--listen", "127.0.0.1:0"]);
+        }
+        cmd.arg("--data").arg(data).env("FOTOBASE_LOG", "warn").stdout(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start fotobase");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .to_owned();
+        assert!(!line.is_empty(), "fotobase {args:?} exited before it was up");
+        let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_default().to_owned();
         Server { child, base }
     }
 
@@ -232,4 +236,81 @@ fn config_check_prints_the_effective_config_with_secrets_masked() {
     let bad = Command::new(env!("CARGO_BIN_EXE_fotobase")).args(["config", "check", "--config"]).arg(&file).output().unwrap();
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid_argument"));
+}
+
+fn random_key() -> String {
+    fotobase::auth::Secret::random(32).to_base64()
+}
+
+/// Gateway, auth, users, images, two folder instances and a job worker, each its
+/// own process, on PostgreSQL and S3: the same journey through the gateway, with
+/// one folder instance killed on the way (the gateway routes around it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn split_services_behind_the_gateway() {
+    let urls = dbs::fresh_urls().await;
+    let Some(db_url) = urls.iter().find(|u| u.starts_with("postgres")).cloned() else {
+        eprintln!("skipped: no PostgreSQL (make test starts one)");
+        return;
+    };
+    let root = tempfile::tempdir().unwrap();
+    let blob_url = dbs::emulator_url("FOTOBASE_TEST_S3_URL")
+        .unwrap_or_else(|| format!("file://{}", root.path().join("blobs").display()));
+    let (id_key, blind, transform, field) = (random_key(), random_key(), random_key(), format!("k1:{}", random_key()));
+    let shared = |extra: &[(&'static str, String)]| {
+        let mut env: Vec<(&'static str, String)> = vec![
+            ("FOTOBASE_DATABASE_URL", db_url.clone()),
+            ("FOTOBASE_BLOB_URL", blob_url.clone()),
+            ("FOTOBASE_ID_KEY", id_key.clone()),
+            ("FOTOBASE_BLIND_INDEX_KEY", blind.clone()),
+            ("FOTOBASE_TRANSFORM_KEY", transform.clone()),
+            ("FOTOBASE_FIELD_KEYS", field.clone()),
+        ];
+        env.extend(extra.iter().cloned());
+        env
+    };
+    let start = |name: &str, args: &[&str], env: Vec<(&'static str, String)>| {
+        let dir = root.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Server::spawn(args, &dir, &env)
+    };
+    let auth = start("auth", &["serve", "--service", "auth"], shared(&[]));
+    let with_auth = |extra: &[(&'static str, String)]| {
+        let mut e = shared(&[("FOTOBASE_AUTH_URL", auth.base.clone())]);
+        e.extend(extra.iter().cloned());
+        e
+    };
+    let users = start("users", &["serve", "--service", "users"], with_auth(&[]));
+    let images = start("images", &["serve", "--service", "images"], with_auth(&[("FOTOBASE_WORKERS", "0".into())]));
+    let folders_a = start("folders-a", &["serve", "--service", "folders"], with_auth(&[]));
+    let folders_b = start("folders-b", &["serve", "--service", "folders"], with_auth(&[]));
+    let worker = start("worker", &["worker"], shared(&[("FOTOBASE_WORKERS", "2".into())]));
+    let gateway = start(
+        "gateway",
+        &["serve", "--service", "gateway"],
+        vec![
+            ("FOTOBASE_UPSTREAM_AUTH", auth.base.clone()),
+            ("FOTOBASE_UPSTREAM_USERS", users.base.clone()),
+            ("FOTOBASE_UPSTREAM_IMAGES", images.base.clone()),
+            ("FOTOBASE_UPSTREAM_FOLDERS", format!("{},{}", folders_a.base, folders_b.base)),
+        ],
+    );
+    let api = Api { http: Client::new(), base: gateway.base.clone() };
+    api.ok(reqwest::Method::GET, "/ready", None, None, 200).await;
+    // Each service checks tokens itself: one sent straight to a service still needs to be valid.
+    let direct = Api { http: Client::new(), base: images.base.clone() };
+    direct.ok(reqwest::Method::GET, "/api/v1/images", Some("forged.token.here"), None, 401).await;
+
+    // One folder instance dies; reads through the gateway are retried on the other,
+    // which also teaches the gateway to send writes there.
+    folders_b.stop();
+    for _ in 0..2 {
+        api.ok(reqwest::Method::GET, "/api/v1/shared/unknown-token", None, None, 404).await;
+    }
+    journey(&api).await;
+
+    for s in [gateway, worker, folders_a, images, users, auth] {
+        s.stop();
+    }
+    nothing_left(&db_url, &blob_url).await;
 }

@@ -18,6 +18,9 @@ pub struct ServeArgs {
     /// TOML configuration file (FOTOBASE_* environment variables override it).
     #[arg(long, env = "FOTOBASE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Run one service (auth, users, images, folders) or the gateway instead of all.
+    #[arg(long, env = "FOTOBASE_SERVICE")]
+    pub service: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -33,6 +36,10 @@ fn load(args: &ServeArgs) -> Result<Config> {
     }
     if let Some(d) = &args.data {
         config.data_dir = d.clone();
+    }
+    if let Some(s) = &args.service {
+        config.service = fotobase_server::config::Service::parse(s)?;
+        config.validate()?;
     }
     Ok(config)
 }

@@ -28,13 +28,17 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CSP: &str = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
                    connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// Problem documents for unknown routes and wrong methods (services, not the
+/// gateway, whose fallback is the proxy).
+pub fn with_fallbacks(router: Router) -> Router {
+    router.fallback(|| async { ApiError::not_found("route") }).method_not_allowed_fallback(|| async {
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, super::error::codes::METHOD_NOT_ALLOWED, "method not allowed")
+    })
+}
+
 /// Wrap `router` in the shared middleware stack.
 pub fn layers(router: Router, config: &Config) -> Router {
     let mut router = router
-        .fallback(|| async { ApiError::not_found("route") })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, super::error::codes::METHOD_NOT_ALLOWED, "method not allowed")
-        })
         // Innermost: the request's own work, bounded in time and in concurrency.
         .layer(
             ServiceBuilder::new()

@@ -1,0 +1,258 @@
+//! The API gateway of a split deployment: one public port in front of the auth,
+//! users, images and folders services. Requests go to a healthy instance of the
+//! service that owns the path (round robin; instances are probed on `/health`);
+//! idempotent requests without a body are retried on another instance when one
+//! cannot be reached or answers 502/503/504. Bodies stream through both ways; the
+//! request id travels with the request; services check tokens themselves.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use futures_util::TryStreamExt as _;
+use serde_json::json;
+
+use crate::config::{Config, Service};
+use crate::kit::ApiError;
+
+/// Which service owns a path; `None` for paths no service serves.
+pub fn route(path: &str) -> Option<Service> {
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    // Share links of images live with the folder service's other links.
+    if let Some(rest) = path.strip_prefix("/api/v1/images/")
+        && rest.split('/').nth(1) == Some("share")
+    {
+        return Some(Service::Folders);
+    }
+    if under("/api/v1/auth") || under("/.well-known") {
+        Some(Service::Auth)
+    } else if under("/api/v1/users") {
+        Some(Service::Users)
+    } else if under("/api/v1/images")
+        || under("/api/v1/jobs")
+        || under("/api/v1/algorithms")
+        || under("/api/v1/stats")
+        || under("/t")
+    {
+        Some(Service::Images)
+    } else if under("/api/v1/folders") || under("/api/v1/shares") || under("/api/v1/shared") {
+        Some(Service::Folders)
+    } else {
+        None
+    }
+}
+
+#[derive(Debug)]
+struct Instance {
+    base: String,
+    healthy: AtomicBool,
+}
+
+#[derive(Debug)]
+struct Pool {
+    instances: Vec<Instance>,
+    next: AtomicUsize,
+}
+
+impl Pool {
+    /// Instances to try, healthy ones first, starting at the round-robin cursor.
+    fn order(&self) -> Vec<&Instance> {
+        let n = self.instances.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let rotated = (0..n).map(|i| &self.instances[(start + i) % n]);
+        let (mut healthy, sick): (Vec<_>, Vec<_>) = rotated.partition(|i| i.healthy.load(Ordering::Relaxed));
+        healthy.extend(sick);
+        healthy
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    client: reqwest::Client,
+    pools: Arc<HashMap<Service, Pool>>,
+}
+
+/// Headers that describe one hop, not the message (RFC 9110 §7.6.1).
+const HOP_BY_HOP: [&str; 8] =
+    ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"];
+
+fn end_to_end(headers: &HeaderMap) -> HeaderMap {
+    let mut out = headers.clone();
+    for h in HOP_BY_HOP {
+        out.remove(h);
+    }
+    out.remove(header::HOST);
+    out
+}
+
+impl Gateway {
+    pub fn new(config: &Config) -> fotobase::Result<Gateway> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .read_timeout(Duration::from_secs(config.upstream_timeout_secs))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| fotobase::Error::new(fotobase::ErrorKind::Unexpected, "http client").with_source(e))?;
+        let u = &config.upstreams;
+        let pool = |bases: &[String]| Pool {
+            instances: bases.iter().map(|b| Instance { base: b.clone(), healthy: AtomicBool::new(true) }).collect(),
+            next: AtomicUsize::new(0),
+        };
+        let pools = HashMap::from([
+            (Service::Auth, pool(&u.auth)),
+            (Service::Users, pool(&u.users)),
+            (Service::Images, pool(&u.images)),
+            (Service::Folders, pool(&u.folders)),
+        ]);
+        Ok(Gateway { client, pools: Arc::new(pools) })
+    }
+
+    /// Probe every instance's `/health` every two seconds, for as long as the process runs.
+    pub async fn watch_health(self) {
+        loop {
+            for pool in self.pools.values() {
+                for i in &pool.instances {
+                    let up = matches!(
+                        self.client.get(format!("{}/health", i.base)).timeout(Duration::from_secs(1)).send().await,
+                        Ok(r) if r.status().is_success()
+                    );
+                    if i.healthy.swap(up, Ordering::Relaxed) != up {
+                        tracing::warn!(upstream = %i.base, healthy = up, "upstream health changed");
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    }
+}
+
+pub fn router(gateway: Gateway) -> Router {
+    Router::new()
+        .route("/health", get(|| async { axum::Json(json!({ "status": "ok", "role": "gateway" })) }))
+        .route("/ready", get(ready))
+        .fallback(proxy)
+        .with_state(gateway)
+}
+
+/// Ready when every service has at least one healthy instance.
+async fn ready(State(gw): State<Gateway>) -> (StatusCode, axum::Json<serde_json::Value>) {
+    let mut services = serde_json::Map::new();
+    let mut all = true;
+    for (service, pool) in gw.pools.iter() {
+        let up = pool.instances.iter().any(|i| i.healthy.load(Ordering::Relaxed));
+        all &= up;
+        services.insert(format!("{service:?}").to_lowercase(), json!(if up { "ok" } else { "unavailable" }));
+    }
+    let status = if all { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, axum::Json(json!({ "status": if all { "ok" } else { "unavailable" }, "services": services })))
+}
+
+async fn proxy(State(gw): State<Gateway>, req: Request) -> Response {
+    match forward(&gw, req).await {
+        Ok(res) => res,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn forward(gw: &Gateway, req: Request) -> Result<Response, ApiError> {
+    let path = req.uri().path().to_owned();
+    let service = route(&path).ok_or_else(|| ApiError::not_found("route"))?;
+    let pool = &gw.pools[&service];
+    let path_and_query = req.uri().path_and_query().map_or(path.clone(), |p| p.as_str().to_owned());
+    let method = req.method().clone();
+    let mut headers = end_to_end(req.headers());
+    if let Some(peer) = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>() {
+        headers.insert(HeaderName::from_static("x-forwarded-for"), peer.0.ip().to_string().parse().expect("an IP is a header value"));
+    }
+    let has_body = headers.contains_key(header::CONTENT_LENGTH) || headers.contains_key(header::TRANSFER_ENCODING)
+        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    let retryable = matches!(method, Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE) && !has_body;
+    let mut body = Some(req.into_body());
+    let mut last_error = None;
+    for instance in pool.order().into_iter().take(if retryable { 3 } else { 1 }) {
+        let url = format!("{}{path_and_query}", instance.base);
+        let mut upstream = gw.client.request(method.clone(), &url).headers(headers.clone());
+        if !retryable && let Some(b) = body.take() {
+            upstream = upstream.body(reqwest::Body::wrap_stream(b.into_data_stream()));
+        }
+        match upstream.send().await {
+            Ok(res) if retryable && matches!(res.status().as_u16(), 502..=504) => {
+                tracing::warn!(upstream = %instance.base, status = res.status().as_u16(), "upstream failed; retrying elsewhere");
+                last_error = Some(ApiError::unavailable("the service is unavailable", 1));
+            }
+            Ok(res) => return Ok(relay(res)),
+            Err(e) => {
+                if e.is_connect() {
+                    instance.healthy.store(false, Ordering::Relaxed);
+                }
+                tracing::warn!(upstream = %instance.base, error = %e, "upstream unreachable");
+                last_error = Some(if e.is_timeout() {
+                    ApiError::new(StatusCode::GATEWAY_TIMEOUT, crate::kit::error::codes::UNAVAILABLE, "the service took too long")
+                } else {
+                    ApiError::new(StatusCode::BAD_GATEWAY, crate::kit::error::codes::UNAVAILABLE, "the service is unreachable")
+                });
+                if !retryable {
+                    break;
+                }
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| ApiError::unavailable("no instance of the service is configured", 1)))
+}
+
+/// The upstream's response, streamed back with its end-to-end headers.
+fn relay(res: reqwest::Response) -> Response {
+    let status = res.status();
+    let headers = end_to_end(res.headers());
+    let stream = res.bytes_stream().map_err(std::io::Error::other);
+    let mut out = Response::new(Body::from_stream(stream));
+    *out.status_mut() = status;
+    *out.headers_mut() = headers;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_go_to_the_service_that_owns_them() {
+        for (path, service) in [
+            ("/api/v1/auth/login", Some(Service::Auth)),
+            ("/.well-known/jwks.json", Some(Service::Auth)),
+            ("/api/v1/users/me", Some(Service::Users)),
+            ("/api/v1/users", Some(Service::Users)),
+            ("/api/v1/images", Some(Service::Images)),
+            ("/api/v1/images/img_x/versions", Some(Service::Images)),
+            ("/api/v1/images/img_x/share", Some(Service::Folders)),
+            ("/api/v1/jobs/job_x/events", Some(Service::Images)),
+            ("/api/v1/stats/global", Some(Service::Images)),
+            ("/t/sig/w:10,f:auto/img_x", Some(Service::Images)),
+            ("/api/v1/folders/fld_x/images", Some(Service::Folders)),
+            ("/api/v1/shared/tok", Some(Service::Folders)),
+            ("/api/v1/imagesX", None),
+            ("/etc/passwd", None),
+        ] {
+            assert_eq!(route(path), service, "{path}");
+        }
+    }
+
+    #[test]
+    fn hop_by_hop_headers_are_dropped() {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONNECTION, "keep-alive".parse().unwrap());
+        h.insert(header::HOST, "example".parse().unwrap());
+        h.insert(header::AUTHORIZATION, "Bearer x".parse().unwrap());
+        let out = end_to_end(&h);
+        assert!(out.get(header::CONNECTION).is_none() && out.get(header::HOST).is_none());
+        assert_eq!(out[header::AUTHORIZATION], "Bearer x");
+    }
+}
