@@ -69,10 +69,14 @@ run() { # name, command...
   if [ "$rc" -ne 0 ]; then failed=1; summary+=("FAIL  $name: $closing ($took)"); else summary+=("ok    $name: $closing ($took)"); fi
 }
 
-run "cargo test (unit, integration, CLI, examples, benches in test mode)" \
-  cargo test --workspace --all-targets --locked
-run "cargo test --doc" cargo test --doc --workspace --locked
-run "cargo clippy (warnings are errors)" cargo clippy --workspace --all-targets --locked -- -D warnings
+# fotobase-mobile/cli (its uniffi-bindgen) is built here too, so the binding runners
+# below find everything compiled; `workspace-hack` gives their single-package builds
+# the same third-party features as this one (see .config/hakari.toml).
+features=(--features fotobase-mobile/cli)
+run "cargo test (unit, integration, CLI, server end to end, examples, benches in test mode)" \
+  cargo test --workspace --all-targets --locked "${features[@]}"
+run "cargo test --doc" cargo test --doc --workspace --locked "${features[@]}"
+run "cargo clippy (warnings are errors)" cargo clippy --workspace --all-targets --locked "${features[@]}" -- -D warnings
 
 if [ -x .venv/bin/python ]; then
   pytest_run() {
