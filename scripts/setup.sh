@@ -21,6 +21,8 @@ command -v curl >/dev/null || need_apt+=(curl)
 # Database servers the storage tests run against (started on loopback by scripts/databases.sh).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v mariadbd >/dev/null || need_apt+=(mariadb-server)
+# Validates reference-server/deploy/docker-compose.yml (no Docker engine needed).
+command -v docker-compose >/dev/null || need_apt+=(docker-compose)
 if ((${#need_apt[@]})); then
   say "installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

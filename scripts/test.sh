@@ -79,14 +79,16 @@ run "cargo test --doc" cargo test --doc --workspace --locked "${features[@]}"
 run "cargo clippy (warnings are errors)" cargo clippy --workspace --all-targets --locked "${features[@]}" -- -D warnings
 
 if [ -x .venv/bin/python ]; then
-  pytest_run() {
-    .venv/bin/python -m pytest -q core/tests/interop "$@"
+  pytest_run() { # test directory
+    .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
     local rc=$?
     # pytest exits 5 when it collected nothing: that is a failure of this suite.
     [ $rc -eq 5 ] && { echo "pytest collected no tests"; return 1; }
     return $rc
   }
-  FOTOBASE_BIN="$CARGO_TARGET_DIR/debug/fotobase" run "pytest (cross-checks against Pillow, scikit-image, PyJWT, argon2-cffi)" pytest_run
+  FOTOBASE_BIN="$CARGO_TARGET_DIR/debug/fotobase" run "pytest (cross-checks against Pillow, scikit-image, PyJWT, argon2-cffi)" \
+    pytest_run core/tests/interop
+  run "pytest (deployment: docker-compose config, Kubernetes schemas, dashboards)" pytest_run reference-server/deploy/tests
 fi
 
 if [ -d core/tests/peers/node_modules/sharp ]; then
