@@ -9,8 +9,9 @@ use fotobase::storage::db::{ImageStatus, Lease, NewVersion};
 use fotobase::{Error, ErrorKind};
 use serde_json::{Value, json};
 use tokio::sync::watch;
+use tracing::Instrument as _;
 
-use crate::kit::ids;
+use crate::kit::{compute, ids};
 use crate::services::jobs::{COMPARE_ALL, IMAGES_QUEUE, PROCESS, THUMBNAIL};
 use crate::state::AppState;
 
@@ -63,7 +64,11 @@ pub async fn drain(state: &AppState) -> usize {
 async fn handle(state: &AppState, lease: &Lease) {
     let job = &lease.job;
     let span = tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
-    let _enter = span.enter();
+    handle_in_span(state, lease).instrument(span).await
+}
+
+async fn handle_in_span(state: &AppState, lease: &Lease) {
+    let job = &lease.job;
     let started = std::time::Instant::now();
     let beat = Duration::from_secs((state.queue.config().lease_secs / 3).max(1) as u64);
     let work = run_job(state, lease);
@@ -164,11 +169,4 @@ async fn run_job(state: &AppState, lease: &Lease) -> fotobase::Result<Value> {
         }
         other => Err(Error::new(ErrorKind::InvalidArgument, "unknown job kind").with_context("kind", other)),
     }
-}
-
-/// CPU work on the blocking pool.
-async fn compute<T: Send + 'static>(f: impl FnOnce() -> fotobase::Result<T> + Send + 'static) -> fotobase::Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::new(ErrorKind::Unexpected, "job task panicked").with_source(e))?
 }

@@ -18,8 +18,10 @@ pub mod codes {
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     /// Overloaded or shutting down: retry later.
     pub const UNAVAILABLE: &str = "unavailable";
-    /// A request header or cookie check failed (CSRF, content type).
+    /// A request header check failed (content type).
     pub const BAD_REQUEST: &str = "bad_request";
+    /// A cookie-authenticated request without the matching CSRF token.
+    pub const CSRF: &str = "csrf_failed";
 }
 
 #[derive(Debug)]

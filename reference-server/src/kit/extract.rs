@@ -71,3 +71,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
         ))
     }
 }
+
+/// `?cursor=&limit=` of a keyset-paginated list (limit 0: the default page size).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub cursor: Option<String>,
+    #[serde(default)]
+    pub limit: u32,
+}

@@ -1,7 +1,9 @@
 //! What every service shares: errors as problem documents, extractors, the
 //! authenticated caller, public ids, HTTP middleware.
 
+pub mod access;
 pub mod auth;
+pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod http;
@@ -10,15 +12,16 @@ pub mod metrics;
 
 pub use auth::Caller;
 pub use error::{ApiError, ApiResult};
-pub use extract::{Json, Path, Query};
+pub use extract::{Json, PageQuery, Path, Query};
 
-/// Run CPU-heavy work (decoding, encoding, hashing) off the async workers.
+/// Run CPU-heavy work (decoding, encoding, hashing) on the blocking pool.
+pub async fn compute<T: Send + 'static>(f: impl FnOnce() -> fotobase::Result<T> + Send + 'static) -> fotobase::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| fotobase::Error::new(fotobase::ErrorKind::Unexpected, "blocking task failed").with_source(e))?
+}
+
+/// [`compute`] for handlers: failures become problem documents.
 pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> fotobase::Result<T> + Send + 'static) -> ApiResult<T> {
-    match tokio::task::spawn_blocking(f).await {
-        Ok(r) => r.map_err(ApiError::from),
-        Err(e) => {
-            tracing::error!(error = %e, "blocking task failed");
-            Err(ApiError::internal())
-        }
-    }
+    compute(f).await.map_err(ApiError::from)
 }

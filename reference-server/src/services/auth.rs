@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use fotobase::auth::field::normalize_email;
@@ -13,7 +14,8 @@ use fotobase::auth::session::{Issued, LoginInfo};
 use fotobase::storage::db::NewUser;
 use serde::{Deserialize, Serialize};
 
-use crate::kit::extract::ClientAddr;
+use crate::kit::cookies;
+use crate::kit::extract::{ClientAddr, JsonOrEmpty};
 use crate::kit::{ApiError, ApiResult, Caller, Json, blocking, ids};
 use crate::services::users::UserView;
 use crate::state::AppState;
@@ -43,12 +45,16 @@ struct Register {
 struct Login {
     email: String,
     password: String,
+    /// Browsers: keep the refresh token in an HttpOnly cookie (see `kit::cookies`).
+    #[serde(default)]
+    cookie: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RefreshBody {
-    refresh_token: String,
+    /// Absent: the browser session's cookie (with its CSRF header).
+    refresh_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,6 +68,8 @@ struct PasswordChange {
 #[derive(Debug, Serialize)]
 pub struct TokenResponse {
     pub access_token: String,
+    /// Absent for browser sessions: the token is in the HttpOnly cookie.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub refresh_token: String,
     pub token_type: &'static str,
     pub expires_in: i64,
@@ -129,7 +137,7 @@ async fn login(
     ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     Json(body): Json<Login>,
-) -> ApiResult<Json<TokenResponse>> {
+) -> ApiResult<Response> {
     let (user_agent, ip) = client_info(&headers, addr);
     let email = normalize_email(&body.email);
     let index = state.blind.email(&email);
@@ -160,17 +168,48 @@ async fn login(
     let sub = state.public_id(ids::USER, user.id);
     let info = LoginInfo { roles: user.roles.clone(), scope: None, user_agent, ip: ip.map(|i| i.to_string()) };
     let issued = state.sessions.login(&sub, info).await?;
-    Ok(Json(issued.into()))
+    Ok(respond(&state, issued, body.cookie))
 }
 
-async fn refresh(State(state): State<AppState>, Json(body): Json<RefreshBody>) -> ApiResult<Json<TokenResponse>> {
-    let issued = state.sessions.refresh(&body.refresh_token).await?;
-    Ok(Json(issued.into()))
+/// The token response; for browser sessions the refresh token goes into cookies instead.
+fn respond(state: &AppState, issued: Issued, cookie: bool) -> Response {
+    let mut tokens = TokenResponse::from(issued);
+    if !cookie {
+        return Json(tokens).into_response();
+    }
+    let refresh = std::mem::take(&mut tokens.refresh_token);
+    (cookies::session(&refresh, state.config.refresh_absolute_ttl_secs), Json(tokens)).into_response()
 }
 
-async fn logout(State(state): State<AppState>, Json(body): Json<RefreshBody>) -> ApiResult<StatusCode> {
-    state.sessions.logout(&body.refresh_token).await?;
-    Ok(StatusCode::NO_CONTENT)
+async fn refresh(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonOrEmpty(body): JsonOrEmpty<RefreshBody>,
+) -> ApiResult<Response> {
+    match body.refresh_token {
+        Some(token) => Ok(respond(&state, state.sessions.refresh(&token).await?, false)),
+        None => {
+            let token = cookies::refresh_token(&headers)?;
+            Ok(respond(&state, state.sessions.refresh(token).await?, true))
+        }
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonOrEmpty(body): JsonOrEmpty<RefreshBody>,
+) -> ApiResult<Response> {
+    match body.refresh_token {
+        Some(token) => {
+            state.sessions.logout(&token).await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        None => {
+            state.sessions.logout(cookies::refresh_token(&headers)?).await?;
+            Ok((StatusCode::NO_CONTENT, cookies::cleared()).into_response())
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]

@@ -9,7 +9,7 @@ use axum::Router;
 use fotobase::storage::db::{Folder, FolderFilter, FolderUpdate, ImageFilter, NewFolder, Page, Visibility};
 use serde::{Deserialize, Serialize};
 
-use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, ids};
+use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, access, ids};
 use crate::services::images::{ImageView, parse_time};
 use crate::state::AppState;
 
@@ -51,20 +51,16 @@ impl FolderView {
     }
 }
 
-/// The folder if the caller may see it (owner, or anyone when public).
+/// The folder if the caller may see it (see `kit::access`).
 async fn visible_folder(state: &AppState, caller: Option<&Caller>, id: &str) -> ApiResult<Folder> {
     let folder = state.folders.get(state.row_id(ids::FOLDER, id, "folder")?).await?;
-    if caller.is_some_and(|c| c.user_id == folder.owner_id) || folder.visibility == Visibility::Public {
-        Ok(folder)
-    } else {
-        Err(ApiError::not_found("folder"))
-    }
+    access::readable(folder, caller, "folder")
 }
 
-/// The folder if the caller owns it (`forbidden` for others' public folders).
+/// The folder if the caller owns it (see `kit::access`).
 pub async fn owned_folder(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Folder> {
-    let folder = visible_folder(state, Some(caller), id).await?;
-    if folder.owner_id == caller.user_id { Ok(folder) } else { Err(ApiError::forbidden("only the owner may do this")) }
+    let folder = state.folders.get(state.row_id(ids::FOLDER, id, "folder")?).await?;
+    access::owned(folder, caller, "folder")
 }
 
 /// A parent folder named in a body: must be the caller's.
@@ -193,14 +189,6 @@ async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<St
     let folder = owned_folder(&state, &caller, &id).await?;
     state.folders.delete(folder.id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PageQuery {
-    cursor: Option<String>,
-    #[serde(default)]
-    limit: u32,
 }
 
 /// The photos in a folder: all of them for the owner, the public ones for others.

@@ -12,7 +12,7 @@ use fotobase::image::{Format, probe, taken_at};
 use fotobase::storage::db::{Image, ImageFilter, ImageUpdate, NewImage, NewJob, Page, Visibility};
 use serde::{Deserialize, Serialize};
 
-use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, ids};
+use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, access, ids};
 use crate::services::jobs::{IMAGES_QUEUE, THUMBNAIL};
 use crate::state::AppState;
 
@@ -77,22 +77,16 @@ impl ImageView {
     }
 }
 
-/// The image if `caller` may see it: its owner always, anyone when it is public.
-/// Everything else is `not_found`, so private images cannot be probed for.
+/// The image if `caller` may see it (see `kit::access`).
 pub async fn visible_image(state: &AppState, caller: Option<&Caller>, id: &str) -> ApiResult<Image> {
     let image = state.images().get(state.row_id(ids::IMAGE, id, "image")?).await?;
-    if caller.is_some_and(|c| c.user_id == image.owner_id) || image.visibility == Visibility::Public {
-        Ok(image)
-    } else {
-        Err(ApiError::not_found("image"))
-    }
+    access::readable(image, caller, "image")
 }
 
-/// The image if `caller` owns it: `forbidden` for someone else's public image,
-/// `not_found` for someone else's private one.
+/// The image if `caller` owns it (see `kit::access`).
 pub async fn owned_image(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Image> {
-    let image = visible_image(state, Some(caller), id).await?;
-    if image.owner_id == caller.user_id { Ok(image) } else { Err(ApiError::forbidden("only the owner may do this")) }
+    let image = state.images().get(state.row_id(ids::IMAGE, id, "image")?).await?;
+    access::owned(image, caller, "image")
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -301,14 +295,7 @@ async fn original(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let image = visible_image(&state, caller.as_ref(), &id).await?;
-    let download = Download {
-        key: &image.blob_key,
-        content_type: content_type(&image.format),
-        etag: &image.sha256,
-        file_name: &image.name,
-        public: image.visibility == Visibility::Public,
-    };
-    download.send(&state, &headers).await
+    Download::original(&image).send(&state, &headers).await
 }
 
 async fn thumbnail(
@@ -318,20 +305,7 @@ async fn thumbnail(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let image = visible_image(&state, caller.as_ref(), &id).await?;
-    let Some(key) = image.thumbnail_key.as_deref() else {
-        let mut e = ApiError::not_found("thumbnail");
-        e.detail = format!("the thumbnail is not ready (image status: {})", image.status.as_str());
-        return Err(e);
-    };
-    let etag = key.rsplit('/').next().unwrap_or(key);
-    let download = Download {
-        key,
-        content_type: "image/webp",
-        etag,
-        file_name: &format!("{}.thumbnail.webp", image.name),
-        public: image.visibility == Visibility::Public,
-    };
-    download.send(&state, &headers).await
+    Download::thumbnail(&image)?.send(&state, &headers).await
 }
 
 pub fn content_type(format: &str) -> &'static str {
@@ -344,11 +318,48 @@ pub struct Download<'a> {
     pub key: &'a str,
     pub content_type: &'static str,
     pub etag: &'a str,
-    pub file_name: &'a str,
+    pub file_name: String,
+    /// Shared caches may keep it (public images), else only the browser.
     pub public: bool,
 }
 
+impl<'a> Download<'a> {
+    /// An image's original file.
+    pub fn original(image: &'a Image) -> Self {
+        Download {
+            key: &image.blob_key,
+            content_type: content_type(&image.format),
+            etag: &image.sha256,
+            file_name: image.name.clone(),
+            public: image.visibility == Visibility::Public,
+        }
+    }
+
+    /// An image's thumbnail; `not_found` (saying so) until its job has made one.
+    pub fn thumbnail(image: &'a Image) -> ApiResult<Self> {
+        let Some(key) = image.thumbnail_key.as_deref() else {
+            let mut e = ApiError::not_found("thumbnail");
+            e.detail = format!("the thumbnail is not ready (image status: {})", image.status.as_str());
+            return Err(e);
+        };
+        Ok(Download {
+            key,
+            content_type: "image/webp",
+            etag: key.rsplit('/').next().unwrap_or(key),
+            file_name: format!("{}.thumbnail.webp", image.name),
+            public: image.visibility == Visibility::Public,
+        })
+    }
+
+    /// Only private caches, whatever the image's visibility (share links).
+    pub fn private(mut self) -> Self {
+        self.public = false;
+        self
+    }
+}
+
 impl Download<'_> {
+    /// Stream it (or `304 Not Modified`).
     pub async fn send(&self, state: &AppState, headers: &HeaderMap) -> ApiResult<Response> {
         let etag = format!("\"{}\"", self.etag);
         let cache = if self.public { "public, max-age=31536000, immutable" } else { "private, max-age=31536000, immutable" };

@@ -282,7 +282,7 @@ async fn download_version(
         key: &v.blob_key,
         content_type: content_type(&v.format),
         etag: &etag,
-        file_name: &format!("{stem}.{}.{ext}", v.algorithm),
+        file_name: format!("{stem}.{}.{ext}", v.algorithm),
         public: image.visibility == Visibility::Public,
     };
     download.send(&state, &headers).await

@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::kit::extract::JsonOrEmpty;
-use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, blocking, ids};
+use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, blocking, ids};
 use crate::services::folders::{FolderView, owned_folder};
-use crate::services::images::{Download, ImageView, content_type, owned_image};
+use crate::services::images::{Download, ImageView, owned_image};
 use crate::state::AppState;
 
 /// Header carrying a share link's password.
@@ -161,14 +161,6 @@ async fn unlock(state: &AppState, token: &str, headers: &HeaderMap) -> ApiResult
     Ok(link)
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PageQuery {
-    cursor: Option<String>,
-    #[serde(default)]
-    limit: u32,
-}
-
 #[derive(Debug, Serialize)]
 struct SharedImage {
     #[serde(flatten)]
@@ -239,8 +231,7 @@ async fn shared_original(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let image = shared_target(&state, &token, &image, &headers).await?;
-    let download = Download { key: &image.blob_key, content_type: content_type(&image.format), etag: &image.sha256, file_name: &image.name, public: false };
-    download.send(&state, &headers).await
+    Download::original(&image).private().send(&state, &headers).await
 }
 
 async fn shared_thumbnail(
@@ -249,8 +240,5 @@ async fn shared_thumbnail(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let image = shared_target(&state, &token, &image, &headers).await?;
-    let key = image.thumbnail_key.as_deref().ok_or_else(|| ApiError::not_found("thumbnail"))?;
-    let etag = key.rsplit('/').next().unwrap_or(key);
-    let download = Download { key, content_type: "image/webp", etag, file_name: &format!("{}.thumbnail.webp", image.name), public: false };
-    download.send(&state, &headers).await
+    Download::thumbnail(&image)?.private().send(&state, &headers).await
 }

@@ -70,7 +70,10 @@ impl Transform {
         t.validated()
     }
 
-    fn validated(self) -> ApiResult<Transform> {
+    fn validated(mut self) -> ApiResult<Transform> {
+        if self.format.as_deref() == Some("auto") {
+            self.format = None;
+        }
         for (field, side) in [("width", self.width), ("height", self.height)] {
             if side.is_some_and(|s| s == 0 || s > MAX_SIDE) {
                 return Err(ApiError::invalid(format!("{field} must be 1 to {MAX_SIDE}")).with_field(field));

@@ -8,7 +8,7 @@ use axum::Router;
 use fotobase::storage::db::{Page, ProfileUpdate, User};
 use serde::{Deserialize, Serialize};
 
-use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, ids};
+use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, ids};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -138,18 +138,10 @@ async fn count_admins(state: &AppState) -> ApiResult<usize> {
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ListQuery {
-    cursor: Option<String>,
-    #[serde(default)]
-    limit: u32,
-}
-
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<Page<UserView>>> {
     caller.require_admin(&state).await?;
     let page = state.users.list(q.cursor.as_deref(), q.limit).await?;

@@ -183,3 +183,58 @@ async fn metrics_count_requests_by_route_template() {
     assert!(text.contains(r#"fotobase_jobs{state="succeeded"} 1"#), "{text}");
     assert!(text.contains(r#"fotobase_image_bytes_processed_total{direction="in"}"#), "{text}");
 }
+
+/// `name=value` of a `Set-Cookie` header in the response.
+fn set_cookie(r: &crate::harness::Res, name: &str) -> (String, String) {
+    let line = r
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie in {:?}", r.headers));
+    let value = line.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+    (value, line)
+}
+
+#[tokio::test]
+async fn browser_sessions_keep_the_refresh_token_in_an_httponly_cookie() {
+    let app = App::new().await;
+    app.post("/api/v1/auth/register", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.ok(201);
+    let login = app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD, "cookie": true})).await;
+    let body = login.ok(200);
+    assert!(body.get("refresh_token").is_none(), "scripts never see it: {body}");
+    app.get("/api/v1/users/me", body["access_token"].as_str()).await.ok(200);
+    let (refresh, line) = set_cookie(&login, "fotobase_refresh");
+    assert!(line.contains("HttpOnly") && line.contains("Secure") && line.contains("SameSite=Strict") && line.contains("Path=/api/v1/auth"), "{line}");
+    let (csrf, csrf_line) = set_cookie(&login, "fotobase_csrf");
+    assert!(!csrf_line.contains("HttpOnly"));
+
+    let cookie_req = |path: &str, csrf_header: Option<&str>, refresh: &str, csrf: &str| {
+        let mut b = App::req(Method::POST, path, None).header(header::COOKIE, format!("fotobase_refresh={refresh}; fotobase_csrf={csrf}"));
+        if let Some(h) = csrf_header {
+            b = b.header("x-csrf-token", h);
+        }
+        b.body(Body::empty()).unwrap()
+    };
+    // A cross-site form post carries the cookie but cannot know the CSRF token.
+    app.send(cookie_req("/api/v1/auth/refresh", None, &refresh, &csrf)).await.problem(403, "csrf_failed");
+    app.send(cookie_req("/api/v1/auth/refresh", Some("guess"), &refresh, &csrf)).await.problem(403, "csrf_failed");
+    let rotated = app.send(cookie_req("/api/v1/auth/refresh", Some(&csrf), &refresh, &csrf)).await;
+    assert!(rotated.ok(200)["access_token"].is_string());
+    let (refresh2, _) = set_cookie(&rotated, "fotobase_refresh");
+    let (csrf2, _) = set_cookie(&rotated, "fotobase_csrf");
+    assert_ne!(refresh, refresh2);
+    app.send(cookie_req("/api/v1/auth/refresh", Some(&csrf), &refresh, &csrf)).await.problem(401, "token_reused");
+
+    // Reuse ended that session; a new browser login, then logout clears the cookies.
+    let login = app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD, "cookie": true})).await;
+    let (refresh3, _) = set_cookie(&login, "fotobase_refresh");
+    let (csrf3, _) = set_cookie(&login, "fotobase_csrf");
+    let out = app.send(cookie_req("/api/v1/auth/logout", Some(&csrf3), &refresh3, &csrf3)).await;
+    assert_eq!(out.status, 204);
+    assert!(set_cookie(&out, "fotobase_refresh").1.contains("Max-Age=0"));
+    app.send(cookie_req("/api/v1/auth/refresh", Some(&csrf3), &refresh3, &csrf3)).await.problem(401, "token_invalid");
+    let _ = (refresh2, csrf2);
+    app.post("/api/v1/auth/refresh", None, json!({})).await.problem(401, "unauthenticated");
+}

@@ -274,6 +274,8 @@ async fn signed_transform_urls() {
     app.post(&mint, Some(&t), json!({"width": 100000})).await.problem(400, "invalid_argument");
     app.post(&mint, Some(&t), json!({"format": "bmp"})).await.problem(400, "invalid_argument");
     app.post(&mint, Some(&t), json!({"crop": true})).await.problem(400, "invalid_argument");
+    let auto = app.post(&mint, Some(&t), json!({"width": 200, "height": 100, "fit": "cover", "format": "auto"})).await.ok(200);
+    assert_eq!(auto["path"], path.as_str(), "format auto is the same URL as no format");
 
     let fetch = |path: String, accept: &'static str| {
         App::req(Method::GET, &path, None).header(header::ACCEPT, accept).body(Body::empty()).unwrap()
