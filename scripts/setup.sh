@@ -38,6 +38,10 @@ if ! command -v cargo >/dev/null; then
 fi
 command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
 say "using $(cargo --version)"
+# clippy-driver lints the workspace during `make test`'s build (see scripts/test.sh).
+if ! { rustup which clippy-driver >/dev/null 2>&1 || command -v clippy-driver >/dev/null; }; then
+  if command -v rustup >/dev/null; then say "adding the clippy component (rustup)"; rustup component add clippy >/dev/null; fi
+fi
 
 # --- Python tools for the cross-checks (Pillow, scikit-image, PyJWT, argon2-cffi, pytest)
 # A stamp of the requirements file makes this re-run whenever the list changes.

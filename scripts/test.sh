@@ -73,10 +73,16 @@ run() { # name, command...
 # below find everything compiled; `workspace-hack` gives their single-package builds
 # the same third-party features as this one (see .config/hakari.toml).
 features=(--features fotobase-mobile/cli)
-run "cargo test (unit, integration, CLI, server end to end, examples, benches in test mode)" \
+# Clippy rides on the test build: as the workspace's rustc wrapper it compiles our own
+# crates with its lints (warnings are errors) and leaves dependencies to rustc, so the
+# lints cost no second pass over the dependency tree. Exported for the binding builds
+# below too, so they reuse these artifacts.
+clippy_driver=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver) \
+  || { echo "clippy-driver not found (rustup component add clippy)" >&2; exit 1; }
+export RUSTC_WORKSPACE_WRAPPER="$clippy_driver" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+run "cargo test (unit, integration, CLI, server end to end, examples, benches in test mode; clippy lints as errors)" \
   cargo test --workspace --all-targets --locked "${features[@]}"
 run "cargo test --doc" cargo test --doc --workspace --locked "${features[@]}"
-run "cargo clippy (warnings are errors)" cargo clippy --workspace --all-targets --locked "${features[@]}" -- -D warnings
 
 if [ -x .venv/bin/python ]; then
   pytest_run() { # test directory
