@@ -1,0 +1,57 @@
+// Accounts and sessions.
+
+import { api } from './http';
+import { ApiError, problemFrom } from './problem';
+import { clearTokens, csrfToken, refresh, setTokens } from './session';
+import type { TokenResponse, User } from './types';
+
+export function register(email: string, password: string, displayName?: string): Promise<User> {
+  return api<User>('/api/v1/auth/register', {
+    method: 'POST',
+    auth: false,
+    json: { email, password, ...(displayName ? { display_name: displayName } : {}) },
+  });
+}
+
+/** Log in as a browser session: refresh token in the HttpOnly cookie, access token in memory. */
+export async function login(email: string, password: string): Promise<TokenResponse> {
+  const t = await api<TokenResponse>('/api/v1/auth/login', {
+    method: 'POST',
+    auth: false,
+    json: { email, password, cookie: true },
+  });
+  setTokens(t);
+  return t;
+}
+
+/** Resume the session from the cookie (page load); false when there is none. */
+export function resume(): Promise<boolean> {
+  return refresh();
+}
+
+/** End this session on the server and forget the token, whatever the server says. */
+export async function logout(): Promise<void> {
+  const csrf = csrfToken();
+  try {
+    if (csrf) {
+      const res = await fetch('/api/v1/auth/logout', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'X-CSRF-Token': csrf },
+      });
+      if (!res.ok && res.status !== 401) throw await problemFrom(res);
+    }
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+  } finally {
+    clearTokens();
+  }
+}
+
+export function logoutEverywhere(): Promise<{ sessions_ended: number }> {
+  return api('/api/v1/auth/logout-all', { method: 'POST' });
+}
+
+export function changePassword(current: string, next: string): Promise<{ sessions_ended: number }> {
+  return api('/api/v1/auth/password', { method: 'POST', json: { current_password: current, new_password: next } });
+}

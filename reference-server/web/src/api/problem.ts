@@ -1,0 +1,102 @@
+// RFC 9457 problem documents as one error type, and the words users see for
+// each stable `code` (the UI branches on codes, never on the server's text).
+
+export interface ProblemBody {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  code?: string;
+  field?: string;
+  context?: Record<string, string>;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string;
+  readonly field: string | undefined;
+  /** Seconds, from `Retry-After` (throttled logins, overload). */
+  readonly retryAfter: number | undefined;
+
+  constructor(status: number, body: ProblemBody, retryAfter?: number) {
+    super(body.detail || body.title || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = body.code ?? (status === 0 ? 'network' : 'unexpected');
+    this.detail = body.detail ?? '';
+    this.field = body.field;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** Parse a failed response into an `ApiError` (problem+json or not). */
+export async function problemFrom(res: Response): Promise<ApiError> {
+  let body: ProblemBody = {};
+  try {
+    const text = await res.text();
+    if (text) body = JSON.parse(text) as ProblemBody;
+  } catch {
+    body = {};
+  }
+  return new ApiError(res.status, body, parseRetryAfter(res.headers.get('retry-after')));
+}
+
+/** `Retry-After` as seconds (delta-seconds or an HTTP date). */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const n = Number(value);
+  if (Number.isFinite(n)) return Math.max(0, Math.ceil(n));
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** A sentence for people, by code; `context` says where it happened. */
+export function describe(err: unknown, context: 'login' | 'register' | 'upload' | 'share' | 'general' = 'general'): string {
+  if (!(err instanceof ApiError)) {
+    return err instanceof Error ? err.message : 'Something went wrong.';
+  }
+  switch (err.code) {
+    case 'network':
+      return 'Cannot reach the server. Check your connection and try again.';
+    case 'invalid_credentials':
+      return context === 'share' ? 'Wrong password for this link.' : 'Wrong e-mail address or password.';
+    case 'rate_limited':
+      return err.retryAfter !== undefined
+        ? `Too many attempts. Try again in ${formatWait(err.retryAfter)}.`
+        : 'Too many attempts. Please wait a moment and try again.';
+    case 'unauthenticated':
+    case 'token_expired':
+    case 'token_invalid':
+    case 'token_reused':
+      return context === 'share' ? 'This link needs a password.' : 'Your session has expired. Please sign in again.';
+    case 'csrf_failed':
+      return 'Your session could not be verified. Please sign in again.';
+    case 'forbidden':
+      return context === 'login' ? 'This account is disabled.' : 'You are not allowed to do this.';
+    case 'already_exists':
+      return context === 'register' ? 'An account with this e-mail address already exists.' : 'That already exists.';
+    case 'weak_password':
+      return err.detail || 'This password is too weak.';
+    case 'unsupported_format':
+      return context === 'upload' ? 'Not an image fotobase can read (JPEG, PNG, WebP, AVIF, GIF).' : err.detail || 'Unsupported format.';
+    case 'corrupt_input':
+      return context === 'upload' ? 'The file is damaged or truncated.' : err.detail || 'The image is corrupt.';
+    case 'limit_exceeded':
+      return context === 'upload' ? `Too large: ${err.detail || 'the file exceeds the upload limit'}.` : err.detail || 'Limit exceeded.';
+    case 'not_found':
+      return context === 'share' ? 'This link does not exist, was revoked or has expired.' : err.detail || 'Not found.';
+    case 'target_unreachable':
+      return 'No setting of this algorithm reaches that target. Try a lower target or another algorithm.';
+    case 'unavailable':
+      return 'The server is busy. Please try again shortly.';
+    default:
+      return err.detail || err.message || 'Something went wrong.';
+  }
+}
+
+export function formatWait(seconds: number): string {
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  const m = Math.ceil(seconds / 60);
+  return `${m} minute${m === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,27 @@
+// The caller's account, statistics, and administration.
+
+import { api, query } from './http';
+import type { Page, Stats, User } from './types';
+
+export const me = (): Promise<User> => api('/api/v1/users/me');
+
+export function updateMe(patch: { display_name?: string; avatar_image_id?: string | null }): Promise<User> {
+  return api('/api/v1/users/me', { method: 'PATCH', json: patch });
+}
+
+export const stats = (): Promise<Stats> => api('/api/v1/stats');
+export const globalStats = (): Promise<Stats> => api('/api/v1/stats/global');
+
+export function listUsers(cursor?: string | null): Promise<Page<User>> {
+  return api(`/api/v1/users${query({ cursor, limit: 50 })}`);
+}
+
+export function setDisabled(id: string, disabled: boolean): Promise<User> {
+  return api(`/api/v1/users/${encodeURIComponent(id)}`, { method: 'PATCH', json: { disabled } });
+}
+
+export function setRole(id: string, role: string, granted: boolean): Promise<User> {
+  return api(`/api/v1/users/${encodeURIComponent(id)}/roles/${encodeURIComponent(role)}`, {
+    method: granted ? 'PUT' : 'DELETE',
+  });
+}

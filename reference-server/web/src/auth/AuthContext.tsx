@@ -1,0 +1,107 @@
+// Who is signed in, for the whole app: resumes the session from the refresh
+// cookie on load and reacts when the session expires on its own.
+
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import * as authApi from '../api/auth';
+import { onExpired } from '../api/session';
+import { me } from '../api/users';
+import type { User } from '../api/types';
+
+type Status = 'loading' | 'anonymous' | 'signed-in';
+
+interface AuthValue {
+  status: Status;
+  user: User | null;
+  /** Why the last session ended, for the login page ("expired"). */
+  notice: string | null;
+  signIn(email: string, password: string): Promise<User>;
+  signOut(): Promise<void>;
+  setUser(u: User): void;
+  clearNotice(): void;
+  /** Local end of session (after "log out everywhere"). */
+  forget(notice?: string): void;
+}
+
+const Ctx = createContext<AuthValue | null>(null);
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [status, setStatus] = useState<Status>('loading');
+  const [user, setUserState] = useState<User | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    (async () => {
+      try {
+        if (await authApi.resume()) {
+          const u = await me();
+          if (!live) return;
+          setUserState(u);
+          setStatus('signed-in');
+          return;
+        }
+      } catch {
+        // fall through: not signed in
+      }
+      if (live) setStatus('anonymous');
+    })();
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  useEffect(
+    () =>
+      onExpired(() => {
+        setUserState(null);
+        setStatus('anonymous');
+        setNotice('Your session has expired. Please sign in again.');
+      }),
+    [],
+  );
+
+  const signIn = useCallback(async (email: string, password: string) => {
+    await authApi.login(email, password);
+    const u = await me();
+    setUserState(u);
+    setNotice(null);
+    setStatus('signed-in');
+    return u;
+  }, []);
+
+  const signOut = useCallback(async () => {
+    await authApi.logout();
+    setUserState(null);
+    setNotice('You have been signed out.');
+    setStatus('anonymous');
+  }, []);
+
+  const forget = useCallback((n?: string) => {
+    setUserState(null);
+    setNotice(n ?? null);
+    setStatus('anonymous');
+  }, []);
+
+  const value = useMemo<AuthValue>(
+    () => ({
+      status,
+      user,
+      notice,
+      signIn,
+      signOut,
+      setUser: setUserState,
+      clearNotice: () => setNotice(null),
+      forget,
+    }),
+    [status, user, notice, signIn, signOut, forget],
+  );
+  return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
+}
+
+export function useAuth(): AuthValue {
+  const v = useContext(Ctx);
+  if (!v) throw new Error('useAuth outside AuthProvider');
+  return v;
+}
+
+export const isAdmin = (u: User | null) => !!u?.roles.includes('admin');

@@ -1,0 +1,109 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
+import { ApiError, describe } from '../api/problem';
+import { useAuth } from '../auth/AuthContext';
+import { Alert } from '../components/ui';
+import { AuthFrame } from './AuthFrame';
+
+/** Only same-site paths after login (never an open redirect). */
+export function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+}
+
+export function LoginPage() {
+  const { status, signIn, notice, clearNotice } = useAuth();
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const [email, setEmail] = useState(params.get('email') ?? '');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [waitUntil, setWaitUntil] = useState<number | null>(null);
+  const [now, setNow] = useState(Date.now());
+
+  // Count down a throttled login, then let the person try again.
+  useEffect(() => {
+    if (!waitUntil) return;
+    const t = setInterval(() => {
+      const n = Date.now();
+      setNow(n);
+      if (n >= waitUntil) {
+        setWaitUntil(null);
+        setError(null);
+      }
+    }, 1000);
+    return () => clearInterval(t);
+  }, [waitUntil]);
+
+  if (status === 'signed-in') return <Navigate to={safeNext(params.get('next'))} replace />;
+
+  const remaining = waitUntil ? Math.max(0, Math.ceil((waitUntil - now) / 1000)) : 0;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy || waitUntil) return;
+    setBusy(true);
+    setError(null);
+    clearNotice();
+    try {
+      await signIn(email, password);
+      navigate(safeNext(params.get('next')), { replace: true });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'rate_limited') {
+        const secs = err.retryAfter ?? 30;
+        setNow(Date.now());
+        setWaitUntil(Date.now() + secs * 1000);
+      }
+      setError(describe(err, 'login'));
+      setPassword('');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <AuthFrame
+      title="Sign in"
+      subtitle="Welcome back. Sign in to your photo library."
+      footer={
+        <>
+          New here? <Link to="/register">Create an account</Link>
+        </>
+      }
+    >
+      {notice && !error && <Alert kind="info">{notice}</Alert>}
+      {error && (
+        <Alert kind="error">
+          {waitUntil ? `Too many attempts. Try again in ${remaining} second${remaining === 1 ? '' : 's'}.` : error}
+        </Alert>
+      )}
+      <form className="form" onSubmit={submit} noValidate>
+        <div className="field">
+          <label htmlFor="login-email">E-mail address</label>
+          <input
+            id="login-email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="login-password">Password</label>
+          <input
+            id="login-password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </div>
+        <button className="button button--primary button--block" type="submit" disabled={busy || !!waitUntil || !email || !password}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </AuthFrame>
+  );
+}

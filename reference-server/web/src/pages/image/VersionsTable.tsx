@@ -1,0 +1,70 @@
+import { versionUrl } from '../../api/images';
+import type { ImageItem, Version } from '../../api/types';
+import { Icon } from '../../components/Icon';
+import { formatBytes, formatDate, formatNumber, formatPercent } from '../../lib/format';
+import { downloadWithAuth } from '../../lib/download';
+
+interface Props {
+  image: ImageItem;
+  versions: Version[];
+  comparing: string | null;
+  onCompare(v: Version): void;
+  onDelete(v: Version): void;
+  onError(e: unknown): void;
+}
+
+/** The processed versions of a photo, with download, compare and delete. */
+export function VersionsTable({ image, versions, comparing, onCompare, onDelete, onError }: Props) {
+  if (!versions.length) return <p className="muted">No compressed versions yet. Use the form to make one.</p>;
+  const stem = image.name.replace(/\.[^.]+$/, '');
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Algorithm</th>
+            <th scope="col">Size</th>
+            <th scope="col">Saved</th>
+            <th scope="col">SSIMULACRA2</th>
+            <th scope="col">Dimensions</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {versions.map((v) => (
+            <tr key={v.id} className={comparing === v.id ? 'is-selected' : undefined}>
+              <th scope="row">
+                {v.algorithm}
+                <div className="muted small">{formatDate(v.created_at)}</div>
+              </th>
+              <td>{formatBytes(v.bytes)}</td>
+              <td>{formatPercent(image.bytes - v.bytes, image.bytes)}</td>
+              <td>{formatNumber(v.ssimulacra2 ?? v.metrics.ssimulacra2, 1)}</td>
+              <td>
+                {v.width}×{v.height}
+              </td>
+              <td className="table__actions">
+                <button type="button" className="button button--small" onClick={() => onCompare(v)} aria-label={`Compare ${v.algorithm} version with the original`}>
+                  <Icon name="compare" /> Compare
+                </button>
+                <button
+                  type="button"
+                  className="button button--small"
+                  aria-label={`Download ${v.algorithm} version`}
+                  onClick={() => downloadWithAuth(versionUrl(image.id, v.id), `${stem}.${v.algorithm}.${v.format === 'jpeg' ? 'jpg' : v.format}`).catch(onError)}
+                >
+                  <Icon name="download" />
+                </button>
+                <button type="button" className="button button--small button--ghost" aria-label={`Delete ${v.algorithm} version`} onClick={() => onDelete(v)}>
+                  <Icon name="trash" />
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
