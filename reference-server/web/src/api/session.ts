@@ -77,7 +77,7 @@ export function expire(): void {
 // Silent refresh a minute before expiry (or at 80% of a short lifetime).
 function schedule(lifetimeMs: number): void {
   if (timer) clearTimeout(timer);
-  const delay = Math.max(5_000, Math.min(lifetimeMs - EARLY_MS, lifetimeMs * 0.8));
+  const delay = Math.max(5_000, lifetimeMs > 5 * EARLY_MS ? lifetimeMs - EARLY_MS : lifetimeMs * 0.8);
   timer = setTimeout(() => {
     void refresh().then((ok) => {
       if (!ok) expire();

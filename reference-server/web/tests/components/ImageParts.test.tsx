@@ -1,0 +1,91 @@
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import type { Algorithm, CompareAllResult } from '../../src/api/types';
+import { CompareAllTable } from '../../src/pages/image/CompareAll';
+import { buildProcessOptions, CompressForm } from '../../src/pages/image/CompressForm';
+import { normaliseParams } from '../../src/api/images';
+
+const ALGS: Algorithm[] = [
+  {
+    name: 'jpeg-mozjpeg',
+    format: 'jpeg',
+    lossless: false,
+    description: 'MozJPEG',
+    quality_param: 'quality',
+    params: {
+      quality: { type: 'int', min: 1, max: 100, default: 80, description: 'quality' },
+      progressive: { type: 'bool', default: true, description: 'progressive' },
+      chroma_subsampling: { type: 'choice', choices: ['4:2:0', '4:4:4'], default: '4:2:0', description: 'chroma' },
+    },
+  },
+  { name: 'avif-rav1e', format: 'avif', lossless: false, description: 'AV1', quality_param: 'quality', params: { quality: { type: 'int', min: 1, max: 100, default: 70, description: 'q' } } },
+  { name: 'png-oxipng', format: 'png', lossless: true, description: 'PNG', quality_param: null, params: {} },
+];
+
+describe('CompressForm', () => {
+  it('builds target, size and settings bodies', () => {
+    const base = { algorithm: 'avif-rav1e', mode: 'target' as const, metric: 'ssimulacra2' as const, value: 82, params: {}, width: '' };
+    expect(buildProcessOptions(base)).toEqual({ algorithm: 'avif-rav1e', target: { metric: 'ssimulacra2', value: 82 } });
+    expect(buildProcessOptions({ ...base, metric: 'max_bytes', value: 150, width: '800' })).toEqual({
+      algorithm: 'avif-rav1e',
+      target: { max_bytes: 150_000 },
+      resize: { width: 800 },
+    });
+    expect(buildProcessOptions({ ...base, mode: 'settings', params: { quality: 55 } })).toEqual({ algorithm: 'avif-rav1e', params: { quality: 55 } });
+  });
+
+  it('defaults to AVIF at a SSIMULACRA2 target and submits the chosen settings', async () => {
+    const onSubmit = vi.fn();
+    const user = userEvent.setup();
+    render(<CompressForm algorithms={ALGS} busy={false} onSubmit={onSubmit} />);
+    expect(screen.getByLabelText('Algorithm')).toHaveValue('avif-rav1e');
+    await user.click(screen.getByRole('button', { name: 'Compress' }));
+    expect(onSubmit).toHaveBeenLastCalledWith({ algorithm: 'avif-rav1e', target: { metric: 'ssimulacra2', value: 80 } });
+
+    await user.selectOptions(screen.getByLabelText('Algorithm'), 'jpeg-mozjpeg');
+    await user.click(screen.getByLabelText('Exact settings'));
+    await user.click(screen.getByLabelText('progressive'));
+    await user.selectOptions(screen.getByLabelText('chroma subsampling'), '4:4:4');
+    await user.click(screen.getByRole('button', { name: 'Compress' }));
+    expect(onSubmit).toHaveBeenLastCalledWith({
+      algorithm: 'jpeg-mozjpeg',
+      params: { quality: 80, progressive: false, chroma_subsampling: '4:4:4' },
+    });
+  });
+
+  it('reads parameter lists as well as maps', () => {
+    expect(normaliseParams([{ name: 'quality', type: 'int', min: 1, max: 100, default: 80, description: '' }], 'quality')).toHaveProperty('quality.max', 100);
+    expect(normaliseParams([{ type: 'int', min: 0, max: 63, default: 30, description: '' }], 'quality')).toHaveProperty('quality.max', 63);
+    expect(normaliseParams([], null)).toEqual({});
+  });
+});
+
+describe('CompareAllTable', () => {
+  const result: CompareAllResult = {
+    target: { metric: 'ssimulacra2', value: 80 },
+    input_bytes: 500_000,
+    best: 'avif-rav1e',
+    results: [
+      { algorithm: 'jpeg-mozjpeg', format: 'jpeg', lossless: false, quality: 82, bytes: 90_000, ratio: 5.5, metrics: { ssimulacra2: 80.4 }, encodes: 6, met: true, winner: false, error: null },
+      { algorithm: 'avif-rav1e', format: 'avif', lossless: false, quality: 60, bytes: 40_000, ratio: 12.5, metrics: { ssimulacra2: 80.9 }, encodes: 7, met: true, winner: true, error: null },
+      { algorithm: 'png-oxipng', format: 'png', lossless: true, quality: null, bytes: null, ratio: null, metrics: {}, encodes: 1, met: false, winner: false, error: { code: 'encode_failed', message: 'encoder crashed' } },
+    ],
+  };
+
+  it('lists rows smallest first and highlights the winner', () => {
+    render(<CompareAllTable result={result} />);
+    const table = screen.getByRole('table', { name: 'Comparison of all algorithms' });
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(rows.map((r) => within(r).getAllByRole('rowheader')[0]!.textContent)).toEqual([
+      expect.stringContaining('avif-rav1e'),
+      expect.stringContaining('jpeg-mozjpeg'),
+      expect.stringContaining('png-oxipng'),
+    ]);
+    expect(rows[0]).toHaveClass('is-winner');
+    expect(within(rows[0]!).getByText('Winner')).toBeInTheDocument();
+    expect(rows[1]).not.toHaveClass('is-winner');
+    expect(within(rows[2]!).getByText('encoder crashed')).toBeInTheDocument();
+    expect(screen.getByText(/Winner:/)).toHaveTextContent('Winner: avif-rav1e');
+  });
+});

@@ -1,0 +1,62 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { clearTokens } from '../../src/api/session';
+import { LoginPage, safeNext } from '../../src/pages/LoginPage';
+import { clearCookies, json, mockFetch, problem, renderAt, TOKEN, USER } from '../helpers';
+
+async function fill(email: string, password: string) {
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText('E-mail address'), email);
+  await user.type(screen.getByLabelText('Password'), password);
+  await user.click(screen.getByRole('button', { name: 'Sign in' }));
+}
+
+describe('LoginPage', () => {
+  beforeEach(() => {
+    clearTokens();
+    clearCookies();
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('says the password is wrong on invalid_credentials and clears the field', async () => {
+    const { calls } = mockFetch({ 'POST /api/v1/auth/login': () => problem(401, 'invalid_credentials', 'wrong e-mail address or password') });
+    renderAt(<LoginPage />, '/login', '/login');
+    await fill('ann@example.com', 'nope');
+    expect(await screen.findByRole('alert')).toHaveTextContent('Wrong e-mail address or password.');
+    expect(screen.getByLabelText('Password')).toHaveValue('');
+    expect(calls[0]!.body).toEqual({ email: 'ann@example.com', password: 'nope', cookie: true });
+  });
+
+  it('shows the wait from Retry-After when throttled and blocks retries', async () => {
+    mockFetch({ 'POST /api/v1/auth/login': () => problem(429, 'rate_limited', 'too many attempts', { 'retry-after': '30' }) });
+    renderAt(<LoginPage />, '/login', '/login');
+    await fill('ann@example.com', 'guess');
+    expect(await screen.findByRole('alert')).toHaveTextContent(/Too many attempts\. Try again in (30|29) seconds\./);
+    expect(screen.getByRole('button', { name: 'Sign in' })).toBeDisabled();
+  });
+
+  it('says a disabled account is disabled', async () => {
+    mockFetch({ 'POST /api/v1/auth/login': () => problem(403, 'forbidden', 'this account is disabled') });
+    renderAt(<LoginPage />, '/login', '/login');
+    await fill('ann@example.com', 'pw');
+    expect(await screen.findByRole('alert')).toHaveTextContent('This account is disabled.');
+  });
+
+  it('signs in as a cookie session and goes to the page asked for', async () => {
+    mockFetch({
+      'POST /api/v1/auth/login': () => json(TOKEN(1)),
+      'GET /api/v1/users/me': (c) => (c.headers.authorization === 'Bearer at-1' ? json(USER) : problem(401, 'unauthenticated')),
+    });
+    renderAt(<LoginPage />, '/login?next=%2Fgallery', '/login');
+    await fill('ann@example.com', 'correct horse battery staple');
+    await waitFor(() => expect(screen.getByText('elsewhere')).toBeInTheDocument());
+  });
+
+  it('only follows same-site paths after login', () => {
+    expect(safeNext('/images/img_1')).toBe('/images/img_1');
+    expect(safeNext('//evil.example')).toBe('/');
+    expect(safeNext('https://evil.example')).toBe('/');
+    expect(safeNext(null)).toBe('/');
+  });
+});
