@@ -28,8 +28,9 @@ setup:
 build:
 	cargo build --release --locked -p fotobase-server
 
+# The web UI is built by setup (scripts/setup.sh) into reference-server/web/dist.
 serve:
-	$(CARGO_TARGET_DIR)/release/fotobase serve
+	FOTOBASE_WEB_DIR="$${FOTOBASE_WEB_DIR:-$(CURDIR)/reference-server/web/dist}" $(CARGO_TARGET_DIR)/release/fotobase serve
 
 ## The command-line tool on a photo (what `make run` did before the server).
 demo: build

@@ -23,13 +23,15 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v mariadbd >/dev/null || need_apt+=(mariadb-server)
 # Validates reference-server/deploy/docker-compose.yml (no Docker engine needed).
 command -v docker-compose >/dev/null || need_apt+=(docker-compose)
+# The web UI's end-to-end test drives Debian's Chromium (playwright-core, no browser download).
+command -v chromium >/dev/null || need_apt+=(chromium)
 if ((${#need_apt[@]})); then
   say "installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 else
-  say "Debian packages present (nasm, cmake, pkg-config, cc, python3, node, curl, postgresql, mariadb-server)"
+  say "Debian packages present (nasm, cmake, pkg-config, cc, python3, node, curl, postgresql, mariadb-server, chromium)"
 fi
 
 # --- Rust ----------------------------------------------------------------------
@@ -79,5 +81,26 @@ if [ "${FOTOBASE_SKIP_NODE:-0}" != 1 ]; then
     echo "$want" > scripts/emulators/node_modules/.lock.sha256
   else
     say "azurite ready"
+  fi
+fi
+
+# --- The web UI (React + Vite from the npm registry), built into reference-server/web/dist
+if [ "${FOTOBASE_SKIP_NODE:-0}" != 1 ]; then
+  web=reference-server/web
+  want=$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$web/node_modules/.lock.sha256" 2>/dev/null)" != "$want" ]; then
+    say "installing the web UI's packages (npm ci)"
+    npm ci --prefix "$web" --no-audit --no-fund --loglevel=error
+    echo "$want" > "$web/node_modules/.lock.sha256"
+  else
+    say "web UI node_modules ready"
+  fi
+  # Build when there is no build or a source is newer than it (a few seconds).
+  if [ ! -f "$web/dist/index.html" ] || [ -n "$(find "$web/src" "$web/public" "$web/index.html" "$web/package-lock.json" \
+      "$web/vite.config.ts" "$web/tsconfig.json" -newer "$web/dist/index.html" -print -quit)" ]; then
+    say "building the web UI (npm run build)"
+    npm run --prefix "$web" --silent build
+  else
+    say "web UI built ($web/dist)"
   fi
 fi

@@ -102,6 +102,22 @@ if [ -d core/tests/peers/node_modules/sharp ]; then
     node --test core/tests/peers/
 fi
 
+# The web UI: unit tests in jsdom, then the whole journey in Debian's Chromium against
+# the real server (debug build) serving the built UI. A run that executed no test fails.
+web_run() { # npm script
+  local log; log=$(mktemp)
+  npm run --prefix reference-server/web --silent "$1" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  grep -Eq '^# pass [1-9]' "$log" || { echo "no web tests ran"; rc=1; }
+  rm -f "$log"
+  return $rc
+}
+if [ -d reference-server/web/node_modules ]; then
+  run "web: vitest (components, API client)" web_run test
+  FOTOBASE_BIN="$CARGO_TARGET_DIR/debug/fotobase" FOTOBASE_WEB_DIR="$root/reference-server/web/dist" \
+    run "web: end to end in chromium" web_run test:e2e
+fi
+
 # The language bindings, each built into its package (wheel, npm tarball, jar) and
 # tested from outside the tree; they reuse the dev artifacts built above.
 for binding in python node mobile; do

@@ -31,6 +31,11 @@ ChartJs.register(
   Tooltip,
 );
 
+// People who ask for less motion get charts drawn at once.
+if (typeof window !== 'undefined' && window.matchMedia?.('(prefers-reduced-motion: reduce)').matches) {
+  ChartJs.defaults.animation = false;
+}
+
 interface Props {
   config: ChartConfiguration;
   label: string;

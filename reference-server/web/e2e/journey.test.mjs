@@ -1,0 +1,407 @@
+// End to end: the real `fotobase serve` (FOTOBASE_BIN) serving the built UI
+// (FOTOBASE_WEB_DIR, default dist/) on a free loopback port with a fresh data
+// directory, driven in Debian's Chromium through playwright-core. One journey,
+// one test per step; every page is screenshotted to test-artifacts/, and any
+// browser console error or page error fails the run.
+//
+//   FOTOBASE_BIN=…/fotobase FOTOBASE_PHOTOS=…/skimage/data npm run test:e2e
+//   FOTOBASE_UPDATE_SCREENSHOTS=1 also writes docs/web-*.png for the README.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const webDir = path.resolve(here, '..');
+const repo = path.resolve(webDir, '../..');
+const artifacts = path.join(webDir, 'test-artifacts');
+const BIN = process.env.FOTOBASE_BIN;
+const DIST = path.resolve(process.env.FOTOBASE_WEB_DIR || path.join(webDir, 'dist'));
+const UPDATE_DOCS = process.env.FOTOBASE_UPDATE_SCREENSHOTS === '1';
+/** Jobs (AVIF searches, compare-all) on a debug build take a while. */
+const JOB_TIMEOUT = 240_000;
+const EMAIL = 'ann@example.com';
+const PASSWORD = 'correct horse battery staple';
+
+let server;
+let serverLog = '';
+let dataDir;
+let base;
+let browser;
+let context;
+let page;
+let shareUrl;
+const problems = [];
+let shot = 0;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Two photos: a PNG as is, and a JPEG the fotobase CLI makes from another. */
+function photos(dir) {
+  const src = process.env.FOTOBASE_PHOTOS;
+  assert.ok(src && fs.existsSync(path.join(src, 'astronaut.png')), 'FOTOBASE_PHOTOS must hold astronaut.png and coffee.png (scikit-image data)');
+  const png = path.join(dir, 'astronaut.png');
+  fs.copyFileSync(path.join(src, 'astronaut.png'), png);
+  const jpeg = path.join(dir, 'coffee.jpg');
+  execFileSync(BIN, ['compress', path.join(src, 'coffee.png'), '-o', jpeg, '--format', 'jpeg', '-q', '85', '--metrics', 'none'], { stdio: 'pipe' });
+  return [png, jpeg];
+}
+
+/** Watch a page for console errors and uncaught exceptions. */
+function watch(p, label) {
+  p.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`${label} console error: ${m.text()} (${m.location().url || 'no url'})`);
+  });
+  p.on('pageerror', (e) => problems.push(`${label} page error: ${e.message}`));
+}
+
+async function screenshot(p, name, docName) {
+  shot += 1;
+  fs.mkdirSync(artifacts, { recursive: true });
+  await p.screenshot({ path: path.join(artifacts, `${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+  if (UPDATE_DOCS && docName) {
+    const out = path.join(repo, 'docs', docName);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    await p.screenshot({ path: out, fullPage: false });
+    // README images stay small: re-encode with the fotobase CLI (oxipng) when large.
+    if (fs.statSync(out).size > 300_000) {
+      execFileSync(BIN, ['compress', out, '-o', out, '--format', 'png', '--metrics', 'none'], { stdio: 'pipe' });
+    }
+    assert.ok(fs.statSync(out).size < 300_000, `${docName} is ${fs.statSync(out).size} bytes (limit 300 KB)`);
+  }
+}
+
+function assertClean() {
+  assert.deepEqual(problems, [], 'the browser reported errors');
+}
+
+before(async () => {
+  assert.ok(BIN && fs.existsSync(BIN), 'FOTOBASE_BIN must point at the fotobase binary');
+  assert.ok(fs.existsSync(path.join(DIST, 'index.html')), `${DIST}/index.html is missing: run npm run build`);
+  fs.rmSync(artifacts, { recursive: true, force: true });
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fotobase-e2e-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', path.join(dataDir, 'data')], {
+    env: { ...process.env, FOTOBASE_WEB_DIR: DIST, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout.on('data', (d) => (serverLog += d));
+  server.stderr.on('data', (d) => (serverLog += d));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`fotobase exited early:\n${serverLog}`);
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`fotobase did not come up:\n${serverLog}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  // Reduced motion: charts draw at once, so screenshots need no waiting for animations.
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: base, reducedMotion: 'reduce' });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  context.setDefaultTimeout(30_000);
+  page = await context.newPage();
+  watch(page, 'app');
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => {
+      const t = setTimeout(() => {
+        server.kill('SIGKILL');
+        r();
+      }, 10_000);
+      server.once('exit', () => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  }
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  if (process.exitCode && serverLog) console.log(`--- server log ---\n${serverLog.slice(-4000)}`);
+});
+
+test('index.html and assets are served with the CSP and no inline code', async () => {
+  const res = await fetch(`${base}/gallery`);
+  assert.equal(res.status, 200);
+  const csp = res.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /script-src 'self'/);
+  const html = await res.text();
+  assert.match(html, /<div id="root">/);
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline <script>');
+  assert.doesNotMatch(html, /<style|style="/, 'no inline styles');
+});
+
+test('register a new account', async () => {
+  await page.goto('/register');
+  await page.getByRole('heading', { name: 'Create your account' }).waitFor();
+  await page.getByLabel('E-mail address').fill(EMAIL);
+  await page.getByLabel('Display name').fill('Ann Example');
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Confirm password').fill(PASSWORD);
+  await screenshot(page, 'register');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await page.getByText('No photos yet').waitFor();
+  assertClean();
+});
+
+test('log out, then log in again', async () => {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByText('You have been signed out.').waitFor();
+  await page.getByLabel('E-mail address').fill(EMAIL);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await screenshot(page, 'login');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  // The session survives a reload: the access token is re-minted from the refresh cookie.
+  await page.reload();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  assert.equal(await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage })), '{}');
+  assertClean();
+});
+
+test('upload two photos with a progress bar each reaching 100%', async () => {
+  const files = photos(dataDir);
+  await page.getByRole('link', { name: 'Upload' }).first().click();
+  await page.getByRole('heading', { name: 'Upload' }).waitFor();
+  await page.getByTestId('file-input').setInputFiles(files);
+  await page.getByText('2 of 2 done').waitFor({ timeout: 60_000 });
+  for (const name of ['astronaut.png', 'coffee.jpg']) {
+    const bar = page.getByRole('progressbar', { name: `Upload progress for ${name}` });
+    assert.equal(await bar.getAttribute('aria-valuenow'), '100');
+  }
+  assert.equal(await page.getByTestId('upload-row').getByText('Uploaded').count(), 2);
+  await screenshot(page, 'upload');
+  assertClean();
+});
+
+test('see the thumbnails in the gallery', async () => {
+  await page.getByRole('link', { name: 'View in gallery' }).click();
+  await page.getByRole('heading', { name: 'Photos' }).waitFor();
+  const grid = page.getByRole('list', { name: 'Photo grid' });
+  for (const name of ['astronaut.png', 'coffee.jpg']) {
+    const img = grid.getByRole('img', { name, exact: true });
+    await img.waitFor({ timeout: 60_000 });
+    await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle());
+  }
+  assert.equal(await page.getByTestId('photo-card').count(), 2);
+  await screenshot(page, 'gallery', 'web-gallery.png');
+  assertClean();
+});
+
+test('compress one photo to AVIF at a quality target, following the job live', async () => {
+  await page.getByRole('link', { name: 'Open astronaut.png' }).click();
+  await page.getByRole('heading', { name: 'astronaut.png', level: 1 }).waitFor();
+  const form = page.getByRole('form', { name: 'Compress' });
+  await form.getByLabel('Algorithm').selectOption('avif-rav1e');
+  await form.getByLabel('Target').selectOption('ssimulacra2');
+  await form.getByLabel('Value').fill('70');
+  await form.getByRole('button', { name: 'Compress' }).click();
+  await page.getByText('Compression', { exact: true }).waitFor();
+  await page.locator('.job-progress[data-state="succeeded"]').waitFor({ timeout: JOB_TIMEOUT });
+  const versions = page.locator('section', { has: page.getByRole('heading', { name: 'Versions' }) });
+  await versions.getByRole('rowheader', { name: /avif-rav1e/ }).waitFor();
+  assertClean();
+});
+
+test('the compare view shows both images and the metrics', async () => {
+  const compare = page.locator('section', { has: page.getByRole('heading', { name: /Compare: original vs avif-rav1e/ }) });
+  await compare.waitFor();
+  const metrics = compare.getByRole('table', { name: 'Quality metrics' });
+  await metrics.waitFor({ timeout: 60_000 });
+  const score = Number((await metrics.getByRole('row', { name: /SSIMULACRA2/ }).locator('td').textContent()).replace(/,/g, ''));
+  assert.ok(score >= 60 && score <= 100, `SSIMULACRA2 ${score}`);
+  await metrics.getByRole('row', { name: /Compression ratio/ }).waitFor();
+  for (const alt of ['Original: astronaut.png', 'avif-rav1e version of astronaut.png']) {
+    const img = compare.getByRole('img', { name: alt, exact: true });
+    await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle());
+  }
+  await compare.getByLabel(/Slider position/).fill('35');
+  await compare.scrollIntoViewIfNeeded();
+  await screenshot(page, 'compare-slider', 'web-compare.png');
+  await compare.getByRole('button', { name: 'Side by side' }).click();
+  await compare.getByRole('button', { name: '1:1' }).click();
+  await compare.getByText(/^Original · /).waitFor();
+  await screenshot(page, 'compare-side-by-side');
+  assertClean();
+});
+
+test('compare all algorithms: a table with the winner highlighted', async () => {
+  const section = page.locator('section', { has: page.getByRole('heading', { name: 'Compare all algorithms' }) });
+  const form = section.getByRole('form', { name: 'Compare all algorithms' });
+  await form.getByLabel('Value').fill('70');
+  // Keep the debug build's run short: the lossy algorithms of three formats.
+  for (const box of await form.getByRole('checkbox').all()) {
+    const name = (await box.evaluate((el) => el.parentElement?.textContent ?? '')).trim();
+    if (!['jpeg-mozjpeg', 'webp-lossy', 'avif-rav1e'].includes(name)) await box.uncheck();
+  }
+  await form.getByRole('button', { name: 'Compare all algorithms' }).click();
+  const table = section.getByRole('table', { name: 'Comparison of all algorithms' });
+  await table.waitFor({ timeout: JOB_TIMEOUT });
+  assert.equal(await table.locator('tbody tr').count(), 3);
+  const winner = table.locator('tr.is-winner');
+  assert.equal(await winner.count(), 1);
+  assert.match(await winner.textContent(), /Winner/);
+  await section.getByText(/Winner: /).waitFor();
+  await section.scrollIntoViewIfNeeded();
+  await screenshot(page, 'compare-all');
+  assertClean();
+});
+
+test('the dashboard charts what was saved', async () => {
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  const totals = page.getByRole('region', { name: 'Totals' });
+  await totals.waitFor();
+  assert.match(await totals.textContent(), /Images stored\s*2/);
+  for (const title of ['Bytes saved by algorithm', 'Size vs quality', 'Jobs by state', 'Recent activity']) {
+    await page.getByRole('heading', { name: title }).waitFor();
+  }
+  await page.getByRole('img', { name: /Bar chart of bytes saved/ }).waitFor();
+  await page.getByRole('img', { name: /Scatter plot of file size/ }).waitFor();
+  await page.getByRole('link', { name: /Compressed astronaut\.png with avif-rav1e/ }).waitFor();
+  await screenshot(page, 'dashboard', 'web-dashboard.png');
+  assertClean();
+});
+
+test('create a private folder with tags, tag and move a photo, filter the gallery by tag', async () => {
+  await page.getByRole('link', { name: 'Folders' }).click();
+  await page.getByRole('heading', { name: 'Folders', level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'New folder' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New folder' });
+  await dialog.getByLabel('Name').fill('Holidays');
+  await dialog.getByLabel('Tags').fill('summer,');
+  await dialog.getByLabel('Tags').fill('family,');
+  assert.equal(await dialog.getByRole('checkbox', { name: /Public folder/ }).isChecked(), false);
+  await dialog.getByRole('button', { name: 'Create folder' }).click();
+  await page.getByText('Created folder Holidays.').waitFor();
+  const editor = page.locator('.folder-editor');
+  await editor.getByRole('heading', { name: 'Holidays' }).waitFor();
+  await editor.getByRole('button', { name: 'Remove tag summer' }).waitFor();
+  await editor.getByRole('button', { name: 'Remove tag family' }).waitFor();
+  await screenshot(page, 'folders');
+
+  await page.getByRole('link', { name: 'Photos' }).click();
+  await page.getByTestId('photo-card').first().waitFor();
+  await page.getByRole('checkbox', { name: 'Select astronaut.png' }).check();
+  const bar = page.getByRole('toolbar', { name: 'Selected photos' });
+  await bar.getByRole('button', { name: 'Tag' }).click();
+  const tagDialog = page.getByRole('dialog', { name: 'Tag 1 photo' });
+  await tagDialog.getByLabel('Tags to add').fill('space,');
+  await tagDialog.getByRole('button', { name: 'Add tags' }).click();
+  await page.getByText('Tagged 1 photo with space.').waitFor();
+
+  await page.getByRole('checkbox', { name: 'Select astronaut.png' }).check();
+  await bar.getByRole('button', { name: 'Move to folder' }).click();
+  const moveDialog = page.getByRole('dialog', { name: 'Move 1 photo' });
+  await moveDialog.getByLabel('Folder').selectOption({ label: 'Holidays' });
+  await moveDialog.getByRole('button', { name: 'Move' }).click();
+  await page.getByText('Moved 1 photo to Holidays.').waitFor();
+
+  await page.getByRole('search', { name: 'Filter photos' }).getByLabel('Tags (all of)').fill('space,');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="photo-card"]').length === 1);
+  await page.getByRole('link', { name: 'Open astronaut.png' }).waitFor();
+  assert.match(page.url(), /tags=space/);
+  await screenshot(page, 'gallery-filtered-by-tag');
+
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /Holidays/ }).click();
+  await page.getByRole('heading', { name: 'Holidays', level: 1 }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="photo-card"]').length === 1);
+  assertClean();
+});
+
+test('share the folder and open the link in a fresh browser without an account', async () => {
+  await page.getByRole('link', { name: 'Folders' }).click();
+  await page.getByRole('navigation', { name: 'Folders' }).getByRole('button', { name: /Holidays/ }).click();
+  await page.locator('.folder-editor').getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog', { name: /Share “Holidays”/ });
+  await dialog.getByLabel('Link expires after').selectOption('7 days');
+  await dialog.getByRole('button', { name: 'Create link' }).click();
+  const input = dialog.getByLabel('Share link');
+  await input.waitFor();
+  shareUrl = await input.inputValue();
+  assert.match(shareUrl, new RegExp(`^${base}/s/[A-Za-z0-9_-]{20,}$`));
+  await dialog.getByRole('button', { name: 'Copy' }).click();
+  await dialog.getByRole('button', { name: 'Copied' }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), shareUrl);
+  await screenshot(page, 'share-dialog');
+  await dialog.getByRole('button', { name: 'Done' }).click();
+
+  const stranger = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const p = await stranger.newPage();
+    watch(p, 'share page');
+    await p.goto(shareUrl);
+    await p.getByRole('heading', { name: 'Holidays' }).waitFor();
+    const photo = p.getByRole('img', { name: 'astronaut.png', exact: true });
+    await p.waitForFunction((el) => el.complete && el.naturalWidth > 0, await photo.elementHandle({ timeout: 30_000 }));
+    assert.equal(await p.getByTestId('shared-photo').count(), 1);
+    assert.equal((await stranger.cookies()).length, 0, 'the stranger holds no session');
+    await screenshot(p, 'share-page');
+  } finally {
+    await stranger.close();
+  }
+  assertClean();
+});
+
+test('profile and admin pages', async () => {
+  await page.getByRole('link', { name: /Ann Example/ }).click();
+  await page.getByRole('heading', { name: 'Profile' }).waitFor();
+  await page.getByLabel('Display name').fill('Ann E.');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByText('Display name saved.').waitFor();
+  await screenshot(page, 'profile');
+  await page.getByRole('link', { name: 'Admin' }).click();
+  await page.getByRole('heading', { name: 'Administration' }).waitFor();
+  await page.getByRole('rowheader', { name: /Ann E\. \(you\)/ }).waitFor();
+  await screenshot(page, 'admin');
+  assertClean();
+});
+
+test('phone width: the navigation folds into a drawer', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('button', { name: 'Open navigation' }).click();
+  await page.getByRole('link', { name: 'Photos' }).click();
+  await page.getByTestId('photo-card').first().waitFor();
+  await screenshot(page, 'gallery-phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  assertClean();
+});
+
+test('log out: the session is gone', async () => {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByText('You have been signed out.').waitFor();
+  await page.goto('/gallery');
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.match(page.url(), /\/login\?next=%2Fgallery$/);
+  assert.equal((await context.cookies()).filter((c) => c.name.startsWith('fotobase_')).length, 0);
+  await screenshot(page, 'logged-out');
+  assertClean();
+});
