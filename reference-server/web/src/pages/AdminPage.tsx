@@ -91,7 +91,8 @@ export function AdminPage() {
                     <td>{formatDate(u.created_at)}</td>
                     <td>{u.roles.length ? u.roles.map((r) => <Badge key={r} tone="accent">{r}</Badge>) : <span className="muted">user</span>}</td>
                     <td>{u.disabled ? <Badge tone="danger">disabled</Badge> : <Badge tone="success">active</Badge>}</td>
-                    <td className="table__actions">
+                    <td>
+                      <div className="table__actions">
                       <button
                         type="button"
                         className="button button--small"
@@ -108,6 +109,7 @@ export function AdminPage() {
                       >
                         {u.disabled ? 'Enable' : 'Disable'}
                       </button>
+                      </div>
                     </td>
                   </tr>
                 );

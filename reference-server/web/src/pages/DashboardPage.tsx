@@ -218,7 +218,7 @@ function QualityScatter({ stats, versions, algos }: { stats: Stats; versions: Ve
           },
         },
         scales: {
-          x: { type: 'logarithmic', title: { display: true, text: 'File size' }, ticks: { callback: (v) => formatBytes(Number(v)) } },
+          x: { type: 'logarithmic', title: { display: true, text: 'File size' }, ticks: { maxRotation: 0, autoSkip: true, callback: (v) => logTick(Number(v)) } },
           y: { title: { display: true, text: 'SSIMULACRA2 (higher is better)' } },
         },
       },
@@ -258,6 +258,13 @@ function QualityScatter({ stats, versions, algos }: { stats: Stats; versions: Ve
   );
 }
 
+/** Log-axis labels only at 1, 2 and 5 × 10ⁿ: the rest crowd the axis. */
+export function logTick(v: number): string {
+  if (!(v > 0)) return '';
+  const mantissa = v / 10 ** Math.floor(Math.log10(v));
+  return [1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6) ? formatBytes(v) : '';
+}
+
 const STATE_COLOURS = { queued: PALETTE[4]!, running: PALETTE[0]!, succeeded: PALETTE[1]!, failed: PALETTE[3]! };
 
 function JobsChart({ jobs }: { jobs: Stats['jobs'] }) {
@@ -269,7 +276,7 @@ function JobsChart({ jobs }: { jobs: Stats['jobs'] }) {
         labels: states,
         datasets: [{ data: states.map((s) => jobs[s] ?? 0), backgroundColor: states.map((s) => STATE_COLOURS[s]), borderWidth: 0 }],
       },
-      options: { maintainAspectRatio: false, cutout: '62%', plugins: { legend: { position: 'right' } } },
+      options: { maintainAspectRatio: false, cutout: '62%', plugins: { legend: { display: false } } },
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [jobs],

@@ -1,7 +1,7 @@
 import { versionUrl } from '../../api/images';
 import type { ImageItem, Version } from '../../api/types';
 import { Icon } from '../../components/Icon';
-import { formatBytes, formatDate, formatNumber, formatPercent } from '../../lib/format';
+import { formatBytes, formatNumber, formatPercent, timeAgo } from '../../lib/format';
 import { downloadWithAuth } from '../../lib/download';
 
 interface Props {
@@ -24,9 +24,7 @@ export function VersionsTable({ image, versions, comparing, onCompare, onDelete,
           <tr>
             <th scope="col">Algorithm</th>
             <th scope="col">Size</th>
-            <th scope="col">Saved</th>
             <th scope="col">SSIMULACRA2</th>
-            <th scope="col">Dimensions</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
             </th>
@@ -36,18 +34,22 @@ export function VersionsTable({ image, versions, comparing, onCompare, onDelete,
           {versions.map((v) => (
             <tr key={v.id} className={comparing === v.id ? 'is-selected' : undefined}>
               <th scope="row">
-                {v.algorithm}
-                <div className="muted small">{formatDate(v.created_at)}</div>
+                <button type="button" className="link-button" onClick={() => onCompare(v)} title="Compare with the original">
+                  {v.algorithm}
+                </button>
+                <div className="muted small table__sub">
+                  {v.width}×{v.height} · {timeAgo(v.created_at)}
+                </div>
               </th>
-              <td>{formatBytes(v.bytes)}</td>
-              <td>{formatPercent(image.bytes - v.bytes, image.bytes)}</td>
+              <td>
+                {formatBytes(v.bytes)}
+                <div className="muted small">{formatPercent(image.bytes - v.bytes, image.bytes)} smaller</div>
+              </td>
               <td>{formatNumber(v.ssimulacra2 ?? v.metrics.ssimulacra2, 1)}</td>
               <td>
-                {v.width}×{v.height}
-              </td>
-              <td className="table__actions">
-                <button type="button" className="button button--small" onClick={() => onCompare(v)} aria-label={`Compare ${v.algorithm} version with the original`}>
-                  <Icon name="compare" /> Compare
+                      <div className="table__actions">
+                <button type="button" className="button button--small" title="Compare" onClick={() => onCompare(v)} aria-label={`Compare ${v.algorithm} version with the original`}>
+                  <Icon name="compare" />
                 </button>
                 <button
                   type="button"
@@ -60,7 +62,8 @@ export function VersionsTable({ image, versions, comparing, onCompare, onDelete,
                 <button type="button" className="button button--small button--ghost" aria-label={`Delete ${v.algorithm} version`} onClick={() => onDelete(v)}>
                   <Icon name="trash" />
                 </button>
-              </td>
+                </div>
+                    </td>
             </tr>
           ))}
         </tbody>
