@@ -16,6 +16,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { shrinkPng } from './shrink.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDir = path.resolve(here, '..');
@@ -78,10 +79,7 @@ async function screenshot(p, name, docName) {
     const out = path.join(repo, 'docs', docName);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     await p.screenshot({ path: out, fullPage: false });
-    // README images stay small: re-encode with the fotobase CLI (oxipng) when large.
-    if (fs.statSync(out).size > 300_000) {
-      execFileSync(BIN, ['compress', out, '-o', out, '--format', 'png', '--metrics', 'none'], { stdio: 'pipe' });
-    }
+    shrinkPng(out);
     assert.ok(fs.statSync(out).size < 300_000, `${docName} is ${fs.statSync(out).size} bytes (limit 300 KB)`);
   }
 }
