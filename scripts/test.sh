@@ -95,6 +95,8 @@ if [ -x .venv/bin/python ]; then
   FOTOBASE_BIN="$CARGO_TARGET_DIR/debug/fotobase" run "pytest (cross-checks against Pillow, scikit-image, PyJWT, argon2-cffi)" \
     pytest_run core/tests/interop
   run "pytest (deployment: docker-compose config, Kubernetes schemas, dashboards)" pytest_run reference-server/deploy/tests
+  FOTOBASE_BIN="$CARGO_TARGET_DIR/debug/fotobase" run "pytest (OpenAPI contract: schemathesis against a live server)" \
+    pytest_run reference-server/tests/contract
 fi
 
 if [ -d core/tests/peers/node_modules/sharp ]; then

@@ -22,7 +22,7 @@ pub fn all_in_one(state: AppState) -> Router {
 /// The routes of one service (or of all), with the shared middleware.
 pub fn service_router(service: Service, state: AppState) -> Router {
     let s = || state.clone();
-    let mut routes = ops::router(s());
+    let mut routes = ops::router(s()).merge(crate::kit::openapi::router());
     let has = |one: Service| service == Service::All || service == one;
     if has(Service::Auth) {
         routes = routes.merge(auth::router(s()));
@@ -37,7 +37,9 @@ pub fn service_router(service: Service, state: AppState) -> Router {
         routes = routes.merge(folders::router(s())).merge(shares::router(s()));
     }
     let routes = routes.route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::kit::metrics::track));
-    layers(crate::kit::http::with_fallbacks(routes), &state.config).layer(axum::extract::DefaultBodyLimit::max(state.config.max_json_bytes))
+    // The web UI where the whole system answers on one port (behind the gateway, the gateway serves it).
+    let web = (service == Service::All).then(|| crate::kit::web::Web::new(state.config.web_dir()));
+    layers(crate::kit::http::with_fallbacks(routes, web), &state.config).layer(axum::extract::DefaultBodyLimit::max(state.config.max_json_bytes))
 }
 
 /// A future that resolves on SIGINT or SIGTERM.
@@ -116,13 +118,9 @@ pub async fn serve(config: Config) -> Result<()> {
     let tasks = background(&state, workers, &stopped);
     let app = service_router(service, state.clone());
     tracing::info!(%addr, ?service, workers, "fotobase is listening");
-    println!("fotobase ({}) is running at http://{addr}  (Ctrl-C to stop)", format!("{service:?}").to_lowercase());
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down: finishing in-flight requests");
-        })
-        .await?;
+    let scheme = if state.config.tls().is_some() { "https" } else { "http" };
+    println!("fotobase ({}) is running at {scheme}://{addr}  (Ctrl-C to stop)", format!("{service:?}").to_lowercase());
+    run_http(listener, app, &state.config).await?;
     let _ = stop.send(true);
     for t in tasks {
         let _ = t.await;
@@ -132,17 +130,47 @@ pub async fn serve(config: Config) -> Result<()> {
     Ok(())
 }
 
+/// Serve `app` until SIGINT/SIGTERM, then finish in-flight requests: plain HTTP,
+/// or HTTPS (rustls) when the config names a certificate and key.
+async fn run_http(listener: tokio::net::TcpListener, app: Router, config: &Config) -> Result<()> {
+    let make = app.into_make_service_with_connect_info::<SocketAddr>();
+    let Some((cert, key)) = config.tls() else {
+        axum::serve(listener, make)
+            .with_graceful_shutdown(async {
+                shutdown_signal().await;
+                tracing::info!("shutting down: finishing in-flight requests");
+            })
+            .await?;
+        return Ok(());
+    };
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key).await.map_err(|e| {
+        fotobase::Error::new(fotobase::ErrorKind::InvalidArgument, "cannot load the TLS certificate and key")
+            .with_context("cert", cert.display())
+            .with_context("key", key.display())
+            .with_source(e)
+    })?;
+    let handle = axum_server::Handle::new();
+    let stopping = handle.clone();
+    let grace = Duration::from_secs(config.request_timeout_secs);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        stopping.graceful_shutdown(Some(grace));
+    });
+    axum_server::from_tcp_rustls(listener.into_std()?, tls)?.handle(handle).serve(make).await?;
+    Ok(())
+}
+
 /// The gateway: no database, only upstreams.
 async fn serve_gateway(config: Config) -> Result<()> {
-    let gateway = crate::gateway::Gateway::new(&config)?;
+    let gateway = crate::gateway::Gateway::new(&config)?.with_web(crate::kit::web::Web::new(config.web_dir()));
     let health = tokio::spawn(gateway.clone().watch_health());
     let listener = bind(config.listen).await?;
     let addr = listener.local_addr()?;
     let app = layers(crate::gateway::router(gateway), &config);
-    println!("fotobase (gateway) is running at http://{addr}  (Ctrl-C to stop)");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let scheme = if config.tls().is_some() { "https" } else { "http" };
+    println!("fotobase (gateway) is running at {scheme}://{addr}  (Ctrl-C to stop)");
+    run_http(listener, app, &config).await?;
     health.abort();
     Ok(())
 }

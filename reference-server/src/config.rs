@@ -86,14 +86,21 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// `text` or `json` logs.
     pub log_format: String,
-    /// Send `Strict-Transport-Security` (set when the server is reached over TLS).
+    /// Send `Strict-Transport-Security` (always on when this process terminates TLS; set it
+    /// when a proxy in front does).
     pub hsts: bool,
+    /// Serve HTTPS (rustls) with this PEM certificate chain and private key.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
     /// Services other than auth fetch the token-verification keys (JWKS) from here.
     pub auth_url: Option<String>,
     /// The gateway's upstream instances per service.
     pub upstreams: Upstreams,
     /// How long the gateway waits for an upstream's response headers.
     pub upstream_timeout_secs: u64,
+    /// The built web UI (`index.html` and `assets/`), served at `/` by `all` and the gateway;
+    /// default `reference-server/web/dist` when it exists under the working directory.
+    pub web_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -120,9 +127,12 @@ impl Default for Config {
             cors_origins: Vec::new(),
             log_format: "text".into(),
             hsts: false,
+            tls_cert: None,
+            tls_key: None,
             auth_url: None,
             upstreams: Upstreams::default(),
             upstream_timeout_secs: 60,
+            web_dir: None,
         }
     }
 }
@@ -188,6 +198,15 @@ impl Config {
         overlay!(log_format, "FOTOBASE_LOG_FORMAT");
         overlay!(hsts, "FOTOBASE_HSTS");
         overlay!(auth_url, "FOTOBASE_AUTH_URL", some);
+        for (name, field) in [
+            ("FOTOBASE_WEB_DIR", &mut self.web_dir),
+            ("FOTOBASE_TLS_CERT", &mut self.tls_cert),
+            ("FOTOBASE_TLS_KEY", &mut self.tls_key),
+        ] {
+            if let Some(v) = get(name) {
+                *field = Some(PathBuf::from(v));
+            }
+        }
         overlay!(upstream_timeout_secs, "FOTOBASE_UPSTREAM_TIMEOUT_SECS");
         if let Some(v) = get("FOTOBASE_SERVICE") {
             self.service = Service::parse(v.trim())?;
@@ -220,6 +239,9 @@ impl Config {
         if self.max_concurrency == 0 || self.request_timeout_secs == 0 {
             return bad("max_concurrency and request_timeout_secs must be positive");
         }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return bad("TLS needs both tls_cert and tls_key (FOTOBASE_TLS_CERT, FOTOBASE_TLS_KEY)");
+        }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return bad("log_format must be text or json");
         }
@@ -249,9 +271,22 @@ impl Config {
         })
     }
 
+    /// The certificate and key files when this process serves HTTPS.
+    pub fn tls(&self) -> Option<(&Path, &Path)> {
+        self.tls_cert.as_deref().zip(self.tls_key.as_deref())
+    }
+
+    pub fn web_dir(&self) -> Option<PathBuf> {
+        self.web_dir.clone().or_else(|| {
+            let built = PathBuf::from("reference-server/web/dist");
+            built.join("index.html").is_file().then_some(built)
+        })
+    }
+
     pub fn public_url(&self) -> String {
         self.public_url.clone().map(|u| u.trim_end_matches('/').to_owned()).unwrap_or_else(|| {
-            format!("http://{}", self.listen)
+            let scheme = if self.tls().is_some() { "https" } else { "http" };
+            format!("{scheme}://{}", self.listen)
         })
     }
 
@@ -331,6 +366,10 @@ mod tests {
         std::fs::write(&file, "jwt_secret = \"x\"\n").unwrap();
         assert_eq!(Config::load(Some(&file), |_| None).unwrap_err().code(), "invalid_argument");
         assert!(Config::load(None, |k| (k == "FOTOBASE_LOG_FORMAT").then(|| "xml".into())).is_err());
+        // TLS needs both files; with both, public URLs are https.
+        assert!(Config::load(None, |k| (k == "FOTOBASE_TLS_CERT").then(|| "cert.pem".into())).is_err());
+        let tls = Config::load(None, |k| k.starts_with("FOTOBASE_TLS_").then(|| "x.pem".into())).unwrap();
+        assert!(tls.public_url().starts_with("https://"));
     }
 
     #[test]

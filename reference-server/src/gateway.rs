@@ -77,6 +77,8 @@ impl Pool {
 pub struct Gateway {
     client: reqwest::Client,
     pools: Arc<HashMap<Service, Pool>>,
+    /// The web UI, served by the gateway itself (paths outside the API).
+    web: crate::kit::web::Web,
 }
 
 /// Headers that describe one hop, not the message (RFC 9110 §7.6.1).
@@ -112,7 +114,12 @@ impl Gateway {
             (Service::Images, pool(&u.images)),
             (Service::Folders, pool(&u.folders)),
         ]);
-        Ok(Gateway { client, pools: Arc::new(pools) })
+        Ok(Gateway { client, pools: Arc::new(pools), web: crate::kit::web::Web::new(None) })
+    }
+
+    pub fn with_web(mut self, web: crate::kit::web::Web) -> Self {
+        self.web = web;
+        self
     }
 
     /// Probe every instance's `/health` every two seconds, for as long as the process runs.
@@ -140,6 +147,7 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/ready", get(ready))
         .fallback(proxy)
         .with_state(gateway)
+        .merge(crate::kit::openapi::router())
 }
 
 /// Ready when every service has at least one healthy instance.
@@ -156,6 +164,9 @@ async fn ready(State(gw): State<Gateway>) -> (StatusCode, axum::Json<serde_json:
 }
 
 async fn proxy(State(gw): State<Gateway>, req: Request) -> Response {
+    if route(req.uri().path()).is_none() {
+        return gw.web.fallback(req).await;
+    }
     match forward(&gw, req).await {
         Ok(res) => res,
         Err(e) => e.into_response(),

@@ -48,7 +48,7 @@ impl Server {
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         assert!(!line.is_empty(), "fotobase {args:?} exited before it was up");
-        let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_default().to_owned();
+        let base = line.split_whitespace().find(|w| w.starts_with("http://") || w.starts_with("https://")).unwrap_or_default().to_owned();
         Server { child, base }
     }
 
@@ -236,6 +236,36 @@ fn config_check_prints_the_effective_config_with_secrets_masked() {
     let bad = Command::new(env!("CARGO_BIN_EXE_fotobase")).args(["config", "check", "--config"]).arg(&file).output().unwrap();
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid_argument"));
+}
+
+/// HTTPS from a certificate and key in files (rustls): the API answers over TLS
+/// with HSTS, plain HTTP on that port gets no answer, and shutdown stays graceful.
+#[test]
+fn serves_https_with_a_certificate_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"])
+        .args(["-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl (scripts/setup.sh installs it)");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let (c, k) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let server = Server::spawn(&["serve"], &dir.path().join("data"), &[("FOTOBASE_TLS_CERT", c), ("FOTOBASE_TLS_KEY", k)]);
+    assert!(server.base.starts_with("https://127.0.0.1:"), "{}", server.base);
+    let curl = |url: String| Command::new("curl").args(["-sS", "-i", "--max-time", "10", "--cacert", c]).arg(url).output().unwrap();
+    let out = curl(format!("{}/health", server.base));
+    let text = String::from_utf8_lossy(&out.stdout).to_lowercase();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.starts_with("http/") && text.lines().next().unwrap().contains(" 200"), "{text}");
+    assert!(text.contains("strict-transport-security: max-age="), "{text}");
+    assert!(text.contains("\"status\":\"ok\""), "{text}");
+    let plain = curl(server.base.replacen("https://", "http://", 1) + "/health");
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("\"status\":\"ok\""), "plain HTTP must not be served");
+    server.stop();
 }
 
 fn random_key() -> String {

@@ -25,6 +25,7 @@ pub enum Filter {
 }
 
 /// How the image is fitted into the requested box (sharp's `fit`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Fit {
@@ -40,6 +41,7 @@ pub enum Fit {
 }
 
 /// Which part of the image survives a `cover` crop.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Gravity {

@@ -113,5 +113,9 @@ def test_dockerfile_builds_the_server_and_runs_unprivileged():
     assert re.search(r"cargo build --release --locked -p fotobase-server", text)
     assert "USER 10001" in text and "HEALTHCHECK" in text
     assert 'ENTRYPOINT ["fotobase"]' in text
+    # The web UI is built from its lockfile and served from where FOTOBASE_WEB_DIR points.
+    assert "npm ci" in text and "COPY --from=web" in text
+    web_dir = re.search(r"FOTOBASE_WEB_DIR=(\S+)", text).group(1)
+    assert re.search(rf"COPY --from=web \S+/dist {re.escape(web_dir)}\n", text)
     bin_name = re.search(r'\[\[bin\]\]\s*name = "(\w+)"', (ROOT / "reference-server/Cargo.toml").read_text()).group(1)
     assert bin_name == "fotobase"

@@ -73,10 +73,13 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 }
 
 /// `?cursor=&limit=` of a keyset-paginated list (limit 0: the default page size).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// Page size: 0 or absent for 50; larger than 500 is taken as 500.
     #[serde(default)]
     pub limit: u32,
 }

@@ -28,10 +28,15 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const CSP: &str = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
                    connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// Problem documents for unknown routes and wrong methods (services, not the
-/// gateway, whose fallback is the proxy).
-pub fn with_fallbacks(router: Router) -> Router {
-    router.fallback(|| async { ApiError::not_found("route") }).method_not_allowed_fallback(|| async {
+/// Problem documents for unknown routes and wrong methods, or, where the web UI
+/// is served, its files for paths outside the API (services, not the gateway,
+/// whose fallback is the proxy).
+pub fn with_fallbacks(router: Router, web: Option<super::web::Web>) -> Router {
+    let router = match web {
+        Some(web) => router.fallback(move |req: Request| async move { web.fallback(req).await }),
+        None => router.fallback(|| async { ApiError::not_found("route") }),
+    };
+    router.method_not_allowed_fallback(|| async {
         ApiError::new(StatusCode::METHOD_NOT_ALLOWED, super::error::codes::METHOD_NOT_ALLOWED, "method not allowed")
     })
 }
@@ -56,7 +61,7 @@ pub fn layers(router: Router, config: &Config) -> Router {
             HeaderName::from_static("cross-origin-opener-policy"),
             HeaderValue::from_static("same-origin"),
         ));
-    if config.hsts {
+    if config.hsts || config.tls().is_some() {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),

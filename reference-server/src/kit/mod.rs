@@ -9,6 +9,8 @@ pub mod extract;
 pub mod http;
 pub mod ids;
 pub mod metrics;
+pub mod openapi;
+pub mod web;
 
 pub use auth::Caller;
 pub use error::{ApiError, ApiResult};

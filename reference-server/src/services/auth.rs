@@ -13,6 +13,7 @@ use fotobase::auth::field::normalize_email;
 use fotobase::auth::session::{Issued, LoginInfo};
 use fotobase::storage::db::NewUser;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::kit::cookies;
 use crate::kit::extract::{ClientAddr, JsonOrEmpty};
@@ -32,17 +33,17 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Register {
+pub struct Register {
     email: String,
     password: String,
     display_name: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Login {
+pub struct Login {
     email: String,
     password: String,
     /// Browsers: keep the refresh token in an HttpOnly cookie (see `kit::cookies`).
@@ -50,22 +51,22 @@ struct Login {
     cookie: bool,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RefreshBody {
+pub struct RefreshBody {
     /// Absent: the browser session's cookie (with its CSRF header).
     refresh_token: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PasswordChange {
+pub struct PasswordChange {
     current_password: String,
     new_password: String,
 }
 
 /// The OAuth 2.0 token response shape (RFC 6749 §5.1).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     /// Absent for browser sessions: the token is in the HttpOnly cookie.
@@ -97,6 +98,9 @@ fn check_email(email: &str) -> ApiResult<String> {
     if ok { Ok(e) } else { Err(ApiError::invalid("email is not a valid address").with_field("email")) }
 }
 
+/// Create an account (the first one becomes admin).
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", operation_id = "register",
+    request_body = Register, responses((status = 201, description = "The new account", body = UserView)))]
 async fn register(State(state): State<AppState>, Json(body): Json<Register>) -> ApiResult<(StatusCode, Json<UserView>)> {
     let email = check_email(&body.email)?;
     let display_name = body
@@ -132,6 +136,10 @@ fn client_info(headers: &HeaderMap, addr: Option<SocketAddr>) -> (Option<String>
     (ua, addr.map(|a| a.ip()))
 }
 
+/// Log in: an access token and a refresh token (with `cookie: true`, the refresh token is set as an
+/// HttpOnly cookie and a `fotobase_csrf` cookie is set for the double-submit check).
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", operation_id = "login",
+    request_body = Login, responses((status = 200, description = "Tokens", body = TokenResponse)))]
 async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
@@ -181,6 +189,12 @@ fn respond(state: &AppState, issued: Issued, cookie: bool) -> Response {
     (cookies::session(&refresh, state.config.refresh_absolute_ttl_secs), Json(tokens)).into_response()
 }
 
+/// Exchange a refresh token for new tokens (rotation; a reused token ends its whole session family).
+/// Without a body, the browser session's cookie is used and `X-CSRF-Token` must repeat `fotobase_csrf`.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", operation_id = "refresh",
+    request_body(content = Option<RefreshBody>, description = "Absent for cookie sessions"),
+    params(("X-CSRF-Token" = Option<String>, Header, description = "Cookie sessions: the `fotobase_csrf` cookie's value")),
+    responses((status = 200, description = "New tokens", body = TokenResponse)))]
 async fn refresh(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -195,6 +209,11 @@ async fn refresh(
     }
 }
 
+/// End the session of a refresh token (or of the browser's cookie, with `X-CSRF-Token`).
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", operation_id = "logout",
+    request_body(content = Option<RefreshBody>, description = "Absent for cookie sessions"),
+    params(("X-CSRF-Token" = Option<String>, Header, description = "Cookie sessions: the `fotobase_csrf` cookie's value")),
+    responses((status = 204, description = "Logged out")))]
 async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -212,16 +231,23 @@ async fn logout(
     }
 }
 
-#[derive(Debug, Serialize)]
-struct Ended {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ended {
     sessions_ended: u64,
 }
 
+/// End every session of the caller; access tokens stop working at once.
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", operation_id = "logout_all",
+    security(("bearer" = [])), responses((status = 200, description = "Sessions ended", body = Ended)))]
 async fn logout_all(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Ended>> {
     let n = state.sessions.logout_all(&caller.public_id).await?;
     Ok(Json(Ended { sessions_ended: n }))
 }
 
+/// Change the password; ends every other session.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", operation_id = "change_password",
+    security(("bearer" = [])), request_body = PasswordChange,
+    responses((status = 200, description = "Changed; other sessions ended", body = Ended)))]
 async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
@@ -250,6 +276,21 @@ async fn change_password(
     Ok(Json(Ended { sessions_ended: n }))
 }
 
+/// The keys that verify access tokens (RFC 7517), for services and clients.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth", operation_id = "jwks",
+    responses((status = 200, description = "JSON Web Key Set", body = Jwks)))]
 async fn jwks(State(state): State<AppState>) -> ([(header::HeaderName, &'static str); 1], axum::Json<serde_json::Value>) {
     ([(header::CACHE_CONTROL, "public, max-age=300")], axum::Json(state.tokens().jwks()))
 }
+
+/// A JSON Web Key Set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Jwks {
+    /// Public keys (`kty`, `kid`, `alg`, `use`, and the key's own members).
+    pub keys: Vec<serde_json::Value>,
+}
+
+/// The auth service's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(register, login, refresh, logout, logout_all, change_password, jwks))]
+pub struct Api;

@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use fotobase::storage::db::{Folder, FolderFilter, FolderUpdate, ImageFilter, NewFolder, Page, Visibility};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, access, ids};
 use crate::services::images::{ImageView, parse_time};
@@ -22,7 +23,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// A folder as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct FolderView {
     pub id: String,
     pub owner_id: String,
@@ -72,16 +73,21 @@ async fn parent_id(state: &AppState, caller: &Caller, public: &str) -> ApiResult
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub struct CreateBody {
     name: String,
+    /// Default `private`.
     visibility: Option<Visibility>,
     #[serde(default)]
     tags: Vec<String>,
+    /// Nest inside this folder of the caller's (`fld_…`).
     parent: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/folders", tag = "folders", operation_id = "create_folder",
+    security(("bearer" = [])), request_body = CreateBody,
+    responses((status = 201, description = "The folder", body = FolderView)))]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -102,18 +108,27 @@ async fn create(
     Ok((StatusCode::CREATED, Json(FolderView::new(&state, folder))))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Name contains this (case-insensitive).
     name: Option<String>,
+    /// Comma-separated tags, all of which the folder carries.
     tag: Option<String>,
+    /// Comma-separated tags, at least one of which the folder carries.
     any_tag: Option<String>,
+    /// Created at or after (unix seconds, `YYYY-MM-DD` or RFC 3339).
     from: Option<String>,
+    /// Created before.
     to: Option<String>,
     /// Only direct children of this folder.
     parent: Option<String>,
+    #[param(inline)]
     visibility: Option<Visibility>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Page size: 0 or absent for 50; larger than 500 is taken as 500.
     #[serde(default)]
     limit: u32,
 }
@@ -122,6 +137,10 @@ fn split(s: Option<&str>) -> Vec<String> {
     s.map(|s| s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()).unwrap_or_default()
 }
 
+/// The caller's folders, filtered (search by name, tags, dates; children of one folder).
+#[utoipa::path(get, path = "/api/v1/folders", tag = "folders", operation_id = "list_folders",
+    security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "A page of folders", body = Page<FolderView>)))]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -144,12 +163,12 @@ async fn list(
         limit: q.limit,
     };
     let page = state.folders.list(&filter).await?;
-    Ok(Json(Page {
-        items: page.items.into_iter().map(|f| FolderView::new(&state, f)).collect(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(Json(page.map(|f| FolderView::new(&state, f))))
 }
 
+#[utoipa::path(get, path = "/api/v1/folders/{id}", tag = "folders", operation_id = "get_folder",
+    security((), ("bearer" = [])), params(("id" = String, Path, description = "`fld_…`")),
+    responses((status = 200, description = "The folder", body = FolderView)))]
 async fn get_folder(
     State(state): State<AppState>,
     caller: Option<Caller>,
@@ -158,17 +177,22 @@ async fn get_folder(
     Ok(Json(FolderView::new(&state, visible_folder(&state, caller.as_ref(), &id).await?)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct UpdateBody {
+pub struct UpdateBody {
     name: Option<String>,
     visibility: Option<Visibility>,
     tags: Option<Vec<String>>,
     /// `null` moves the folder to the top level.
     #[serde(default, deserialize_with = "crate::kit::extract::double_option")]
+    #[schema(value_type = Option<String>)]
     parent: Option<Option<String>>,
 }
 
+/// Rename, retag, move (`parent`) or change the visibility of a folder.
+#[utoipa::path(patch, path = "/api/v1/folders/{id}", tag = "folders", operation_id = "update_folder",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`fld_…`")), request_body = UpdateBody,
+    responses((status = 200, description = "The folder", body = FolderView)))]
 async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -185,6 +209,9 @@ async fn update(
     Ok(Json(FolderView::new(&state, state.folders.update(folder.id, &update).await?)))
 }
 
+/// Delete a folder and its subfolders (the photos stay).
+#[utoipa::path(delete, path = "/api/v1/folders/{id}", tag = "folders", operation_id = "delete_folder",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`fld_…`")), responses((status = 204, description = "Deleted")))]
 async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let folder = owned_folder(&state, &caller, &id).await?;
     state.folders.delete(folder.id).await?;
@@ -192,6 +219,9 @@ async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<St
 }
 
 /// The photos in a folder: all of them for the owner, the public ones for others.
+#[utoipa::path(get, path = "/api/v1/folders/{id}/images", tag = "folders", operation_id = "folder_images",
+    security((), ("bearer" = [])), params(("id" = String, Path, description = "`fld_…`"), PageQuery),
+    responses((status = 200, description = "A page of the folder's photos", body = Page<ImageView>)))]
 async fn images(
     State(state): State<AppState>,
     caller: Option<Caller>,
@@ -209,15 +239,13 @@ async fn images(
         ..ImageFilter::default()
     };
     let page = state.images().list(&filter).await?;
-    Ok(Json(Page {
-        items: page.items.into_iter().map(|i| ImageView::new(&state, i)).collect(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(Json(page.map(|i| ImageView::new(&state, i))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ImageIds {
+pub struct ImageIds {
+    /// 1 to 1000 `img_…` of the caller's.
     image_ids: Vec<String>,
 }
 
@@ -228,32 +256,52 @@ async fn decode_images(state: &AppState, body: &ImageIds) -> ApiResult<Vec<i64>>
     body.image_ids.iter().map(|i| state.body_id(ids::IMAGE, i, "image_ids")).collect()
 }
 
-#[derive(Debug, Serialize)]
-struct Changed {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Changed {
+    /// Photos actually added or removed.
     changed: u64,
     folder: FolderView,
 }
 
+/// Put photos into the folder.
+#[utoipa::path(post, path = "/api/v1/folders/{id}/images", tag = "folders", operation_id = "add_folder_images",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`fld_…`")), request_body = ImageIds,
+    responses((status = 200, description = "What changed", body = Changed)))]
 async fn add_images(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Json(body): Json<ImageIds>,
 ) -> ApiResult<Json<Changed>> {
-    let folder = owned_folder(&state, &caller, &id).await?;
-    let image_ids = decode_images(&state, &body).await?;
-    let changed = state.folders.add_images(folder.id, &image_ids).await.map_err(|e| ApiError::from(e).with_field("image_ids"))?;
-    Ok(Json(Changed { changed, folder: FolderView::new(&state, state.folders.get(folder.id).await?) }))
+    change_images(&state, &caller, &id, &body, true).await
 }
 
+/// Take photos out of the folder (they stay in the library).
+#[utoipa::path(delete, path = "/api/v1/folders/{id}/images", tag = "folders", operation_id = "remove_folder_images",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`fld_…`")), request_body = ImageIds,
+    responses((status = 200, description = "What changed", body = Changed)))]
 async fn remove_images(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Json(body): Json<ImageIds>,
 ) -> ApiResult<Json<Changed>> {
-    let folder = owned_folder(&state, &caller, &id).await?;
-    let image_ids = decode_images(&state, &body).await?;
-    let changed = state.folders.remove_images(folder.id, &image_ids).await?;
-    Ok(Json(Changed { changed, folder: FolderView::new(&state, state.folders.get(folder.id).await?) }))
+    change_images(&state, &caller, &id, &body, false).await
 }
+
+/// Put photos into (or take them out of) a folder of the caller's.
+async fn change_images(state: &AppState, caller: &Caller, id: &str, body: &ImageIds, add: bool) -> ApiResult<Json<Changed>> {
+    let folder = owned_folder(state, caller, id).await?;
+    let image_ids = decode_images(state, body).await?;
+    let changed = if add {
+        state.folders.add_images(folder.id, &image_ids).await.map_err(|e| ApiError::from(e).with_field("image_ids"))?
+    } else {
+        state.folders.remove_images(folder.id, &image_ids).await?
+    };
+    Ok(Json(Changed { changed, folder: FolderView::new(state, state.folders.get(folder.id).await?) }))
+}
+
+/// The folder service's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, list, get_folder, update, delete, images, add_images, remove_images))]
+pub struct Api;

@@ -11,6 +11,7 @@ use axum::Router;
 use fotobase::image::{Format, probe, taken_at};
 use fotobase::storage::db::{Image, ImageFilter, ImageUpdate, NewImage, NewJob, Page, Visibility};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, access, ids};
 use crate::services::jobs::{IMAGES_QUEUE, THUMBNAIL};
@@ -30,7 +31,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// An image as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ImageView {
     pub id: String,
     pub owner_id: String,
@@ -89,13 +90,29 @@ pub async fn owned_image(state: &AppState, caller: &Caller, id: &str) -> ApiResu
     access::owned(image, caller, "image")
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct UploadQuery {
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// Default: the file's name.
     name: Option<String>,
     /// Comma-separated.
     tags: Option<String>,
+    /// `private` (default) or `public`.
     visibility: Option<String>,
+}
+
+/// The multipart form of an upload (the query's fields may be form fields instead).
+#[derive(Debug, ToSchema)]
+pub struct UploadForm {
+    /// The image: JPEG, PNG, WebP, AVIF or GIF (sniffed from the bytes).
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+    pub name: Option<String>,
+    /// Comma-separated.
+    pub tags: Option<String>,
+    /// `private` (default) or `public`.
+    pub visibility: Option<String>,
 }
 
 fn split_tags(s: &str) -> Vec<String> {
@@ -104,6 +121,16 @@ fn split_tags(s: &str) -> Vec<String> {
 
 /// `POST /api/v1/images`: multipart with a `file` field (plus optional `name`,
 /// `tags`, `visibility` fields), or the bytes as the body with `Content-Type: image/*`.
+/// Upload an image: multipart with a `file` field, or the bytes themselves with `Content-Type: image/*`.
+/// Size and pixel limits apply; a thumbnail job is queued.
+#[utoipa::path(post, path = "/api/v1/images", tag = "images", operation_id = "upload_image",
+    security(("bearer" = [])), params(UploadQuery),
+    request_body(content(
+        (UploadForm = "multipart/form-data"),
+        ("application/octet-stream"),
+        ("image/*"),
+    )),
+    responses((status = 201, description = "The stored image", body = ImageView)))]
 async fn upload(
     State(state): State<AppState>,
     caller: Caller,
@@ -185,9 +212,11 @@ async fn upload(
     Ok((StatusCode::CREATED, Json(ImageView::new(&state, image))))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Name contains this (case-insensitive).
     name: Option<String>,
     /// One tag, or several separated by commas (images carrying all of them).
     tag: Option<String>,
@@ -197,9 +226,13 @@ struct ListQuery {
     from: Option<String>,
     /// Captured before.
     to: Option<String>,
+    /// In this folder (`fld_…`).
     folder: Option<String>,
+    /// `private` or `public`.
     visibility: Option<String>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    /// Page size: 0 or absent for 50; larger than 500 is taken as 500.
     #[serde(default)]
     limit: u32,
 }
@@ -219,6 +252,10 @@ pub fn parse_time(field: &str, s: &str) -> ApiResult<i64> {
     Err(ApiError::invalid(format!("{field} must be unix seconds, YYYY-MM-DD or an RFC 3339 time")).with_field(field))
 }
 
+/// The caller's images, newest first, filtered; keyset pages.
+#[utoipa::path(get, path = "/api/v1/images", tag = "images", operation_id = "list_images",
+    security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, description = "A page of images", body = Page<ImageView>)))]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -247,12 +284,13 @@ async fn list(
         limit: q.limit,
     };
     let page = state.images().list(&filter).await?;
-    Ok(Json(Page {
-        items: page.items.into_iter().map(|i| ImageView::new(&state, i)).collect(),
-        next_cursor: page.next_cursor,
-    }))
+    Ok(Json(page.map(|i| ImageView::new(&state, i))))
 }
 
+/// An image's metadata (the owner's, or a public one).
+#[utoipa::path(get, path = "/api/v1/images/{id}", tag = "images", operation_id = "get_image",
+    security((), ("bearer" = [])), params(("id" = String, Path, description = "`img_…`")),
+    responses((status = 200, description = "The image", body = ImageView)))]
 async fn get_image(
     State(state): State<AppState>,
     caller: Option<Caller>,
@@ -262,14 +300,18 @@ async fn get_image(
     Ok(Json(ImageView::new(&state, image)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ImagePatch {
+pub struct ImagePatch {
     name: Option<String>,
     visibility: Option<Visibility>,
     tags: Option<Vec<String>>,
 }
 
+/// Rename, retag or change the visibility of an image.
+#[utoipa::path(patch, path = "/api/v1/images/{id}", tag = "images", operation_id = "update_image",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = ImagePatch,
+    responses((status = 200, description = "The image", body = ImageView)))]
 async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -282,12 +324,20 @@ async fn update(
     Ok(Json(ImageView::new(&state, image)))
 }
 
+/// Delete an image with its versions, thumbnail and blobs.
+#[utoipa::path(delete, path = "/api/v1/images/{id}", tag = "images", operation_id = "delete_image",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")),
+    responses((status = 204, description = "Deleted")))]
 async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let image = owned_image(&state, &caller, &id).await?;
     state.media.delete_image(image.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The original file, byte for byte (`ETag`, `If-None-Match`).
+#[utoipa::path(get, path = "/api/v1/images/{id}/original", tag = "images", operation_id = "download_original",
+    security((), ("bearer" = [])), params(("id" = String, Path, description = "`img_…`")),
+    responses((status = 200, description = "The file", content_type = "image/*"), (status = 304, description = "Not modified")))]
 async fn original(
     State(state): State<AppState>,
     caller: Option<Caller>,
@@ -298,6 +348,10 @@ async fn original(
     Download::original(&image).send(&state, &headers).await
 }
 
+/// The thumbnail (WebP within 320×320), once its job has run.
+#[utoipa::path(get, path = "/api/v1/images/{id}/thumbnail", tag = "images", operation_id = "download_thumbnail",
+    security((), ("bearer" = [])), params(("id" = String, Path, description = "`img_…`")),
+    responses((status = 200, description = "The thumbnail", content_type = "image/webp"), (status = 304, description = "Not modified")))]
 async fn thumbnail(
     State(state): State<AppState>,
     caller: Option<Caller>,
@@ -307,6 +361,11 @@ async fn thumbnail(
     let image = visible_image(&state, caller.as_ref(), &id).await?;
     Download::thumbnail(&image)?.send(&state, &headers).await
 }
+
+/// The image service's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(upload, list, get_image, update, delete, original, thumbnail))]
+pub struct Api;
 
 pub fn content_type(format: &str) -> &'static str {
     format.parse::<Format>().map_or("application/octet-stream", Format::mime_type)

@@ -15,6 +15,7 @@ use fotobase::storage::db::{Job, JobState, NewJob, Version, Visibility};
 use fotobase::image::{self, CompareOptions, DecodeOptions, Fit, Metric, ResizeOptions};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use serde_json::{Value, json};
 
 use crate::kit::{ApiError, ApiResult, Caller, Json, Path, blocking, ids};
@@ -44,8 +45,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-#[derive(Debug, Serialize)]
-struct Accepted {
+/// A queued job: follow it at `Location` (`/api/v1/jobs/{job_id}`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accepted {
     job_id: String,
     state: JobState,
 }
@@ -64,6 +66,12 @@ async fn enqueue(state: &AppState, caller: &Caller, kind: &str, payload: Value) 
 /// `POST /images/{id}/process`: the options of `fotobase.compress` in every
 /// binding (`algorithm` | `format`, `quality` | `target`, `resize`, `params`,
 /// `metrics`, `keep_metadata`, `max_encodes`), checked before queueing.
+/// Queue a compression of the image: one algorithm (or a format's default) at a quality, or the
+/// smallest encode meeting a target; optionally resized. The result is a new version.
+#[utoipa::path(post, path = "/api/v1/images/{id}/process", tag = "processing", operation_id = "process_image",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = ProcessRequest,
+    responses((status = 202, description = "Queued", body = Accepted,
+        headers(("Location" = String, description = "The job's URL")))))]
 async fn process(
     State(state): State<AppState>,
     caller: Caller,
@@ -84,13 +92,64 @@ async fn process(
     enqueue(&state, &caller, PROCESS, json!({ "image_id": image.id, "options": body })).await
 }
 
-#[derive(Debug, Deserialize)]
+/// The options of `compress` in every binding, as a process request.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CompareAllBody {
+pub struct ProcessRequest {
+    /// An algorithm name from `GET /api/v1/algorithms` (e.g. `avif-rav1e`); or give `format`.
+    pub algorithm: Option<String>,
+    /// `jpeg`, `png`, `webp` or `avif`: that format's default algorithm.
+    pub format: Option<String>,
+    /// The algorithm's quality parameter (not with `target`).
+    pub quality: Option<i64>,
+    /// The smallest encode meeting this: `"ssimulacra2>=80"`, `{"metric": "ssim", "value": 0.95}` or
+    /// `{"max_bytes": 100000}` (not with `quality`).
+    #[schema(value_type = Option<Target>)]
+    pub target: Option<Value>,
+    /// Resize first: `{width?, height?, fit?, gravity?, without_enlargement?}`.
+    #[schema(value_type = Option<Object>)]
+    pub resize: Option<Value>,
+    /// The algorithm's own parameters (see `GET /api/v1/algorithms`).
+    #[schema(value_type = Option<Object>)]
+    pub params: Option<Value>,
+    /// Metrics to record for the result (default: all five).
+    pub metrics: Option<Vec<String>>,
+    /// Keep EXIF and XMP (default: only the ICC profile).
+    pub keep_metadata: Option<bool>,
+    /// Most encodes a quality search may make (1 to 16, default 10).
+    pub max_encodes: Option<u64>,
+}
+
+/// A quality target: an expression, a metric threshold, or a size budget.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // documentation only: requests carry it as JSON
+pub enum Target {
+    /// `metric>=value`, e.g. `ssimulacra2>=80`, `ssim>=0.95`, `psnr>=40`.
+    Expression(String),
+    Threshold {
+        /// `mse`, `psnr`, `ssim`, `ms_ssim` or `ssimulacra2`.
+        metric: String,
+        value: f64,
+    },
+    Budget { max_bytes: u64 },
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompareAllBody {
+    #[schema(value_type = Target)]
     target: Value,
+    /// Only these algorithms (default: every one).
     algorithms: Option<Vec<String>>,
 }
 
+/// Queue "compare all algorithms": each one's smallest encode meeting the target, as a table with the
+/// `best` (smallest) in the job's result; the winner is stored as a version.
+#[utoipa::path(post, path = "/api/v1/images/{id}/compare-all", tag = "processing", operation_id = "compare_all",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = CompareAllBody,
+    responses((status = 202, description = "Queued", body = Accepted,
+        headers(("Location" = String, description = "The job's URL")))))]
 async fn compare_all(
     State(state): State<AppState>,
     caller: Caller,
@@ -112,15 +171,21 @@ async fn compare_all(
 }
 
 /// A job as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct JobView {
     pub id: String,
+    /// `thumbnail`, `process` or `compare_all`.
     pub kind: String,
     pub state: JobState,
+    /// 0 to 1.
     pub progress: f64,
     pub attempts: u32,
     pub image_id: Option<String>,
+    /// What a succeeded job made (a version, or the compare-all table with `best`).
+    #[schema(value_type = Option<Object>)]
     pub result: Option<Value>,
+    /// `{code, message}` of the last failure.
+    #[schema(value_type = Option<Object>)]
     pub error: Option<Value>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -156,6 +221,10 @@ async fn owned_job(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Job
     if job.owner_id == Some(caller.user_id) { Ok(job) } else { Err(ApiError::not_found("job")) }
 }
 
+/// A job's state and progress (poll, or follow `/events`).
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "processing", operation_id = "get_job",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`job_…`")),
+    responses((status = 200, description = "The job", body = JobView)))]
 async fn job(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<JobView>> {
     let job = owned_job(&state, &caller, &id).await?;
     Ok(Json(JobView::new(&state, job)))
@@ -163,6 +232,10 @@ async fn job(State(state): State<AppState>, caller: Caller, Path(id): Path<Strin
 
 /// Server-Sent Events: a `job` event whenever the job's state or progress changes,
 /// ending after the one that reports it finished.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/events", tag = "processing", operation_id = "job_events",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`job_…`")),
+    responses((status = 200, description = "`event: job` with a JobView as data, until it is finished",
+        content_type = "text/event-stream", body = String)))]
 async fn job_events(
     State(state): State<AppState>,
     caller: Caller,
@@ -198,17 +271,20 @@ async fn job_events(
 }
 
 /// A processed version as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct VersionView {
     pub id: String,
     pub image_id: String,
     pub algorithm: String,
+    #[schema(value_type = Object)]
     pub params: Value,
     pub format: String,
     pub width: u32,
     pub height: u32,
     pub bytes: i64,
     pub ssimulacra2: Option<f64>,
+    /// Metric name → value, as measured when it was made.
+    #[schema(value_type = Object)]
     pub metrics: Value,
     pub created_at: i64,
 }
@@ -231,6 +307,10 @@ impl VersionView {
     }
 }
 
+/// The processed versions of an image, with bytes and metrics.
+#[utoipa::path(get, path = "/api/v1/images/{id}/versions", tag = "processing", operation_id = "list_versions",
+    security((), ("bearer" = [])), params(("id" = String, Path, description = "`img_…`")),
+    responses((status = 200, description = "The versions", body = Vec<VersionView>)))]
 async fn versions(
     State(state): State<AppState>,
     caller: Option<Caller>,
@@ -247,6 +327,10 @@ async fn version_of(state: &AppState, image_id: i64, vid: &str) -> ApiResult<Ver
     if v.image_id == image_id { Ok(v) } else { Err(ApiError::not_found("version")) }
 }
 
+#[utoipa::path(get, path = "/api/v1/images/{id}/versions/{vid}", tag = "processing", operation_id = "get_version",
+    security((), ("bearer" = [])),
+    params(("id" = String, Path, description = "`img_…`"), ("vid" = String, Path, description = "`ver_…`")),
+    responses((status = 200, description = "The version", body = VersionView)))]
 async fn version(
     State(state): State<AppState>,
     caller: Option<Caller>,
@@ -256,6 +340,10 @@ async fn version(
     Ok(Json(VersionView::new(&state, version_of(&state, image.id, &vid).await?)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/images/{id}/versions/{vid}", tag = "processing", operation_id = "delete_version",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "`img_…`"), ("vid" = String, Path, description = "`ver_…`")),
+    responses((status = 204, description = "Deleted")))]
 async fn delete_version(
     State(state): State<AppState>,
     caller: Caller,
@@ -267,6 +355,10 @@ async fn delete_version(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/v1/images/{id}/versions/{vid}/download", tag = "processing",
+    operation_id = "download_version", security((), ("bearer" = [])),
+    params(("id" = String, Path, description = "`img_…`"), ("vid" = String, Path, description = "`ver_…`")),
+    responses((status = 200, description = "The file", content_type = "image/*"), (status = 304, description = "Not modified")))]
 async fn download_version(
     State(state): State<AppState>,
     caller: Option<Caller>,
@@ -288,15 +380,41 @@ async fn download_version(
     download.send(&state, &headers).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CompareBody {
+pub struct CompareBody {
     /// `ver_…` of a processed version of this image.
     version: String,
+    /// Metric names (default: all five).
+    #[schema(value_type = Option<Vec<String>>)]
     metrics: Option<Value>,
 }
 
+/// Metrics between an original and one of its versions.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documentation only: built as JSON
+pub struct Comparison {
+    /// `mse`, `psnr`, `ssim`, `ms_ssim`, `ssimulacra2` (those asked for).
+    #[schema(value_type = Object)]
+    pub metrics: Value,
+    /// `{format, width, height, bytes}` of the original.
+    #[schema(value_type = Object)]
+    pub reference: Value,
+    /// `{format, width, height, bytes}` of the version.
+    #[schema(value_type = Object)]
+    pub distorted: Value,
+    /// Original bytes / version bytes.
+    pub ratio: f64,
+    /// The original was resized to the version's size to compare.
+    pub reference_resized: bool,
+    pub image_id: String,
+    pub version: String,
+}
+
 /// Metrics between the original and one of its versions, computed now (and recorded).
+#[utoipa::path(post, path = "/api/v1/images/{id}/compare", tag = "processing", operation_id = "compare_version",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = CompareBody,
+    responses((status = 200, description = "The metrics", body = Comparison)))]
 async fn compare(
     State(state): State<AppState>,
     caller: Caller,
@@ -357,6 +475,29 @@ fn compare_bytes(reference: &[u8], distorted: &[u8], metrics: &[Metric]) -> foto
     }))
 }
 
+/// The compression algorithms with their parameters, ranges and defaults.
+#[utoipa::path(get, path = "/api/v1/algorithms", tag = "processing", operation_id = "list_algorithms",
+    responses((status = 200, description = "The algorithms", body = Vec<AlgorithmInfo>)))]
 async fn algorithms() -> axum::Json<Value> {
     axum::Json(fotobase_bindings::algorithms())
+}
+
+/// The processing half of the image service's OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(process, compare_all, compare, versions, version, delete_version, download_version, job, job_events, algorithms))]
+pub struct Api;
+
+/// A compression algorithm as `GET /api/v1/algorithms` lists it.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documentation only: built as JSON by the bindings' shared layer
+pub struct AlgorithmInfo {
+    /// e.g. `jpeg-mozjpeg`, `webp-lossy`, `avif-rav1e`, `png-oxipng`.
+    pub name: String,
+    pub format: String,
+    pub lossless: bool,
+    pub description: String,
+    /// The parameter `quality` sets and a quality search varies (absent for lossless ones).
+    pub quality_param: Option<String>,
+    /// Each parameter's name, kind, range and default.
+    pub params: Vec<serde_json::Value>,
 }

@@ -19,10 +19,16 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/health", tag = "operations", operation_id = "health",
+    responses((status = 200, description = "Alive", body = serde_json::Value)))]
 async fn health() -> axum::Json<Value> {
     axum::Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
+/// Readiness: the database answers and the blob store is reachable (503 otherwise).
+#[utoipa::path(get, path = "/ready", tag = "operations", operation_id = "ready",
+    responses((status = 200, description = "Ready", body = serde_json::Value), (status = 503, description = "Not ready", body = serde_json::Value)))]
 async fn ready(State(state): State<AppState>) -> (StatusCode, axum::Json<Value>) {
     let limit = Duration::from_secs(3);
     let db = matches!(tokio::time::timeout(limit, state.db.schema_version()).await, Ok(Ok(_)));
@@ -32,3 +38,14 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, axum::Json<Value>)
     let word = |b: bool| if b { "ok" } else { "unavailable" };
     (status, axum::Json(json!({ "status": word(ok), "database": word(db), "blobs": word(blobs) })))
 }
+
+/// Prometheus metrics (OpenMetrics text): requests, latencies, jobs, bytes processed.
+#[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
+    responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text", body = String)))]
+#[allow(dead_code)] // documents `kit::metrics::scrape`
+fn metrics_doc() {}
+
+/// The operations part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(health, ready, metrics_doc))]
+pub struct Api;

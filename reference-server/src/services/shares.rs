@@ -11,6 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fotobase::storage::db::{Image, ImageFilter, ShareLink, ShareTarget};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use sha2::{Digest as _, Sha256};
 
 use crate::kit::extract::JsonOrEmpty;
@@ -36,16 +37,18 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ShareBody {
+pub struct ShareBody {
     /// Seconds until the link stops working (default: never).
+    #[schema(minimum = 1, maximum = 31_622_400)]
     expires_in: Option<u64>,
+    /// Required from whoever opens the link (`X-Share-Password`).
     password: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct Created {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Created {
     /// Shown once: only its hash is kept.
     token: String,
     url: String,
@@ -84,6 +87,11 @@ async fn create(state: &AppState, caller: &Caller, target: ShareTarget, body: Sh
     Ok((StatusCode::CREATED, Json(Created { token, url, expires_at: link.expires_at, has_password: link.has_password })))
 }
 
+/// Make a share link to a folder of the caller's.
+#[utoipa::path(post, path = "/api/v1/folders/{id}/share", tag = "sharing", operation_id = "share_folder",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`fld_…`")),
+    request_body(content = Option<ShareBody>),
+    responses((status = 201, description = "The link (its token is shown only now)", body = Created)))]
 async fn share_folder(
     State(state): State<AppState>,
     caller: Caller,
@@ -94,6 +102,11 @@ async fn share_folder(
     create(&state, &caller, ShareTarget::Folder(folder.id), body).await
 }
 
+/// Make a share link to one image of the caller's.
+#[utoipa::path(post, path = "/api/v1/images/{id}/share", tag = "sharing", operation_id = "share_image",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")),
+    request_body(content = Option<ShareBody>),
+    responses((status = 201, description = "The link (its token is shown only now)", body = Created)))]
 async fn share_image(
     State(state): State<AppState>,
     caller: Caller,
@@ -104,8 +117,9 @@ async fn share_image(
     create(&state, &caller, ShareTarget::Image(image.id), body).await
 }
 
-#[derive(Debug, Serialize)]
-struct LinkView {
+/// A share link (without its token, which is not kept).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkView {
     folder_id: Option<String>,
     image_id: Option<String>,
     has_password: bool,
@@ -114,6 +128,9 @@ struct LinkView {
     revoked_at: Option<i64>,
 }
 
+/// The caller's share links.
+#[utoipa::path(get, path = "/api/v1/shares", tag = "sharing", operation_id = "list_shares",
+    security(("bearer" = [])), responses((status = 200, description = "The links", body = Vec<LinkView>)))]
 async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<LinkView>>> {
     let links = state.folders.shares_of(caller.user_id).await?;
     Ok(Json(
@@ -137,6 +154,10 @@ async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<V
     ))
 }
 
+/// Revoke a share link of the caller's.
+#[utoipa::path(delete, path = "/api/v1/shares/{token}", tag = "sharing", operation_id = "revoke_share",
+    security(("bearer" = [])), params(("token" = String, Path, description = "The link's token")),
+    responses((status = 204, description = "Revoked")))]
 async fn revoke(State(state): State<AppState>, caller: Caller, Path(token): Path<String>) -> ApiResult<StatusCode> {
     state.folders.revoke_share(caller.user_id, &token_hash(&token)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -161,16 +182,18 @@ async fn unlock(state: &AppState, token: &str, headers: &HeaderMap) -> ApiResult
     Ok(link)
 }
 
-#[derive(Debug, Serialize)]
-struct SharedImage {
+/// A photo reached through a share link, with download links that work without an account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SharedImage {
     #[serde(flatten)]
     image: ImageView,
     original_url: String,
     thumbnail_url: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct Shared {
+/// What a share link opens: a folder and a page of its photos, or one photo.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Shared {
     folder: Option<FolderView>,
     images: Vec<SharedImage>,
     next_cursor: Option<String>,
@@ -185,6 +208,9 @@ fn shared_image(state: &AppState, token: &str, image: Image) -> SharedImage {
 
 /// `GET /shared/{token}`: the folder and a page of its photos (or the one photo),
 /// with download links that work without an account.
+#[utoipa::path(get, path = "/api/v1/shared/{token}", tag = "sharing", operation_id = "open_share",
+    security((), ("share_password" = [])), params(("token" = String, Path, description = "The link's token"), PageQuery),
+    responses((status = 200, description = "The shared folder or photo", body = Shared)))]
 async fn open(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -225,6 +251,10 @@ async fn shared_target(state: &AppState, token: &str, image: &str, headers: &Hea
     Ok(state.images().get(id).await?)
 }
 
+#[utoipa::path(get, path = "/api/v1/shared/{token}/images/{image}/original", tag = "sharing",
+    operation_id = "shared_original", security((), ("share_password" = [])),
+    params(("token" = String, Path, description = "The link's token"), ("image" = String, Path, description = "`img_…`")),
+    responses((status = 200, description = "The file", content_type = "image/*"), (status = 304, description = "Not modified")))]
 async fn shared_original(
     State(state): State<AppState>,
     Path((token, image)): Path<(String, String)>,
@@ -234,6 +264,10 @@ async fn shared_original(
     Download::original(&image).private().send(&state, &headers).await
 }
 
+#[utoipa::path(get, path = "/api/v1/shared/{token}/images/{image}/thumbnail", tag = "sharing",
+    operation_id = "shared_thumbnail", security((), ("share_password" = [])),
+    params(("token" = String, Path, description = "The link's token"), ("image" = String, Path, description = "`img_…`")),
+    responses((status = 200, description = "The thumbnail", content_type = "image/webp"), (status = 304, description = "Not modified")))]
 async fn shared_thumbnail(
     State(state): State<AppState>,
     Path((token, image)): Path<(String, String)>,
@@ -242,3 +276,8 @@ async fn shared_thumbnail(
     let image = shared_target(&state, &token, &image, &headers).await?;
     Download::thumbnail(&image)?.private().send(&state, &headers).await
 }
+
+/// The sharing part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(share_folder, share_image, list, revoke, open, shared_original, shared_thumbnail))]
+pub struct Api;

@@ -6,6 +6,7 @@ use axum::routing::get;
 use axum::Router;
 use fotobase::storage::db::{AlgorithmStats, JobCounts};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::kit::{ApiResult, Caller, Json};
 use crate::services::jobs::IMAGES_QUEUE;
@@ -18,7 +19,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-#[derive(Debug, Serialize)]
+/// Storage and compression figures, the caller's or the system's.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct StatsView {
     pub images: i64,
     pub bytes_stored: i64,
@@ -28,6 +30,7 @@ pub struct StatsView {
     pub bytes_saved: i64,
     pub by_algorithm: Vec<AlgorithmStats>,
     pub jobs: JobCounts,
+    /// Accounts (global statistics only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub users: Option<i64>,
 }
@@ -47,13 +50,24 @@ async fn stats(state: &AppState, owner: Option<i64>) -> ApiResult<StatsView> {
     })
 }
 
+/// The caller's statistics.
+#[utoipa::path(get, path = "/api/v1/stats", tag = "stats", operation_id = "my_stats",
+    security(("bearer" = [])), responses((status = 200, description = "Statistics", body = StatsView)))]
 async fn mine(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<StatsView>> {
     Ok(Json(stats(&state, Some(caller.user_id)).await?))
 }
 
+/// The whole system's statistics (admins).
+#[utoipa::path(get, path = "/api/v1/stats/global", tag = "stats", operation_id = "global_stats",
+    security(("bearer" = [])), responses((status = 200, description = "Statistics", body = StatsView)))]
 async fn global(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<StatsView>> {
     caller.require_admin(&state).await?;
     let mut view = stats(&state, None).await?;
     view.users = Some(state.users.count().await?);
     Ok(Json(view))
 }
+
+/// The statistics part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(mine, global))]
+pub struct Api;

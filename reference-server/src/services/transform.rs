@@ -17,6 +17,7 @@ use bytes::Bytes;
 use fotobase::image::{Fit, Format, Gravity};
 use hmac::{Hmac, Mac as _};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
@@ -35,13 +36,16 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// What a transform does, parsed from `w:320,h:200,fit:cover,g:entropy,q:75,f:auto`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Transform {
+    /// 1 to 4096; never enlarged.
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub fit: Option<Fit>,
     pub gravity: Option<Gravity>,
+    /// 1 to 100 (the format's default when absent).
+    #[schema(minimum = 1, maximum = 100)]
     pub quality: Option<u8>,
     /// `jpeg`, `png`, `webp`, `avif`, or absent / `auto` to negotiate.
     pub format: Option<String>,
@@ -130,13 +134,18 @@ fn verify(state: &AppState, signature: &str, options: &str, image: &str) -> bool
     m.verify_slice(&given).is_ok()
 }
 
-#[derive(Debug, Serialize)]
-struct Minted {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Minted {
+    /// `/t/{signature}/{options}/{image}`.
     path: String,
+    /// The path on the server's public URL.
     url: String,
 }
 
 /// `POST /images/{id}/transform-url`: the owner mints a URL for one rendition.
+#[utoipa::path(post, path = "/api/v1/images/{id}/transform-url", tag = "renditions", operation_id = "mint_transform_url",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = Transform,
+    responses((status = 200, description = "The signed URL", body = Minted)))]
 async fn mint(
     State(state): State<AppState>,
     caller: Caller,
@@ -166,6 +175,15 @@ fn negotiate(asked: Option<&str>, accept: &str, original: &str) -> Format {
     }
 }
 
+/// A rendition: resized and re-encoded as the signed options say (`w:320,h:200,fit:cover,g:entropy,q:75,f:auto`),
+/// cached in the blob store. No account needed: the signature is the authorization.
+#[utoipa::path(get, path = "/t/{signature}/{options}/{image}", tag = "renditions", operation_id = "render_transform",
+    params(
+        ("signature" = String, Path, description = "base64url HMAC-SHA256 of `{options}/{image}`"),
+        ("options" = String, Path, description = "Canonical options, e.g. `w:320,fit:cover,f:auto`"),
+        ("image" = String, Path, description = "`img_…`"),
+    ),
+    responses((status = 200, description = "The rendition", content_type = "image/*")))]
 async fn render(
     State(state): State<AppState>,
     Path((signature, options, image)): Path<(String, String, String)>,
@@ -240,3 +258,8 @@ mod tests {
         assert_eq!(negotiate(Some("png"), "image/avif", "jpeg"), Format::Png);
     }
 }
+
+/// The renditions part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(mint, render))]
+pub struct Api;

@@ -7,6 +7,7 @@ use axum::routing::{get, put};
 use axum::Router;
 use fotobase::storage::db::{Page, ProfileUpdate, User};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, ids};
 use crate::state::AppState;
@@ -21,12 +22,14 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// An account as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub id: String,
     pub email: String,
     pub display_name: String,
     pub avatar_image_id: Option<String>,
+    /// Free-form settings of the client's choosing (an object, at most 16 KiB).
+    #[schema(value_type = Object)]
     pub preferences: serde_json::Value,
     pub roles: Vec<String>,
     pub created_at: i64,
@@ -50,21 +53,30 @@ impl UserView {
     }
 }
 
+/// The caller's account.
+#[utoipa::path(get, path = "/api/v1/users/me", tag = "users", operation_id = "get_me",
+    security(("bearer" = [])), responses((status = 200, description = "The caller", body = UserView)))]
 async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<UserView>> {
     let user = state.users.get(caller.user_id).await?;
     Ok(Json(UserView::new(&state, user)?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ProfilePatch {
+pub struct ProfilePatch {
     display_name: Option<String>,
-    /// `null` clears the avatar; absent leaves it.
+    /// One of the caller's images; `null` clears the avatar; absent leaves it.
     #[serde(default, deserialize_with = "crate::kit::extract::double_option")]
+    #[schema(value_type = Option<String>)]
     avatar_image_id: Option<Option<String>>,
+    #[schema(value_type = Option<Object>)]
     preferences: Option<serde_json::Value>,
 }
 
+/// Change the caller's display name, avatar or preferences.
+#[utoipa::path(patch, path = "/api/v1/users/me", tag = "users", operation_id = "update_me",
+    security(("bearer" = [])), request_body = ProfilePatch,
+    responses((status = 200, description = "The updated account", body = UserView)))]
 async fn update_me(
     State(state): State<AppState>,
     caller: Caller,
@@ -109,6 +121,9 @@ pub async fn delete_account(state: &AppState, user_id: i64) -> ApiResult<()> {
     Ok(())
 }
 
+/// Delete the caller's account and everything it owns: images, blobs, folders, share links, jobs, sessions.
+#[utoipa::path(delete, path = "/api/v1/users/me", tag = "users", operation_id = "delete_me",
+    security(("bearer" = [])), responses((status = 204, description = "Deleted")))]
 async fn delete_me(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
     let user = state.users.get(caller.user_id).await?;
     // The last admin may not leave the system without one.
@@ -138,6 +153,10 @@ async fn count_admins(state: &AppState) -> ApiResult<usize> {
     }
 }
 
+/// Every account (admins).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", operation_id = "list_users",
+    security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, description = "A page of accounts", body = Page<UserView>)))]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -157,18 +176,25 @@ async fn target(state: &AppState, caller: &Caller, id: &str) -> ApiResult<i64> {
     Ok(id)
 }
 
+/// One account (admins).
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", operation_id = "get_user",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`usr_…`")),
+    responses((status = 200, description = "The account", body = UserView)))]
 async fn get_user(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<UserView>> {
     let id = target(&state, &caller, &id).await?;
     Ok(Json(UserView::new(&state, state.users.get(id).await?)?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AdminPatch {
+pub struct AdminPatch {
     disabled: Option<bool>,
 }
 
 /// Disable (or re-enable) an account; disabling ends all its sessions.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", operation_id = "admin_update_user",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`usr_…`")), request_body = AdminPatch,
+    responses((status = 200, description = "The account", body = UserView)))]
 async fn admin_update(
     State(state): State<AppState>,
     caller: Caller,
@@ -189,6 +215,11 @@ async fn admin_update(
     Ok(Json(UserView::new(&state, user)?))
 }
 
+/// Give an account a role (admins).
+#[utoipa::path(put, path = "/api/v1/users/{id}/roles/{role}", tag = "users", operation_id = "grant_role",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "`usr_…`"), ("role" = String, Path, description = "e.g. `admin`")),
+    responses((status = 200, description = "The account", body = UserView)))]
 async fn grant(
     State(state): State<AppState>,
     caller: Caller,
@@ -199,6 +230,11 @@ async fn grant(
     Ok(Json(UserView::new(&state, user)?))
 }
 
+/// Take a role from an account (admins).
+#[utoipa::path(delete, path = "/api/v1/users/{id}/roles/{role}", tag = "users", operation_id = "revoke_role",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "`usr_…`"), ("role" = String, Path, description = "e.g. `admin`")),
+    responses((status = 200, description = "The account", body = UserView)))]
 async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
@@ -208,3 +244,8 @@ async fn revoke(
     let user = state.users.revoke_role(id, &role).await?;
     Ok(Json(UserView::new(&state, user)?))
 }
+
+/// The user service's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(me, update_me, delete_me, list, get_user, admin_update, grant, revoke))]
+pub struct Api;

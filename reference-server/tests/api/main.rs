@@ -4,6 +4,7 @@
 mod harness;
 
 mod auth;
+mod docs;
 mod folders;
 mod images;
 mod permissions;

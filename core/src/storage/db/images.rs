@@ -14,6 +14,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::{Error, ErrorKind, Result};
 
 /// Where an image is in its life: thumbnails and metadata are made by a job after upload.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImageStatus {
@@ -182,6 +183,7 @@ pub struct Stats {
 }
 
 /// How one algorithm did over all the images it processed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AlgorithmStats {
     pub algorithm: String,

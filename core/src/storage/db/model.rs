@@ -8,6 +8,7 @@ use super::db_err;
 use crate::{Error, ErrorKind, Result};
 
 /// Who may see an image or folder without being its owner.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {

@@ -8,10 +8,18 @@ use serde::Serialize;
 use crate::{Error, ErrorKind, Result};
 
 /// One page of results and the cursor for the next (absent on the last page).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// The same page with each item converted (rows to API views, say).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+    }
 }
 
 /// Most rows one page may hold; callers asking for more get this many.

@@ -52,6 +52,7 @@ impl QueueConfig {
 
 /// Where a job is in its life. `Failed` is the dead letter: out of attempts, not
 /// retryable, or cancelled.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobState {
@@ -219,6 +220,7 @@ impl Default for JobFilter {
 }
 
 /// Jobs per state.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct JobCounts {
     pub queued: i64,
