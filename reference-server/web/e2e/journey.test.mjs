@@ -156,30 +156,30 @@ test('index.html and assets are served with the CSP and no inline code', async (
 
 test('register a new account', async () => {
   await page.goto('/register');
-  await page.getByRole('heading', { name: 'Create your account' }).waitFor();
+  await page.getByRole('heading', { name: 'Create your account', level: 1 }).waitFor();
   await page.getByLabel('E-mail address').fill(EMAIL);
   await page.getByLabel('Display name').fill('Ann Example');
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Confirm password').fill(PASSWORD);
   await screenshot(page, 'register');
   await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
   await page.getByText('No photos yet').waitFor();
   assertClean();
 });
 
 test('log out, then log in again', async () => {
   await page.getByRole('button', { name: 'Log out', exact: true }).click();
-  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
   await page.getByText('You have been signed out.').waitFor();
   await page.getByLabel('E-mail address').fill(EMAIL);
   await page.getByLabel('Password').fill(PASSWORD);
   await screenshot(page, 'login');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
   // The session survives a reload: the access token is re-minted from the refresh cookie.
   await page.reload();
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
   assert.equal(await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage })), '{}');
   assertClean();
 });
@@ -187,7 +187,7 @@ test('log out, then log in again', async () => {
 test('upload two photos with a progress bar each reaching 100%', async () => {
   const files = photos(dataDir);
   await page.getByRole('link', { name: 'Upload', exact: true }).click();
-  await page.getByRole('heading', { name: 'Upload' }).waitFor();
+  await page.getByRole('heading', { name: 'Upload', level: 1 }).waitFor();
   await page.getByTestId('file-input').setInputFiles(files);
   await page.getByText('2 of 2 done').waitFor({ timeout: 60_000 });
   for (const name of ['astronaut.png', 'coffee.jpg']) {
@@ -201,7 +201,7 @@ test('upload two photos with a progress bar each reaching 100%', async () => {
 
 test('see the thumbnails in the gallery', async () => {
   await page.getByRole('link', { name: 'View in gallery' }).click();
-  await page.getByRole('heading', { name: 'Photos' }).waitFor();
+  await page.getByRole('heading', { name: 'Photos', level: 1 }).waitFor();
   const grid = page.getByRole('list', { name: 'Photo grid' });
   for (const name of ['astronaut.png', 'coffee.jpg']) {
     const img = grid.getByRole('img', { name, exact: true });
@@ -218,7 +218,7 @@ test('compress one photo to AVIF at a quality target, following the job live', a
   await page.getByRole('heading', { name: 'astronaut.png', level: 1 }).waitFor();
   const form = page.getByRole('form', { name: 'Compress' });
   await form.getByLabel('Algorithm').selectOption('avif-rav1e');
-  await form.getByLabel('Target').selectOption('ssimulacra2');
+  await form.getByLabel('Target', { exact: true }).selectOption('ssimulacra2');
   await form.getByLabel('Value').fill('70');
   await form.getByRole('button', { name: 'Compress' }).click();
   await page.getByText('Compression', { exact: true }).waitFor();
@@ -278,7 +278,7 @@ test('compare all algorithms: a table with the winner highlighted', async () => 
 
 test('the dashboard charts what was saved', async () => {
   await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
   const totals = page.getByRole('region', { name: 'Totals' });
   await totals.waitFor();
   assert.match(await totals.textContent(), /Images stored\s*2/);
@@ -375,13 +375,13 @@ test('share the folder and open the link in a fresh browser without an account',
 
 test('profile and admin pages', async () => {
   await page.getByRole('link', { name: /Ann Example/ }).click();
-  await page.getByRole('heading', { name: 'Profile' }).waitFor();
+  await page.getByRole('heading', { name: 'Profile', level: 1 }).waitFor();
   await page.getByLabel('Display name').fill('Ann E.');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByText('Display name saved.').waitFor();
   await screenshot(page, 'profile');
   await page.getByRole('link', { name: 'Admin', exact: true }).click();
-  await page.getByRole('heading', { name: 'Administration' }).waitFor();
+  await page.getByRole('heading', { name: 'Administration', level: 1 }).waitFor();
   await page.getByRole('rowheader', { name: /Ann E\. \(you\)/ }).waitFor();
   await screenshot(page, 'admin');
   assertClean();
@@ -401,7 +401,7 @@ test('log out: the session is gone', async () => {
   await page.getByRole('button', { name: 'Log out', exact: true }).click();
   await page.getByText('You have been signed out.').waitFor();
   await page.goto('/gallery');
-  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
   assert.match(page.url(), /\/login\?next=%2Fgallery$/);
   assert.equal((await context.cookies()).filter((c) => c.name.startsWith('fotobase_')).length, 0);
   await screenshot(page, 'logged-out');
