@@ -109,9 +109,11 @@ pub async fn serve(config: Config) -> Result<()> {
     }
     let env = |k: &str| std::env::var(k).ok();
     let service = config.service;
-    let state = AppState::open(config, &env).await?;
-    let listener = bind(state.config.listen).await?;
+    // Bound first, so URLs made from the listen address (share links) carry the real port.
+    let listener = bind(config.listen).await?;
     let addr = listener.local_addr()?;
+    let config = Config { listen: addr, ..config };
+    let state = AppState::open(config, &env).await?;
     let (stop, stopped) = watch::channel(false);
     // Job workers run where images are served (or in `fotobase worker` processes).
     let workers = if matches!(service, Service::All | Service::Images) { state.config.workers } else { 0 };

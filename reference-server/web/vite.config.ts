@@ -34,5 +34,6 @@ export default defineConfig({
     include: ['tests/**/*.test.{ts,tsx}'],
     reporters: ['default', './tests/count-reporter.ts'],
     css: false,
+    testTimeout: 20000,
   },
 });

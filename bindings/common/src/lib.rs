@@ -227,21 +227,8 @@ pub fn compare_all(data: &[u8], target: &Value, algorithms: Option<&Value>) -> R
 
 /// The registry: name, format, lossless, description, quality parameter, params.
 pub fn algorithms() -> Value {
-    Value::Array(
-        image::algorithms()
-            .iter()
-            .map(|a| {
-                json!({
-                    "name": a.name,
-                    "format": a.format,
-                    "lossless": a.lossless,
-                    "description": a.description,
-                    "quality_param": a.quality_param,
-                    "params": a.params,
-                })
-            })
-            .collect(),
-    )
+    // The registry's own serialisation: `params` keyed by parameter name (as the CLI prints it).
+    Value::Array(image::algorithms().iter().map(|a| serde_json::to_value(a).unwrap_or(Value::Null)).collect())
 }
 
 /// A small rendition for galleries: fit inside `width` × `height` (or `width`

@@ -9,6 +9,7 @@ pub const IMAGE: &str = "img";
 pub const VERSION: &str = "ver";
 pub const FOLDER: &str = "fld";
 pub const JOB: &str = "job";
+pub const SHARE: &str = "shr";
 
 impl AppState {
     /// The public form of row `id` of kind `prefix`.

@@ -498,6 +498,7 @@ pub struct AlgorithmInfo {
     pub description: String,
     /// The parameter `quality` sets and a quality search varies (absent for lossless ones).
     pub quality_param: Option<String>,
-    /// Each parameter's name, kind, range and default.
-    pub params: Vec<serde_json::Value>,
+    /// Parameter name → its `type` (`int`, `bool`, `choice`), `min`/`max` or `choices`, `default`, `description`.
+    #[schema(value_type = Object)]
+    pub params: serde_json::Value,
 }

@@ -120,6 +120,8 @@ async fn share_image(
 /// A share link (without its token, which is not kept).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LinkView {
+    /// `shr_…`: revokes the link without its token.
+    id: String,
     folder_id: Option<String>,
     image_id: Option<String>,
     has_password: bool,
@@ -142,6 +144,7 @@ async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<V
                     ShareTarget::Image(i) => (None, Some(i)),
                 };
                 LinkView {
+                    id: state.public_id(ids::SHARE, l.id),
                     folder_id: state.public_opt(ids::FOLDER, folder),
                     image_id: state.public_opt(ids::IMAGE, image),
                     has_password: l.has_password,
@@ -154,12 +157,16 @@ async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<V
     ))
 }
 
-/// Revoke a share link of the caller's.
+/// Revoke a share link of the caller's, by its token or by its id from the list.
 #[utoipa::path(delete, path = "/api/v1/shares/{token}", tag = "sharing", operation_id = "revoke_share",
-    security(("bearer" = [])), params(("token" = String, Path, description = "The link's token")),
+    security(("bearer" = [])), params(("token" = String, Path, description = "The link's token, or its id (`shr_…`)")),
     responses((status = 204, description = "Revoked")))]
 async fn revoke(State(state): State<AppState>, caller: Caller, Path(token): Path<String>) -> ApiResult<StatusCode> {
-    state.folders.revoke_share(caller.user_id, &token_hash(&token)).await?;
+    // Ids are authenticated, so no token decodes as one.
+    match state.row_id(ids::SHARE, &token, "share link") {
+        Ok(id) => state.folders.revoke_share_by_id(caller.user_id, id).await?,
+        Err(_) => state.folders.revoke_share(caller.user_id, &token_hash(&token)).await?,
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

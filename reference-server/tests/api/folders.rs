@@ -99,6 +99,18 @@ async fn share_links_open_without_an_account() {
 
     app.post(&format!("/api/v1/folders/{}/share", id(&folder)), Some(&t), json!({"expires_in": 0})).await.problem(400, "invalid_argument");
     app.post(&format!("/api/v1/folders/{}/share", id(&folder)), Some(&t), json!({"expires_in": "soon"})).await.problem(400, "invalid_argument");
+
+    // The list's id revokes a link without its token (the owner's only).
+    let second = app.post(&format!("/api/v1/images/{}/share", id(&a)), Some(&t), json!({})).await.ok(201);
+    let listed = app.get("/api/v1/shares", Some(&t)).await.ok(200);
+    let entry = listed.as_array().unwrap().iter().find(|l| l["image_id"] == id(&a).as_str()).unwrap().clone();
+    let link_id = entry["id"].as_str().unwrap();
+    assert!(link_id.starts_with("shr_"), "{entry}");
+    assert!(entry["revoked_at"].is_null());
+    app.delete(&format!("/api/v1/shares/{link_id}"), Some(&bob)).await.problem(404, "not_found");
+    app.delete(&format!("/api/v1/shares/{link_id}"), Some(&t)).await.ok(204);
+    app.delete(&format!("/api/v1/shares/{link_id}"), Some(&t)).await.problem(404, "not_found");
+    app.get(&format!("/api/v1/shared/{}", second["token"].as_str().unwrap()), None).await.problem(404, "not_found");
 }
 
 #[tokio::test]

@@ -370,6 +370,15 @@ test('share the folder and open the link in a fresh browser without an account',
   } finally {
     await stranger.close();
   }
+
+  // Revoked from the list of links (by its id, the token is not kept), the link stops working.
+  await page.getByRole('link', { name: 'Photos', exact: true }).click();
+  await page.getByRole('link', { name: 'Folders', exact: true }).click();
+  await page.getByRole('button', { name: 'Revoke link to Folder Holidays' }).click();
+  await page.getByText('Link revoked.').waitFor();
+  await page.getByRole('table').getByText('revoked').waitFor();
+  const token = shareUrl.split('/s/')[1];
+  assert.equal((await fetch(`${base}/api/v1/shared/${token}`)).status, 404);
   assertClean();
 });
 

@@ -449,6 +449,22 @@ impl Folders {
     }
 
     /// An owner's links, newest first.
+    /// Revoke link `id` of `owner_id`'s (`not_found` if it is not theirs or already revoked).
+    pub async fn revoke_share_by_id(&self, owner_id: i64, id: i64) -> Result<()> {
+        let q = self.db.sql("UPDATE share_links SET revoked_at = ? WHERE id = ? AND owner_id = ? AND revoked_at IS NULL");
+        let done = sqlx::query(&q)
+            .bind(self.clock.now())
+            .bind(id)
+            .bind(owner_id)
+            .execute(&self.db.pool)
+            .await
+            .map_err(|e| db_err("cannot revoke share", e))?;
+        if done.rows_affected() == 0 {
+            return Err(Error::new(ErrorKind::NotFound, "no such share link"));
+        }
+        Ok(())
+    }
+
     pub async fn shares_of(&self, owner_id: i64) -> Result<Vec<ShareLink>> {
         let q = self.db.sql(&format!("SELECT {SHARE_COLUMNS} FROM share_links WHERE owner_id = ? ORDER BY id DESC"));
         let rows = sqlx::query(&q)

@@ -61,8 +61,9 @@ export function shareImage(id: string, o: ShareOptions): Promise<ShareCreated> {
 
 export const listShares = (): Promise<ShareLink[]> => api('/api/v1/shares');
 
-export const revokeShare = (token: string): Promise<void> =>
-  api(`/api/v1/shares/${enc(token)}`, { method: 'DELETE' });
+/** Revoke a link by its token (right after creating it) or by its id from the list. */
+export const revokeShare = (tokenOrId: string): Promise<void> =>
+  api(`/api/v1/shares/${enc(tokenOrId)}`, { method: 'DELETE' });
 
 /** What a share link shows; no account, the password (if any) in a header. */
 export function openShare(token: string, password?: string, cursor?: string | null): Promise<Shared> {

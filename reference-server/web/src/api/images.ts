@@ -8,7 +8,6 @@ import type {
   ImageItem,
   Job,
   Page,
-  ParamSpec,
   Version,
   Visibility,
 } from './types';
@@ -89,25 +88,8 @@ export function compareAll(id: string, target: Target, algorithms?: string[]): P
 export const getJob = (id: string, signal?: AbortSignal): Promise<Job> =>
   api(`/api/v1/jobs/${enc(id)}`, signal ? { signal } : {});
 
-/**
- * The algorithm registry. Parameters arrive as a map by name; a list (which
- * loses the names) is read as "quality parameter only" so the form still works.
- */
-export async function algorithms(): Promise<Algorithm[]> {
-  const raw = await api<Array<Omit<Algorithm, 'params'> & { params: unknown }>>('/api/v1/algorithms');
-  return raw.map((a) => ({ ...a, params: normaliseParams(a.params, a.quality_param) }));
-}
-
-export function normaliseParams(params: unknown, qualityParam: string | null): Record<string, ParamSpec> {
-  if (params && !Array.isArray(params) && typeof params === 'object') return params as Record<string, ParamSpec>;
-  if (Array.isArray(params)) {
-    const named = params.filter((p): p is ParamSpec & { name: string } => typeof p?.name === 'string');
-    if (named.length) return Object.fromEntries(named.map(({ name, ...spec }) => [name, spec as ParamSpec]));
-    const q = params.find((p) => p?.type === 'int');
-    if (qualityParam && q) return { [qualityParam]: q as ParamSpec };
-  }
-  return {};
-}
+/** The algorithm registry: each algorithm's parameters keyed by name. */
+export const algorithms = (): Promise<Algorithm[]> => api<Algorithm[]>('/api/v1/algorithms');
 
 export function transformUrl(id: string, t: { width?: number; height?: number; fit?: string; format?: string }) {
   return api<{ url: string; path: string }>(`/api/v1/images/${enc(id)}/transform-url`, { method: 'POST', json: t });

@@ -176,6 +176,8 @@ export interface ShareCreated {
 }
 
 export interface ShareLink {
+  /** `shr_…`: revokes the link without its token. */
+  id: string;
   folder_id: string | null;
   image_id: string | null;
   has_password: boolean;

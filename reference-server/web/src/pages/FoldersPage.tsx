@@ -90,7 +90,7 @@ export function FoldersPage() {
         </div>
       )}
 
-      {shares.length > 0 && folders && <SharesTable shares={shares} folders={folders} />}
+      {shares.length > 0 && folders && <SharesTable shares={shares} folders={folders} onChanged={load} />}
 
       <CreateFolderDialog
         open={creating}
@@ -343,8 +343,18 @@ function FolderEditor({
   );
 }
 
-function SharesTable({ shares, folders }: { shares: ShareLink[]; folders: Folder[] }) {
+function SharesTable({ shares, folders, onChanged }: { shares: ShareLink[]; folders: Folder[]; onChanged: () => void }) {
+  const toast = useToast();
   const now = Date.now() / 1000;
+  const revoke = async (s: ShareLink) => {
+    try {
+      await foldersApi.revokeShare(s.id);
+      toast.success('Link revoked.');
+      onChanged();
+    } catch (e) {
+      toast.error(describe(e));
+    }
+  };
   return (
     <section className="card">
       <h2 className="card__title">Share links</h2>
@@ -357,6 +367,9 @@ function SharesTable({ shares, folders }: { shares: ShareLink[]; folders: Folder
               <th scope="col">Expires</th>
               <th scope="col">Password</th>
               <th scope="col">State</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -366,13 +379,20 @@ function SharesTable({ shares, folders }: { shares: ShareLink[]; folders: Folder
                 : `Photo ${s.image_id}`;
               const state = s.revoked_at ? 'revoked' : s.expires_at && s.expires_at < now ? 'expired' : 'active';
               return (
-                <tr key={i}>
+                <tr key={s.id ?? i}>
                   <td>{s.image_id ? <Link to={`/images/${s.image_id}`}>{what}</Link> : what}</td>
                   <td>{formatDate(s.created_at)}</td>
                   <td>{s.expires_at ? formatDate(s.expires_at) : 'never'}</td>
                   <td>{s.has_password ? 'yes' : 'no'}</td>
                   <td>
                     <Badge tone={state === 'active' ? 'success' : 'neutral'}>{state}</Badge>
+                  </td>
+                  <td>
+                    {state === 'active' && (
+                      <button type="button" className="button button--ghost button--small" onClick={() => void revoke(s)}>
+                        Revoke<span className="visually-hidden"> link to {what}</span>
+                      </button>
+                    )}
                   </td>
                 </tr>
               );

@@ -4,7 +4,6 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Algorithm, CompareAllResult } from '../../src/api/types';
 import { CompareAllTable } from '../../src/pages/image/CompareAll';
 import { buildProcessOptions, CompressForm } from '../../src/pages/image/CompressForm';
-import { normaliseParams } from '../../src/api/images';
 
 const ALGS: Algorithm[] = [
   {
@@ -52,12 +51,6 @@ describe('CompressForm', () => {
       algorithm: 'jpeg-mozjpeg',
       params: { quality: 80, progressive: false, chroma_subsampling: '4:4:4' },
     });
-  });
-
-  it('reads parameter lists as well as maps', () => {
-    expect(normaliseParams([{ name: 'quality', type: 'int', min: 1, max: 100, default: 80, description: '' }], 'quality')).toHaveProperty('quality.max', 100);
-    expect(normaliseParams([{ type: 'int', min: 0, max: 63, default: 30, description: '' }], 'quality')).toHaveProperty('quality.max', 63);
-    expect(normaliseParams([], null)).toEqual({});
   });
 });
 
