@@ -92,7 +92,11 @@ if [ "${FOTOBASE_SKIP_NODE:-0}" != 1 ]; then
   want=$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)
   if [ "$(cat "$web/node_modules/.lock.sha256" 2>/dev/null)" != "$want" ]; then
     say "installing the web UI's packages (npm ci)"
-    npm ci --prefix "$web" --no-audit --no-fund --loglevel=error
+    # Registries that lack some platform builds (rollup's, for other OSes) leave those optional
+    # packages out of the lockfile, and `npm ci` then refuses it as out of sync; `npm install
+    # --no-save` installs the same locked versions without touching the lockfile.
+    npm ci --prefix "$web" --no-audit --no-fund --loglevel=error 2>/dev/null \
+      || npm install --prefix "$web" --no-save --no-audit --no-fund --loglevel=error
     echo "$want" > "$web/node_modules/.lock.sha256"
   else
     say "web UI node_modules ready"

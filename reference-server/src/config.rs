@@ -72,6 +72,8 @@ pub struct Config {
     pub refresh_absolute_ttl_secs: u64,
     /// Largest image upload accepted.
     pub max_upload_bytes: u64,
+    /// Uploads up to this size are held in memory; larger ones stream to the blob store.
+    pub upload_memory_bytes: u64,
     /// Largest decoded image, in pixels (decompression-bomb guard).
     pub max_pixels: u64,
     /// Largest JSON body.
@@ -118,6 +120,7 @@ impl Default for Config {
             refresh_idle_ttl_secs: 7 * 86_400,
             refresh_absolute_ttl_secs: 30 * 86_400,
             max_upload_bytes: 64 << 20,
+            upload_memory_bytes: 4 << 20,
             // 100 MP: a decoded RGBA frame stays under 400 MiB per worker.
             max_pixels: 100_000_000,
             max_json_bytes: 1 << 20,
@@ -190,6 +193,7 @@ impl Config {
         overlay!(refresh_idle_ttl_secs, "FOTOBASE_REFRESH_IDLE_TTL_SECS");
         overlay!(refresh_absolute_ttl_secs, "FOTOBASE_REFRESH_ABSOLUTE_TTL_SECS");
         overlay!(max_upload_bytes, "FOTOBASE_MAX_UPLOAD_BYTES");
+        overlay!(upload_memory_bytes, "FOTOBASE_UPLOAD_MEMORY_BYTES");
         overlay!(max_pixels, "FOTOBASE_MAX_PIXELS");
         overlay!(max_json_bytes, "FOTOBASE_MAX_JSON_BYTES");
         overlay!(workers, "FOTOBASE_WORKERS");

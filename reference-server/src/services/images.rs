@@ -2,12 +2,13 @@
 //! pixel limits, format sniffed from the bytes), list with filters and keyset
 //! pages, metadata, edits, deletion, and downloads of originals and thumbnails.
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use futures_util::StreamExt as _;
 use fotobase::image::{Format, probe, taken_at};
 use fotobase::storage::db::{Image, ImageFilter, ImageUpdate, NewImage, NewJob, Page, Visibility};
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, access, ids};
 use crate::services::jobs::{IMAGES_QUEUE, THUMBNAIL};
+use crate::services::upload::{self, BodyFailed, Received};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -119,10 +121,9 @@ fn split_tags(s: &str) -> Vec<String> {
     s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()
 }
 
-/// `POST /api/v1/images`: multipart with a `file` field (plus optional `name`,
-/// `tags`, `visibility` fields), or the bytes as the body with `Content-Type: image/*`.
-/// Upload an image: multipart with a `file` field, or the bytes themselves with `Content-Type: image/*`.
-/// Size and pixel limits apply; a thumbnail job is queued.
+/// Upload an image: multipart with a `file` field (and optional `name`, `tags`, `visibility` fields), or the
+/// bytes themselves with `Content-Type: image/*`. Size and pixel limits apply; large files stream to the blob
+/// store instead of memory; a thumbnail job is queued.
 #[utoipa::path(post, path = "/api/v1/images", tag = "images", operation_id = "upload_image",
     security(("bearer" = [])), params(UploadQuery),
     request_body(content(
@@ -140,24 +141,41 @@ async fn upload(
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let mut meta = q;
     let mut file_name = None;
-    let data: Bytes = if content_type.starts_with("multipart/form-data") {
+    let received = if content_type.starts_with("multipart/form-data") {
         let mut form = Multipart::from_request(req, &state).await.map_err(|e| ApiError::invalid(e.body_text()))?;
-        let mut data = None;
-        while let Some(field) = form.next_field().await? {
-            match field.name().unwrap_or_default() {
-                "file" => {
-                    file_name = field.file_name().map(str::to_owned);
-                    data = Some(field.bytes().await?);
+        let mut received: Option<Received> = None;
+        let read = async {
+            while let Some(field) = form.next_field().await? {
+                match field.name().unwrap_or_default() {
+                    "file" if received.is_none() => {
+                        file_name = field.file_name().map(str::to_owned);
+                        let body = field.map(|r| r.map_err(|e| BodyFailed { status: e.status(), text: e.body_text() }));
+                        received = Some(upload::receive(&state, Box::pin(body)).await?);
+                    }
+                    "name" => meta.name = Some(field.text().await?),
+                    "tags" => meta.tags = Some(field.text().await?),
+                    "visibility" => meta.visibility = Some(field.text().await?),
+                    other => return Err(ApiError::invalid(format!("unexpected form field {other:?}")).with_field(other)),
                 }
-                "name" => meta.name = Some(field.text().await?),
-                "tags" => meta.tags = Some(field.text().await?),
-                "visibility" => meta.visibility = Some(field.text().await?),
-                other => return Err(ApiError::invalid(format!("unknown form field {other:?}")).with_field(other)),
+            }
+            Ok(())
+        }
+        .await;
+        match (read, received) {
+            (Ok(()), Some(r)) => r,
+            (Ok(()), None) => return Err(ApiError::invalid("the form has no `file` field").with_field("file")),
+            (Err(e), r) => {
+                if let Some(r) = r {
+                    r.discard(&state).await;
+                }
+                return Err(e);
             }
         }
-        data.ok_or_else(|| ApiError::invalid("the form has no `file` field").with_field("file"))?
     } else if content_type.starts_with("image/") || content_type.starts_with("application/octet-stream") {
-        Bytes::from_request(req, &state).await.map_err(|e| crate::kit::error::rejection(e.status(), e.body_text()))?
+        let body = req.into_body().into_data_stream().map(|r| {
+            r.map_err(|e| BodyFailed { status: StatusCode::BAD_REQUEST, text: format!("the upload was interrupted: {e}") })
+        });
+        upload::receive(&state, Box::pin(body)).await?
     } else {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -165,10 +183,35 @@ async fn upload(
             "send multipart/form-data with a `file` field, or the image itself with Content-Type: image/*",
         ));
     };
-    if data.is_empty() {
+    let stored = store(&state, &caller, meta, file_name, &received).await;
+    received.discard(&state).await;
+    let image = stored?;
+    state
+        .queue
+        .enqueue(
+            NewJob::new(IMAGES_QUEUE, THUMBNAIL, serde_json::json!({ "image_id": image.id }))
+                .owner(caller.user_id)
+                .priority(10)
+                .idempotency_key(format!("thumbnail:{}", image.id)),
+        )
+        .await?;
+    state.jobs_ready.notify_waiters();
+    Ok((StatusCode::CREATED, Json(ImageView::new(&state, image))))
+}
+
+/// Check what was received (format sniffed, pixel limit) and store it with its row.
+async fn store(
+    state: &AppState,
+    caller: &Caller,
+    meta: UploadQuery,
+    file_name: Option<String>,
+    received: &Received,
+) -> ApiResult<Image> {
+    if received.is_empty() {
         return Err(ApiError::invalid("the upload is empty").with_field("file"));
     }
-    let info = probe(&data)?;
+    let head = received.head();
+    let info = probe(head)?;
     let (width, height) = info.upright_size();
     if u64::from(width) * u64::from(height) > state.config.max_pixels {
         return Err(ApiError::from(
@@ -194,22 +237,14 @@ async fn upload(
         width,
         height,
         orientation: info.orientation.exif_value(),
-        taken_at: taken_at(&data),
+        taken_at: taken_at(head),
         visibility,
         tags: meta.tags.as_deref().map(split_tags).unwrap_or_default(),
     };
-    let image = state.media.upload(&new, &data).await?;
-    state
-        .queue
-        .enqueue(
-            NewJob::new(IMAGES_QUEUE, THUMBNAIL, serde_json::json!({ "image_id": image.id }))
-                .owner(caller.user_id)
-                .priority(10)
-                .idempotency_key(format!("thumbnail:{}", image.id)),
-        )
-        .await?;
-    state.jobs_ready.notify_waiters();
-    Ok((StatusCode::CREATED, Json(ImageView::new(&state, image))))
+    Ok(match received {
+        Received::Memory(data) => state.media.upload(&new, data).await?,
+        Received::Staged { staged, .. } => state.media.upload_staged(&new, staged).await?,
+    })
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

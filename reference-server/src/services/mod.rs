@@ -9,4 +9,5 @@ pub mod ops;
 pub mod shares;
 pub mod stats;
 pub mod transform;
+pub mod upload;
 pub mod users;

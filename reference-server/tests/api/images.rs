@@ -122,6 +122,48 @@ async fn hostile_uploads_get_clear_errors() {
     assert_eq!(app.get(&format!("/api/v1/images/{}", id(&img)), Some(&t)).await.ok(200)["status"], "failed");
 }
 
+/// Past `upload_memory_bytes`, uploads stream into the blob store (hashed and size-checked on the
+/// way); they come back byte for byte, and refused ones leave nothing staged behind.
+#[tokio::test]
+async fn large_uploads_stream_to_the_blob_store() {
+    let app = App::with(|c| {
+        c.upload_memory_bytes = 2048;
+        c.max_upload_bytes = 400_000;
+    })
+    .await;
+    let t = app.token("ann@example.com").await;
+    let staged_left = || async { app.state.media.blobs().list("tmp").await.unwrap().len() };
+
+    let jpeg = photo(300, 200, "jpeg");
+    assert!(jpeg.len() > 2048);
+    let img = app.upload_raw(&t, jpeg.clone(), "image/jpeg", "?name=big.jpg").await.ok(201);
+    assert_eq!((img["bytes"].as_u64(), img["width"].as_u64()), (Some(jpeg.len() as u64), Some(300)));
+    let back = app.get(&format!("/api/v1/images/{}/original", id(&img)), Some(&t)).await;
+    assert_eq!(back.body.as_ref(), jpeg.as_slice());
+    assert_eq!(img["sha256"], fotobase_sha256(&jpeg));
+
+    let png = photo(200, 150, "png");
+    let (ct, body) = multipart(&png, "big.png", &[("tags", "large")]);
+    let req = App::req(Method::POST, "/api/v1/images", Some(&t)).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap();
+    let big = app.send(req).await.ok(201);
+    assert_eq!((big["format"].as_str(), big["tags"].clone()), (Some("png"), json!(["large"])));
+    let back = app.get(&format!("/api/v1/images/{}/original", id(&big)), Some(&t)).await;
+    assert_eq!(back.body.as_ref(), png.as_slice());
+
+    app.upload_raw(&t, vec![0xFF; 500_000], "image/jpeg", "").await.problem(413, "limit_exceeded");
+    app.upload_raw(&t, vec![0xAB; 100_000], "image/png", "").await.problem(415, "unsupported_format");
+    let (ct, body) = multipart(&jpeg, "x.jpg", &[("colour", "red")]);
+    let req = App::req(Method::POST, "/api/v1/images", Some(&t)).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap();
+    app.send(req).await.problem(400, "invalid_argument");
+    assert_eq!(staged_left().await, 0, "staged uploads are discarded, stored or refused");
+    assert_eq!(app.state.images().stats(None).await.unwrap().images, 2);
+}
+
+fn fotobase_sha256(data: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[tokio::test]
 async fn list_filters_and_pages() {
     let app = App::new().await;
