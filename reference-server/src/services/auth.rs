@@ -36,8 +36,12 @@ pub fn router(state: AppState) -> Router {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Register {
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    /// At least 8 characters, at most 1024 bytes, not a commonly used password, not mostly the e-mail's name.
+    #[schema(min_length = 8)]
     password: String,
+    /// Default: the e-mail address's local part.
     display_name: Option<String>,
 }
 

@@ -246,6 +246,7 @@ async fn images(
 #[serde(deny_unknown_fields)]
 pub struct ImageIds {
     /// 1 to 1000 `img_…` of the caller's.
+    #[schema(min_items = 1, max_items = 1000)]
     image_ids: Vec<String>,
 }
 

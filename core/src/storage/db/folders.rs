@@ -432,13 +432,20 @@ impl Folders {
 
     /// Revoke a link by its token hash (only its owner may; others get `not_found`).
     pub async fn revoke_share(&self, owner_id: i64, token_hash: &str) -> Result<()> {
-        let q = self
-            .db
-            .sql("UPDATE share_links SET revoked_at = ? WHERE token_hash = ? AND owner_id = ? AND revoked_at IS NULL");
-        let done = sqlx::query(&q)
-            .bind(self.clock.now())
-            .bind(token_hash)
-            .bind(owner_id)
+        self.revoke_share_where("token_hash", Val::S(token_hash.to_owned()), owner_id).await
+    }
+
+    /// Revoke link `id` (only its owner may; others, and revoked links, get `not_found`).
+    pub async fn revoke_share_by_id(&self, owner_id: i64, id: i64) -> Result<()> {
+        self.revoke_share_where("id", Val::I(id), owner_id).await
+    }
+
+    async fn revoke_share_where(&self, column: &str, key: Val, owner_id: i64) -> Result<()> {
+        let q = self.db.sql(&format!(
+            "UPDATE share_links SET revoked_at = ? WHERE {column} = ? AND owner_id = ? AND revoked_at IS NULL"
+        ));
+        let vals = [Val::I(self.clock.now()), key, Val::I(owner_id)];
+        let done = bind_all(sqlx::query(&q), &vals)
             .execute(&self.db.pool)
             .await
             .map_err(|e| db_err("cannot revoke share", e))?;
@@ -449,22 +456,6 @@ impl Folders {
     }
 
     /// An owner's links, newest first.
-    /// Revoke link `id` of `owner_id`'s (`not_found` if it is not theirs or already revoked).
-    pub async fn revoke_share_by_id(&self, owner_id: i64, id: i64) -> Result<()> {
-        let q = self.db.sql("UPDATE share_links SET revoked_at = ? WHERE id = ? AND owner_id = ? AND revoked_at IS NULL");
-        let done = sqlx::query(&q)
-            .bind(self.clock.now())
-            .bind(id)
-            .bind(owner_id)
-            .execute(&self.db.pool)
-            .await
-            .map_err(|e| db_err("cannot revoke share", e))?;
-        if done.rows_affected() == 0 {
-            return Err(Error::new(ErrorKind::NotFound, "no such share link"));
-        }
-        Ok(())
-    }
-
     pub async fn shares_of(&self, owner_id: i64) -> Result<Vec<ShareLink>> {
         let q = self.db.sql(&format!("SELECT {SHARE_COLUMNS} FROM share_links WHERE owner_id = ? ORDER BY id DESC"));
         let rows = sqlx::query(&q)
