@@ -63,11 +63,10 @@ async fn enqueue(state: &AppState, caller: &Caller, kind: &str, payload: Value) 
     Ok((StatusCode::ACCEPTED, headers, Json(Accepted { job_id, state: job.state })))
 }
 
-/// `POST /images/{id}/process`: the options of `fotobase.compress` in every
-/// binding (`algorithm` | `format`, `quality` | `target`, `resize`, `params`,
-/// `metrics`, `keep_metadata`, `max_encodes`), checked before queueing.
 /// Queue a compression of the image: one algorithm (or a format's default) at a quality, or the
 /// smallest encode meeting a target; optionally resized. The result is a new version.
+///
+/// The body takes the options of `compress` in every binding, checked before queueing.
 #[utoipa::path(post, path = "/api/v1/images/{id}/process", tag = "processing", operation_id = "process_image",
     security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = ProcessRequest,
     responses((status = 202, description = "Queued", body = Accepted,

@@ -213,8 +213,8 @@ fn shared_image(state: &AppState, token: &str, image: Image) -> SharedImage {
     SharedImage { original_url: format!("{base}/original"), thumbnail_url: view.has_thumbnail.then(|| format!("{base}/thumbnail")), image: view }
 }
 
-/// `GET /shared/{token}`: the folder and a page of its photos (or the one photo),
-/// with download links that work without an account.
+/// What a share link opens: the folder and a page of its photos (or the one photo), with
+/// download links that work without an account.
 #[utoipa::path(get, path = "/api/v1/shared/{token}", tag = "sharing", operation_id = "open_share",
     security((), ("share_password" = [])), params(("token" = String, Path, description = "The link's token"), PageQuery),
     responses((status = 200, description = "The shared folder or photo", body = Shared)))]

@@ -142,7 +142,7 @@ pub struct Minted {
     url: String,
 }
 
-/// `POST /images/{id}/transform-url`: the owner mints a URL for one rendition.
+/// Mint a signed URL for one rendition of an image of the caller's.
 #[utoipa::path(post, path = "/api/v1/images/{id}/transform-url", tag = "renditions", operation_id = "mint_transform_url",
     security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = Transform,
     responses((status = 200, description = "The signed URL", body = Minted)))]
