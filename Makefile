@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 DEMO_PHOTO ?=
 
-.PHONY: run test test-bindings bench setup build serve demo clean
+.PHONY: run test test-bindings bench bench-peers setup build serve demo clean
 
 ## Set up everything, build, and run the main job: the photo server on 127.0.0.1:8080
 ## (SQLite and local files under ./data; FOTOBASE_LISTEN / FOTOBASE_DATA override).
@@ -18,9 +18,15 @@ test:
 test-bindings:
 	@scripts/test-bindings.sh
 
-## Criterion benchmarks: image engine, auth, storage (blobs and databases on the real servers).
+## Criterion benchmarks (image engine, auth, storage on the real servers), then the peer benchmarks
+## (bench-peers); regenerates benches/RESULTS.md and prints the fotobase/peer ratios.
 bench:
 	@scripts/bench.sh
+
+## Only the side-by-side benchmarks against sharp, Pillow, scikit-image, NumPy, argon2-cffi, PyJWT,
+## jose and @node-rs/argon2 (benches/peers/run.sh): writes benches/RESULTS.md and benches/results.png.
+bench-peers:
+	@benches/peers/run.sh
 
 setup:
 	@scripts/setup.sh

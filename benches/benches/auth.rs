@@ -15,7 +15,7 @@ use fotobase::auth::token::{Algorithm, Key, KeySet, TokenConfig, TokenRequest, T
 fn bench_password(c: &mut Criterion) {
     let mut g = c.benchmark_group("argon2id-m19456-t2-p1");
     // ~20-60 ms per hash: few samples.
-    g.sample_size(10).measurement_time(Duration::from_secs(5));
+    g.sample_size(10).measurement_time(Duration::from_secs(3));
     let h = PasswordHasher::default();
     let hash = h.hash("correct horse battery staple").unwrap();
     g.bench_function("hash", |b| b.iter(|| h.hash(black_box("correct horse battery staple")).unwrap()));
@@ -61,5 +61,15 @@ fn bench_fields(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_password, bench_jwt, bench_fields);
+/// Shorter than Criterion's defaults (3 s warm-up, 5 s measurement) so that `make bench`, these
+/// benches and the peer harness together, fits in 30 minutes on 2 cores; groups that need more set it.
+fn config() -> Criterion {
+    Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = bench_password, bench_jwt, bench_fields
+}
 criterion_main!(benches);

@@ -23,7 +23,7 @@ fn bench_decode(c: &mut Criterion) {
     let mut g = c.benchmark_group("decode");
     g.throughput(Throughput::Elements(pixels(s.photo)));
     // A 12 MP decode takes 0.1-1 s: few samples, more time.
-    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    g.sample_size(10).measurement_time(Duration::from_secs(5));
     for codec in Codec::ALL {
         g.bench_function(codec.name(), |b| {
             let data = encoded(codec);
@@ -72,7 +72,7 @@ fn bench_encode(c: &mut Criterion) {
     g.sample_size(10);
     for alg in algorithms() {
         let slow = alg.lossless || alg.name.starts_with("avif");
-        g.measurement_time(Duration::from_secs(if slow { 30 } else { 5 }));
+        g.measurement_time(Duration::from_secs(if slow { 15 } else { 3 }));
         g.bench_function(alg.name, |b| {
             let img = encode_input();
             b.iter(|| encode(black_box(img), alg.name, &EncodeOptions::default()).unwrap());
@@ -91,7 +91,7 @@ fn bench_metrics(c: &mut Criterion) {
         // MSE/PSNR are one pass over the pixels; the SSIM family and
         // SSIMULACRA2 filter at several scales and take seconds on 12 MP.
         let slow = !matches!(metric, Metric::Mse | Metric::Psnr);
-        g.measurement_time(Duration::from_secs(if slow { 30 } else { 10 }));
+        g.measurement_time(Duration::from_secs(if slow { 15 } else { 5 }));
         let opts = CompareOptions::with_metrics(&[metric]);
         g.bench_function(metric.name(), |b| {
             let (reference, distorted) = (fixture_photo(), jpeg_round_trip());
@@ -101,5 +101,15 @@ fn bench_metrics(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_decode, bench_resize, bench_encode, bench_metrics);
+/// Shorter than Criterion's defaults (3 s warm-up, 5 s measurement) so that `make bench`, these
+/// benches and the peer harness together, fits in 30 minutes on 2 cores; groups that need more set it.
+fn config() -> Criterion {
+    Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = bench_decode, bench_resize, bench_encode, bench_metrics
+}
 criterion_main!(benches);

@@ -6,6 +6,7 @@
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -125,5 +126,15 @@ fn bench_metadata(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_blobs, bench_metadata);
+/// Shorter than Criterion's defaults (3 s warm-up, 5 s measurement) so that `make bench`, these
+/// benches and the peer harness together, fits in 30 minutes on 2 cores; groups that need more set it.
+fn config() -> Criterion {
+    Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = bench_blobs, bench_metadata
+}
 criterion_main!(benches);

@@ -1,0 +1,150 @@
+"""fotobase's Python binding against Pillow, scikit-image, NumPy, argon2-cffi and PyJWT, in one process.
+
+    python bench_python.py INPUT_DIR OUT.json [--threads 1|default] [--quick]
+
+`--threads 1` is only a label: run.sh starts this process with RAYON_NUM_THREADS=1, the one switch
+our core has (its metrics run on rayon's global pool; the bindings have no thread option of their own).
+Each comparison alternates fotobase and the peer on the same input and keeps per-call times.
+"""
+import argparse
+import io
+import json
+import os
+import pathlib
+import secrets
+import time
+from importlib.metadata import version
+
+import argon2
+import fotobase
+import jwt
+import numpy as np
+import skimage
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from PIL import Image
+from skimage.metrics import structural_similarity
+
+from common import alternate, row
+
+ISS, AUD = "https://auth.fotobase.test", "fotobase-api"
+
+
+def thumbnail(jpg, rounds, threads):
+    # The same job on both sides: fit 800 px wide with Lanczos-3, baseline JPEG q80 4:2:0 with optimised
+    # Huffman tables (sharp's default JPEG; our jpeg-baseline). Both shrink on load by DCT scaling.
+    def ours():
+        return fotobase.compress(jpg, algorithm="jpeg-baseline", quality=80, resize={"width": 800, "filter": "lanczos3"}).data
+
+    def pillow():
+        im = Image.open(io.BytesIO(jpg))
+        im.thumbnail((800, 800 * 100), Image.Resampling.LANCZOS)  # draft (DCT scaling), reduce, then Lanczos
+        out = io.BytesIO()
+        im.save(out, "JPEG", quality=80, optimize=True, subsampling=2)
+        return out.getvalue()
+
+    a, b = ours(), pillow()
+    size = lambda d: Image.open(io.BytesIO(d)).size  # noqa: E731
+    assert size(a) == size(b) == (800, 600), (size(a), size(b))
+    o, t = alternate(ours, pillow, rounds=rounds)
+    return row("thumbnail 12 MP → 800 px JPEG q80", "python", threads, f"Pillow {version('pillow')}", o, t,
+               detail=f"output bytes: fotobase {len(a)}, Pillow {len(b)}; Pillow: Image.thumbnail (draft + reduce + LANCZOS)")
+
+
+def metrics(ref, dist, rounds, threads):
+    rows = []
+    kw = dict(gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255, channel_axis=-1)
+    ours_ssim = fotobase.compare(ref, dist, metrics=["ssim"])["ssim"]
+    their_ssim = structural_similarity(ref, dist, **kw)
+    o, t = alternate(lambda: fotobase.compare(ref, dist, metrics=["ssim"]),
+                     lambda: structural_similarity(ref, dist, **kw), rounds=max(3, rounds // 3))
+    rows.append(row("SSIM 12 MP pair", "python", threads, f"scikit-image {skimage.__version__}", o, t,
+                    detail=f"SSIM fotobase {ours_ssim:.6f}, scikit-image {their_ssim:.6f}, "
+                           f"|Δ| = {abs(ours_ssim - their_ssim):.1e}; structural_similarity(gaussian, σ=1.5, RGB)",
+                    value_diff=abs(ours_ssim - their_ssim)))
+
+    def numpy_mse_psnr():
+        d = ref.astype(np.float64) - dist  # what skimage.metrics.mean_squared_error does
+        mse = float(np.mean(np.square(d)))
+        return mse, 10 * np.log10(255.0**2 / mse)
+
+    ours = fotobase.compare(ref, dist, metrics=["mse", "psnr"])
+    mse, psnr = numpy_mse_psnr()
+    o, t = alternate(lambda: fotobase.compare(ref, dist, metrics=["mse", "psnr"]), numpy_mse_psnr, rounds=rounds)
+    rows.append(row("MSE + PSNR 12 MP pair", "python", threads, f"NumPy {np.__version__}", o, t,
+                    detail=f"MSE fotobase {ours['mse']:.6f}, NumPy {mse:.6f}; PSNR {ours['psnr']:.4f} / {psnr:.4f} dB",
+                    value_diff=abs(ours["mse"] - mse)))
+    return rows
+
+
+def argon(rounds):
+    # OWASP's argon2id: m=19456 KiB, t=2, p=1, 32-byte hash, 16-byte salt (our defaults).
+    ph = argon2.PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1, hash_len=32, salt_len=16)
+    pw = "correct horse battery staple"
+    assert fotobase.hash_password(pw).startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    o, t = alternate(lambda: fotobase.hash_password(pw), lambda: ph.hash(pw), rounds=rounds)
+    return row("argon2id hash (m=19456 KiB, t=2, p=1)", "python", {"ours": "1", "peer": "1"}, f"argon2-cffi {version('argon2-cffi')}", o, t,
+               detail="fotobase also NFKC-normalises and checks the password policy")
+
+
+def tokens(rounds):
+    rows = []
+    for alg, sk in (("EdDSA", ed25519.Ed25519PrivateKey.generate()), ("ES256", ec.generate_private_key(ec.SECP256R1()))):
+        ours_issuer = fotobase.TokenIssuer.generate(ISS, AUD, alg)
+        pk = sk.public_key()
+
+        def ours():
+            ours_issuer.verify(ours_issuer.issue("usr_1"))
+
+        def pyjwt():
+            now = int(time.time())
+            claims = {"iss": ISS, "sub": "usr_1", "aud": AUD, "iat": now, "exp": now + 900, "jti": secrets.token_urlsafe(16)}
+            token = jwt.encode(claims, sk, algorithm=alg, headers={"kid": "k1", "typ": "at+jwt"})
+            jwt.decode(token, pk, algorithms=[alg], audience=AUD, issuer=ISS, leeway=30,
+                       options={"require": ["exp", "iat", "iss", "aud", "sub", "jti"]})
+
+        o, t = alternate(ours, pyjwt, rounds=rounds, batch=100)
+        rows.append(row(f"JWT {alg} sign + verify", "python", {"ours": "1", "peer": "1"}, f"PyJWT {version('PyJWT')}", o, t,
+                        detail=f"cryptography {version('cryptography')}; same claims (iss, sub, aud, iat, exp, jti), typ at+jwt"))
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("inputs", type=pathlib.Path)
+    ap.add_argument("out", type=pathlib.Path)
+    ap.add_argument("--threads", default="default")
+    ap.add_argument("--workloads", default="thumbnail,metrics,argon2,jwt")
+    ap.add_argument("--quick", action="store_true", help="a few rounds only, to check the harness")
+    args = ap.parse_args()
+    rounds = 3 if args.quick else 15
+    cores = os.cpu_count()
+    threads = {"ours": "1" if args.threads == "1" else f"{cores} (rayon default)", "peer": "1"}
+    work = args.workloads.split(",")
+    jpg = (args.inputs / "photo-12mp.jpg").read_bytes()
+    rows = []
+    started = time.perf_counter()
+    if "thumbnail" in work:
+        rows.append(thumbnail(jpg, rounds, threads))
+    if "metrics" in work:
+        ref, dist = np.load(args.inputs / "pair-12mp-reference.npy"), np.load(args.inputs / "pair-12mp-distorted.npy")
+        rows += metrics(ref, dist, rounds, threads)
+    if "argon2" in work:
+        rows.append(argon(rounds))  # p=1: one thread on both sides
+    if "jwt" in work:
+        rows += tokens(rounds)  # on the calling thread on both sides
+    versions = {
+        "fotobase (Python)": fotobase.__version__,
+        "Python": ".".join(map(str, __import__("sys").version_info[:3])),
+        "Pillow": version("pillow"), "scikit-image": skimage.__version__, "NumPy": np.__version__,
+        "SciPy": version("scipy"), "argon2-cffi": version("argon2-cffi"),
+        "argon2-cffi-bindings": version("argon2-cffi-bindings"), "PyJWT": version("PyJWT"),
+        "cryptography": version("cryptography"),
+    }
+    args.out.write_text(json.dumps({"binding": "python", "threads": args.threads, "rows": rows, "versions": versions,
+                                    "seconds": time.perf_counter() - started}, indent=1))
+    for r in rows:
+        print(f"[python {args.threads}] {r['workload']}: {r['ratio']:.2f}x vs {r['peer']}")
+
+
+if __name__ == "__main__":
+    main()
