@@ -18,6 +18,7 @@ root=$PWD
 here=$root/benches/peers
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+export PYTHONDONTWRITEBYTECODE=1 # no __pycache__ in the tree
 say() { printf '\033[1;34m[peers]\033[0m %s\n' "$*"; }
 timings=() # "name": seconds, in order, for RESULTS.md
 step_start=0
@@ -90,8 +91,8 @@ rm -rf "$addon" && mkdir -p "$addon"
 cp "$pkg/package.json" "$addon/"
 end "build addon (napi --release)"
 
-begin "building the chart binary (cargo build --release -p fotobase-benches --bin peers-chart)"
-cargo build --release --locked -p fotobase-benches --bin peers-chart
+begin "building the chart binary (cargo build --release -p fotobase-benches --features chart --bin peers-chart)"
+cargo build --release --locked -p fotobase-benches --features chart --bin peers-chart
 end "build chart binary"
 
 # --- inputs and the runs -------------------------------------------------------------------------

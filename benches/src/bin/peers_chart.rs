@@ -45,8 +45,10 @@ fn draw(bars: &[Bar], w: u32, h: u32, buf: &mut [u8]) -> Result<(), Box<dyn std:
     let hi = bars.iter().map(|b| b.ratio).fold(1.0_f64, f64::max).max(2.0) * 1.5;
     let n = bars.len() as i32;
     // Log axes label only powers of ten by themselves: ask for the ratios worth reading.
-    let ticks: Vec<f64> =
-        [0.05, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0, 5.0, 10.0, 20.0, 50.0].into_iter().filter(|t| (lo..=hi).contains(t)).collect();
+    let ticks: Vec<f64> = [0.05, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0, 5.0, 10.0, 20.0, 50.0]
+        .into_iter()
+        .filter(|t| (lo..=hi).contains(t))
+        .collect();
     let mut chart = ChartBuilder::on(&root)
         .caption("fotobase vs peers: throughput ratio (> 1 = fotobase faster)", ("sans-serif", 26))
         .margin(16)
