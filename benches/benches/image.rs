@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fotobase::image::{
-    CompareOptions, DecodeOptions, EncodeOptions, Filter, Metric, ResizeOptions, algorithms, compare_images, decode,
-    encode, load, resize,
+    CompareOptions, DecodeOptions, DynamicImage, EncodeOptions, Filter, Metric, ResizeOptions, algorithms,
+    compare_images, decode, encode, load, resize,
 };
+use ssimulacra2::{ColorPrimaries, Rgb, TransferCharacteristic, compute_frame_ssimulacra2};
 use fotobase_benches::{Codec, encode_input, encoded, fixture_photo, jpeg_round_trip, pixels, sizes};
 
 /// Decode each format at full size, and JPEG shrink-on-load (`load`, which lets
@@ -81,7 +82,10 @@ fn bench_encode(c: &mut Criterion) {
     g.finish();
 }
 
-/// Each metric, one at a time, on the photo against its jpeg-mozjpeg q=75 round trip.
+/// Each metric, one at a time, on the photo against its jpeg-mozjpeg q=75 round trip; and
+/// `ssimulacra2-crate`, the `ssimulacra2` crate called directly on the same pair (8-bit sRGB to f32,
+/// then `compute_frame_ssimulacra2`), the peer of `ssimulacra2` in benches/RESULTS.md (issue 9:
+/// fotobase ≥ 2× the crate), which benches/peers/report.py reads from these two estimates.
 fn bench_metrics(c: &mut Criterion) {
     let s = sizes();
     let mut g = c.benchmark_group("metrics");
@@ -98,7 +102,22 @@ fn bench_metrics(c: &mut Criterion) {
             b.iter(|| compare_images(black_box(reference), black_box(distorted), &opts).unwrap());
         });
     }
+    g.measurement_time(Duration::from_secs(15));
+    g.bench_function("ssimulacra2-crate", |b| {
+        let (reference, distorted) = (fixture_photo(), jpeg_round_trip());
+        b.iter(|| crate_ssimulacra2(black_box(reference), black_box(distorted)));
+    });
     g.finish();
+}
+
+/// SSIMULACRA2 straight from the `ssimulacra2` crate, as a caller holding 8-bit sRGB pixels would use it.
+fn crate_ssimulacra2(reference: &DynamicImage, distorted: &DynamicImage) -> f64 {
+    let rgb = |img: &DynamicImage| {
+        let data: Vec<[f32; 3]> = img.to_rgb32f().pixels().map(|p| p.0).collect();
+        Rgb::new(data, img.width() as usize, img.height() as usize, TransferCharacteristic::SRGB, ColorPrimaries::BT709)
+            .expect("an sRGB frame")
+    };
+    compute_frame_ssimulacra2(rgb(reference), rgb(distorted)).expect("same dimensions")
 }
 
 /// Shorter than Criterion's defaults (3 s warm-up, 5 s measurement) so that `make bench`, these
