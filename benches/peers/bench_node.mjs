@@ -24,6 +24,7 @@ const [inputs, out] = args;
 const opt = (name, dflt) => (args.includes(name) ? args[args.indexOf(name) + 1] : dflt);
 const threadsMode = opt('--threads', 'default');
 const quick = args.includes('--quick');
+const work = opt('--workloads', 'thumbnail,argon2,jwt,reencode').split(',');
 const rounds = quick ? 3 : 15;
 const cores = availableParallelism();
 const ISS = 'https://auth.fotobase.test';
@@ -41,9 +42,10 @@ function stats(samples) {
 }
 
 // Ours first on even rounds, theirs first on odd ones; `batch` awaited calls per sample; seconds per call.
-async function alternate(ours, theirs, { rounds: n = rounds, batch = 1, warmup = 1 } = {}) {
+// `seed`: per-call seconds already measured ([ours, theirs]), kept as the first samples.
+async function alternate(ours, theirs, { rounds: n = rounds, batch = 1, warmup = 1, seed = [[], []] } = {}) {
   for (let i = 0; i < warmup; i++) { await ours(); await theirs(); }
-  const a = [], b = [];
+  const a = [...seed[0]], b = [...seed[1]];
   for (let r = 0; r < n; r++) {
     const pairs = r % 2 === 0 ? [[a, ours], [b, theirs]] : [[b, theirs], [a, ours]];
     for (const [samples, fn] of pairs) {
@@ -56,7 +58,7 @@ async function alternate(ours, theirs, { rounds: n = rounds, batch = 1, warmup =
 }
 
 const row = (workload, threads, peer, ours, theirs, extra = {}) => ({
-  workload, binding: 'node', threads, peer, ours, theirs, ratio: theirs.median / ours.median, ...extra,
+  workload, binding: 'node', threads, peer, ours, theirs, ratio: ours && theirs ? theirs.median / ours.median : null, ...extra,
 });
 
 const ourThreads = threadsMode === '1' ? '1' : `${cores} (rayon default)`;
@@ -65,7 +67,7 @@ const started = performance.now();
 
 // --- thumbnail: 12 MP JPEG → fit 800 px wide, Lanczos-3 → baseline JPEG q80 4:2:0, optimised Huffman
 // (sharp's default JPEG settings; our jpeg-baseline). Both shrink on load; both async (libuv pool).
-{
+if (work.includes('thumbnail')) {
   const jpg = readFileSync(join(inputs, 'photo-12mp.jpg'));
   sharp.cache(false); // the operation cache would serve repeated identical pipelines
   const sharpDefault = sharp.concurrency();
@@ -102,7 +104,7 @@ const started = performance.now();
   }
 }
 
-if (threadsMode !== '1') {
+if (threadsMode !== '1' && work.includes('argon2')) {
   // --- argon2id at OWASP's parameters, both async on the libuv pool.
   const pw = 'correct horse battery staple';
   const h = await fb.hashPassword(pw);
@@ -113,7 +115,9 @@ if (threadsMode !== '1') {
   rows.push(row('argon2id hash (m=19456 KiB, t=2, p=1)', { ours: '1', peer: '1' },
     `@node-rs/argon2 ${pkgVersion('@node-rs/argon2')}`, o, t,
     { detail: 'both async; fotobase also NFKC-normalises and checks the password policy' }));
+}
 
+if (threadsMode !== '1' && work.includes('jwt')) {
   // --- JWT sign + verify: our sync TokenIssuer against jose (async API, node:crypto KeyObjects).
   for (const alg of ['EdDSA', 'ES256']) {
     const issuer = fb.TokenIssuer.generate(ISS, AUD, alg);
@@ -136,6 +140,119 @@ if (threadsMode !== '1') {
   }
 }
 
+// --- Full-size re-encode at equal SSIMULACRA2: sharp at its usual settings, then fotobase at the
+// setting whose SSIMULACRA2 matches sharp's (the smallest quality scoring at least as high), and both
+// timed at those settings. Scores: our `compare` (one SSIMULACRA2 implementation for both sides)
+// against our decode of the input JPEG. The quality is found by a local search from sharp's quality
+// (compress, then compare), not by `optimize`, whose bisection starts at quality 100 and spends about
+// eight 12 MP SSIMULACRA2 scores (9 s each on 2 cores) per format; `optimize` has its own row
+// (bench_python.py). Both sides may use every core: sharp.concurrency(cores), our rayon pool.
+// --quick: the 2 MP photo.
+if (threadsMode !== '1' && work.includes('reencode')) {
+  const mp = quick ? 2 : 12;
+  const jpg = readFileSync(join(inputs, `photo-${mp}mp.jpg`));
+  const sharpDefault = sharp.concurrency();
+  sharp.cache(false);
+  sharp.concurrency(cores);
+  const timed = async (fn) => {
+    const t = performance.now();
+    const data = await fn();
+    return { data, secs: (performance.now() - t) / 1000 };
+  };
+  const score = async (data, metric = 'ssimulacra2') => (await fb.compare(jpg, data, [metric])).metrics[metric];
+  const sharpLabel = `sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips})`;
+  const threads = { ours: ourThreads, peer: `${cores} (sharp.concurrency)` };
+  const fmtQ = (tried) => [...tried.entries()].sort((x, y) => x[0] - y[0])
+    .map(([q, r]) => `q${q} ${r.score.toFixed(2)}`).join(', ');
+
+  // The smallest integer quality whose score reaches `target`, searched from `q0`: a step sized by
+  // `slope` (score per quality step) until the target is bracketed, then secant steps inside the bracket.
+  async function equalScore(at, target, q0, slope, { min = 1, max = 100, maxSteps = 8 } = {}) {
+    const tried = new Map();
+    let lo = null, hi = null; // highest quality below the target, lowest meeting it
+    let q = q0;
+    for (let step = 0; step < maxSteps && !tried.has(q); step++) {
+      const r = await at(q);
+      tried.set(q, r);
+      if (r.score >= target) { if (hi === null || q < hi) hi = q; } else if (lo === null || q > lo) lo = q;
+      if ((hi !== null && (hi === min || (lo !== null && hi - lo <= 1))) || lo === max) break;
+      if (lo !== null && hi !== null) {
+        const a = tried.get(lo), b = tried.get(hi);
+        q = Math.ceil(lo + ((target - a.score) / (b.score - a.score)) * (hi - lo));
+        q = Math.min(hi - 1, Math.max(lo + 1, q));
+      } else {
+        const miss = target - r.score; // > 0: needs a higher quality; met: try lower
+        q = Math.min(max, Math.max(min, q + (miss > 0 ? 1 : -1) * Math.max(1, Math.round(Math.abs(miss) / slope))));
+      }
+    }
+    return { q: hi, best: hi === null ? null : tried.get(hi), below: lo === null ? null : tried.get(lo), tried };
+  }
+
+  const lossy = [
+    { name: 'JPEG', alg: 'jpeg-mozjpeg', q0: 80, slope: 0.4, params: {}, extra: quick ? 2 : 4,
+      sharp: () => sharp(jpg).jpeg({ quality: 80, mozjpeg: true }).toBuffer(),
+      settings: 'sharp jpeg({ quality: 80, mozjpeg: true }) (4:2:0, trellis, progressive) vs jpeg-mozjpeg (4:2:0)' },
+    { name: 'WebP', alg: 'webp-lossy', q0: 80, slope: 0.4, params: {}, extra: quick ? 2 : 4,
+      sharp: () => sharp(jpg).webp({ quality: 80 }).toBuffer(),
+      settings: 'sharp webp({ quality: 80 }) (effort 4) vs webp-lossy (effort 4)' },
+    // libvips passes libheif speed = 9 − effort, so sharp's default effort 4 is libaom cpu-used 5;
+    // on libavif's shared speed scale that step is rav1e speed 5 (libavif maps speed N to aom cpu-used
+    // N and rav1e speed N). Both 4:4:4, 8 bits. One extra round: a 12 MP AV1 encode takes 20-30 s.
+    { name: 'AVIF', alg: 'avif-rav1e', q0: 50, slope: 0.6, params: { speed: 5 }, extra: 1,
+      sharp: () => sharp(jpg).avif({ quality: 50 }).toBuffer(),
+      settings: 'sharp avif({ quality: 50 }) (effort 4 = libaom cpu-used 5, 4:4:4, 8-bit) vs avif-rav1e speed 5 (4:4:4, 8-bit)' },
+  ];
+  for (const [seq, f] of lossy.entries()) {
+    const theirs = await timed(f.sharp);
+    const target = await score(theirs.data);
+    const oursAt = (q) => async () => (await fb.compress(jpg, { algorithm: f.alg, quality: q, params: f.params })).data;
+    const found = await equalScore(async (q) => {
+      const r = await timed(oursAt(q));
+      return { bytes: r.data.length, secs: r.secs, score: await score(r.data) };
+    }, target, f.q0, f.slope);
+    if (found.best === null) {
+      rows.push(row(`re-encode ${mp} MP → ${f.name} at sharp's SSIMULACRA2`, threads, sharpLabel, null, null, {
+        seq, bytes_theirs: theirs.data.length, score_theirs: target,
+        detail: `no quality of ${f.alg} reached sharp's SSIMULACRA2 ${target.toFixed(2)} (tried ${fmtQ(found.tried)})`,
+      }));
+      continue;
+    }
+    const delta = found.best.score - target;
+    const within = delta <= 0.5
+      ? `within +0.5`
+      : `**not within ±0.5**: one quality step moves the score more (q${found.q - 1}: ${found.below ? found.below.score.toFixed(2) : '?'})`;
+    const [o, t] = await alternate(oursAt(found.q), f.sharp,
+      { rounds: f.extra, warmup: 0, seed: [[found.best.secs], [theirs.secs]] });
+    rows.push(row(`re-encode ${mp} MP → ${f.name} at sharp's SSIMULACRA2`, threads, sharpLabel, o, t, {
+      seq, bytes_ours: found.best.bytes, bytes_theirs: theirs.data.length,
+      score_ours: found.best.score, score_theirs: target, quality_ours: found.q,
+      detail: `bytes fotobase ${found.best.bytes.toLocaleString('en')} (q${found.q}), sharp ${theirs.data.length.toLocaleString('en')}; `
+        + `SSIMULACRA2 fotobase ${found.best.score.toFixed(2)}, sharp ${target.toFixed(2)} (Δ ${delta >= 0 ? '+' : ''}${delta.toFixed(2)}, ${within}); `
+        + `${f.settings}; search ${fmtQ(found.tried)}; n = ${o.n} per side (first sample from the search, then alternating)`,
+    }));
+    console.log(`[node ${threadsMode}] re-encode ${f.name}: fotobase q${found.q} ${found.best.bytes} B, SSIMULACRA2 `
+      + `${found.best.score.toFixed(2)}, ${o.median.toFixed(2)} s; sharp ${theirs.data.length} B, ${target.toFixed(2)}, ${t.median.toFixed(2)} s`);
+  }
+
+  // PNG: lossless on both sides, so equal by definition; checked as MSE against our decode of the input
+  // (sharp decodes the JPEG with its own libjpeg-turbo, so its pixels may differ slightly from ours).
+  {
+    const oursPng = async () => (await fb.compress(jpg, { algorithm: 'png-oxipng' })).data;
+    const theirsPng = () => sharp(jpg).png({ compressionLevel: 9 }).toBuffer();
+    const a = await timed(oursPng), b = await timed(theirsPng);
+    const [mseA, mseB] = [await score(a.data, 'mse'), await score(b.data, 'mse')];
+    const [o, t] = await alternate(oursPng, theirsPng, { rounds: quick ? 1 : 2, warmup: 0, seed: [[a.secs], [b.secs]] });
+    rows.push(row(`re-encode ${mp} MP → PNG, lossless`, threads, sharpLabel, o, t, {
+      seq: lossy.length, bytes_ours: a.data.length, bytes_theirs: b.data.length,
+      detail: `bytes fotobase ${a.data.length.toLocaleString('en')}, sharp ${b.data.length.toLocaleString('en')}; `
+        + `MSE against our decode of the input: fotobase ${mseA.toFixed(4)}, sharp ${mseB.toFixed(4)} (lossless: SSIMULACRA2 equal by definition; `
+        + `a non-zero MSE is sharp's JPEG decoder differing from ours); sharp png({ compressionLevel: 9 }) (zlib 9, no adaptive filtering) `
+        + `vs png-oxipng at its default level 2; n = ${o.n} per side`,
+    }));
+  }
+  sharp.concurrency(sharpDefault);
+}
+
 const versions = {
   'fotobase (Node)': pkgVersion('fotobase'),
   Node: process.versions.node,
@@ -147,4 +264,4 @@ const versions = {
 };
 writeFileSync(out, JSON.stringify({ binding: 'node', threads: threadsMode, rows, versions,
   seconds: (performance.now() - started) / 1000 }, null, 1));
-for (const r of rows) console.log(`[node ${threadsMode}] ${r.workload}: ${r.ratio.toFixed(2)}x vs ${r.peer} (${r.threads.peer})`);
+for (const r of rows) console.log(`[node ${threadsMode}] ${r.workload}: ${r.ratio === null ? '—' : r.ratio.toFixed(2)}x vs ${r.peer} (${r.threads.peer})`);

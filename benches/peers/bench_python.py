@@ -1,6 +1,7 @@
-"""fotobase's Python binding against Pillow, scikit-image, NumPy, argon2-cffi and PyJWT, in one process.
+"""fotobase's Python binding against Pillow, scikit-image, NumPy, argon2-cffi and PyJWT, in one process;
+MS-SSIM alone (no peer); and `optimize` against a naive quality sweep (--workloads msssim,search).
 
-    python bench_python.py INPUT_DIR OUT.json [--threads 1|default] [--quick]
+    python bench_python.py INPUT_DIR OUT.json [--threads 1|default] [--workloads A,B,...] [--quick]
 
 `--threads 1` is only a label: run.sh starts this process with RAYON_NUM_THREADS=1, the one switch
 our core has (its metrics run on rayon's global pool; the bindings have no thread option of their own).
@@ -24,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from PIL import Image
 from skimage.metrics import structural_similarity
 
-from common import alternate, row
+from common import alternate, row, stats
 
 ISS, AUD = "https://auth.fotobase.test", "fotobase-api"
 
@@ -76,6 +77,56 @@ def metrics(ref, dist, rounds, threads):
     return rows
 
 
+def ms_ssim(ref, dist, rounds, threads):
+    # No peer in issue 9 (scikit-image has no MS-SSIM): our time alone, reported.
+    value = fotobase.compare(ref, dist, metrics=["ms_ssim"])["ms_ssim"]  # also the warm-up
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        fotobase.compare(ref, dist, metrics=["ms_ssim"])
+        times.append(time.perf_counter() - t)
+    return row("MS-SSIM 12 MP pair", "python", {"ours": threads["ours"], "peer": "—"}, "—", stats(times), None,
+               detail=f"MS-SSIM {value:.6f} (5 scales, Gaussian σ=1.5, RGB); fotobase.compare(..., metrics=['ms_ssim']) on the "
+                      f"metrics pair; n = {len(times)}")
+
+
+def quality_search(jpg, mp, threads):
+    """`optimize` to SSIMULACRA2 >= 80 against the naive way: every quality from 5 to 100 in steps of 5,
+    each encoded and scored, keeping the smallest output that meets the target. One run each (each is
+    minutes of 12 MP SSIMULACRA2 scores): the times are n = 1."""
+    alg, target = "jpeg-mozjpeg", 80.0
+    t = time.perf_counter()
+    best = fotobase.optimize(jpg, alg, f"ssimulacra2>={target:g}")
+    t_search = time.perf_counter() - t
+    sweep = []
+    t = time.perf_counter()
+    for q in range(5, 101, 5):
+        r = fotobase.compress(jpg, algorithm=alg, quality=q, metrics=["ssimulacra2"])
+        sweep.append((q, r.bytes, r.metrics["ssimulacra2"]))
+    t_sweep = time.perf_counter() - t
+    met = [s for s in sweep if s[2] >= target]
+    pick = min(met, key=lambda s: s[1]) if met else None
+    score = best.metrics["ssimulacra2"]
+    if pick is None:
+        verdict = "the sweep found no quality meeting the target"
+    elif best.bytes < pick[1]:
+        verdict = (f"the search's output is {pick[1] - best.bytes:,} bytes ({(1 - best.bytes / pick[1]) * 100:.1f}%) smaller: "
+                   "the sweep only tries multiples of 5")
+    elif best.bytes == pick[1]:
+        verdict = "both found the same output"
+    else:
+        verdict = f"**the search is worse**: {best.bytes - pick[1]:,} bytes larger than the sweep's pick"
+    sweep_text = f"q{pick[0]}, {pick[1]:,} bytes, SSIMULACRA2 {pick[2]:.2f}" if pick else "none"
+    both = {"ours": threads["ours"], "peer": threads["ours"]}  # the sweep runs our code too
+    return row(f"quality search {mp} MP → {alg}, SSIMULACRA2 ≥ {target:g}", "python", both,
+               "naive full sweep (q 5..100 step 5)", stats([t_search]), stats([t_sweep]),
+               encodes_ours=len(best.steps), encodes_theirs=len(sweep), quality_ours=best.quality,
+               quality_theirs=pick[0] if pick else None, bytes_ours=best.bytes, bytes_theirs=pick[1] if pick else None,
+               detail=f"optimize: {len(best.steps)} encodes (q {', '.join(str(s['quality']) for s in best.steps)}), "
+                      f"chose q{best.quality}, {best.bytes:,} bytes, SSIMULACRA2 {score:.2f}; sweep: {len(sweep)} encodes "
+                      f"(compress(quality=q, metrics=['ssimulacra2']) each), chose {sweep_text}; {verdict}; n = 1 each")
+
+
 def argon(rounds):
     # OWASP's argon2id: m=19456 KiB, t=2, p=1, 32-byte hash, 16-byte salt (our defaults).
     ph = argon2.PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1, hash_len=32, salt_len=16)
@@ -113,7 +164,7 @@ def main():
     ap.add_argument("inputs", type=pathlib.Path)
     ap.add_argument("out", type=pathlib.Path)
     ap.add_argument("--threads", default="default")
-    ap.add_argument("--workloads", default="thumbnail,metrics,argon2,jwt")
+    ap.add_argument("--workloads", default="thumbnail,metrics,msssim,search,argon2,jwt")
     ap.add_argument("--quick", action="store_true", help="a few rounds only, to check the harness")
     args = ap.parse_args()
     rounds = 3 if args.quick else 15
@@ -128,6 +179,12 @@ def main():
     if "metrics" in work:
         ref, dist = np.load(args.inputs / "pair-12mp-reference.npy"), np.load(args.inputs / "pair-12mp-distorted.npy")
         rows += metrics(ref, dist, rounds, threads)
+    if "msssim" in work:
+        ref, dist = np.load(args.inputs / "pair-12mp-reference.npy"), np.load(args.inputs / "pair-12mp-distorted.npy")
+        rows.append(ms_ssim(ref, dist, 3, threads))
+    if "search" in work:  # minutes at 12 MP: --quick searches the 2 MP photo instead
+        mp = 2 if args.quick else 12
+        rows.append(quality_search((args.inputs / f"photo-{mp}mp.jpg").read_bytes(), mp, threads))
     if "argon2" in work:
         rows.append(argon(rounds))  # p=1: one thread on both sides
     if "jwt" in work:
@@ -143,7 +200,8 @@ def main():
     args.out.write_text(json.dumps({"binding": "python", "threads": args.threads, "rows": rows, "versions": versions,
                                     "seconds": time.perf_counter() - started}, indent=1))
     for r in rows:
-        print(f"[python {args.threads}] {r['workload']}: {r['ratio']:.2f}x vs {r['peer']}")
+        ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        print(f"[python {args.threads}] {r['workload']}: {ratio}x vs {r['peer']}")
 
 
 if __name__ == "__main__":

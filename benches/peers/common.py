@@ -28,7 +28,8 @@ def alternate(ours, theirs, *, rounds, batch=1, warmup=1):
 
 
 def row(workload, binding, threads, peer, ours, theirs, **extra):
-    """One line of the results table. ratio = peer time / our time: throughput ratio, > 1 = fotobase faster."""
+    """One line of the results table. ratio = peer time / our time: throughput ratio, > 1 = fotobase faster.
+    `theirs` is None for a row without a peer (then so are `peer`'s time and the ratio)."""
     return {
         "workload": workload,
         "binding": binding,
@@ -36,6 +37,6 @@ def row(workload, binding, threads, peer, ours, theirs, **extra):
         "peer": peer,
         "ours": ours,
         "theirs": theirs,
-        "ratio": theirs["median"] / ours["median"],
+        "ratio": theirs["median"] / ours["median"] if ours and theirs else None,
         **extra,
     }

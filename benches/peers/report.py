@@ -1,44 +1,110 @@
 """Merge the harness's JSON files into benches/results.json and write benches/RESULTS.md.
 
-    python report.py OUT_DIR RESULTS_JSON RESULTS_MD PART_FILES...
+    python report.py OUT_DIR RESULTS_JSON RESULTS_MD [--criterion DIR] PART_FILES...
 
-OUT_DIR holds inputs.json and timings.json (written by run.sh); PART_FILES are the outputs of
-bench_python.py and bench_node.mjs. RESULTS.md is generated: edit this script, not that file.
+OUT_DIR holds inputs.json and timings.json (written by run.sh; `quick` when FOTOBASE_PEERS_QUICK=1);
+PART_FILES are the outputs of bench_python.py, bench_node.mjs, scaling.py, scaling_node.mjs and
+server.py. --criterion: Criterion's output directory ($CARGO_TARGET_DIR/criterion), for the rows that
+`cargo bench` measures (SSIMULACRA2 against the `ssimulacra2` crate). RESULTS.md is generated: edit
+this script, not that file.
 """
 import datetime
 import json
 import os
 import pathlib
 import platform
+import re
 import sys
 
-# The issue's goals (issue 9), as throughput ratios fotobase/peer. Goals, never test assertions.
+# The issue's goals (issue 9). `ratio`: the least throughput ratio fotobase/peer (peer time / our time);
+# `bytes`: our output must not be larger than the peer's (rows with bytes_ours and bytes_theirs).
+# `has`: text the workload must also contain. First match wins. Goals, never test assertions.
 TARGETS = [
-    # (workload prefix, peer prefix, ratio, how the issue states it)
-    ("thumbnail", "sharp", 1.5, "≥ 1.5× sharp"),
-    ("SSIM", "scikit-image", 10.0, "≥ 10× scikit-image"),
-    ("MSE + PSNR", "NumPy", 5.0, "≥ 5× NumPy"),
-    ("argon2id", "argon2-cffi", 1 / 1.1, "time ≤ 1.1× argon2-cffi"),
-    ("JWT", "jose", 2.0, "≥ 2× jose"),
-    ("JWT", "PyJWT", 5.0, "≥ 5× PyJWT"),
+    {"work": "thumbnail", "peer": "sharp", "ratio": 1.5, "text": "≥ 1.5× sharp"},
+    {"work": "re-encode", "has": "AVIF", "peer": "sharp", "ratio": 1 / 1.2, "bytes": True,
+     "text": "bytes ≤ sharp, time ≤ 1.2× sharp"},
+    {"work": "re-encode", "peer": "sharp", "ratio": 1.0, "bytes": True, "text": "bytes ≤ sharp, time ≤ sharp"},
+    {"work": "quality search", "peer": "naive", "ratio": None, "bytes": True,
+     "text": "— (the search's output no larger than the sweep's)"},
+    {"work": "SSIM ", "peer": "scikit-image", "ratio": 10.0, "text": "≥ 10× scikit-image"},
+    {"work": "SSIMULACRA2", "peer": "`ssimulacra2` crate", "ratio": 2.0, "text": "≥ 2× the `ssimulacra2` crate"},
+    {"work": "MS-SSIM", "peer": "—", "ratio": None, "text": "reported"},
+    {"work": "MSE + PSNR", "peer": "NumPy", "ratio": 5.0, "text": "≥ 5× NumPy"},
+    {"work": "argon2id", "peer": "argon2-cffi", "ratio": 1 / 1.1, "text": "time ≤ 1.1× argon2-cffi"},
+    {"work": "JWT", "peer": "jose", "ratio": 2.0, "text": "≥ 2× jose"},
+    {"work": "JWT", "peer": "PyJWT", "ratio": 5.0, "text": "≥ 5× PyJWT"},
 ]
 
-NOT_YET = [
-    ("Full-size re-encode 12 MP → JPEG, WebP, AVIF, PNG at equal SSIMULACRA2 (±0.5): bytes and encode time", "sharp",
-     "bytes ≤ sharp; time ≤ sharp (JPEG/WebP/PNG), ≤ 1.2× (AVIF)"),
-    ("SSIMULACRA2 12 MP pair", "`ssimulacra2` crate", "≥ 2×"),
-    ("MS-SSIM 12 MP pair", "—", "reported"),
-    ("Quality search: `optimize` to SSIMULACRA2 ≥ 80 on 12 MP (time, encodes)", "naive full sweep", "—"),
-    ("Server (wrk, loopback): token-verified list, JWKS, login, 2 MP upload; RPS, p50/p99, SQLite and PostgreSQL", "—", "—"),
-    ("Scaling 2 / 12 / 48 MP in Node (fotobase vs sharp); Python's is measured below", "sharp", "roughly linear, bounded memory"),
-]
+# Rows of issue 9 that no part of the harness measures yet: (workload, peer, goal).
+NOT_YET = []
+
+# The table's order: the first prefix a workload starts with.
+ORDER = ["thumbnail", "re-encode", "quality search", "SSIM ", "SSIMULACRA2", "MS-SSIM", "MSE", "argon2id",
+         "JWT EdDSA", "JWT ES256"]
 
 
 def target_for(r):
-    for work, peer, ratio, text in TARGETS:
-        if r["workload"].startswith(work) and r["peer"].startswith(peer):
-            return ratio, text
-    return None, ""
+    for t in TARGETS:
+        if r["workload"].startswith(t["work"]) and t.get("has", "") in r["workload"] and r["peer"].startswith(t["peer"]):
+            return t
+    return None
+
+
+def goal_text(r):
+    """The goal and whether this row meets it: `bytes ≤ sharp, time ≤ sharp: bytes met (0.99×), time **missed** …`."""
+    t = r["target"]
+    if not t:
+        return ""
+    if t["ratio"] is None and not t.get("bytes"):
+        return t["text"]
+    if r["ratio"] is None:
+        return f"{t['text']}: not measured"
+    parts = []
+    if t.get("bytes") and r.get("bytes_ours") and r.get("bytes_theirs"):
+        b = r["bytes_ours"] / r["bytes_theirs"]
+        parts.append(f"bytes {b:.3f}×: " + ("met" if b <= 1 else "**missed**"))
+    if t["ratio"] is not None:
+        parts.append(("time: " if t.get("bytes") else "") + (
+            "met" if r["ratio"] >= t["ratio"] else f"**missed**, needs {t['ratio'] / r['ratio']:.2f}× faster"))
+    return f"{t['text']}: " + ", ".join(parts)
+
+
+def criterion_rows(crit):
+    """SSIMULACRA2 on one 12 MP pair, fotobase against the `ssimulacra2` crate, from Criterion's
+    estimates of `metrics/ssimulacra2` and `metrics/ssimulacra2-crate` (benches/benches/image.rs)."""
+    version = "0.5.1"
+    lock = pathlib.Path(__file__).resolve().parents[2] / "Cargo.lock"
+    m = re.search(r'name = "ssimulacra2"\nversion = "([^"]+)"', lock.read_text()) if lock.exists() else None
+    if m:
+        version = m.group(1)
+    row = {"workload": "SSIMULACRA2 12 MP pair (Criterion)", "binding": "rust",
+           "threads": {"ours": f"{os.cpu_count()} (rayon default)", "peer": f"{os.cpu_count()} (rayon default)"},
+           "peer": f"`ssimulacra2` crate {version}",
+           "ours": None, "theirs": None, "ratio": None}
+    dirs = [crit / "metrics" / name / "new" for name in ("ssimulacra2", "ssimulacra2-crate")] if crit else []
+    if not dirs or not all((d / "estimates.json").exists() for d in dirs):
+        row["detail"] = ("run `make bench`: this row comes from Criterion's `metrics/ssimulacra2` and "
+                         "`metrics/ssimulacra2-crate` (target/criterion), which `make bench-peers` alone does not run")
+        row["missing"] = "run `make bench`"
+        return [row]
+    est = []
+    for d in dirs:
+        e = json.loads((d / "estimates.json").read_text())["median"]
+        samples = json.loads((d / "sample.json").read_text()) if (d / "sample.json").exists() else {"iters": []}
+        ci = e["confidence_interval"]
+        est.append({"median": e["point_estimate"] / 1e9, "lower": ci["lower_bound"] / 1e9,
+                    "upper": ci["upper_bound"] / 1e9, "level": ci["confidence_level"], "n": len(samples["iters"])})
+    when = datetime.datetime.fromtimestamp((dirs[0] / "estimates.json").stat().st_mtime, datetime.timezone.utc)
+    ours_src = lock.parent / "core" / "src" / "image" / "metrics" / "ssimulacra2.rs"
+    same = ours_src.exists() and "compute_frame_ssimulacra2" in ours_src.read_text()
+    row.update(ours=est[0], theirs=est[1], ratio=est[1]["median"] / est[0]["median"], detail=(
+        f"Criterion (`cargo bench`, run of {when:%Y-%m-%d %H:%M} UTC), median of {est[0]['n']} / {est[1]['n']} samples "
+        f"with its {est[0]['level']:.0%} confidence interval; the pair is the Criterion photo (`fotobase_benches::bench_photo`: "
+        "the corpus's largest photo, else `synthetic_photo`) and its jpeg-mozjpeg q75 round trip, not make_inputs.py's "
+        "mosaic; fotobase: `compare_images` with SSIMULACRA2 alone; crate: 8-bit sRGB → f32 then `compute_frame_ssimulacra2`"
+        + ("; fotobase's SSIMULACRA2 still calls this crate (core/src/image/metrics/ssimulacra2.rs), so ≈ 1× is expected"
+           if same else "")))
+    return [row]
 
 
 UNITS = [(1.0, "s"), (1e-3, "ms"), (1e-6, "µs")]
@@ -50,12 +116,32 @@ def fmt_time(v):
 
 
 def fmt_stats(st, ops=False):
-    """`78.0 ms (72.3–82.2)`: the median and the interquartile range, in the median's unit."""
+    """`78.0 ms (72.3–82.2)`: the median and the interquartile range (Criterion rows: the median's
+    confidence interval, `CI …`), in the median's unit; `n = 1` when there was a single run."""
     scale, unit = next(((f, u) for f, u in UNITS if st["median"] >= f), UNITS[-1])
     digits = lambda v: f"{v / scale:.0f}" if v / scale >= 100 else f"{v / scale:.1f}"  # noqa: E731
-    text = f"{digits(st['median'])} {unit} ({digits(st['q1'])}–{digits(st['q3'])})"
+    if "q1" not in st:
+        text = f"{digits(st['median'])} {unit} (CI {digits(st['lower'])}–{digits(st['upper'])})"
+    elif st.get("n") == 1:
+        text = f"{digits(st['median'])} {unit} (n = 1)"
+    else:
+        text = f"{digits(st['median'])} {unit} ({digits(st['q1'])}–{digits(st['q3'])})"
     if ops:
         text += f", {1 / st['median']:,.0f} ops/s"
+    return text
+
+
+def cell(r, side):
+    """A time cell, with the output size and the number of encodes when the row has them."""
+    st = r["ours" if side == "ours" else "theirs"]
+    if st is None:
+        return r.get("missing", "—")
+    text = fmt_stats(st, r["workload"].startswith("JWT"))
+    key = "ours" if side == "ours" else "theirs"
+    if r.get(f"bytes_{key}"):
+        text += f"; {r[f'bytes_{key}']:,} B"
+    if r.get(f"encodes_{key}"):
+        text += f"; {r[f'encodes_{key}']} encodes"
     return text
 
 
@@ -70,33 +156,44 @@ def cpu_model():
 
 
 def main():
-    out_dir, results_json, results_md = map(pathlib.Path, sys.argv[1:4])
-    parts = [json.loads(pathlib.Path(p).read_text()) for p in sys.argv[4:]]
+    argv = sys.argv[1:]
+    crit = None
+    if "--criterion" in argv:
+        i = argv.index("--criterion")
+        crit = pathlib.Path(argv[i + 1])
+        del argv[i:i + 2]
+    out_dir, results_json, results_md = map(pathlib.Path, argv[:3])
+    parts = [json.loads(pathlib.Path(p).read_text()) for p in argv[3:]]
     inputs = json.loads((out_dir / "inputs.json").read_text())
     timings = json.loads((out_dir / "timings.json").read_text())
-    rows, versions, scaling = [], {}, []
+    quick = (out_dir / "quick").exists()
+    rows, versions, scaling, server, server_notes = [], {}, [], [], []
     for part in parts:
         rows += part["rows"]
         versions.update(part["versions"])
-        scaling += part.get("scaling", [])
+        scaling += [{"binding": part.get("binding", "python"), **c} for c in part.get("scaling", [])]
+        server += part.get("server", [])
+        server_notes += part.get("server_notes", [])
+    rows += criterion_rows(crit)
     versions.update(timings.pop("versions", {}))
-    order = ["thumbnail", "SSIM", "MSE", "argon2id", "JWT EdDSA", "JWT ES256"]
-    rows.sort(key=lambda r: (next((i for i, w in enumerate(order) if r["workload"].startswith(w)), 99),
+    rows.sort(key=lambda r: (next((i for i, w in enumerate(ORDER) if r["workload"].startswith(w)), 99), r.get("seq", 0),
                              r["workload"], r["binding"], r["threads"]["ours"] != "1", r["threads"]["peer"]))
     for r in rows:
-        ratio, text = target_for(r)
-        r["target"] = {"ratio": ratio, "text": text} if ratio else None
+        r["target"] = target_for(r)
     now = datetime.datetime.now(datetime.timezone.utc)
-    results = {"date": now.isoformat(timespec="seconds"), "cpu": cpu_model(), "cores": os.cpu_count(),
+    results = {"date": now.isoformat(timespec="seconds"), "quick": quick, "cpu": cpu_model(), "cores": os.cpu_count(),
                "versions": versions, "inputs": inputs, "timings": timings, "rows": rows,
-               "scaling": scaling}
+               "scaling": scaling, "server": server, "server_notes": server_notes}
     results_json.write_text(json.dumps(results, indent=1) + "\n")
 
     md = ["# fotobase against its peers", "",
-          "Generated by `make bench-peers` (`benches/peers/run.sh`, also part of `make bench`): **do not edit by hand**.",
-          "", f"- Date: {now:%Y-%m-%d %H:%M} UTC",
-          f"- CPU: {results['cpu']}, {results['cores']} cores (`/proc/cpuinfo`; shared with whatever else ran then)",
-          f"- OS: {platform.system()} {platform.release()}"]
+          "Generated by `make bench-peers` (`benches/peers/run.sh`, also part of `make bench`): **do not edit by hand**.", ""]
+    if quick:
+        md += ["> **Quick run** (`FOTOBASE_PEERS_QUICK=1`): three rounds per comparison, the 2 MP photo for the re-encode "
+               "and quality-search rows, 3 s per server endpoint. It checks the harness; its numbers mean little.", ""]
+    md += [f"- Date: {now:%Y-%m-%d %H:%M} UTC",
+           f"- CPU: {results['cpu']}, {results['cores']} cores (`/proc/cpuinfo`; shared with whatever else ran then)",
+           f"- OS: {platform.system()} {platform.release()}"]
     load = out_dir / "loadavg"
     if load.exists():
         md.append(f"- Load average (1, 5, 15 min) when the runs began: {load.read_text().strip()} "
@@ -113,37 +210,61 @@ def main():
            "Median time per operation (interquartile range in brackets), fotobase and the peer alternating in one "
            "process on the same input. **Ratio = peer time / fotobase time**, i.e. fotobase's throughput relative "
            "to the peer's: **> 1 means fotobase is faster**, < 1 that the peer is. Threads: fotobase's single-thread "
-           "mode is `RAYON_NUM_THREADS=1` (the bindings have no thread option); sharp's is `sharp.concurrency(1)`.",
+           "mode is `RAYON_NUM_THREADS=1` (the bindings have no thread option); sharp's is `sharp.concurrency(1)`. "
+           "Re-encode rows also give each side's output bytes (`B`) at equal SSIMULACRA2, and their goal checks bytes "
+           "(fotobase's / sharp's) as well as time; the quality-search row gives encodes; the Criterion row gives "
+           "the median's 95% confidence interval (`CI`).",
            "", "| Workload | Binding | Threads fotobase / peer | fotobase | Peer | Peer time | Ratio | Goal (issue 9) |",
            "|---|---|---|---|---|---|---:|---|"]
     for r in rows:
-        ops = r["workload"].startswith("JWT")
-        goal = ""
-        if r["target"]:
-            t = r["target"]["ratio"]
-            goal = r["target"]["text"] + (": met" if r["ratio"] >= t else f": **missed**, needs {t / r['ratio']:.2f}× faster")
-        ratio = f"**{r['ratio']:.2f}×**" if r["ratio"] < 1 else f"{r['ratio']:.2f}×"
+        ratio = "—" if r["ratio"] is None else f"**{r['ratio']:.2f}×**" if r["ratio"] < 1 else f"{r['ratio']:.2f}×"
+        peer_time = cell(r, "theirs") if r["theirs"] is not None or r.get("missing") else "—"
         md.append(f"| {r['workload']} | {r['binding']} | {r['threads']['ours']} / {r['threads']['peer']} | "
-                  f"{fmt_stats(r['ours'], ops)} | {r['peer']} | {fmt_stats(r['theirs'], ops)} | {ratio} | {goal} |")
+                  f"{cell(r, 'ours')} | {r['peer']} | {peer_time} | {ratio} | {goal_text(r)} |")
     for work, peer, goal in NOT_YET:
         md.append(f"| {work} | — | — | not yet measured | {peer} | not yet measured | — | {goal} |")
     md += ["", "![fotobase/peer throughput ratios](results.png)", "", "Notes per row:", ""]
     for r in rows:
         if r.get("detail"):
             md.append(f"- {r['workload']} ({r['binding']}, {r['threads']['ours']} / {r['threads']['peer']} threads): {r['detail']}")
-    if scaling:
-        sizes = sorted({c["megapixels"] for c in scaling})
-        md += ["", "## Scaling (Python, default threads)", "",
+    for binding, title, about in (
+        ("python", "Python", "for the 800 px thumbnail (JPEG in memory → JPEG) and SSIM (RGB arrays)"),
+        ("node", "Node", "for the 800 px thumbnail (JPEG in memory → JPEG q80, Lanczos-3; both async; sharp "
+                         "with `cache(false)` at its default concurrency); Node has no SSIM peer"),
+    ):
+        cells_of = [c for c in scaling if c["binding"] == binding]
+        if not cells_of:
+            continue
+        sizes = sorted({c["megapixels"] for c in cells_of})
+        md += ["", f"## Scaling ({title}, default threads)", "",
                "Median time and peak memory added by the operation (peak RSS minus RSS once the input was loaded; "
-               "one fresh process per cell), for the 800 px thumbnail (JPEG in memory → JPEG) and SSIM (RGB arrays). "
+               f"one fresh process per cell), {about}. "
                "Goal (issue 9): roughly linear time, memory bounded by the shrink-on-load path.", "",
                "| Operation | Library | " + " | ".join(f"{mp} MP" for mp in sizes) + " |",
                "|---|---|" + "---:|" * len(sizes)]
-        for key in dict.fromkeys((c["op"], c["lib"]) for c in scaling):
-            cells = {c["megapixels"]: c for c in scaling if (c["op"], c["lib"]) == key}
+        for key in dict.fromkeys((c["op"], c["lib"]) for c in cells_of):
+            cells = {c["megapixels"]: c for c in cells_of if (c["op"], c["lib"]) == key}
             md.append(f"| {key[0]} | {key[1]} | " + " | ".join(
                 f"{fmt_time(cells[mp]['median'])}, +{cells[mp]['peak_mib']:,.0f} MiB" if mp in cells else "—"
                 for mp in sizes) + " |")
+    if server or server_notes:
+        first = server[0] if server else {"threads": 2, "connections": 32, "seconds": "?"}
+        md += ["", "## Server (wrk on loopback)", "",
+               f"`fotobase serve` (release build, default settings, a fresh data directory) under "
+               f"`wrk -t{first['threads']} -c{first['connections']} -d{first['seconds']}s --latency` on 127.0.0.1, wrk on "
+               "the same cores as the server; `benches/peers/server.py`. No peer: absolute numbers. The list is a "
+               "token-verified `GET /api/v1/images` returning 20 rows; login sends correct passwords rotating over a "
+               "few accounts (argon2id makes it CPU-bound by design; only failed logins are throttled); the upload "
+               "posts a 2 MP JPEG as the body, and the thumbnail jobs it queues run on the server's workers during "
+               "the run. Goal (issue 9): reported.", "",
+               "| Endpoint | Database | Requests/s | p50 | p90 | p99 | Non-2xx / socket errors |",
+               "|---|---|---:|---:|---:|---:|---:|"]
+        ms = lambda v: "—" if v is None else fmt_time(v)  # noqa: E731
+        for s in server:
+            md.append(f"| {s['endpoint']} | {s['database']} | {s['rps']:,.0f} | {ms(s['p50'])} | {ms(s['p90'])} | "
+                      f"{ms(s['p99'])} | {s['non_2xx']} / {s['socket_errors']} |")
+        if server_notes:
+            md += [""] + [f"- {n}" for n in server_notes]
     md += ["", "## Versions", "", "| Component | Version |", "|---|---|"]
     md += [f"| {k} | {v} |" for k, v in versions.items()]
     md += ["", "## How long it took", "", "| Part | Seconds |", "|---|---:|"]
@@ -153,8 +274,8 @@ def main():
 
     # The closing lines of `make bench`: every ratio, slowest first.
     print("fotobase/peer throughput ratio (> 1 = fotobase faster):")
-    for r in sorted(rows, key=lambda r: r["ratio"]):
-        goal = f"  goal {r['target']['text']}" if r["target"] else ""
+    for r in sorted((r for r in rows if r["ratio"] is not None), key=lambda r: r["ratio"]):
+        goal = f"  goal {goal_text(r)}" if r["target"] else ""
         print(f"  {r['ratio']:6.2f}x  {r['binding']:6} {r['workload']} vs {r['peer'].split(' (')[0]} "
               f"[threads {r['threads']['ours'].split(' ')[0]}/{r['threads']['peer'].split(' ')[0]}]{goal}")
 

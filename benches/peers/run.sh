@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Side-by-side benchmarks of fotobase's Python and Node bindings against their peers (issue 9):
-# Pillow, scikit-image, NumPy, argon2-cffi, PyJWT; sharp, jose, @node-rs/argon2.
+# Pillow, scikit-image, NumPy, argon2-cffi, PyJWT; sharp, jose, @node-rs/argon2; and the reference
+# server under wrk.
 #
 # 1. installs the peers (requirements.txt, package-lock.json here) into a scratch dir outside the
 #    repo, ${FOTOBASE_PEERS_SCRATCH:-${TMPDIR:-/tmp}/fotobase-peers};
 # 2. builds our wheel (maturin --release) and addon (napi --release) in $CARGO_TARGET_DIR/release,
-#    and the chart binary;
+#    the chart binary and the server (`fotobase`, release);
 # 3. builds the inputs (make_inputs.py), runs bench_python.py and bench_node.mjs with one thread
-#    (RAYON_NUM_THREADS=1, sharp.concurrency(1)) and at the defaults;
+#    (RAYON_NUM_THREADS=1, sharp.concurrency(1)) and at the defaults, the scaling curves (scaling.py,
+#    scaling_node.mjs), and server.py: wrk against `fotobase serve` on SQLite and PostgreSQL (the
+#    FOTOBASE_TEST_POSTGRES_URL that `make bench` started, else a throwaway one of its own);
 # 4. writes benches/results.json, benches/RESULTS.md and benches/results.png, and prints the ratios.
+#    The SSIMULACRA2-vs-crate row comes from the Criterion run before it ($CARGO_TARGET_DIR/criterion).
 #
 # `make bench-peers` runs this alone; `make bench` runs it after the Criterion benches.
-# FOTOBASE_PEERS_QUICK=1: three rounds per comparison, to check the harness (numbers not meaningful).
+# FOTOBASE_PEERS_QUICK=1: three rounds per comparison, 2 MP for the re-encode and quality-search rows,
+# 3 s per server endpoint: to check the harness (numbers not meaningful; RESULTS.md says so).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
@@ -39,6 +44,7 @@ font_of() { dpkg -L fonts-dejavu-core 2>/dev/null | grep -m1 '/DejaVuSans\.ttf$'
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
+command -v wrk >/dev/null || need_apt+=(wrk)
 if ((${#need_apt[@]})); then
   say "installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -95,6 +101,10 @@ begin "building the chart binary (cargo build --release -p fotobase-benches --fe
 cargo build --release --locked -p fotobase-benches --features chart --bin peers-chart
 end "build chart binary"
 
+begin "building the server (cargo build --release -p fotobase-server --bin fotobase)"
+cargo build --release --locked -p fotobase-server --bin fotobase
+end "build server (cargo --release)"
+
 # --- inputs and the runs -------------------------------------------------------------------------
 begin "building the inputs"
 "$venv/bin/python" "$here/make_inputs.py" "$scratch/inputs" --megapixels 2 12 48 | "$venv/bin/python" -c \
@@ -102,10 +112,10 @@ begin "building the inputs"
   > "$out/inputs.json"
 end "inputs"
 
-quick=(); [ "${FOTOBASE_PEERS_QUICK:-0}" = 1 ] && quick=(--quick)
+quick=(); [ "${FOTOBASE_PEERS_QUICK:-0}" = 1 ] && quick=(--quick) && touch "$out/quick" # report.py labels the run
 # Other work on the machine skews every ratio: RESULTS.md shows the load when the runs began.
 cut -d' ' -f1-3 /proc/loadavg > "$out/loadavg" 2>/dev/null || true
-cp "$here/bench_node.mjs" "$node_dir/"
+cp "$here/bench_node.mjs" "$here/scaling_node.mjs" "$node_dir/"
 one_thread=(env RAYON_NUM_THREADS=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1)
 
 begin "Python, one thread"
@@ -125,6 +135,29 @@ end "run: Node, default threads"
 begin "Python, scaling 2 / 12 / 48 MP"
 (cd "$here" && "$venv/bin/python" scaling.py "$scratch/inputs" "$out/python-scaling.json" "${quick[@]}")
 end "run: Python, scaling"
+begin "Node, scaling 2 / 12 / 48 MP"
+(cd "$node_dir" && node scaling_node.mjs "$scratch/inputs" "$out/node-scaling.json" "${quick[@]}")
+end "run: Node, scaling"
+
+begin "server under wrk (SQLite, PostgreSQL)"
+pg=()
+if [ -n "${FOTOBASE_TEST_POSTGRES_URL:-}" ]; then # make bench started it (scripts/lib/servers.sh)
+  pg=(--postgres "$FOTOBASE_TEST_POSTGRES_URL")
+else
+  # Alone (make bench-peers): a throwaway server of our own, its state in the scratch dir so that the
+  # databases of a `make test` running meanwhile ($CARGO_TARGET_DIR/databases) are left alone.
+  db_state=(env CARGO_TARGET_DIR="$scratch/db-state")
+  trap '"${db_state[@]}" scripts/databases.sh stop' EXIT
+  if db_env=$("${db_state[@]}" scripts/databases.sh start); then
+    pg=(--postgres "$(eval "$db_env"; echo "$FOTOBASE_TEST_POSTGRES_URL")")
+  else
+    say "no PostgreSQL server (scripts/setup.sh installs it): the server rows are SQLite only"
+  fi
+fi
+"$venv/bin/python" "$here/server.py" "$CARGO_TARGET_DIR/release/fotobase" "$scratch/inputs" "$out/server.json" \
+  "${pg[@]}" "${quick[@]}"
+if [ -z "${FOTOBASE_TEST_POSTGRES_URL:-}" ]; then "${db_state[@]}" scripts/databases.sh stop; trap - EXIT; fi
+end "run: server (wrk)"
 
 # --- the report ----------------------------------------------------------------------------------
 {
@@ -136,7 +169,8 @@ end "run: Python, scaling"
     "$(rustc --version | cut -d' ' -f2)" "$("$venv/bin/maturin" --version | cut -d' ' -f2)" \
     "$(node -p "require('$pkg/node_modules/@napi-rs/cli/package.json').version")"
 } > "$out/timings.json"
-"$venv/bin/python" "$here/report.py" "$out" benches/results.json benches/RESULTS.md \
-  "$out"/python-1.json "$out"/python-default.json "$out"/node-1.json "$out"/node-default.json "$out"/python-scaling.json
+"$venv/bin/python" "$here/report.py" "$out" benches/results.json benches/RESULTS.md --criterion "$CARGO_TARGET_DIR/criterion" \
+  "$out"/python-1.json "$out"/python-default.json "$out"/node-1.json "$out"/node-default.json "$out"/python-scaling.json \
+  "$out"/node-scaling.json "$out"/server.json
 "$CARGO_TARGET_DIR/release/peers-chart" benches/results.json benches/results.png "$font"
 say "wrote benches/RESULTS.md, benches/results.json, benches/results.png in $((SECONDS - all_start))s"

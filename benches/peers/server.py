@@ -1,0 +1,232 @@
+"""The reference server under load: wrk on loopback against `fotobase serve`, on SQLite and PostgreSQL.
+
+    python server.py FOTOBASE_BIN INPUT_DIR OUT.json [--postgres URL] [--quick]
+
+For each database: start the binary on 127.0.0.1 (a free port, a fresh data dir, default settings),
+register and log in accounts over HTTP, upload a few 2 MP JPEGs and wait for their thumbnail jobs,
+then run wrk (2 threads, 32 connections, --latency) for a fixed time on each endpoint:
+
+- `GET /api/v1/images` with a bearer token: token verification plus a keyset page from the database;
+- `GET /.well-known/jwks.json`: the public keys, no database;
+- `POST /api/v1/auth/login` with correct passwords, rotating over a few accounts (successful logins are
+  never throttled; failures are, so none are sent): argon2id verification (m=19456 KiB, t=2), CPU-bound
+  by design, plus a refresh-session row;
+- `POST /api/v1/images` with a 2 MP JPEG as the body (`Content-Type: image/jpeg`): sniff, store the blob,
+  the row and a thumbnail job, which the server's own workers run meanwhile on the same cores.
+
+`--postgres URL` (a server URL such as FOTOBASE_TEST_POSTGRES_URL): a fresh database is created next to
+it with psql when psql is there, else the given database is used (accounts are unique per run). No peer:
+the numbers are absolute. Writes {"binding": "server", "rows": [], "server": [...], "versions": {...}}.
+"""
+import argparse
+import json
+import os
+import pathlib
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+PASSWORD = "correct horse battery staple"
+ACCOUNTS = 8  # login rotates over these
+
+LIST = """
+wrk.method = "GET"
+wrk.headers["Authorization"] = "Bearer {token}"
+"""
+
+LOGIN = """
+local bodies = {{{bodies}}}
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("POST", "/api/v1/auth/login", {{["Content-Type"] = "application/json"}}, bodies[(n % #bodies) + 1])
+end
+"""
+
+UPLOAD = """
+local f = assert(io.open("{path}", "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*all")
+f:close()
+wrk.headers["Authorization"] = "Bearer {token}"
+wrk.headers["Content-Type"] = "image/jpeg"
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(base, method, path, body=None, headers=None, timeout=30):
+    headers = dict(headers or {})
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(base + path, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        raise RuntimeError(f"{method} {path}: HTTP {e.code}: {e.read()[:300]!r}") from None
+
+
+def to_seconds(text):
+    """wrk's durations: `812.00us`, `3.21ms`, `1.02s`, `2.00m`."""
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    return float(m.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[m.group(2)]
+
+
+def parse_wrk(out):
+    """Requests/s, latency percentiles and error counts from `wrk --latency` output."""
+    res = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+           "requests": int(re.search(r"(\d+) requests in", out).group(1))}
+    for pct in ("50", "75", "90", "99"):
+        m = re.search(rf"^\s+{pct}%\s+(\S+)", out, re.M)
+        res[f"p{pct}"] = to_seconds(m.group(1)) if m else None
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    res["non_2xx"] = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    res["socket_errors"] = sum(map(int, m.groups())) if m else 0
+    return res
+
+
+def wrk(base, path, script, work, seconds):
+    lua = work / f"{re.sub(r'[^a-z]+', '-', path.strip('/'))}.lua"
+    lua.write_text(script)
+    cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", str(lua), base + path]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=seconds + 60).stdout
+    return parse_wrk(out)
+
+
+def fresh_postgres(url, name):
+    """A new database on the server of `url` (psql), or None when psql is missing or fails."""
+    psql = shutil.which("psql")
+    if not psql:
+        return None
+    r = subprocess.run([psql, url, "-qc", f"CREATE DATABASE {name}"], capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"[server] psql could not create {name}: {r.stderr.strip()}", file=sys.stderr)
+        return None
+    root, _, _ = url.rpartition("/")
+    return f"{root}/{name}"
+
+
+def run_one(binary, jpg, db_name, db_url, seconds, work):
+    data = pathlib.Path(tempfile.mkdtemp(prefix=f"server-{db_name}-", dir=work))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "FOTOBASE_LISTEN": f"127.0.0.1:{port}", "FOTOBASE_DATA": str(data)}
+    env.pop("FOTOBASE_DATABASE_URL", None)
+    if db_url:
+        env["FOTOBASE_DATABASE_URL"] = db_url
+    log = open(data / "server.log", "wb")
+    proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(300):  # migrations and key generation, up to 30 s
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited ({proc.returncode}); log: {(data / 'server.log').read_text()[-2000:]}")
+            try:
+                if http(base, "GET", "/ready", timeout=2)[0] == 200:
+                    break
+            except (OSError, RuntimeError):
+                pass
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("the server did not become ready in 30 s")
+        run_id = secrets.token_hex(4)
+        emails = [f"bench-{run_id}-{i}@example.com" for i in range(ACCOUNTS)]
+        for e in emails:
+            http(base, "POST", "/api/v1/auth/register", {"email": e, "password": PASSWORD})
+        token = http(base, "POST", "/api/v1/auth/login", {"email": emails[0], "password": PASSWORD})[1]["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        body = jpg.read_bytes()
+        for _ in range(20):  # the listed page: 20 images, thumbnails made
+            http(base, "POST", "/api/v1/images", body, {**auth, "Content-Type": "image/jpeg"})
+        for _ in range(300):
+            items = http(base, "GET", "/api/v1/images", headers=auth)[1]["items"]
+            if all(i["status"] != "processing" for i in items):
+                break
+            time.sleep(0.1)
+        bodies = ", ".join(json.dumps(json.dumps({"email": e, "password": PASSWORD})) for e in emails)
+        cases = [
+            ("GET /api/v1/images (token, 20 rows)", "/api/v1/images", LIST.format(token=token)),
+            ("GET /.well-known/jwks.json", "/.well-known/jwks.json", ""),
+            (f"POST /api/v1/auth/login ({ACCOUNTS} accounts, argon2id)", "/api/v1/auth/login", LOGIN.format(bodies=bodies)),
+            (f"POST /api/v1/images ({len(body) / 1e6:.2f} MB JPEG, {_size(jpg)})", "/api/v1/images",
+             UPLOAD.format(path=jpg, token=token)),
+        ]
+        rows = []
+        for label, path, script in cases:
+            r = wrk(base, path, script, work, seconds)
+            rows.append({"endpoint": label, "database": db_name, "seconds": seconds, "connections": 32, "threads": 2, **r})
+            p = lambda v: f"{v * 1e3:.1f} ms" if v is not None else "—"  # noqa: E731
+            print(f"[server] {db_name:10} {label}: {r['rps']:.0f} req/s, p50 {p(r['p50'])}, p99 {p(r['p99'])}, "
+                  f"non-2xx {r['non_2xx']}, socket errors {r['socket_errors']}")
+        return rows
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def _size(path):
+    from PIL import Image  # in the harness's venv
+
+    with Image.open(path) as im:
+        return f"{im.width}×{im.height}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary")
+    ap.add_argument("inputs", type=pathlib.Path)
+    ap.add_argument("out", type=pathlib.Path)
+    ap.add_argument("--postgres", help="a PostgreSQL server URL (e.g. FOTOBASE_TEST_POSTGRES_URL)")
+    ap.add_argument("--quick", action="store_true", help="3 s per endpoint instead of 10")
+    args = ap.parse_args()
+    seconds = 3 if args.quick else 10
+    jpg = (args.inputs / "photo-2mp.jpg").resolve()
+    version = subprocess.run([args.binary, "--version"], capture_output=True, text=True).stdout.strip()
+    wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split(" [")[0].removeprefix("wrk ")
+    started = time.perf_counter()
+    rows, notes = [], []
+    with tempfile.TemporaryDirectory(prefix="fotobase-server-bench-") as tmp:
+        work = pathlib.Path(tmp)
+        backends = [("SQLite", None)]
+        if args.postgres:
+            name = f"fotobase_bench_{secrets.token_hex(4)}"
+            url = fresh_postgres(args.postgres, name)
+            if url is None:
+                notes.append("PostgreSQL: psql could not create a fresh database; the server used the given one")
+                url = args.postgres
+            backends.append(("PostgreSQL", url))
+        else:
+            notes.append("PostgreSQL: not measured (no server URL; run.sh starts one with scripts/databases.sh)")
+        for name, url in backends:
+            try:
+                rows += run_one(args.binary, jpg, name, url, seconds, work)
+            except Exception as e:  # noqa: BLE001 - one database failing should not lose the other
+                notes.append(f"{name}: failed: {e}")
+                print(f"[server] {name} failed: {e}", file=sys.stderr)
+    args.out.write_text(json.dumps({
+        "binding": "server", "rows": [], "server": rows, "server_notes": notes,
+        "versions": {"fotobase (server)": version.split()[-1] if version else "?", "wrk": wrk_version},
+        "seconds": time.perf_counter() - started}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
