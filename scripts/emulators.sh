@@ -10,8 +10,8 @@ say() { printf '\033[1;34m[emulators]\033[0m %s\n' "$*" >&2; }
 
 free_port() { .venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-wait_http() { # url, name, pid
-  for _ in $(seq 1 100); do
+wait_http() { # url, name, pid (up to 60 s: node starts slowly on a loaded 2-core machine)
+  for _ in $(seq 1 300); do
     if curl -s -o /dev/null "$1"; then return 0; fi
     kill -0 "$3" 2>/dev/null || { say "$2 exited early; its log:"; cat "$state/$2.log" >&2; return 1; }
     sleep 0.2

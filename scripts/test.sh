@@ -69,6 +69,10 @@ run() { # name, command...
   if [ "$rc" -ne 0 ]; then failed=1; summary+=("FAIL  $name: $closing ($took)"); else summary+=("ok    $name: $closing ($took)"); fi
 }
 
+# The dependency tree: licenses (no GPL/AGPL), bans, sources; advisories when a RustSec
+# database is on the machine (scripts/deny.sh; it is never fetched here).
+run "cargo deny (licenses, bans, sources, advisories)" scripts/deny.sh
+
 # fotobase-mobile/cli (its uniffi-bindgen) is built here too, so the binding runners
 # below find everything compiled; `workspace-hack` gives their single-package builds
 # the same third-party features as this one (see .config/hakari.toml).
@@ -81,7 +85,7 @@ clippy_driver=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driv
   || { echo "clippy-driver not found (rustup component add clippy)" >&2; exit 1; }
 export RUSTC_WORKSPACE_WRAPPER="$clippy_driver" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 run "cargo test (unit, integration, CLI, server end to end, examples, benches in test mode; clippy lints as errors)" \
-  cargo test --workspace --all-targets --locked "${features[@]}"
+  cargo test --workspace --all-targets --locked --no-fail-fast "${features[@]}"
 run "cargo test --doc" cargo test --doc --workspace --locked "${features[@]}"
 
 if [ -x .venv/bin/python ]; then

@@ -199,6 +199,16 @@ async fn upload(
     Ok((StatusCode::CREATED, Json(ImageView::new(&state, image))))
 }
 
+/// The name an upload is kept under: the last component of whatever path the client sent
+/// (`../../x.jpg` and `C:\\x.jpg` are `x.jpg`), without control characters, at most 255
+/// characters; `None` when nothing usable is left.
+fn file_name_of(sent: &str) -> Option<String> {
+    let last = sent.rsplit(['/', '\\']).next().unwrap_or_default();
+    let clean: String = last.chars().filter(|c| !c.is_control()).take(255).collect();
+    let clean = clean.trim();
+    (!clean.is_empty() && clean != "." && clean != "..").then(|| clean.to_owned())
+}
+
 /// Check what was received (format sniffed, pixel limit) and store it with its row.
 async fn store(
     state: &AppState,
@@ -227,8 +237,7 @@ async fn store(
     let name = meta
         .name
         .or(file_name)
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty())
+        .and_then(|n| file_name_of(&n))
         .unwrap_or_else(|| format!("upload.{}", info.format.extension()));
     let new = NewImage {
         owner_id: caller.user_id,
@@ -415,6 +424,10 @@ pub struct Download<'a> {
     pub file_name: String,
     /// Shared caches may keep it (public images), else only the browser.
     pub public: bool,
+    /// The uploader's own bytes (`attachment`, sandboxed): an image that sniffs fine may
+    /// still be a polyglot carrying HTML or a zip, so a browser must never render it as a
+    /// page. Renditions fotobase encoded itself are served `inline`.
+    pub untrusted: bool,
 }
 
 impl<'a> Download<'a> {
@@ -426,6 +439,7 @@ impl<'a> Download<'a> {
             etag: &image.sha256,
             file_name: image.name.clone(),
             public: image.visibility == Visibility::Public,
+            untrusted: true,
         }
     }
 
@@ -442,6 +456,7 @@ impl<'a> Download<'a> {
             etag: key.rsplit('/').next().unwrap_or(key),
             file_name: format!("{}.thumbnail.webp", image.name),
             public: image.visibility == Visibility::Public,
+            untrusted: false,
         })
     }
 
@@ -450,6 +465,26 @@ impl<'a> Download<'a> {
         self.public = false;
         self
     }
+}
+
+/// What a browser may do with an uploader's bytes opened directly: nothing (no scripts,
+/// no subresources, a unique origin), whatever they turn out to contain.
+const UNTRUSTED_CSP: &str = "default-src 'none'; sandbox";
+
+/// `Content-Disposition` with an ASCII `filename` (quotes, backslashes, control and
+/// non-ASCII characters dropped) and the exact name as RFC 5987 `filename*`.
+pub fn content_disposition(disposition: &str, name: &str) -> String {
+    let ascii: String = name.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ').collect();
+    let ascii = if ascii.trim().is_empty() { "download".to_owned() } else { ascii };
+    let mut exact = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            exact.push(b as char);
+        } else {
+            exact.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{exact}")
 }
 
 impl Download<'_> {
@@ -469,10 +504,12 @@ impl Download<'_> {
             let mut res = Body::from_stream(stream).into_response();
             res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(meta.bytes));
             res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
-            let safe: String =
-                self.file_name.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ').collect();
-            if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{safe}\"")) {
+            let disposition = if self.untrusted { "attachment" } else { "inline" };
+            if let Ok(v) = HeaderValue::from_str(&content_disposition(disposition, &self.file_name)) {
                 res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            if self.untrusted {
+                res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(UNTRUSTED_CSP));
             }
             res
         };

@@ -375,6 +375,7 @@ async fn download_version(
         etag: &etag,
         file_name: format!("{stem}.{}.{ext}", v.algorithm),
         public: image.visibility == Visibility::Public,
+        untrusted: false,
     };
     download.send(&state, &headers).await
 }

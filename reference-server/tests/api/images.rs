@@ -122,6 +122,90 @@ async fn hostile_uploads_get_clear_errors() {
     assert_eq!(app.get(&format!("/api/v1/images/{}", id(&img)), Some(&t)).await.ok(200)["status"], "failed");
 }
 
+/// Files that are not images are refused whatever they claim to be; an image with a page or
+/// an archive appended (a polyglot) is stored, but only ever served as an image, as an
+/// attachment, unsniffable and sandboxed; names cannot climb out of anything.
+#[tokio::test]
+async fn non_images_are_refused_and_polyglots_are_served_inert() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    let html = b"<!doctype html><html><body><script>fetch('/api/v1/users/me')</script></body></html>".to_vec();
+    let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>"#.to_vec();
+    let zip = [b"PK\x03\x04\x14\0\0\0\x08\0".as_slice(), &[0; 40], b"PK\x05\x06", &[0; 18]].concat();
+    let pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".to_vec();
+    for (bytes, claimed) in [(&html, "text/html"), (&html, "image/png"), (&svg, "image/svg+xml"), (&zip, "application/zip"), (&zip, "image/jpeg"), (&pdf, "image/webp")] {
+        app.upload_raw(&t, bytes.clone(), claimed, "").await.problem(415, "unsupported_format");
+        let (ct, body) = multipart(bytes, "holiday.jpg", &[]);
+        let req = App::req(Method::POST, "/api/v1/images", Some(&t)).header(header::CONTENT_TYPE, ct).body(Body::from(body)).unwrap();
+        app.send(req).await.problem(415, "unsupported_format");
+    }
+    assert_eq!(app.state.images().stats(None).await.unwrap().images, 0);
+
+    // Declared as a page, even a real image is refused.
+    app.upload_raw(&t, photo(40, 30, "jpeg"), "text/html", "").await.problem(415, "unsupported_format");
+    // A real JPEG with HTML and a zip after its end-of-image marker, under a path-climbing,
+    // control-character name.
+    let polyglot = [photo(40, 30, "jpeg").as_slice(), &html, &zip].concat();
+    let img = app.upload_raw(&t, polyglot.clone(), "application/octet-stream", "?name=..%2F..%2Fetc%2Fpass%0Awd.html").await.ok(201);
+    assert_eq!((img["format"].as_str(), img["name"].as_str()), (Some("jpeg"), Some("passwd.html")));
+    let back = app.get(&format!("/api/v1/images/{}/original", id(&img)), Some(&t)).await;
+    assert_eq!(back.status, 200);
+    assert_eq!(back.body.as_ref(), polyglot.as_slice(), "stored byte for byte");
+    let h = |name: header::HeaderName| back.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(h(header::CONTENT_TYPE), "image/jpeg");
+    assert_eq!(h(header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+    assert!(h(header::CONTENT_DISPOSITION).starts_with("attachment; filename=\"passwd.html\""), "{}", h(header::CONTENT_DISPOSITION));
+    assert!(h(header::CONTENT_SECURITY_POLICY).contains("sandbox"), "{}", h(header::CONTENT_SECURITY_POLICY));
+
+    // Renditions are fotobase's own encodes: inline is fine, and a non-ASCII name survives as
+    // RFC 5987 `filename*`.
+    let img = app.upload_raw(&t, photo(64, 48, "png"), "image/png", "?name=%C3%A9t%C3%A9%20%22x%22.png").await.ok(201);
+    app.drain().await;
+    let thumb = app.get(&format!("/api/v1/images/{}/thumbnail", id(&img)), Some(&t)).await;
+    assert_eq!(thumb.status, 200);
+    let cd = thumb.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert_eq!(cd, "inline; filename=\"t x.png.thumbnail.webp\"; filename*=UTF-8''%C3%A9t%C3%A9%20%22x%22.png.thumbnail.webp");
+}
+
+/// The bindings' hostile cases (testdata/cases/hostile.json) as uploads: refused at once with
+/// the case's code when the header shows it, otherwise stored and then failed by the thumbnail
+/// job with it (the decode happens there); the polyglot is processed like any photo.
+#[tokio::test]
+async fn hostile_cases_through_the_upload_endpoint() {
+    use base64::Engine as _;
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/cases/hostile.json");
+    let cases: Vec<Value> = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    let mut tried = 0;
+    for case in &cases {
+        let Some(b64) = case["input"]["base64"].as_str() else { continue };
+        if !seen.insert(b64.to_owned()) {
+            continue; // the same input under another op
+        }
+        let data = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+        let want = case["expect_error"].as_str();
+        let res = app.upload_raw(&t, data, "application/octet-stream", "").await;
+        let name = case["name"].as_str().unwrap();
+        match (res.status.as_u16(), want) {
+            (201, _) => {
+                app.drain().await;
+                let img = app.get(&format!("/api/v1/images/{}", id(&res.json())), Some(&t)).await.ok(200);
+                let status = if want.is_some() { "failed" } else { "ready" };
+                assert_eq!(img["status"], status, "{name}: {img}");
+            }
+            (s, Some(code)) => {
+                let body = res.problem(s, code);
+                assert!(matches!(s, 413 | 415 | 422), "{name}: {s} {body}");
+            }
+            (s, None) => panic!("{name}: {s} {:?}", res.body),
+        }
+        tried += 1;
+    }
+    assert!(tried >= 15, "only {tried} hostile inputs");
+}
+
 /// Past `upload_memory_bytes`, uploads stream into the blob store (hashed and size-checked on the
 /// way); they come back byte for byte, and refused ones leave nothing staged behind.
 #[tokio::test]

@@ -49,6 +49,12 @@ fn with_decoder<T>(
     limits: &Limits,
     f: impl FnOnce(Box<dyn ImageDecoder + '_>) -> Result<T>,
 ) -> Result<T> {
+    if format == Format::Webp
+        && let Some((w, h)) = webp_canvas(data)
+    {
+        // `image-webp` refuses a huge canvas as a format error; say what it is.
+        limits.check_dimensions(w, h)?;
+    }
     let cursor = Cursor::new(data);
     let err = |e| from_image_error(e, format);
     let mut dec: Box<dyn ImageDecoder + '_> = match format {
@@ -65,6 +71,17 @@ fn with_decoder<T>(
     };
     dec.set_limits(image_limits(limits)).map_err(err)?;
     f(dec)
+}
+
+/// The canvas of an extended (VP8X) WebP, the only layout whose 24-bit sides can pass the
+/// pixel limit (simple VP8 and VP8L store 14-bit sides).
+fn webp_canvas(data: &[u8]) -> Option<(u32, u32)> {
+    let header = data.get(12..30)?;
+    if &header[..4] != b"VP8X" {
+        return None;
+    }
+    let side = |b: &[u8]| u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16;
+    Some((side(&header[12..15]) + 1, side(&header[15..18]) + 1))
 }
 
 /// The `image` crate's own limits, as a backstop behind our header check.

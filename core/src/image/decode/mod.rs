@@ -149,14 +149,19 @@ impl Image {
 }
 
 /// Read format, stored dimensions, orientation and alpha without decoding pixels.
+/// What `decode` with default options would refuse from the header, this refuses too,
+/// with the same code whatever the format: a zero side is `corrupt_input`, a size past
+/// the default [`Limits`] is `limit_exceeded`.
 pub fn probe(data: &[u8]) -> Result<ImageInfo> {
-    match sniff(data)? {
+    let info = match sniff(data)? {
         #[cfg(feature = "jpeg")]
         Format::Jpeg => jpeg::probe(data),
         #[cfg(feature = "avif")]
         Format::Avif => avif::probe(data),
         format => generic::probe(data, format),
-    }
+    }?;
+    Limits::default().check_dimensions(info.width, info.height)?;
+    Ok(info)
 }
 
 /// Decode an image, enforcing `opts.limits` before allocating pixels.
