@@ -167,23 +167,27 @@ pub fn compare_images(reference: &DynamicImage, distorted: &DynamicImage, opts: 
     if reference.width() == 0 || reference.height() == 0 {
         return Err(Error::new(ErrorKind::InvalidArgument, "cannot compare images with zero width or height"));
     }
-    let needs_planes = opts.metrics.iter().any(|m| *m != Metric::Ssimulacra2);
+    let wants = |m: Metric| opts.metrics.contains(&m);
+    let wants_mse = wants(Metric::Mse) || wants(Metric::Psnr) || opts.per_channel;
+    // 8-bit images of one layout without alpha: MSE straight from the bytes, exactly.
+    let direct_mse = if wants_mse { mse::from_bytes(reference, distorted) } else { None };
+    let needs_planes = wants(Metric::Ssim) || wants(Metric::MsSsim) || (wants_mse && direct_mse.is_none());
     let planes = needs_planes
         .then(|| (Planes::premultiplied(reference, distorted), Planes::premultiplied(distorted, reference)));
+    let per = direct_mse.or_else(|| {
+        let (a, b) = planes.as_ref().filter(|_| wants_mse)?;
+        Some(mse::mse(a, b))
+    });
     let results: Vec<Result<(Metric, f64)>> = opts
         .metrics
         .par_iter()
-        .filter(|m| !matches!(m, Metric::Psnr) || !opts.metrics.contains(&Metric::Mse))
+        .filter(|m| matches!(m, Metric::Ssim | Metric::MsSsim | Metric::Ssimulacra2))
         .map(|&m| {
             let v = match (m, &planes) {
                 (Metric::Ssimulacra2, _) => ssimulacra2::score(reference, distorted)?,
-                (Metric::Mse | Metric::Psnr, Some((a, b))) => {
-                    let mse = mse::mse(a, b).combined;
-                    if m == Metric::Mse { mse } else { mse::psnr(mse) }
-                }
                 (Metric::Ssim, Some((a, b))) => ssim::ssim(a, b, &opts.ssim)?,
                 (Metric::MsSsim, Some((a, b))) => ssim::ms_ssim(a, b, &opts.ssim)?,
-                _ => unreachable!("planes are built for every metric but ssimulacra2"),
+                _ => unreachable!("planes are built for SSIM and MS-SSIM"),
             };
             Ok((m, v))
         })
@@ -192,19 +196,22 @@ pub fn compare_images(reference: &DynamicImage, distorted: &DynamicImage, opts: 
     for r in results {
         let (m, v) = r?;
         out.set(m, v);
-        if m == Metric::Mse && opts.metrics.contains(&Metric::Psnr) {
-            out.set(Metric::Psnr, mse::psnr(v));
-        }
     }
-    if opts.per_channel
-        && let Some((a, b)) = &planes
-    {
-        let per = mse::mse(a, b);
-        out.channels = Some(ChannelMetrics {
-            names: a.names.iter().map(|s| s.to_string()).collect(),
-            psnr: per.channels.iter().map(|&m| mse::psnr(m)).collect(),
-            mse: per.channels,
-        });
+    if let Some(per) = per {
+        if wants(Metric::Mse) {
+            out.set(Metric::Mse, per.combined);
+        }
+        if wants(Metric::Psnr) {
+            out.set(Metric::Psnr, mse::psnr(per.combined));
+        }
+        if opts.per_channel {
+            let names = mse::channel_names(per.channels.len());
+            out.channels = Some(ChannelMetrics {
+                names: names.iter().map(|s| s.to_string()).collect(),
+                psnr: per.channels.iter().map(|&m| mse::psnr(m)).collect(),
+                mse: per.channels,
+            });
+        }
     }
     Ok(out)
 }
@@ -261,7 +268,6 @@ impl Dims for DynamicImage {
 pub(crate) struct Planes {
     pub width: usize,
     pub height: usize,
-    pub names: &'static [&'static str],
     pub data: Vec<Vec<f32>>,
 }
 
@@ -280,37 +286,67 @@ impl Planes {
         } else {
             3
         };
-        let rgba: Vec<[f32; 4]> = match img {
-            DynamicImage::ImageRgb32F(_) | DynamicImage::ImageRgba32F(_) => {
-                img.to_rgba32f().pixels().map(|p| p.0.map(|v| v * 255.0)).collect()
+        let data = match img {
+            DynamicImage::ImageLuma8(_)
+            | DynamicImage::ImageLumaA8(_)
+            | DynamicImage::ImageRgb8(_)
+            | DynamicImage::ImageRgba8(_) => {
+                from_8bit(img.as_bytes(), usize::from(img.color().channel_count()), n, alpha)
             }
-            _ if img.color().bits_per_pixel() / u16::from(img.color().channel_count()) > 8 => {
-                img.to_rgba16().pixels().map(|p| p.0.map(|v| f32::from(v) / 257.0)).collect()
-            }
-            _ => img.to_rgba8().pixels().map(|p| p.0.map(f32::from)).collect(),
+            _ => from_rgba(img, n, alpha),
         };
-        let mut data = vec![Vec::with_capacity(w * h); n];
-        for p in rgba {
-            let a = if alpha { p[3] / 255.0 } else { 1.0 };
-            for (c, plane) in data.iter_mut().enumerate().take(n.min(3)) {
-                plane.push(p[c] * a);
-            }
-            if alpha {
-                data[3].push(p[3]);
-            }
-        }
-        let names: &'static [&'static str] = match n {
-            1 => &["L"],
-            3 => &["R", "G", "B"],
-            _ => &["R", "G", "B", "A"],
-        };
-        Planes { width: w, height: h, names, data }
+        Planes { width: w, height: h, data }
     }
 
     #[cfg(test)]
     pub(crate) fn from_gray(width: usize, height: usize, data: Vec<f32>) -> Planes {
-        Planes { width, height, names: &["L"], data: vec![data] }
+        Planes { width, height, data: vec![data] }
     }
+}
+
+/// Planes from interleaved 8-bit samples (`c` per pixel: L, LA, RGB or RGBA), read in
+/// parallel straight from the buffer: gray feeds every colour plane, colour is
+/// premultiplied by alpha when the comparison has alpha.
+fn from_8bit(raw: &[u8], c: usize, n: usize, alpha: bool) -> Vec<Vec<f32>> {
+    let has_alpha = c == 2 || c == 4;
+    (0..n)
+        .map(|plane| {
+            raw.par_chunks_exact(c)
+                .map(|p| {
+                    let a = if has_alpha { p[c - 1] } else { 255 };
+                    if plane == 3 {
+                        return f32::from(a);
+                    }
+                    let v = f32::from(if c >= 3 { p[plane] } else { p[0] });
+                    if alpha { v * (f32::from(a) / 255.0) } else { v }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Planes of any other layout, through RGBA: 16-bit samples / 257, float ones × 255.
+fn from_rgba(img: &DynamicImage, n: usize, alpha: bool) -> Vec<Vec<f32>> {
+    let rgba: Vec<[f32; 4]> = match img {
+        DynamicImage::ImageRgb32F(_) | DynamicImage::ImageRgba32F(_) => {
+            img.to_rgba32f().pixels().map(|p| p.0.map(|v| v * 255.0)).collect()
+        }
+        _ if img.color().bits_per_pixel() / u16::from(img.color().channel_count()) > 8 => {
+            img.to_rgba16().pixels().map(|p| p.0.map(|v| f32::from(v) / 257.0)).collect()
+        }
+        _ => img.to_rgba8().pixels().map(|p| p.0.map(f32::from)).collect(),
+    };
+    let mut data = vec![Vec::with_capacity(rgba.len()); n];
+    for p in rgba {
+        let a = if alpha { p[3] / 255.0 } else { 1.0 };
+        for (c, plane) in data.iter_mut().enumerate().take(n.min(3)) {
+            plane.push(p[c] * a);
+        }
+        if alpha {
+            data[3].push(p[3]);
+        }
+    }
+    data
 }
 
 #[cfg(test)]
