@@ -69,8 +69,39 @@ start_maria() {
   echo "export FOTOBASE_TEST_MYSQL_URL=mysql://fotobase:fotobase@127.0.0.1:$port/fotobase_test"
 }
 
+# A private PostgreSQL for a test that stops and starts its database under a running server
+# (reference-server/tests/e2e/faults.rs), apart from the shared one other tests use:
+#   pg-instance new            initialise one in a fresh directory, start it; prints "DIR URL"
+#   pg-instance stop|start DIR stop it (fast shutdown), start it again on the same port
+#   pg-instance remove DIR     stop it at once and delete it
+pg_instance() {
+  local bin run=() dir port
+  bin=$(pg_bin)
+  [ -x "$bin/initdb" ] || { say "PostgreSQL server not installed (scripts/setup.sh installs it)"; return 1; }
+  if root; then run=(runuser -u postgres --); fi
+  case "${1:-}" in
+    new)
+      dir=$(mktemp -d /tmp/fotobase-pgi.XXXXXX)
+      if root; then chown postgres "$dir"; fi
+      free_port > "$dir/port"
+      "${run[@]}" "$bin/initdb" -D "$dir/data" -U fotobase --auth=trust -E UTF8 --no-sync >"$dir/init.log" 2>&1
+      pg_instance start "$dir" >/dev/null
+      echo "$dir postgres://fotobase@127.0.0.1:$(cat "$dir/port")/postgres" ;;
+    start)
+      dir=$2; port=$(cat "$dir/port")
+      "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off" start >/dev/null ;;
+    stop) "${run[@]}" "$bin/pg_ctl" -D "$2/data" -m fast -w -t 60 stop >/dev/null ;;
+    remove)
+      "${run[@]}" "$bin/pg_ctl" -D "$2/data" -m immediate stop >/dev/null 2>&1 || true
+      rm -rf "$2" ;;
+    *) echo "usage: $0 pg-instance new|start DIR|stop DIR|remove DIR" >&2; return 2 ;;
+  esac
+}
+
 case "${1:-}" in
   start) stop; mkdir -p "$state"; start_pg; start_maria ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  pg-instance) shift; pg_instance "$@" ;;
+  *) echo "usage: $0 start|stop|pg-instance …" >&2; exit 2 ;;
 esac

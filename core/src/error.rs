@@ -54,6 +54,9 @@ pub enum ErrorKind {
     AlreadyExists,
     /// The state changed under the caller: a job lease was lost, a row was deleted meanwhile.
     Conflict,
+    /// A service fotobase depends on (the database, the blob store) cannot be reached
+    /// right now; the same call may succeed later.
+    Unavailable,
     /// Anything else; the message says what.
     Unexpected,
 }
@@ -81,6 +84,7 @@ impl ErrorKind {
         ErrorKind::NotFound,
         ErrorKind::AlreadyExists,
         ErrorKind::Conflict,
+        ErrorKind::Unavailable,
         ErrorKind::Unexpected,
     ];
 
@@ -107,6 +111,7 @@ impl ErrorKind {
             ErrorKind::NotFound => "not_found",
             ErrorKind::AlreadyExists => "already_exists",
             ErrorKind::Conflict => "conflict",
+            ErrorKind::Unavailable => "unavailable",
             ErrorKind::Unexpected => "unexpected",
         }
     }

@@ -117,6 +117,7 @@ async fn step(media: &Media, rng: &mut Rng) -> fotobase::Result<()> {
                     width: 8,
                     height: 8,
                     metrics: serde_json::json!({"ssimulacra2": 80.0}),
+                    job_id: None,
                 };
                 media.add_version(&v, &payload(100 + rng.below(4))).await?;
             }

@@ -80,6 +80,9 @@ pub struct Config {
     pub max_json_bytes: usize,
     /// In-process job workers (`serve` on the `all` or `images` service; `worker`).
     pub workers: usize,
+    /// How long a worker's claim on a job lasts without a heartbeat: after a crash, the
+    /// job is run again by another worker this long after the last beat.
+    pub job_lease_secs: u64,
     /// Requests handled at once before new ones get 503 + Retry-After.
     pub max_concurrency: usize,
     /// Longest a request may take (uploads and downloads included).
@@ -125,6 +128,7 @@ impl Default for Config {
             max_pixels: 100_000_000,
             max_json_bytes: 1 << 20,
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()).min(4),
+            job_lease_secs: 60,
             max_concurrency: 512,
             request_timeout_secs: 120,
             cors_origins: Vec::new(),
@@ -197,6 +201,7 @@ impl Config {
         overlay!(max_pixels, "FOTOBASE_MAX_PIXELS");
         overlay!(max_json_bytes, "FOTOBASE_MAX_JSON_BYTES");
         overlay!(workers, "FOTOBASE_WORKERS");
+        overlay!(job_lease_secs, "FOTOBASE_JOB_LEASE_SECS");
         overlay!(max_concurrency, "FOTOBASE_MAX_CONCURRENCY");
         overlay!(request_timeout_secs, "FOTOBASE_REQUEST_TIMEOUT_SECS");
         overlay!(log_format, "FOTOBASE_LOG_FORMAT");
@@ -237,7 +242,7 @@ impl Config {
         if self.access_ttl_secs == 0 || self.refresh_idle_ttl_secs == 0 || self.refresh_absolute_ttl_secs == 0 {
             return bad("token lifetimes must be positive");
         }
-        if self.max_upload_bytes == 0 || self.max_pixels == 0 || self.max_json_bytes == 0 {
+        if self.max_upload_bytes == 0 || self.max_pixels == 0 || self.max_json_bytes == 0 || self.job_lease_secs == 0 {
             return bad("limits must be positive");
         }
         if self.max_concurrency == 0 || self.request_timeout_secs == 0 {

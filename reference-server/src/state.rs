@@ -13,7 +13,7 @@ use fotobase::auth::token::{TokenConfig, Tokens};
 use fotobase::auth::Secret;
 use fotobase::image::Limits;
 use fotobase::storage::blob::BlobStore;
-use fotobase::storage::db::{Db, Folders, Images, JobQueue, SqlSessionStore, SqlThrottleStore, Users};
+use fotobase::storage::db::{Db, Folders, Images, JobQueue, QueueConfig, SqlSessionStore, SqlThrottleStore, Users};
 use fotobase::storage::media::{Media, MediaConfig};
 use tokio::sync::{Notify, Semaphore};
 
@@ -114,7 +114,10 @@ impl AppState {
         let state = AppState(Arc::new(Inner {
             users: Users::new(db.clone()),
             folders: Folders::new(db.clone()),
-            queue: JobQueue::new(db.clone()),
+            queue: JobQueue::new(db.clone()).with_config(QueueConfig {
+                lease_secs: i64::try_from(config.job_lease_secs).unwrap_or(i64::MAX),
+                ..QueueConfig::default()
+            }),
             media,
             sessions,
             hasher,

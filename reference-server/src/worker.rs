@@ -87,7 +87,7 @@ async fn handle_in_span(state: &AppState, lease: &Lease) {
     let recorded = match outcome {
         Ok(result) => state.queue.complete(lease, result).await.map(|_| ()),
         Err(e) => {
-            let retryable = matches!(e.kind(), ErrorKind::Unexpected | ErrorKind::Conflict);
+            let retryable = matches!(e.kind(), ErrorKind::Unexpected | ErrorKind::Conflict | ErrorKind::Unavailable);
             tracing::warn!(code = e.code(), error = %e, retryable, "job failed");
             if job.kind == THUMBNAIL
                 && !retryable
@@ -142,6 +142,7 @@ async fn run_job(state: &AppState, lease: &Lease) -> fotobase::Result<Value> {
                 width: info.get("width").and_then(Value::as_u64).unwrap_or(0) as u32,
                 height: info.get("height").and_then(Value::as_u64).unwrap_or(0) as u32,
                 metrics: info.get("metrics").cloned().unwrap_or(json!({})),
+                job_id: Some(job.id),
             };
             let version = state.media.add_version(&new, &Bytes::from(out.data)).await?;
             Ok(json!({

@@ -6,6 +6,8 @@
 
 #[path = "../../core/tests/dbs/mod.rs"]
 mod dbs;
+#[path = "e2e/faults.rs"]
+mod faults;
 
 use std::io::{BufRead as _, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -81,6 +81,8 @@ fotobase_error! {
     AlreadyExists,
     /// The state changed under the caller.
     Conflict,
+    /// The database or blob store cannot be reached right now; try again later.
+    Unavailable,
     /// Anything else; `reason` says what.
     Unexpected,
 }

@@ -92,6 +92,7 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::AlreadyExists | ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -99,6 +100,11 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let status = status_of(e.kind());
+        if e.kind() == ErrorKind::Unavailable {
+            // The database or blob store is down for now: say when to try again, not why.
+            tracing::warn!(error = %e, source = ?std::error::Error::source(&e), "dependency unavailable");
+            return ApiError::unavailable("a service this server needs cannot be reached; try again shortly", 2);
+        }
         if status.is_server_error() {
             // The source chain can hold SQL or paths: logged, never sent.
             tracing::error!(code = e.code(), error = %e, source = ?std::error::Error::source(&e), "request failed");

@@ -136,6 +136,7 @@ async fn add_version(images: &Images, image: i64, algorithm: &str, bytes: u64, s
         width: 640,
         height: 480,
         metrics: json!({"ssimulacra2": s2, "psnr": 40.0}),
+        job_id: None,
     };
     let mut tx = images.db().pool().begin().await.unwrap();
     let id = images.insert_version(&mut tx, &new, &format!("cas/cc/dd/{image}{algorithm}"), bytes).await.unwrap();

@@ -158,6 +158,9 @@ pub struct NewVersion {
     pub width: u32,
     pub height: u32,
     pub metrics: serde_json::Value,
+    /// The job that made it, if any: a job adds at most one version, so one run again after
+    /// a crash gets back the version its first run stored.
+    pub job_id: Option<i64>,
 }
 
 /// Metrics between the original (`version_a = None`) or one version, and another version.
@@ -269,7 +272,7 @@ impl Images {
         let ssimulacra2 = new.metrics.get("ssimulacra2").and_then(serde_json::Value::as_f64);
         let q = self.db.insert_sql(
             "INSERT INTO processed_images (image_id, algorithm, params, blob_key, format, width, height, bytes, \
-             ssimulacra2, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             ssimulacra2, metrics, created_at, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         let query = sqlx::query(&q)
             .bind(new.image_id)
@@ -282,7 +285,8 @@ impl Images {
             .bind(bytes as i64)
             .bind(ssimulacra2)
             .bind(new.metrics.to_string())
-            .bind(self.clock.now());
+            .bind(self.clock.now())
+            .bind(new.job_id);
         self.db.inserted_id(&mut **tx, query).await
     }
 
@@ -431,6 +435,20 @@ impl Images {
             .await
             .map_err(|e| db_err("cannot read version", e))?;
         row.as_ref().map(version_from).transpose()?.ok_or_else(|| not_found("version", id))
+    }
+
+    /// The live version job `job_id` made, if it made one.
+    pub async fn version_for_job(&self, job_id: i64) -> Result<Option<Version>> {
+        let q = self.db.sql("SELECT id FROM processed_images WHERE job_id = ? AND deleted_at IS NULL");
+        let row = sqlx::query(&q)
+            .bind(job_id)
+            .fetch_optional(&self.db.pool)
+            .await
+            .map_err(|e| db_err("cannot read version", e))?;
+        match row {
+            Some(row) => Ok(Some(self.version(Cols { row: &row, what: "bad version row" }.get("id")?).await?)),
+            None => Ok(None),
+        }
     }
 
     /// Record a comparison between the original (`None`) or a version, and a version of the same image.

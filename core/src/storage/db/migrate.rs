@@ -32,7 +32,8 @@ macro_rules! migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] = &[migration!(1, "0001_auth"), migration!(2, "0002_library")];
+pub const MIGRATIONS: &[Migration] =
+    &[migration!(1, "0001_auth"), migration!(2, "0002_library"), migration!(3, "0003_job_outputs")];
 
 const LOCK_ID: i64 = 0x666f_746f_6261_7365; // "fotobase"
 

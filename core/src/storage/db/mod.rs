@@ -76,7 +76,11 @@ impl Db {
         };
         install_default_drivers();
         let mut url = url.replacen("mariadb://", "mysql://", 1);
-        let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        // A network database that stops answering turns into `unavailable` errors within
+        // seconds (503 + Retry-After at a server), not requests hanging for half a minute;
+        // SQLite waits longer, for its single writer.
+        let acquire = if backend == DbBackend::Sqlite { 30 } else { 8 };
+        let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(acquire));
         if backend == DbBackend::Sqlite {
             if url != "sqlite::memory:" && !url.contains("mode=") {
                 url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
@@ -269,5 +273,18 @@ pub(crate) fn is_retryable(e: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 pub(crate) fn db_err(what: &'static str, e: sqlx::Error) -> Error {
-    Error::new(ErrorKind::Unexpected, what).with_source(e)
+    let kind = if is_unreachable(&e) { ErrorKind::Unavailable } else { ErrorKind::Unexpected };
+    Error::new(kind, what).with_source(e)
+}
+
+/// Errors that say the database cannot be reached now rather than that the statement is
+/// wrong: no connection (refused, reset, timed out, pool exhausted or closed), or the server
+/// shutting down or starting (SQLSTATE class 08 and 57P0x): callers may retry later.
+fn is_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P0")),
+        _ => false,
+    }
 }

@@ -84,6 +84,7 @@ async fn versions_and_thumbnails_are_collected_with_their_image(media: &Media, c
         width: 4,
         height: 3,
         metrics: json!({"ssimulacra2": 81.5}),
+        job_id: None,
     };
     let v = media.add_version(&new, &content("version")).await.unwrap();
     assert_eq!((v.image_id, v.ssimulacra2), (img.id, Some(81.5)));
@@ -96,11 +97,20 @@ async fn versions_and_thumbnails_are_collected_with_their_image(media: &Media, c
     assert!(media.blobs().head(&first_thumb).await.unwrap().is_none(), "a replaced thumbnail is collected");
     let v2 = media.add_version(&new, &content("version2")).await.unwrap();
     media.delete_version(v2.id).await.unwrap();
+    // A job run twice (again after a crash) keeps its first version; the second run's
+    // bytes are not kept.
+    let by_job = NewVersion { job_id: Some(7), ..new.clone() };
+    let first = media.add_version(&by_job, &content("job 7, first run")).await.unwrap();
+    let again = media.add_version(&by_job, &content("job 7, second run")).await.unwrap();
+    assert_eq!((again.id, &again.blob_key), (first.id, &first.blob_key));
+    assert_eq!(media.images().version_for_job(7).await.unwrap().map(|v| v.id), Some(first.id));
+    assert_eq!(media.images().version_for_job(8).await.unwrap(), None);
+    media.delete_version(first.id).await.unwrap();
     assert_eq!(media.images().versions(img.id).await.unwrap().len(), 1);
     assert_eq!(
         media.blobs().list("cas").await.unwrap().len(),
-        4,
-        "original, version, thumbnail, deleted version (claim fresh)"
+        5,
+        "original, version, thumbnail, two deleted versions (claims fresh); not job 7's second run"
     );
     media.delete_image(img.id).await.unwrap();
     assert_eq!(media.images().version(v.id).await.unwrap_err().kind(), ErrorKind::NotFound);

@@ -153,13 +153,30 @@ impl Media {
         Ok(id)
     }
 
-    /// Store a processed version of a live image.
+    /// Store a processed version of a live image. A job stores at most one: when
+    /// `new.job_id` already made a version (the job is running again after a crash), that
+    /// version is the answer and nothing new is kept.
     pub async fn add_version(&self, new: &NewVersion, data: &Bytes) -> Result<Version> {
+        let earlier = async || match new.job_id {
+            Some(job) => self.images.version_for_job(job).await,
+            None => Ok(None),
+        };
+        if let Some(v) = earlier().await? {
+            return Ok(v);
+        }
         let source = Source::Bytes(data);
         let (key, _, bytes) = self.prepare(&source)?;
         self.images.get(new.image_id).await?;
         let mut tx = self.stored_and_claimed(&key, &source).await?;
-        let id = self.images.insert_version(&mut tx, new, &key, bytes).await?;
+        let id = match self.images.insert_version(&mut tx, new, &key, bytes).await {
+            Ok(id) => id,
+            // Another run of the same job got there first (its bytes are collected if unused).
+            Err(e) if std::error::Error::source(&e).is_some_and(is_unique_violation) => {
+                drop(tx);
+                return earlier().await?.ok_or(e);
+            }
+            Err(e) => return Err(e),
+        };
         tx.commit().await.map_err(|e| sql_err("cannot commit version", e))?;
         self.images.version(id).await
     }

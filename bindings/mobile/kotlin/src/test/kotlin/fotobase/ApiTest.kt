@@ -56,7 +56,8 @@ class ApiTest {
         val weak = assertThrows<FotobaseException.WeakPassword> { hashPassword("password123") }
         assertEquals("weak_password", weak.code())
         assertTrue(weak.reason.isNotBlank())
-        assertEquals(21, errorCodes().size)
+        assertEquals(22, errorCodes().size)
+        assertTrue("unavailable" in errorCodes())
         assertTrue("token_expired" in errorCodes())
     }
 
