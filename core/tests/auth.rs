@@ -158,6 +158,30 @@ fn header_rules_kid_and_typ() {
     assert_eq!(code(&t, &id_token), "token_invalid");
 }
 
+/// A `kid` is only ever a lookup key: path-like, SQL-like, control-character, JWK-like and
+/// huge ones find no key (and no file, no query), whatever the signature.
+#[test]
+fn injected_kids_find_no_key() {
+    let c = clock();
+    let t = tokens(keyset(Algorithm::EdDSA), &c);
+    let (good, _) = t.issue(&TokenRequest::new("usr_1")).unwrap();
+    let (header, payload, sig) = parts(&good);
+    let huge = "k".repeat(4000);
+    for kid in [json!("../../../../etc/passwd"), json!("' OR 1=1 --"), json!("key\u{0}x"), json!(huge), json!(""),
+        json!({"kty": "oct", "k": "c2VjcmV0"}), json!(["a"]), json!(42)]
+    {
+        let mut h = header.clone();
+        h["kid"] = kid.clone();
+        let forged = format!("{}.{}.{sig}", b64json(&h), b64json(&payload));
+        let got = code(&t, &forged);
+        assert!(matches!(got, "unknown_key" | "token_invalid"), "kid {kid}: {got}");
+    }
+    // The real kid with the header changed still fails: the signature covers the header.
+    let mut h = header.clone();
+    h["x"] = json!(1);
+    assert_eq!(code(&t, &format!("{}.{}.{sig}", b64json(&h), b64json(&payload))), "token_invalid");
+}
+
 #[test]
 fn time_issuer_and_audience_claims() {
     let c = clock();

@@ -154,6 +154,12 @@ async fn login(
     let email = normalize_email(&body.email);
     let index = state.blind.email(&email);
     state.throttle.check(&index, ip).await?;
+    if body.password.len() > state.hasher.policy().max_bytes {
+        // Longer than any password that can be set: wrong for every account, known or not,
+        // and answered without hashing or looking the account up.
+        state.throttle.failed(&index, ip).await?;
+        return Err(invalid_credentials());
+    }
     let user = state.users.by_email_index(&index).await?;
     let hasher = state.hasher.clone();
     let password = body.password;

@@ -85,6 +85,56 @@ async fn wrong_passwords_are_uniform_and_throttled() {
     assert!(limited.headers[header::RETRY_AFTER].to_str().unwrap().parse::<u64>().unwrap() >= 1);
 }
 
+/// A login request as if from `ip` (the in-process router has no socket, so the test sets
+/// the connect info the real server's listener would).
+fn login_from(ip: [u8; 4], email: &str, password: &str) -> axum::http::Request<Body> {
+    App::req(Method::POST, "/api/v1/auth/login", None)
+        .header(header::CONTENT_TYPE, "application/json")
+        .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((ip, 40_000))))
+        .body(Body::from(json!({"email": email, "password": password}).to_string()))
+        .unwrap()
+}
+
+/// Guessing one account from many addresses is throttled by the account; guessing many
+/// accounts from one address is throttled by the address, even for accounts that exist
+/// nowhere; other addresses and accounts are unaffected.
+#[tokio::test]
+async fn brute_force_from_one_or_many_addresses_is_throttled() {
+    let app = App::new().await;
+    app.signup("ann@example.com").await;
+    app.signup("bob@example.com").await;
+    for i in 0..6 {
+        let res = app.send(login_from([127, 1, 0, i], "ann@example.com", "nope nope nope")).await;
+        assert!(matches!(res.status.as_u16(), 401 | 429), "{}", res.status);
+    }
+    app.send(login_from([127, 1, 0, 99], "ann@example.com", PASSWORD)).await.problem(429, "rate_limited");
+    app.send(login_from([127, 1, 0, 99], "bob@example.com", PASSWORD)).await.ok(200);
+
+    for i in 0..60 {
+        let res = app.send(login_from([127, 2, 0, 1], &format!("guess{i}@example.com"), "nope nope nope")).await;
+        assert!(matches!(res.status.as_u16(), 401 | 429), "{}", res.status);
+    }
+    app.send(login_from([127, 2, 0, 1], "bob@example.com", PASSWORD)).await.problem(429, "rate_limited");
+    app.send(login_from([127, 2, 0, 2], "bob@example.com", PASSWORD)).await.ok(200);
+}
+
+/// A megabyte of password is refused before any hashing, the same way for an account that
+/// exists and one that does not (a different answer would tell which e-mails have accounts),
+/// and cannot be registered.
+#[tokio::test]
+async fn huge_passwords_are_refused_alike_for_known_and_unknown_accounts() {
+    let app = App::new().await;
+    app.signup("ann@example.com").await;
+    let huge = "x".repeat(1_000_000);
+    let known = app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": huge})).await;
+    let unknown = app.post("/api/v1/auth/login", None, json!({"email": "who@example.com", "password": huge})).await;
+    assert_eq!(known.problem(401, "invalid_credentials")["detail"], unknown.problem(401, "invalid_credentials")["detail"]);
+    app.post("/api/v1/auth/register", None, json!({"email": "huge@example.com", "password": huge}))
+        .await
+        .problem(400, "invalid_argument");
+    app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.ok(200);
+}
+
 #[tokio::test]
 async fn logout_and_logout_all_end_sessions_at_once() {
     let app = App::new().await;

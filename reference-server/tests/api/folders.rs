@@ -135,3 +135,21 @@ async fn password_protected_image_link() {
     }
     app.send(with("open sesame")).await.problem(429, "rate_limited");
 }
+
+/// Once its time is up a link opens nothing, for anyone, and says only "not found" (as for a
+/// link that never existed).
+#[tokio::test]
+async fn expired_share_links_open_nothing() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    let folder = app.post("/api/v1/folders", Some(&t), json!({"name": "Soon gone", "visibility": "private"})).await.ok(201);
+    let fid = folder["id"].as_str().unwrap();
+    let link = app.post(&format!("/api/v1/folders/{fid}/share"), Some(&t), json!({"expires_in": 1})).await.ok(201);
+    let token = link["token"].as_str().unwrap();
+    app.get(&format!("/api/v1/shared/{token}"), None).await.ok(200);
+    // Waits out the one-second lifetime (a deadline, not a measured time).
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let gone = app.get(&format!("/api/v1/shared/{token}"), None).await.problem(404, "not_found");
+    let never = app.get("/api/v1/shared/not-a-token", None).await.problem(404, "not_found");
+    assert_eq!(gone["detail"], never["detail"]);
+}
