@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
 DEMO_PHOTO ?=
 
-.PHONY: run test test-bindings bench bench-peers setup build serve demo clean
+.PHONY: run test test-bindings bench bench-peers fuzz soak setup build serve demo clean
 
 ## Set up everything, build, and run the main job: the photo server on 127.0.0.1:8080
 ## (SQLite and local files under ./data; FOTOBASE_LISTEN / FOTOBASE_DATA override).
@@ -27,6 +27,16 @@ bench:
 ## jose and @node-rs/argon2 (benches/peers/run.sh): writes benches/RESULTS.md and benches/results.png.
 bench-peers:
 	@benches/peers/run.sh
+
+## Every cargo-fuzz target for FUZZ_SECONDS (default 60) each, on the nightly toolchain; crashing
+## inputs land in fuzz/regressions/, which `make test` replays.
+fuzz:
+	@scripts/fuzz.sh
+
+## Long fault runs: the release server under wrk overload and a burst of large uploads, and the
+## SIGKILL crash loop for FOTOBASE_CRASH_ROUNDS (default 40) rounds.
+soak:
+	@scripts/soak.sh
 
 setup:
 	@scripts/setup.sh
