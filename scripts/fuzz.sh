@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make fuzz: every cargo-fuzz target (fuzz/fuzz_targets/) for FUZZ_SECONDS each (default 60),
+# make fuzz: every cargo-fuzz target (fuzz/targets/fuzz_targets/) for FUZZ_SECONDS each (default 60),
 # starting from the seeds the harness writes (valid images of every format, the hostile cases,
 # ../shared/corpus when present, tokens, hashes, ids, multipart bodies, transform options) plus
 # whatever corpus earlier runs grew in $CARGO_TARGET_DIR/fuzz/corpus. An input that crashes a
@@ -29,19 +29,19 @@ corpus="$CARGO_TARGET_DIR/fuzz/corpus"
 say "writing seeds to $corpus"
 cargo run -q --locked -p fotobase-fuzzing --bin seeds -- "$corpus" || exit 1
 
-# fuzz/ is its own workspace; its lock file starts from the root one so both build the
+# fuzz/targets is its own workspace; its lock file starts from the root one so both build the
 # same dependency versions.
-[ -f fuzz/Cargo.lock ] || cp Cargo.lock fuzz/Cargo.lock
-targets=${FUZZ_TARGETS:-$(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^fotobase-fuzz$')}
-say "building ${targets//$'\n'/ } (nightly, AddressSanitizer)"
-(cd fuzz && cargo +nightly fuzz build --target-dir "$CARGO_TARGET_DIR/fuzz/build" $targets) || exit 1
+[ -f fuzz/targets/Cargo.lock ] || cp Cargo.lock fuzz/targets/Cargo.lock
+targets=${FUZZ_TARGETS:-$(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/targets/Cargo.toml | grep -v '^fotobase-fuzz$')}
+say "building the fuzz targets (nightly, AddressSanitizer)"
+cargo +nightly fuzz build --fuzz-dir fuzz/targets --target-dir "$CARGO_TARGET_DIR/fuzz/build" || exit 1
 
 passed=0 failed=0
 for t in $targets; do
   say "$t for ${seconds}s"
   artifacts="$CARGO_TARGET_DIR/fuzz/artifacts/$t"
   mkdir -p "$artifacts" "$corpus/$t"
-  if (cd fuzz && cargo +nightly fuzz run --target-dir "$CARGO_TARGET_DIR/fuzz/build" "$t" "$corpus/$t" -- \
+  if cargo +nightly fuzz run --fuzz-dir fuzz/targets --target-dir "$CARGO_TARGET_DIR/fuzz/build" "$t" "$corpus/$t" -- \
       -max_total_time="$seconds" -rss_limit_mb=3072 -timeout=60 -artifact_prefix="$artifacts/" -print_final_stats=1); then
     passed=$((passed + 1))
   else

@@ -17,7 +17,7 @@ LIMIT = 1 << 30
 
 CHILD = r"""
 import base64, json, resource, sys
-resource.setrlimit(resource.RLIMIT_AS, (LIMIT, LIMIT))
+resource.setrlimit(resource.RLIMIT_AS, (__LIMIT__, __LIMIT__))
 import fotobase
 ops = {
     "probe": lambda data, args: fotobase.probe(data),
@@ -34,7 +34,7 @@ for case in json.load(sys.stdin):
         out.append([case["name"], e.code])
 print(json.dumps(out))
 print("peak kB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
-""".replace("LIMIT", str(LIMIT))
+""".replace("__LIMIT__", str(LIMIT))
 
 
 def hostile_cases():

@@ -1,6 +1,6 @@
 //! What each fuzz target does with its input, and the seeds it starts from.
 //!
-//! The cargo-fuzz binaries in `fuzz/fuzz_targets/` are one line each: `run(name, data)`.
+//! The cargo-fuzz binaries in `fuzz/targets/fuzz_targets/` are one line each: `run(name, data)`.
 //! The same functions run on stable in the normal suite (`tests/regressions.rs`) over every
 //! seed and every input saved in `fuzz/regressions/<target>/`, so a crash the fuzzer finds
 //! once stays fixed. A target fails by panicking: on a panic inside fotobase, and on an
@@ -24,7 +24,7 @@ use fotobase::image::{
 
 pub use seeds::seeds;
 
-/// Every target, by the name of its binary in `fuzz/fuzz_targets/`.
+/// Every target, by the name of its binary in `fuzz/targets/fuzz_targets/`.
 pub const TARGETS: &[&str] = &[
     "decode_jpeg",
     "decode_png",
