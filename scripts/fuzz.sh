@@ -25,6 +25,8 @@ if [ ! -x .venv/bin/cargo-fuzz ]; then
 fi
 export PATH="$root/.venv/bin:$PATH"
 
+# Known leaks outside fotobase (fuzz/lsan.supp) do not stop a run; any other leak does.
+export LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp:print_suppressions=0"
 corpus="$CARGO_TARGET_DIR/fuzz/corpus"
 say "writing seeds to $corpus"
 cargo run -q --locked -p fotobase-fuzzing --bin seeds -- "$corpus" || exit 1
@@ -40,9 +42,9 @@ passed=0 failed=0
 for t in $targets; do
   say "$t for ${seconds}s"
   artifacts="$CARGO_TARGET_DIR/fuzz/artifacts/$t"
-  mkdir -p "$artifacts" "$corpus/$t"
+  rm -rf "$artifacts" && mkdir -p "$artifacts" "$corpus/$t"
   if cargo +nightly fuzz run --fuzz-dir fuzz/targets --target-dir "$CARGO_TARGET_DIR/fuzz/build" "$t" "$corpus/$t" -- \
-      -max_total_time="$seconds" -rss_limit_mb=3072 -timeout=60 -artifact_prefix="$artifacts/" -print_final_stats=1); then
+      -max_total_time="$seconds" -rss_limit_mb=3072 -timeout=60 -artifact_prefix="$artifacts/" -print_final_stats=1; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
