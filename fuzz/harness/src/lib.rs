@@ -7,16 +7,16 @@
 //! outcome fotobase promises never to produce (a forged token accepted, a 5xx for a bad
 //! upload, a metric out of its range, an error without a stable code).
 
-mod server;
 mod seeds;
+mod server;
 
 use std::sync::OnceLock;
 
 use fotobase::ErrorKind;
+use fotobase::auth::Secret;
 use fotobase::auth::password::{HashParams, PasswordHasher};
 use fotobase::auth::public_id::PublicIds;
 use fotobase::auth::token::{Algorithm, Claims, Key, KeySet, TokenConfig, TokenRequest, Tokens};
-use fotobase::auth::Secret;
 use fotobase::image::{
     CompareOptions, CompressOptions, DecodeOptions, DynamicImage, Format, Image, Limits, Metric, ResizeOptions,
     compare_images, compress, decode, probe,
@@ -68,7 +68,13 @@ fn fuzz_limits() -> Limits {
 #[track_caller]
 fn input_error(e: &fotobase::Error) {
     assert!(
-        matches!(e.kind(), ErrorKind::CorruptInput | ErrorKind::LimitExceeded | ErrorKind::UnsupportedFormat | ErrorKind::InvalidArgument),
+        matches!(
+            e.kind(),
+            ErrorKind::CorruptInput
+                | ErrorKind::LimitExceeded
+                | ErrorKind::UnsupportedFormat
+                | ErrorKind::InvalidArgument
+        ),
         "bad input must get an input error code, got {} ({e})",
         e.kind().code()
     );
@@ -106,7 +112,8 @@ fn compress_small(data: &[u8]) {
     };
     match compress(data, &opts) {
         Ok(out) => {
-            let back = decode(&out.encoded.data, &DecodeOptions::default()).expect("fotobase must decode what it encoded");
+            let back =
+                decode(&out.encoded.data, &DecodeOptions::default()).expect("fotobase must decode what it encoded");
             assert!(back.width() <= 48 && back.height() <= 48, "{}x{}", back.width(), back.height());
         }
         Err(e) => input_error(&e),
@@ -195,8 +202,14 @@ fn jwt_verify(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     match issuer.tokens.verify(&text) {
         Ok(claims) => assert_eq!(claims, issuer.claims, "a token with other claims verified: {text}"),
-        Err(e) => assert!(e.kind().code().starts_with("token_") || e.kind() == ErrorKind::UnknownKey || e.kind() == ErrorKind::LimitExceeded
-            || e.kind() == ErrorKind::InvalidArgument, "{}: {e}", e.kind().code()),
+        Err(e) => assert!(
+            e.kind().code().starts_with("token_")
+                || e.kind() == ErrorKind::UnknownKey
+                || e.kind() == ErrorKind::LimitExceeded
+                || e.kind() == ErrorKind::InvalidArgument,
+            "{}: {e}",
+            e.kind().code()
+        ),
     }
 }
 
@@ -214,9 +227,10 @@ fn phc_parse(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let h = hasher();
     let _ = h.needs_rehash(&text);
-    let cheap = argon2::PasswordHash::new(&text).ok().and_then(|p| argon2::Params::try_from(&p).ok()).is_none_or(|p| {
-        p.m_cost() <= 256 && p.t_cost() <= 4 && p.p_cost() <= 4
-    });
+    let cheap = argon2::PasswordHash::new(&text)
+        .ok()
+        .and_then(|p| argon2::Params::try_from(&p).ok())
+        .is_none_or(|p| p.m_cost() <= 256 && p.t_cost() <= 4 && p.p_cost() <= 4);
     if cheap && let Err(e) = h.verify(&text, "correct horse battery staple") {
         assert!(
             matches!(e.kind(), ErrorKind::InvalidArgument | ErrorKind::UnknownKey | ErrorKind::LimitExceeded),

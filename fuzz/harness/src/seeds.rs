@@ -24,7 +24,9 @@ pub fn seeds(name: &str) -> Vec<Vec<u8>> {
         }
         None => match name {
             "compress" => images().into_iter().filter(|d| d.len() < 64 << 10).collect(),
-            "metrics" => vec![vec![16, 16, 2, 1, 2, 3, 250, 7], vec![47, 11, 3], (0..=255).collect(), vec![10, 10, 0, 9]],
+            "metrics" => {
+                vec![vec![16, 16, 2, 1, 2, 3, 250, 7], vec![47, 11, 3], (0..=255).collect(), vec![10, 10, 0, 9]]
+            }
             "jwt_verify" => tokens(),
             "phc_parse" => hashes(),
             "public_id" => ["img", "fld"]
@@ -33,9 +35,11 @@ pub fn seeds(name: &str) -> Vec<Vec<u8>> {
                 .chain([b"img_".to_vec(), b"img_0000000000000000000000000000".to_vec()])
                 .collect(),
             "multipart_upload" => uploads(),
-            "transform_url" => ["w:320,h:200,fit:cover,g:entropy,q:75,f:auto", "w:1", "h:4096,f:avif", "fit:contain,g:north", ""]
-                .map(|s| s.as_bytes().to_vec())
-                .to_vec(),
+            "transform_url" => {
+                ["w:320,h:200,fit:cover,g:entropy,q:75,f:auto", "w:1", "h:4096,f:avif", "fit:contain,g:north", ""]
+                    .map(|s| s.as_bytes().to_vec())
+                    .to_vec()
+            }
             other => panic!("no fuzz target {other:?}"),
         },
     }
@@ -126,7 +130,8 @@ fn uploads() -> Vec<Vec<u8>> {
         p.extend_from_slice(b"\r\n");
         p
     };
-    let file = part("Content-Disposition: form-data; name=\"file\"; filename=\"cat.png\"\r\nContent-Type: image/png", &png);
+    let file =
+        part("Content-Disposition: form-data; name=\"file\"; filename=\"cat.png\"\r\nContent-Type: image/png", &png);
     let fields = [("name", "cat.png"), ("tags", "a,b"), ("visibility", "public")]
         .map(|(k, v)| part(&format!("Content-Disposition: form-data; name=\"{k}\""), v.as_bytes()))
         .concat();
@@ -134,6 +139,7 @@ fn uploads() -> Vec<Vec<u8>> {
     vec![
         [file.clone(), end.clone()].concat(),
         [fields, file, end.clone()].concat(),
-        [part("Content-Disposition: form-data; name=\"file\"; filename=\"x.html\"", b"<script>1</script>"), end].concat(),
+        [part("Content-Disposition: form-data; name=\"file\"; filename=\"x.html\"", b"<script>1</script>"), end]
+            .concat(),
     ]
 }

@@ -106,7 +106,8 @@ pub fn transform_url(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     if let Ok(t) = Transform::parse(&text) {
         let canonical = t.canonical();
-        let again = Transform::parse(&canonical).unwrap_or_else(|e| panic!("canonical {canonical:?} does not parse: {e:?}"));
+        let again =
+            Transform::parse(&canonical).unwrap_or_else(|e| panic!("canonical {canonical:?} does not parse: {e:?}"));
         assert_eq!(again, t, "{canonical:?}");
         assert_eq!(again.canonical(), canonical);
     }

@@ -25,7 +25,10 @@ fn every_target_survives_its_seeds_and_past_crashes() {
     // Unknown directories under regressions/ would be a renamed target whose crashes no longer run.
     for e in std::fs::read_dir(&saved).unwrap().flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        assert!(name == "README.md" || fotobase_fuzzing::TARGETS.contains(&name.as_str()), "regressions/{name} names no target");
+        assert!(
+            name == "README.md" || fotobase_fuzzing::TARGETS.contains(&name.as_str()),
+            "regressions/{name} names no target"
+        );
     }
     assert!(ran > 60, "only {ran} inputs");
 }

@@ -83,7 +83,8 @@ async fn load(api: Api, token: String, ledger: Arc<Mutex<Ledger>>, stop: Arc<Ato
             _ => {
                 let data = fotobase_bindings::synthetic(72, 48, seed * 10_000 + n, "png").unwrap();
                 let url = format!("{}/api/v1/images", api.base);
-                let sent = api.http.post(url).bearer_auth(&token).header("content-type", "image/png").body(data.clone());
+                let sent =
+                    api.http.post(url).bearer_auth(&token).header("content-type", "image/png").body(data.clone());
                 if let Ok(res) = sent.send().await {
                     assert_eq!(res.status(), 201);
                     let v: Value = res.json().await.unwrap();
@@ -97,7 +98,8 @@ async fn load(api: Api, token: String, ledger: Arc<Mutex<Ledger>>, stop: Arc<Ato
 /// Everything acknowledged is there, byte for byte; everything deleted is gone.
 async fn check(api: &Api, token: &str, ledger: &Ledger) {
     for (id, digest) in &ledger.stored {
-        let res = api.http.get(format!("{}/api/v1/images/{id}/original", api.base)).bearer_auth(token).send().await.unwrap();
+        let res =
+            api.http.get(format!("{}/api/v1/images/{id}/original", api.base)).bearer_auth(token).send().await.unwrap();
         let status = res.status();
         let body = res.bytes().await.unwrap();
         if ledger.deleted.contains(id) {
@@ -153,7 +155,10 @@ async fn sigkill_during_uploads_jobs_and_deletions_loses_nothing() {
     let server = Server::spawn(&["serve"], &data, &env);
     let api = Api { http: http.clone(), base: server.base.clone() };
     let ledger = Arc::try_unwrap(ledger).ok().unwrap().into_inner().unwrap();
-    assert!(ledger.stored.len() >= 10 && !ledger.deleted.is_empty() && !ledger.jobs.is_empty(), "too little load to mean anything");
+    assert!(
+        ledger.stored.len() >= 10 && !ledger.deleted.is_empty() && !ledger.jobs.is_empty(),
+        "too little load to mean anything"
+    );
     check(&api, &token, &ledger).await;
 
     // No job stays claimed or queued: the ones whose worker died are taken again once
@@ -177,7 +182,8 @@ async fn sigkill_during_uploads_jobs_and_deletions_loses_nothing() {
             *made.entry(image).or_default() += 1;
         }
     }
-    for (id, _) in ledger.stored.iter().filter(|(id, _)| !ledger.deleted.contains(*id) && !ledger.unsure.contains(*id)) {
+    for (id, _) in ledger.stored.iter().filter(|(id, _)| !ledger.deleted.contains(*id) && !ledger.unsure.contains(*id))
+    {
         let versions = api.ok(Method::GET, &format!("/api/v1/images/{id}/versions"), Some(&token), None, 200).await;
         let n = versions.as_array().expect("a list of versions").len();
         assert_eq!(n, made.get(id.as_str()).copied().unwrap_or(0), "{id}: versions vs succeeded process jobs");
@@ -186,7 +192,8 @@ async fn sigkill_during_uploads_jobs_and_deletions_loses_nothing() {
     }
     server.stop();
 
-    let blobs = BlobStore::from_url(&format!("file://{}", std::path::absolute(data.join("blobs")).unwrap().display())).unwrap();
+    let blobs =
+        BlobStore::from_url(&format!("file://{}", std::path::absolute(data.join("blobs")).unwrap().display())).unwrap();
     let later = Media::new(db.clone(), blobs).with_clock(Arc::new(ManualClock::new(SystemClock.now() + 7200)));
     later.gc().await.unwrap();
     let audit = later.audit().await.unwrap();
@@ -240,11 +247,19 @@ async fn database_restart_while_serving() {
         return;
     };
     let root = tempfile::tempdir().unwrap();
-    let server = Server::spawn(&["serve"], &root.path().join("data"), &[("FOTOBASE_DATABASE_URL", &pg.url), ("FOTOBASE_WORKERS", "1")]);
-    let api = Api { http: Client::builder().timeout(Duration::from_secs(60)).build().unwrap(), base: server.base.clone() };
+    let server = Server::spawn(
+        &["serve"],
+        &root.path().join("data"),
+        &[("FOTOBASE_DATABASE_URL", &pg.url), ("FOTOBASE_WORKERS", "1")],
+    );
+    let api =
+        Api { http: Client::builder().timeout(Duration::from_secs(60)).build().unwrap(), base: server.base.clone() };
     let creds = json!({"email": "ann@example.com", "password": PASSWORD});
     api.ok(Method::POST, "/api/v1/auth/register", None, Some(creds.clone()), 201).await;
-    let token = api.ok(Method::POST, "/api/v1/auth/login", None, Some(creds.clone()), 200).await["access_token"].as_str().unwrap().to_owned();
+    let token = api.ok(Method::POST, "/api/v1/auth/login", None, Some(creds.clone()), 200).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let photo = fotobase_bindings::synthetic(64, 48, 1, "jpeg").unwrap();
     let img = api.upload(&token, photo.clone(), "image/jpeg", "").await;
     let id = img["id"].as_str().unwrap().to_owned();
@@ -281,7 +296,8 @@ async fn database_restart_while_serving() {
         assert!(Instant::now() < deadline, "the server never recovered");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let back = api.http.get(format!("{}/api/v1/images/{id}/original", api.base)).bearer_auth(&token).send().await.unwrap();
+    let back =
+        api.http.get(format!("{}/api/v1/images/{id}/original", api.base)).bearer_auth(&token).send().await.unwrap();
     assert_eq!(sha256(&back.bytes().await.unwrap()), sha256(&photo));
     api.upload(&token, fotobase_bindings::synthetic(64, 48, 2, "png").unwrap(), "image/png", "").await;
     api.ok(Method::POST, "/api/v1/auth/login", None, Some(creds), 200).await;

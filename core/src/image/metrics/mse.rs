@@ -77,10 +77,13 @@ pub(crate) fn from_bytes(a: &DynamicImage, b: &DynamicImage) -> Option<Mse> {
             }
             wide
         })
-        .reduce(|| [0u64; LANES], |mut s, t| {
-            s.iter_mut().zip(t).for_each(|(s, t)| *s += t);
-            s
-        });
+        .reduce(
+            || [0u64; LANES],
+            |mut s, t| {
+                s.iter_mut().zip(t).for_each(|(s, t)| *s += t);
+                s
+            },
+        );
     let mut sums = vec![0.0; c];
     for (i, lane) in lanes.iter().enumerate() {
         sums[i % c] += *lane as f64;
@@ -110,9 +113,10 @@ mod tests {
         };
         for (a, b) in [
             (DynamicImage::ImageRgb8(f(1)), DynamicImage::ImageRgb8(f(9))),
-            (DynamicImage::ImageLuma8(DynamicImage::ImageRgb8(f(1)).to_luma8()), DynamicImage::ImageLuma8(
-                GrayImage::from_fn(w, h, |x, y| ::image::Luma([((x * y) % 256) as u8])),
-            )),
+            (
+                DynamicImage::ImageLuma8(DynamicImage::ImageRgb8(f(1)).to_luma8()),
+                DynamicImage::ImageLuma8(GrayImage::from_fn(w, h, |x, y| ::image::Luma([((x * y) % 256) as u8]))),
+            ),
         ] {
             let direct = from_bytes(&a, &b).expect("8-bit pair");
             let planes = mse(&Planes::premultiplied(&a, &b), &Planes::premultiplied(&b, &a));

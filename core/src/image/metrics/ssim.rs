@@ -99,13 +99,7 @@ impl Moments {
 // Indexing equal-length slices by one counter is what lets LLVM vectorise these loops.
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-fn band_portable<T: Sample>(
-    x: &[T],
-    y: &[T],
-    w: usize,
-    rows: std::ops::Range<usize>,
-    k: &[f64; WIN],
-) -> (f64, f64) {
+fn band_portable<T: Sample>(x: &[T], y: &[T], w: usize, rows: std::ops::Range<usize>, k: &[f64; WIN]) -> (f64, f64) {
     let ow = w - 2 * RADIUS;
     let mut vert = Moments::new(w);
     let mut horiz = Moments::new(ow);
