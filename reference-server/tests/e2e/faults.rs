@@ -32,6 +32,13 @@ struct Ledger {
     jobs: HashMap<String, String>,
 }
 
+impl Ledger {
+    /// Images stored and neither deleted nor possibly deleted.
+    fn live(&self) -> impl Iterator<Item = &String> {
+        self.stored.keys().filter(|id| !self.deleted.contains(*id) && !self.unsure.contains(*id))
+    }
+}
+
 fn sha256(data: &[u8]) -> String {
     format!("{:x}", Sha256::digest(data))
 }
@@ -46,7 +53,7 @@ async fn load(api: Api, token: String, ledger: Arc<Mutex<Ledger>>, stop: Arc<Ato
             0 => {
                 let victim = {
                     let mut l = ledger.lock().unwrap();
-                    let id = l.stored.keys().find(|id| !l.deleted.contains(*id) && !l.unsure.contains(*id)).cloned();
+                    let id = l.live().next().cloned();
                     if let Some(id) = &id {
                         l.unsure.insert(id.clone());
                     }
@@ -64,7 +71,7 @@ async fn load(api: Api, token: String, ledger: Arc<Mutex<Ledger>>, stop: Arc<Ato
             1 => {
                 let target = {
                     let l = ledger.lock().unwrap();
-                    l.stored.keys().find(|id| !l.deleted.contains(*id) && !l.unsure.contains(*id)).cloned()
+                    l.live().next().cloned()
                 };
                 let Some(id) = target else { continue };
                 let url = format!("{}/api/v1/images/{id}/process", api.base);
@@ -182,8 +189,7 @@ async fn sigkill_during_uploads_jobs_and_deletions_loses_nothing() {
             *made.entry(image).or_default() += 1;
         }
     }
-    for (id, _) in ledger.stored.iter().filter(|(id, _)| !ledger.deleted.contains(*id) && !ledger.unsure.contains(*id))
-    {
+    for id in ledger.live() {
         let versions = api.ok(Method::GET, &format!("/api/v1/images/{id}/versions"), Some(&token), None, 200).await;
         let n = versions.as_array().expect("a list of versions").len();
         assert_eq!(n, made.get(id.as_str()).copied().unwrap_or(0), "{id}: versions vs succeeded process jobs");

@@ -168,7 +168,8 @@ fn decode_pixels(decoder: &mut Decoder, avif: &Avif<'_>, limits: &Limits) -> Res
     } else {
         let mut canvas = vec![0u8; len];
         fill(decoder, avif, limits, frames, (first, at), shape, &mut canvas, (w, h, channels))?;
-        to_dynamic8(w, h, channels, canvas)
+        super::raw8(w, h, channels, canvas)
+            .ok_or_else(|| Error::new(ErrorKind::CorruptInput, "AVIF decoder produced an unexpected buffer size"))
     }
 }
 
@@ -207,17 +208,6 @@ fn fill<O: Out>(
         yuv::unpremultiply(canvas, channels);
     }
     Ok(())
-}
-
-fn to_dynamic8(w: u32, h: u32, channels: usize, px: Vec<u8>) -> Result<DynamicImage> {
-    let wrong = || Error::new(ErrorKind::CorruptInput, "AVIF decoder produced an unexpected buffer size");
-    Ok(match channels {
-        1 => DynamicImage::ImageLuma8(ImageBuffer::from_raw(w, h, px).ok_or_else(wrong)?),
-        2 => DynamicImage::ImageLumaA8(ImageBuffer::from_raw(w, h, px).ok_or_else(wrong)?),
-        3 => DynamicImage::ImageRgb8(ImageBuffer::from_raw(w, h, px).ok_or_else(wrong)?),
-        4 => DynamicImage::ImageRgba8(ImageBuffer::from_raw(w, h, px).ok_or_else(wrong)?),
-        _ => return Err(unsupported("AVIF channel layout not supported")),
-    })
 }
 
 fn to_dynamic16(w: u32, h: u32, channels: usize, px: Vec<u16>) -> Result<DynamicImage> {

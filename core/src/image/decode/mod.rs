@@ -80,7 +80,6 @@ impl Image {
     /// Wrap raw 8-bit pixels (row-major; 1 = gray, 2 = gray+alpha, 3 = RGB, 4 = RGBA
     /// channels), as bindings receive them from NumPy arrays or canvases.
     pub fn from_raw(width: u32, height: u32, channels: u8, data: Vec<u8>) -> Result<Image> {
-        use ::image::ImageBuffer;
         let len = data.len();
         let bad = || {
             Error::new(ErrorKind::InvalidArgument, "pixel buffer does not match width × height × channels")
@@ -91,13 +90,10 @@ impl Image {
         if width == 0 || height == 0 || len != expected {
             return Err(bad());
         }
-        let pixels = match channels {
-            1 => DynamicImage::ImageLuma8(ImageBuffer::from_raw(width, height, data).ok_or_else(bad)?),
-            2 => DynamicImage::ImageLumaA8(ImageBuffer::from_raw(width, height, data).ok_or_else(bad)?),
-            3 => DynamicImage::ImageRgb8(ImageBuffer::from_raw(width, height, data).ok_or_else(bad)?),
-            4 => DynamicImage::ImageRgba8(ImageBuffer::from_raw(width, height, data).ok_or_else(bad)?),
-            _ => return Err(Error::new(ErrorKind::InvalidArgument, "channels must be 1, 2, 3 or 4")),
-        };
+        if !(1..=4).contains(&channels) {
+            return Err(Error::new(ErrorKind::InvalidArgument, "channels must be 1, 2, 3 or 4"));
+        }
+        let pixels = raw8(width, height, usize::from(channels), data).ok_or_else(bad)?;
         Ok(Image::from_pixels(pixels))
     }
 
@@ -146,6 +142,19 @@ impl Image {
             input_bytes: self.input_bytes,
         }
     }
+}
+
+/// Interleaved 8-bit samples (1 = gray, 2 = gray+alpha, 3 = RGB, 4 = RGBA channels) as an
+/// image; `None` when the buffer does not hold exactly `width × height × channels` samples.
+pub(crate) fn raw8(width: u32, height: u32, channels: usize, data: Vec<u8>) -> Option<DynamicImage> {
+    use ::image::ImageBuffer;
+    Some(match channels {
+        1 => DynamicImage::ImageLuma8(ImageBuffer::from_raw(width, height, data)?),
+        2 => DynamicImage::ImageLumaA8(ImageBuffer::from_raw(width, height, data)?),
+        3 => DynamicImage::ImageRgb8(ImageBuffer::from_raw(width, height, data)?),
+        4 => DynamicImage::ImageRgba8(ImageBuffer::from_raw(width, height, data)?),
+        _ => return None,
+    })
 }
 
 /// Read format, stored dimensions, orientation and alpha without decoding pixels.
