@@ -5,12 +5,12 @@
 //! RS256/HS256 confusion.
 
 use ed25519_dalek::pkcs8::{DecodePrivateKey as _, DecodePublicKey as _, EncodePrivateKey as _};
-use jsonwebtoken::{DecodingKey, EncodingKey};
 use p256::elliptic_curve::sec1::ToEncodedPoint as _;
-use rsa::pkcs1::{DecodeRsaPrivateKey as _, EncodeRsaPrivateKey as _};
+use rsa::pkcs1::{DecodeRsaPrivateKey as _, EncodeRsaPublicKey as _};
 use rsa::traits::PublicKeyParts as _;
 use serde_json::{Value, json};
 
+use super::jws::{Signer, Verifier};
 use crate::auth::Secret;
 use crate::auth::secret::{b64url, b64url_decode, check_key_id};
 use crate::{Error, ErrorKind, Result};
@@ -40,15 +40,6 @@ impl Algorithm {
             Algorithm::HS256 => "HS256",
         }
     }
-
-    pub(crate) fn jwt(self) -> jsonwebtoken::Algorithm {
-        match self {
-            Algorithm::EdDSA => jsonwebtoken::Algorithm::EdDSA,
-            Algorithm::ES256 => jsonwebtoken::Algorithm::ES256,
-            Algorithm::RS256 => jsonwebtoken::Algorithm::RS256,
-            Algorithm::HS256 => jsonwebtoken::Algorithm::HS256,
-        }
-    }
 }
 
 impl std::str::FromStr for Algorithm {
@@ -72,8 +63,9 @@ impl std::fmt::Display for Algorithm {
 pub struct Key {
     kid: String,
     alg: Algorithm,
-    encoding: Option<EncodingKey>,
-    decoding: DecodingKey,
+    /// Parsed once: signing and verifying then cost one primitive operation each.
+    signer: Option<Signer>,
+    verifier: Verifier,
     /// Private key as PKCS#8 PEM (asymmetric) or the raw secret (HS256), for saving.
     private: Option<Secret>,
     public_jwk: Option<Value>,
@@ -128,8 +120,8 @@ impl Key {
         Ok(Key {
             kid: kid.to_owned(),
             alg: Algorithm::HS256,
-            encoding: Some(EncodingKey::from_secret(secret.expose())),
-            decoding: DecodingKey::from_secret(secret.expose()),
+            signer: Some(Signer::hmac(secret.expose())),
+            verifier: Verifier::hmac(secret.expose()),
             private: Some(secret),
             public_jwk: None,
         })
@@ -178,23 +170,18 @@ impl Key {
 
     fn from_pkcs8_der(alg: Algorithm, kid: &str, der: &[u8]) -> Result<Key> {
         check_key_id(kid, 64)?;
-        let (encoding, jwk) = match alg {
+        let jwk = match alg {
             Algorithm::EdDSA => {
                 let sk = ed25519_dalek::SigningKey::from_pkcs8_der(der).map_err(key_err)?;
-                let jwk = json!({"kty": "OKP", "crv": "Ed25519", "x": b64url(sk.verifying_key().as_bytes())});
-                (EncodingKey::from_ed_der(der), jwk)
+                json!({"kty": "OKP", "crv": "Ed25519", "x": b64url(sk.verifying_key().as_bytes())})
             }
-            Algorithm::ES256 => {
-                let sk = p256::SecretKey::from_pkcs8_der(der).map_err(key_err)?;
-                (EncodingKey::from_ec_der(der), ec_jwk(&sk.public_key()))
-            }
+            Algorithm::ES256 => ec_jwk(&p256::SecretKey::from_pkcs8_der(der).map_err(key_err)?.public_key()),
             Algorithm::RS256 => {
                 let sk = rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(key_err)?;
                 if sk.size() * 8 < RSA_MIN_BITS {
                     return Err(Error::new(ErrorKind::InvalidArgument, "RSA keys must have at least 2048 bits"));
                 }
-                let pkcs1 = sk.to_pkcs1_der().map_err(key_err)?;
-                (EncodingKey::from_rsa_der(pkcs1.as_bytes()), rsa_jwk(&sk.to_public_key()))
+                rsa_jwk(&sk.to_public_key())
             }
             Algorithm::HS256 => {
                 return Err(Error::new(ErrorKind::InvalidArgument, "HS256 keys are secrets, not PKCS#8"));
@@ -202,7 +189,7 @@ impl Key {
         };
         let pem = pkcs8_pem(der)?;
         let mut key = Key::from_public_parts(alg, kid, jwk)?;
-        key.encoding = Some(encoding);
+        key.signer = Some(Signer::from_der(alg, der)?);
         key.private = Some(Secret::new(pem.into_bytes()));
         Ok(key)
     }
@@ -249,18 +236,18 @@ impl Key {
                 Error::new(ErrorKind::InvalidArgument, "JWK field is not base64url").with_context("field", name)
             })
         };
-        let decoding = match alg {
+        let verifier = match alg {
             Algorithm::EdDSA => {
                 let x: [u8; 32] = field("x")?.try_into().map_err(|_| bad_key("Ed25519 key must be 32 bytes"))?;
                 ed25519_dalek::VerifyingKey::from_bytes(&x).map_err(key_err)?;
-                DecodingKey::from_ed_der(&x)
+                Verifier::public(alg, &x)?
             }
             Algorithm::ES256 => {
                 let mut sec1 = vec![4u8];
                 sec1.extend(field("x")?);
                 sec1.extend(field("y")?);
                 p256::PublicKey::from_sec1_bytes(&sec1).map_err(|_| bad_key("not a point on P-256"))?;
-                DecodingKey::from_ec_der(&sec1)
+                Verifier::public(alg, &sec1)?
             }
             Algorithm::RS256 => {
                 let (n, e) = (field("n")?, field("e")?);
@@ -269,7 +256,7 @@ impl Key {
                 if pk.size() * 8 < RSA_MIN_BITS {
                     return Err(bad_key("RSA keys must have at least 2048 bits"));
                 }
-                DecodingKey::from_rsa_raw_components(&n, &e)
+                Verifier::public(alg, pk.to_pkcs1_der().map_err(key_err)?.as_bytes())?
             }
             Algorithm::HS256 => return Err(bad_key("HS256 keys have no public part")),
         };
@@ -279,7 +266,7 @@ impl Key {
             m.insert("alg".into(), alg.name().into());
             m.insert("use".into(), "sig".into());
         }
-        Ok(Key { kid: kid.to_owned(), alg, encoding: None, decoding, private: None, public_jwk: Some(jwk) })
+        Ok(Key { kid: kid.to_owned(), alg, signer: None, verifier, private: None, public_jwk: Some(jwk) })
     }
 
     pub fn kid(&self) -> &str {
@@ -291,7 +278,7 @@ impl Key {
     }
 
     pub fn can_sign(&self) -> bool {
-        self.encoding.is_some()
+        self.signer.is_some()
     }
 
     /// The public JWK (with `kid`, `alg`, `use: sig`); `None` for HS256.
@@ -306,15 +293,15 @@ impl Key {
 
     /// The same key without its private half.
     pub fn verify_only(&self) -> Key {
-        Key { encoding: None, private: None, ..self.clone() }
+        Key { signer: None, private: None, ..self.clone() }
     }
 
-    pub(crate) fn encoding(&self) -> Option<&EncodingKey> {
-        self.encoding.as_ref()
+    pub(crate) fn signer(&self) -> Option<&Signer> {
+        self.signer.as_ref()
     }
 
-    pub(crate) fn decoding(&self) -> &DecodingKey {
-        &self.decoding
+    pub(crate) fn verifier(&self) -> &Verifier {
+        &self.verifier
     }
 }
 
