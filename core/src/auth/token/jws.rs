@@ -16,7 +16,8 @@ use aws_lc_rs::signature::{
 use aws_lc_rs::{hmac, rand::SystemRandom};
 use serde::{Deserialize, Serialize};
 
-use super::Algorithm;
+use super::keys::key_err;
+use super::{Algorithm, invalid};
 use crate::auth::secret::{b64url, b64url_decode};
 use crate::{Error, ErrorKind, Result};
 
@@ -32,16 +33,13 @@ pub(crate) enum Signer {
 impl Signer {
     /// From a PKCS#8 DER private key (RSA: PKCS#1 DER is also accepted).
     pub(crate) fn from_der(alg: Algorithm, der: &[u8]) -> Result<Signer> {
-        let rejected = |e: aws_lc_rs::error::KeyRejected| {
-            Error::new(ErrorKind::InvalidArgument, "invalid key material").with_context("reason", e)
-        };
         Ok(match alg {
-            Algorithm::EdDSA => Signer::Ed25519(Arc::new(Ed25519KeyPair::from_pkcs8(der).map_err(rejected)?)),
+            Algorithm::EdDSA => Signer::Ed25519(Arc::new(Ed25519KeyPair::from_pkcs8(der).map_err(key_err)?)),
             Algorithm::ES256 => Signer::Es256(Arc::new(
-                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der).map_err(rejected)?,
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der).map_err(key_err)?,
             )),
             Algorithm::RS256 => Signer::Rs256(Arc::new(
-                RsaKeyPair::from_pkcs8(der).or_else(|_| RsaKeyPair::from_der(der)).map_err(rejected)?,
+                RsaKeyPair::from_pkcs8(der).or_else(|_| RsaKeyPair::from_der(der)).map_err(key_err)?,
             )),
             Algorithm::HS256 => Signer::hmac(der),
         })
@@ -82,9 +80,7 @@ impl Verifier {
             Algorithm::RS256 => &RSA_PKCS1_2048_8192_SHA256,
             Algorithm::HS256 => return Err(Error::new(ErrorKind::InvalidArgument, "HS256 keys have no public part")),
         };
-        let key = ParsedPublicKey::new(alg, bytes)
-            .map_err(|e| Error::new(ErrorKind::InvalidArgument, "invalid key material").with_context("reason", e))?;
-        Ok(Verifier::Public(Arc::new(key)))
+        Ok(Verifier::Public(Arc::new(ParsedPublicKey::new(alg, bytes).map_err(key_err)?)))
     }
 
     pub(crate) fn hmac(secret: &[u8]) -> Verifier {
@@ -174,10 +170,6 @@ impl Parsed<'_> {
         let payload = b64url_decode(self.payload).ok_or_else(|| invalid("token payload is not base64url"))?;
         serde_json::from_slice(&payload).map_err(|e| invalid("claims are missing or malformed").with_source(e))
     }
-}
-
-fn invalid(msg: &'static str) -> Error {
-    Error::new(ErrorKind::TokenInvalid, msg)
 }
 
 fn json_failed(e: serde_json::Error) -> Error {

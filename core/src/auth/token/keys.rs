@@ -326,7 +326,7 @@ fn bad_key(msg: &'static str) -> Error {
     Error::new(ErrorKind::InvalidArgument, msg)
 }
 
-fn key_err(e: impl std::fmt::Display) -> Error {
+pub(super) fn key_err(e: impl std::fmt::Display) -> Error {
     // The source text of key errors can echo key bytes; keep only the message.
     Error::new(ErrorKind::InvalidArgument, "invalid key material").with_context("reason", e)
 }

@@ -7,7 +7,8 @@
 //! it fuses: the SSIM terms subtract blurred squares from squared blurs, and
 //! that cancellation turns a last-bit difference here into a visible one in the
 //! score. `mul_add` is a libm call on x86-64 without FMA, so the two kernels are
-//! compiled for FMA too and chosen at run time (same results: both round once).
+//! compiled for FMA too and `with_fma!` chooses at run time (same results: both
+//! round once).
 //!
 //! Rows are filtered in parallel. Columns are filtered in blocks of [`BLOCK`]
 //! adjacent columns (one vector step per row) and each block is returned as its
@@ -22,7 +23,7 @@ use rayon::prelude::*;
 /// Columns per vertical-pass block: 32 floats are four AVX registers per row.
 pub(super) const BLOCK: usize = 32;
 
-struct Kernel {
+pub(super) struct Kernel {
     radius: usize,
     /// Per pole: input weight, and the previous output's weight (`out = n·in − d·prev − prev2`).
     n: [f32; 3],
@@ -61,83 +62,57 @@ impl Kernel {
         let d = omega.map(|w| (-2.0 * w.cos()) as f32);
         Kernel { radius: radius as usize, n, d }
     }
+}
 
-    /// One row: `input(i)` for i in 0..width, written to `out`.
-    fn row(&self, width: usize, input: impl Fn(usize) -> f32, out: &mut [f32]) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("fma") {
-            #[target_feature(enable = "fma")]
-            fn fma(k: &Kernel, width: usize, input: impl Fn(usize) -> f32, out: &mut [f32]) {
-                k.row_body(width, input, out);
-            }
-            // SAFETY: the CPU has FMA, checked just above.
-            return unsafe { fma(self, width, input, out) };
+/// One row: `input(i)` for i in 0..width, written to `out`. `with_fma!` picks its build.
+#[inline(always)]
+pub(super) fn row(kernel: &Kernel, width: usize, input: impl Fn(usize) -> f32, out: &mut [f32]) {
+    let big_n = kernel.radius as isize;
+    let at = |i: isize| if (0..width as isize).contains(&i) { input(i as usize) } else { 0.0 };
+    let (mut prev, mut prev2) = ([0f32; 3], [0f32; 3]);
+    for n in (1 - big_n)..width as isize {
+        let sum = at(n - big_n - 1) + at(n + big_n - 1);
+        let mut total = 0.0;
+        for k in 0..3 {
+            // The reference's operation order, fused where it fuses.
+            let o = (-kernel.d[k]).mul_add(prev[k], sum * kernel.n[k] - prev2[k]);
+            prev2[k] = prev[k];
+            prev[k] = o;
+            total += o;
         }
-        self.row_body(width, input, out);
-    }
-
-    #[inline(always)]
-    fn row_body(&self, width: usize, input: impl Fn(usize) -> f32, out: &mut [f32]) {
-        let big_n = self.radius as isize;
-        let at = |i: isize| if (0..width as isize).contains(&i) { input(i as usize) } else { 0.0 };
-        let (mut prev, mut prev2) = ([0f32; 3], [0f32; 3]);
-        for n in (1 - big_n)..width as isize {
-            let sum = at(n - big_n - 1) + at(n + big_n - 1);
-            let mut total = 0.0;
-            for k in 0..3 {
-                // The reference's operation order, fused where it fuses.
-                let o = (-self.d[k]).mul_add(prev[k], sum * self.n[k] - prev2[k]);
-                prev2[k] = prev[k];
-                prev[k] = o;
-                total += o;
-            }
-            if n >= 0 {
-                out[n as usize] = total;
-            }
+        if n >= 0 {
+            out[n as usize] = total;
         }
     }
+}
 
-    /// Columns `x0..x0 + bw` of the row-major `input`, into a `height × bw` block.
-    fn columns(&self, input: &[f32], width: usize, height: usize, x0: usize, bw: usize) -> Vec<f32> {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("fma") {
-            #[target_feature(enable = "fma")]
-            fn fma(k: &Kernel, input: &[f32], width: usize, height: usize, x0: usize, bw: usize) -> Vec<f32> {
-                k.columns_body(input, width, height, x0, bw)
-            }
-            // SAFETY: the CPU has FMA, checked just above.
-            return unsafe { fma(self, input, width, height, x0, bw) };
-        }
-        self.columns_body(input, width, height, x0, bw)
-    }
-
-    #[inline(always)]
-    fn columns_body(&self, input: &[f32], width: usize, height: usize, x0: usize, bw: usize) -> Vec<f32> {
-        let big_n = self.radius as isize;
-        let zeros = [0f32; BLOCK];
-        let row = |y: isize| {
-            if (0..height as isize).contains(&y) { &input[y as usize * width + x0..][..bw] } else { &zeros[..bw] }
-        };
-        let mut out = vec![0f32; height * bw];
-        let (mut prev, mut prev2) = ([[0f32; BLOCK]; 3], [[0f32; BLOCK]; 3]);
-        for n in (1 - big_n)..height as isize {
-            let (top, bottom) = (row(n - big_n - 1), row(n + big_n - 1));
-            let mut total = [0f32; BLOCK];
-            for k in 0..3 {
-                let (nk, dk) = (self.n[k], self.d[k]);
-                for i in 0..bw {
-                    let o = (top[i] + bottom[i]).mul_add(nk, -prev[k][i].mul_add(dk, prev2[k][i]));
-                    prev2[k][i] = prev[k][i];
-                    prev[k][i] = o;
-                    total[i] += o;
-                }
-            }
-            if n >= 0 {
-                out[n as usize * bw..][..bw].copy_from_slice(&total[..bw]);
+/// Columns `x0..x0 + bw` of the row-major `input`, into a `height × bw` block.
+#[inline(always)]
+pub(super) fn columns(kernel: &Kernel, input: &[f32], width: usize, height: usize, x0: usize, bw: usize) -> Vec<f32> {
+    let big_n = kernel.radius as isize;
+    let zeros = [0f32; BLOCK];
+    let row = |y: isize| {
+        if (0..height as isize).contains(&y) { &input[y as usize * width + x0..][..bw] } else { &zeros[..bw] }
+    };
+    let mut out = vec![0f32; height * bw];
+    let (mut prev, mut prev2) = ([[0f32; BLOCK]; 3], [[0f32; BLOCK]; 3]);
+    for n in (1 - big_n)..height as isize {
+        let (top, bottom) = (row(n - big_n - 1), row(n + big_n - 1));
+        let mut total = [0f32; BLOCK];
+        for k in 0..3 {
+            let (nk, dk) = (kernel.n[k], kernel.d[k]);
+            for i in 0..bw {
+                let o = (top[i] + bottom[i]).mul_add(nk, -prev[k][i].mul_add(dk, prev2[k][i]));
+                prev2[k][i] = prev[k][i];
+                prev[k][i] = o;
+                total[i] += o;
             }
         }
-        out
+        if n >= 0 {
+            out[n as usize * bw..][..bw].copy_from_slice(&total[..bw]);
+        }
     }
+    out
 }
 
 /// A blurred plane, stored as column blocks (see the module doc).
@@ -152,13 +127,13 @@ pub(super) fn blur(width: usize, height: usize, input: impl Fn(usize, usize) -> 
     let mut rows = vec![0f32; width * height];
     rows.par_chunks_mut(width).enumerate().for_each(|(y, out)| {
         let offset = y * width;
-        k.row(width, |i| input(offset, i), out);
+        with_fma!(row(k, width, |i| input(offset, i), out));
     });
     let blocks = (0..width.div_ceil(BLOCK))
         .into_par_iter()
         .map(|b| {
             let x0 = b * BLOCK;
-            k.columns(&rows, width, height, x0, BLOCK.min(width - x0))
+            with_fma!(columns(k, &rows, width, height, x0, BLOCK.min(width - x0)))
         })
         .collect();
     Blurred { blocks }

@@ -12,23 +12,16 @@
 //! for FMA when the CPU has it (`mul_add` is otherwise a libm call per
 //! operation), and every pass runs on the rayon pool.
 
-mod blur;
-
-use ::image::DynamicImage;
-use rayon::prelude::*;
-
-use crate::{Error, ErrorKind, Result};
-use blur::{BLOCK, Blurred, blur};
-
 /// Call `$f($args)` compiled for FMA when the CPU has it (see `blur`: `mul_add`
 /// without FMA is a libm call; with it, one instruction, and the same result).
+/// Defined before `mod blur` so the blur kernels use it too.
 macro_rules! with_fma {
     ($f:ident($($arg:expr),* $(,)?)) => {{
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("fma") {
                 // SAFETY: the CPU has FMA, checked just above.
-                unsafe { fma_variants::$f($($arg),*) }
+                unsafe { $crate::image::metrics::ssimulacra2::fma_variants::$f($($arg),*) }
             } else {
                 $f($($arg),*)
             }
@@ -43,6 +36,18 @@ macro_rules! with_fma {
 /// The FMA builds of the hot loops `with_fma!` chooses between.
 #[cfg(target_arch = "x86_64")]
 mod fma_variants {
+    use super::blur::{self, Kernel};
+
+    #[target_feature(enable = "fma")]
+    pub(super) fn row(k: &Kernel, width: usize, input: impl Fn(usize) -> f32, out: &mut [f32]) {
+        blur::row(k, width, input, out)
+    }
+
+    #[target_feature(enable = "fma")]
+    pub(super) fn columns(k: &Kernel, input: &[f32], width: usize, height: usize, x0: usize, bw: usize) -> Vec<f32> {
+        blur::columns(k, input, width, height, x0, bw)
+    }
+
     #[target_feature(enable = "fma")]
     pub(super) fn xyb_chunk(input: [&[f32]; 3], out: (&mut [f32], &mut [f32], &mut [f32])) {
         super::xyb_chunk(input, out)
@@ -53,6 +58,14 @@ mod fma_variants {
         super::block_sums(blurred, x1, x2, w, h, bw)
     }
 }
+
+mod blur;
+
+use ::image::DynamicImage;
+use rayon::prelude::*;
+
+use crate::{Error, ErrorKind, Result};
+use blur::{BLOCK, Blurred, blur};
 
 /// Checkerboard behind transparent pixels: 8 px squares of 40% and 60% grey,
 /// so both dark and light artefacts in the alpha channel show.
