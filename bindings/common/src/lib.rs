@@ -195,12 +195,12 @@ fn metric_options(metrics: Option<&Value>) -> Result<CompareOptions> {
 /// Metrics between two pixel buffers of the same shape.
 pub fn compare_pixels(reference: Pixels<'_>, distorted: Pixels<'_>, metrics: Option<&Value>) -> Result<Value> {
     let opts = metric_options(metrics)?;
-    let m = image::compare_images(&to_image(reference)?, &to_image(distorted)?, &opts)?;
+    let m = image::compare_pixels(borrowed(reference)?, borrowed(distorted)?, &opts)?;
     to_json(&m)
 }
 
-fn to_image(p: Pixels<'_>) -> Result<image::DynamicImage> {
-    Ok(image::Image::from_raw(p.width, p.height, p.channels, p.data.to_vec())?.into_pixels())
+fn borrowed(p: Pixels<'_>) -> Result<image::PixelsRef<'_>> {
+    image::PixelsRef::new(p.width, p.height, p.channels, p.data)
 }
 
 /// Every algorithm (or `algorithms`) at one target: a table and the winner (`best`).

@@ -23,7 +23,7 @@ pub use encode::{
 pub use exif::{Orientation, taken_at};
 pub use format::Format;
 pub use limits::Limits;
-pub use metrics::{CompareOptions, Comparison, Metric, Metrics, compare, compare_images};
+pub use metrics::{CompareOptions, Comparison, Metric, Metrics, PixelsRef, compare, compare_images, compare_pixels};
 pub use pipeline::{CompressOptions, Compressed, compress, load};
 pub use resize::{Filter, Fit, Gravity, ResizeOptions, resize, target_size};
 pub use search::{

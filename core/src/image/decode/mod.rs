@@ -80,20 +80,8 @@ impl Image {
     /// Wrap raw 8-bit pixels (row-major; 1 = gray, 2 = gray+alpha, 3 = RGB, 4 = RGBA
     /// channels), as bindings receive them from NumPy arrays or canvases.
     pub fn from_raw(width: u32, height: u32, channels: u8, data: Vec<u8>) -> Result<Image> {
-        let len = data.len();
-        let bad = || {
-            Error::new(ErrorKind::InvalidArgument, "pixel buffer does not match width × height × channels")
-                .with_context("shape", format!("{width}x{height}x{channels}"))
-                .with_context("bytes", len)
-        };
-        let expected = width as usize * height as usize * usize::from(channels);
-        if width == 0 || height == 0 || len != expected {
-            return Err(bad());
-        }
-        if !(1..=4).contains(&channels) {
-            return Err(Error::new(ErrorKind::InvalidArgument, "channels must be 1, 2, 3 or 4"));
-        }
-        let pixels = raw8(width, height, usize::from(channels), data).ok_or_else(bad)?;
+        crate::image::PixelsRef::new(width, height, channels, &data)?;
+        let pixels = raw8(width, height, usize::from(channels), data).expect("PixelsRef::new checked the shape");
         Ok(Image::from_pixels(pixels))
     }
 

@@ -12,6 +12,7 @@
 //! constants are always those of 8-bit data (`data_range = 255`).
 
 mod mse;
+mod source;
 mod ssim;
 mod ssimulacra2;
 
@@ -25,7 +26,9 @@ use serde::{Deserialize, Serialize};
 use super::{DecodeOptions, Format, decode};
 use crate::{Error, ErrorKind, Result};
 
+pub use source::PixelsRef;
 pub use ssim::SsimOptions;
+use source::Source;
 
 /// A comparison metric. Higher is better except for MSE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -156,7 +159,18 @@ impl CompareOptions {
 
 /// Compare two images pixel by pixel. `reference` is the original.
 pub fn compare_images(reference: &DynamicImage, distorted: &DynamicImage, opts: &CompareOptions) -> Result<Metrics> {
-    if reference.dimensions_tuple() != distorted.dimensions_tuple() {
+    compare_sources(Source::Image(reference), Source::Image(distorted), opts)
+}
+
+/// [`compare_images`] of 8-bit pixels the caller owns (a NumPy array, a Node
+/// `Buffer`), read in place.
+pub fn compare_pixels(reference: PixelsRef<'_>, distorted: PixelsRef<'_>, opts: &CompareOptions) -> Result<Metrics> {
+    compare_sources(Source::Pixels(reference), Source::Pixels(distorted), opts)
+}
+
+fn compare_sources(reference: Source<'_>, distorted: Source<'_>, opts: &CompareOptions) -> Result<Metrics> {
+    let size = |s: &Source<'_>| (s.width(), s.height());
+    if size(&reference) != size(&distorted) {
         return Err(Error::new(ErrorKind::DimensionMismatch, "images must have the same width and height")
             .with_context("reference", format!("{}x{}", reference.width(), reference.height()))
             .with_context("distorted", format!("{}x{}", distorted.width(), distorted.height())));
@@ -255,15 +269,6 @@ pub fn compare(reference: &[u8], distorted: &[u8], opts: &CompareOptions) -> Res
     })
 }
 
-trait Dims {
-    fn dimensions_tuple(&self) -> (u32, u32);
-}
-impl Dims for DynamicImage {
-    fn dimensions_tuple(&self) -> (u32, u32) {
-        (self.width(), self.height())
-    }
-}
-
 /// Channel planes in f32, values in 0..=255.
 pub(crate) struct Planes {
     pub width: usize,
@@ -275,25 +280,19 @@ impl Planes {
     /// Planes of `img` in the channel layout shared with `other` (see module docs).
     /// Integer samples are converted exactly (8-bit as is, 16-bit / 257), so the
     /// same pixel gives the same float whatever its source layout.
-    fn premultiplied(img: &DynamicImage, other: &DynamicImage) -> Planes {
+    fn premultiplied(img: Source<'_>, other: Source<'_>) -> Planes {
         let (w, h) = (img.width() as usize, img.height() as usize);
-        let gray = |i: &DynamicImage| !i.color().has_color();
-        let alpha = img.color().has_alpha() || other.color().has_alpha();
-        let n = if gray(img) && gray(other) && !alpha {
+        let alpha = img.has_alpha() || other.has_alpha();
+        let n = if !img.has_color() && !other.has_color() && !alpha {
             1
         } else if alpha {
             4
         } else {
             3
         };
-        let data = match img {
-            DynamicImage::ImageLuma8(_)
-            | DynamicImage::ImageLumaA8(_)
-            | DynamicImage::ImageRgb8(_)
-            | DynamicImage::ImageRgba8(_) => {
-                from_8bit(img.as_bytes(), usize::from(img.color().channel_count()), n, alpha)
-            }
-            _ => from_rgba(img, n, alpha),
+        let data = match img.bytes8() {
+            Some(bytes) => from_8bit(bytes, img.channels(), n, alpha),
+            None => from_rgba(&img.image(), n, alpha),
         };
         Planes { width: w, height: h, data }
     }
@@ -438,5 +437,27 @@ mod tests {
         }
         assert_eq!("ms-ssim".parse::<Metric>().unwrap(), Metric::MsSsim);
         assert_eq!("vmaf".parse::<Metric>().unwrap_err().kind(), ErrorKind::InvalidArgument);
+    }
+
+    #[test]
+    fn borrowed_pixels_score_as_images() {
+        let rgb = |seed| DynamicImage::ImageRgb8(noise(67, 41, seed));
+        let gray = |seed| DynamicImage::ImageLuma8(rgb(seed).to_luma8());
+        let rgba = |seed| DynamicImage::ImageRgba8(rgb(seed).to_rgba8());
+        let opts = CompareOptions { per_channel: true, ..CompareOptions::default() };
+        for (a, b) in [(rgb(1), rgb(2)), (gray(1), gray(2)), (rgba(1), rgba(2))] {
+            fn view(i: &DynamicImage) -> PixelsRef<'_> {
+                PixelsRef::new(i.width(), i.height(), i.color().channel_count(), i.as_bytes()).unwrap()
+            }
+            let borrowed = compare_pixels(view(&a), view(&b), &opts).unwrap();
+            assert_eq!(borrowed, compare_images(&a, &b, &opts).unwrap());
+            assert!(borrowed.mse.unwrap() > 100.0, "the pair differs: {borrowed:?}");
+        }
+        let bytes = [0u8; 12];
+        assert_eq!(PixelsRef::new(2, 2, 3, &bytes[..11]).unwrap_err().kind(), ErrorKind::InvalidArgument);
+        assert_eq!(PixelsRef::new(0, 2, 3, &[]).unwrap_err().kind(), ErrorKind::InvalidArgument);
+        assert_eq!(PixelsRef::new(1, 2, 6, &bytes).unwrap_err().kind(), ErrorKind::InvalidArgument);
+        let (small, large) = (PixelsRef::new(2, 2, 3, &bytes).unwrap(), PixelsRef::new(4, 1, 3, &bytes).unwrap());
+        assert_eq!(compare_pixels(small, large, &opts).unwrap_err().kind(), ErrorKind::DimensionMismatch);
     }
 }

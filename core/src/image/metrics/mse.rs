@@ -1,9 +1,8 @@
 //! Mean squared error and PSNR, per channel and combined.
 
-use ::image::DynamicImage;
 use rayon::prelude::*;
 
-use super::Planes;
+use super::{Planes, Source};
 
 pub(crate) struct Mse {
     pub combined: f64,
@@ -47,13 +46,12 @@ const CHUNK: usize = LANES * 4096;
 /// integer sums (the same values as from planes, computed exactly and without copies);
 /// `None` for any other pair.
 #[allow(clippy::needless_range_loop)] // lane-indexed so the loop vectorises
-pub(crate) fn from_bytes(a: &DynamicImage, b: &DynamicImage) -> Option<Mse> {
-    let c = match (a, b) {
-        (DynamicImage::ImageLuma8(_), DynamicImage::ImageLuma8(_)) => 1,
-        (DynamicImage::ImageRgb8(_), DynamicImage::ImageRgb8(_)) => 3,
-        _ => return None,
-    };
-    let (x, y) = (a.as_bytes(), b.as_bytes());
+pub(crate) fn from_bytes(a: Source<'_>, b: Source<'_>) -> Option<Mse> {
+    let c = a.channels();
+    if c != b.channels() || !matches!(c, 1 | 3) {
+        return None;
+    }
+    let (x, y) = (a.bytes8()?, b.bytes8()?);
     if x.len() != y.len() {
         return None;
     }
@@ -99,7 +97,7 @@ pub(crate) fn psnr(mse: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ::image::{GrayImage, RgbImage};
+    use ::image::{DynamicImage, GrayImage, RgbImage};
 
     #[test]
     fn bytes_and_planes_agree() {
@@ -118,13 +116,14 @@ mod tests {
                 DynamicImage::ImageLuma8(GrayImage::from_fn(w, h, |x, y| ::image::Luma([((x * y) % 256) as u8]))),
             ),
         ] {
-            let direct = from_bytes(&a, &b).expect("8-bit pair");
-            let planes = mse(&Planes::premultiplied(&a, &b), &Planes::premultiplied(&b, &a));
+            let (a, b) = (Source::Image(&a), Source::Image(&b));
+            let direct = from_bytes(a, b).expect("8-bit pair");
+            let planes = mse(&Planes::premultiplied(a, b), &Planes::premultiplied(b, a));
             assert_eq!(direct.channels, planes.channels);
             assert_eq!(direct.combined, planes.combined);
             assert!(direct.combined > 10.0, "the pair differs: {}", direct.combined);
         }
         let rgba = DynamicImage::ImageRgba8(::image::RgbaImage::new(4, 4));
-        assert!(from_bytes(&rgba, &rgba).is_none(), "alpha is premultiplied: not a byte comparison");
+        assert!(from_bytes(Source::Image(&rgba), Source::Image(&rgba)).is_none(), "alpha is premultiplied: not a byte comparison");
     }
 }

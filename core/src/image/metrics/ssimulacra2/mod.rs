@@ -61,9 +61,9 @@ mod fma_variants {
 
 mod blur;
 
-use ::image::DynamicImage;
 use rayon::prelude::*;
 
+use super::Source;
 use crate::{Error, ErrorKind, Result};
 use blur::{BLOCK, Blurred, blur};
 
@@ -81,7 +81,7 @@ struct Planes {
     p: [Vec<f32>; 3],
 }
 
-pub(crate) fn score(reference: &DynamicImage, distorted: &DynamicImage) -> Result<f64> {
+pub(crate) fn score(reference: Source<'_>, distorted: Source<'_>) -> Result<f64> {
     let (w, h) = (reference.width() as usize, reference.height() as usize);
     let context = |e: Error| e.with_context("width", w).with_context("height", h);
     if (distorted.width() as usize, distorted.height() as usize) != (w, h) {
@@ -111,7 +111,7 @@ pub(crate) fn score(reference: &DynamicImage, distorted: &DynamicImage) -> Resul
 }
 
 /// sRGB to linear light, alpha composited over the checkerboard first.
-fn linear_rgb(img: &DynamicImage) -> Planes {
+fn linear_rgb(img: Source<'_>) -> Planes {
     let (w, h) = (img.width() as usize, img.height() as usize);
     let mut p: [Vec<f32>; 3] = std::array::from_fn(|_| Vec::with_capacity(w * h));
     let mut push = |px: [f32; 3]| {
@@ -119,20 +119,27 @@ fn linear_rgb(img: &DynamicImage) -> Planes {
             plane.push(v);
         }
     };
-    if img.color().has_alpha() {
-        for (x, y, px) in img.to_rgba32f().enumerate_pixels() {
-            let bg = if ((x / CHECKER) + (y / CHECKER)).is_multiple_of(2) { CHECKER_DARK } else { CHECKER_LIGHT };
-            let a = px.0[3];
-            push([0, 1, 2].map(|c| srgb_to_linear(px.0[c] * a + bg * (1.0 - a))));
+    match (img.has_alpha(), img.bytes8()) {
+        (true, _) => {
+            for (x, y, px) in img.image().to_rgba32f().enumerate_pixels() {
+                let bg = if ((x / CHECKER) + (y / CHECKER)).is_multiple_of(2) { CHECKER_DARK } else { CHECKER_LIGHT };
+                let a = px.0[3];
+                push([0, 1, 2].map(|c| srgb_to_linear(px.0[c] * a + bg * (1.0 - a))));
+            }
         }
-    } else if matches!(img, DynamicImage::ImageRgb8(_) | DynamicImage::ImageLuma8(_)) {
-        let lut: [f32; 256] = std::array::from_fn(|v| srgb_to_linear(v as f32 / 255.0));
-        for px in img.to_rgb8().pixels() {
-            push(px.0.map(|v| lut[usize::from(v)]));
+        // 8-bit gray or RGB: by table, straight from the samples.
+        (false, Some(bytes)) => {
+            let lut: [f32; 256] = std::array::from_fn(|v| srgb_to_linear(v as f32 / 255.0));
+            if img.channels() == 1 {
+                bytes.iter().for_each(|&v| push([lut[usize::from(v)]; 3]));
+            } else {
+                bytes.chunks_exact(3).for_each(|px| push([0, 1, 2].map(|c| lut[usize::from(px[c])])));
+            }
         }
-    } else {
-        for px in img.to_rgb32f().pixels() {
-            push(px.0.map(srgb_to_linear));
+        (false, None) => {
+            for px in img.image().to_rgb32f().pixels() {
+                push(px.0.map(srgb_to_linear));
+            }
         }
     }
     Planes { width: w, height: h, p }
@@ -320,11 +327,15 @@ const WEIGHTS: [f64; 108] = [
 
 #[cfg(test)]
 mod tests {
-    use ::image::{Rgb, RgbImage};
+    use ::image::{DynamicImage, Rgb, RgbImage};
     use ssimulacra2 as reference;
 
     use super::*;
     use crate::image::{synthetic_photo, synthetic_photo_rgba};
+
+    fn score(a: &DynamicImage, b: &DynamicImage) -> Result<f64> {
+        super::score(Source::Image(a), Source::Image(b))
+    }
 
     /// The `ssimulacra2` crate's score. With `exact_srgb` the pixels are linearised
     /// here and handed over as linear light: the crate's own sRGB decoding uses a
