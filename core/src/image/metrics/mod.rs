@@ -27,8 +27,8 @@ use super::{DecodeOptions, Format, decode};
 use crate::{Error, ErrorKind, Result};
 
 pub use source::PixelsRef;
-pub use ssim::SsimOptions;
 use source::Source;
+pub use ssim::SsimOptions;
 
 /// A comparison metric. Higher is better except for MSE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -124,6 +124,9 @@ mod tests {
             assert!(direct.combined > 10.0, "the pair differs: {}", direct.combined);
         }
         let rgba = DynamicImage::ImageRgba8(::image::RgbaImage::new(4, 4));
-        assert!(from_bytes(Source::Image(&rgba), Source::Image(&rgba)).is_none(), "alpha is premultiplied: not a byte comparison");
+        assert!(
+            from_bytes(Source::Image(&rgba), Source::Image(&rgba)).is_none(),
+            "alpha is premultiplied: not a byte comparison"
+        );
     }
 }

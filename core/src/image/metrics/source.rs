@@ -25,9 +25,12 @@ impl<'a> PixelsRef<'a> {
     pub fn new(width: u32, height: u32, channels: u8, data: &'a [u8]) -> Result<Self> {
         let expected = width as usize * height as usize * usize::from(channels);
         if width == 0 || height == 0 || data.len() != expected {
-            return Err(Error::new(ErrorKind::InvalidArgument, "pixel buffer does not match width × height × channels")
-                .with_context("shape", format!("{width}x{height}x{channels}"))
-                .with_context("bytes", data.len()));
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "pixel buffer does not match width × height × channels",
+            )
+            .with_context("shape", format!("{width}x{height}x{channels}"))
+            .with_context("bytes", data.len()));
         }
         if !(1..=4).contains(&channels) {
             return Err(Error::new(ErrorKind::InvalidArgument, "channels must be 1, 2, 3 or 4"));
@@ -92,7 +95,8 @@ impl<'a> Source<'a> {
         match *self {
             Source::Image(i) => Cow::Borrowed(i),
             Source::Pixels(p) => Cow::Owned(
-                raw8(p.width, p.height, usize::from(p.channels), p.data.to_vec()).expect("PixelsRef::new checked the shape"),
+                raw8(p.width, p.height, usize::from(p.channels), p.data.to_vec())
+                    .expect("PixelsRef::new checked the shape"),
             ),
         }
     }
