@@ -3,7 +3,6 @@
 //! indexes, and public-id encoding. Under `cargo test` each runs once.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fotobase::auth::Secret;
@@ -14,8 +13,6 @@ use fotobase::auth::token::{Algorithm, Key, KeySet, TokenConfig, TokenRequest, T
 
 fn bench_password(c: &mut Criterion) {
     let mut g = c.benchmark_group("argon2id-m19456-t2-p1");
-    // ~20-60 ms per hash: few samples.
-    g.sample_size(10).measurement_time(Duration::from_secs(3));
     let h = PasswordHasher::default();
     let hash = h.hash("correct horse battery staple").unwrap();
     g.bench_function("hash", |b| b.iter(|| h.hash(black_box("correct horse battery staple")).unwrap()));
@@ -69,7 +66,7 @@ fn bench_fields(c: &mut Criterion) {
 /// Shorter than Criterion's defaults (3 s warm-up, 5 s measurement) so that `make bench`, these
 /// benches and the peer harness together, fits in 30 minutes on 2 cores; groups that need more set it.
 fn config() -> Criterion {
-    Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3))
+    fotobase_benches::criterion_config()
 }
 
 criterion_group! {

@@ -7,14 +7,11 @@
 //! fast. Nothing here asserts on timings.
 
 use std::hint::black_box;
-use std::time::Duration;
-
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fotobase::image::{
-    CompareOptions, DecodeOptions, DynamicImage, EncodeOptions, Filter, Metric, ResizeOptions, algorithms,
+    CompareOptions, DecodeOptions, EncodeOptions, Filter, Metric, ResizeOptions, algorithms,
     compare_images, decode, encode, load, resize,
 };
-use ssimulacra2::{ColorPrimaries, Rgb, TransferCharacteristic, compute_frame_ssimulacra2};
 use fotobase_benches::{Codec, encode_input, encoded, fixture_photo, jpeg_round_trip, pixels, sizes};
 
 /// Decode each format at full size, and JPEG shrink-on-load (`load`, which lets
@@ -23,8 +20,6 @@ fn bench_decode(c: &mut Criterion) {
     let s = sizes();
     let mut g = c.benchmark_group("decode");
     g.throughput(Throughput::Elements(pixels(s.photo)));
-    // A 12 MP decode takes 0.1-1 s: few samples, more time.
-    g.sample_size(10).measurement_time(Duration::from_secs(5));
     for codec in Codec::ALL {
         g.bench_function(codec.name(), |b| {
             let data = encoded(codec);
@@ -69,11 +64,9 @@ fn bench_encode(c: &mut Criterion) {
     let mut g = c.benchmark_group("encode");
     g.throughput(Throughput::Elements(pixels(s.encode)));
     // Encodes take tens of milliseconds (JPEG) to seconds (AV1, lossless
-    // searches); Criterion switches the slow ones to flat sampling by itself.
-    g.sample_size(10);
+    // searches); Criterion switches the slow ones to flat sampling by itself,
+    // ten calls at the least, however short the measurement time.
     for alg in algorithms() {
-        let slow = alg.lossless || alg.name.starts_with("avif");
-        g.measurement_time(Duration::from_secs(if slow { 15 } else { 3 }));
         g.bench_function(alg.name, |b| {
             let img = encode_input();
             b.iter(|| encode(black_box(img), alg.name, &EncodeOptions::default()).unwrap());
@@ -82,48 +75,30 @@ fn bench_encode(c: &mut Criterion) {
     g.finish();
 }
 
-/// Each metric, one at a time, on the photo against its jpeg-mozjpeg q=75 round trip; and
-/// `ssimulacra2-crate`, the `ssimulacra2` crate called directly on the same pair (8-bit sRGB to f32,
-/// then `compute_frame_ssimulacra2`), the peer of `ssimulacra2` in benches/RESULTS.md (issue 9:
-/// fotobase ≥ 2× the crate), which benches/peers/report.py reads from these two estimates.
+/// Each metric, one at a time, on the photo against its jpeg-mozjpeg q=75 round trip. The
+/// `ssimulacra2` crate, the peer of `ssimulacra2` in benches/RESULTS.md, is timed by the
+/// `ssimulacra2-peer` binary instead (12 s a call: too slow for ten Criterion samples).
 fn bench_metrics(c: &mut Criterion) {
     let s = sizes();
     let mut g = c.benchmark_group("metrics");
     g.throughput(Throughput::Elements(pixels(s.photo)));
-    g.sample_size(10);
+    // MSE/PSNR are one pass over the pixels; the SSIM family and SSIMULACRA2
+    // filter at several scales and take 0.5-4 s on 12 MP: ten samples of one
+    // call each (flat sampling) for those.
     for metric in Metric::ALL {
-        // MSE/PSNR are one pass over the pixels; the SSIM family and
-        // SSIMULACRA2 filter at several scales and take seconds on 12 MP.
-        let slow = !matches!(metric, Metric::Mse | Metric::Psnr);
-        g.measurement_time(Duration::from_secs(if slow { 15 } else { 5 }));
         let opts = CompareOptions::with_metrics(&[metric]);
         g.bench_function(metric.name(), |b| {
             let (reference, distorted) = (fixture_photo(), jpeg_round_trip());
             b.iter(|| compare_images(black_box(reference), black_box(distorted), &opts).unwrap());
         });
     }
-    g.measurement_time(Duration::from_secs(15));
-    g.bench_function("ssimulacra2-crate", |b| {
-        let (reference, distorted) = (fixture_photo(), jpeg_round_trip());
-        b.iter(|| crate_ssimulacra2(black_box(reference), black_box(distorted)));
-    });
     g.finish();
 }
 
-/// SSIMULACRA2 straight from the `ssimulacra2` crate, as a caller holding 8-bit sRGB pixels would use it.
-fn crate_ssimulacra2(reference: &DynamicImage, distorted: &DynamicImage) -> f64 {
-    let rgb = |img: &DynamicImage| {
-        let data: Vec<[f32; 3]> = img.to_rgb32f().pixels().map(|p| p.0).collect();
-        Rgb::new(data, img.width() as usize, img.height() as usize, TransferCharacteristic::SRGB, ColorPrimaries::BT709)
-            .expect("an sRGB frame")
-    };
-    compute_frame_ssimulacra2(rgb(reference), rgb(distorted)).expect("same dimensions")
-}
-
-/// Shorter than Criterion's defaults (3 s warm-up, 5 s measurement) so that `make bench`, these
-/// benches and the peer harness together, fits in 30 minutes on 2 cores; groups that need more set it.
+/// Shorter than Criterion's defaults (3 s warm-up, 5 s measurement, 100 samples) so that `make bench`,
+/// the build, these benches and the peer harness together, fits in 30 minutes on 2 cores.
 fn config() -> Criterion {
-    Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3))
+    fotobase_benches::criterion_config()
 }
 
 criterion_group! {

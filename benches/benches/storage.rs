@@ -6,7 +6,6 @@
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -47,7 +46,6 @@ fn blob_stores() -> Vec<(&'static str, BlobStore)> {
 fn bench_blobs(c: &mut Criterion) {
     let rt = runtime();
     let mut g = c.benchmark_group("blob");
-    g.sample_size(10);
     for (name, store) in blob_stores() {
         for size in [64 << 10, 4 << 20] {
             let template = vec![7u8; size];
@@ -98,7 +96,6 @@ fn image(owner: i64, i: u64) -> NewImage {
 fn bench_metadata(c: &mut Criterion) {
     let rt = runtime();
     let mut g = c.benchmark_group("metadata");
-    g.sample_size(10);
     for (name, db) in databases(&rt) {
         // Rows of one owner per run: benchmarks share the servers' databases with nothing else.
         let owner = (unique() % 1_000_000_000) as i64 + 1;
@@ -129,7 +126,7 @@ fn bench_metadata(c: &mut Criterion) {
 /// Shorter than Criterion's defaults (3 s warm-up, 5 s measurement) so that `make bench`, these
 /// benches and the peer harness together, fits in 30 minutes on 2 cores; groups that need more set it.
 fn config() -> Criterion {
-    Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3))
+    fotobase_benches::criterion_config()
 }
 
 criterion_group! {

@@ -1,12 +1,11 @@
 """Merge the harness's JSON files into benches/results.json and write benches/RESULTS.md.
 
-    python report.py OUT_DIR RESULTS_JSON RESULTS_MD [--criterion DIR] PART_FILES...
+    python report.py OUT_DIR RESULTS_JSON RESULTS_MD [--ssimulacra2 FILE] PART_FILES...
 
 OUT_DIR holds inputs.json and timings.json (written by run.sh; `quick` when FOTOBASE_PEERS_QUICK=1);
 PART_FILES are the outputs of bench_python.py, bench_node.mjs, scaling.py, scaling_node.mjs and
-server.py. --criterion: Criterion's output directory ($CARGO_TARGET_DIR/criterion), for the rows that
-`cargo bench` measures (SSIMULACRA2 against the `ssimulacra2` crate). RESULTS.md is generated: edit
-this script, not that file.
+server.py. --ssimulacra2: the raw times of ssimulacra2-peer (SSIMULACRA2 against the `ssimulacra2`
+crate). RESULTS.md is generated: edit this script, not that file.
 """
 import datetime
 import json
@@ -15,6 +14,8 @@ import pathlib
 import platform
 import re
 import sys
+
+from common import row, stats
 
 # The issue's goals (issue 9). `ratio`: the least throughput ratio fotobase/peer (peer time / our time);
 # `bytes`: our output must not be larger than the peer's (rows with bytes_ours and bytes_theirs).
@@ -69,42 +70,28 @@ def goal_text(r):
     return f"{t['text']}: " + ", ".join(parts)
 
 
-def criterion_rows(crit):
-    """SSIMULACRA2 on one 12 MP pair, fotobase against the `ssimulacra2` crate, from Criterion's
-    estimates of `metrics/ssimulacra2` and `metrics/ssimulacra2-crate` (benches/benches/image.rs)."""
+def ssimulacra2_rows(path):
+    """SSIMULACRA2 on the 12 MP metrics pair, fotobase against the `ssimulacra2` crate, from the raw
+    alternating times of the ssimulacra2-peer binary (benches/src/bin/ssimulacra2_peer.rs)."""
     version = "0.5.1"
     lock = pathlib.Path(__file__).resolve().parents[2] / "Cargo.lock"
     m = re.search(r'name = "ssimulacra2"\nversion = "([^"]+)"', lock.read_text()) if lock.exists() else None
     if m:
         version = m.group(1)
-    row = {"workload": "SSIMULACRA2 12 MP pair (Criterion)", "binding": "rust",
-           "threads": {"ours": f"{os.cpu_count()} (rayon default)", "peer": f"{os.cpu_count()} (rayon default)"},
-           "peer": f"`ssimulacra2` crate {version}",
-           "ours": None, "theirs": None, "ratio": None}
-    dirs = [crit / "metrics" / name / "new" for name in ("ssimulacra2", "ssimulacra2-crate")] if crit else []
-    if not dirs or not all((d / "estimates.json").exists() for d in dirs):
-        row["detail"] = ("run `make bench`: this row comes from Criterion's `metrics/ssimulacra2` and "
-                         "`metrics/ssimulacra2-crate` (target/criterion), which `make bench-peers` alone does not run")
-        row["missing"] = "run `make bench`"
-        return [row]
-    est = []
-    for d in dirs:
-        e = json.loads((d / "estimates.json").read_text())["median"]
-        samples = json.loads((d / "sample.json").read_text()) if (d / "sample.json").exists() else {"iters": []}
-        ci = e["confidence_interval"]
-        est.append({"median": e["point_estimate"] / 1e9, "lower": ci["lower_bound"] / 1e9,
-                    "upper": ci["upper_bound"] / 1e9, "level": ci["confidence_level"], "n": len(samples["iters"])})
-    when = datetime.datetime.fromtimestamp((dirs[0] / "estimates.json").stat().st_mtime, datetime.timezone.utc)
-    ours_src = lock.parent / "core" / "src" / "image" / "metrics" / "ssimulacra2.rs"
-    same = ours_src.exists() and "compute_frame_ssimulacra2" in ours_src.read_text()
-    row.update(ours=est[0], theirs=est[1], ratio=est[1]["median"] / est[0]["median"], detail=(
-        f"Criterion (`cargo bench`, run of {when:%Y-%m-%d %H:%M} UTC), median of {est[0]['n']} / {est[1]['n']} samples "
-        f"with its {est[0]['level']:.0%} confidence interval; the pair is the Criterion photo (`fotobase_benches::bench_photo`: "
-        "the corpus's largest photo, else `synthetic_photo`) and its jpeg-mozjpeg q75 round trip, not make_inputs.py's "
-        "mosaic; fotobase: `compare_images` with SSIMULACRA2 alone; crate: 8-bit sRGB → f32 then `compute_frame_ssimulacra2`"
-        + ("; fotobase's SSIMULACRA2 still calls this crate (core/src/image/metrics/ssimulacra2.rs), so ≈ 1× is expected"
-           if same else "")))
-    return [row]
+    peer = f"`ssimulacra2` crate {version}"
+    if path is None or not path.exists():
+        r = row("SSIMULACRA2 12 MP pair", "rust", {"ours": "—", "peer": "—"}, peer, None, None,
+                detail="ssimulacra2-peer did not run", missing="run `make bench-peers`")
+        return [r]
+    d = json.loads(path.read_text())
+    threads = f"{d['threads']} (rayon default)"
+    delta = abs(d["score_ours"] - d["score_theirs"])
+    return [row("SSIMULACRA2 12 MP pair", "rust", {"ours": threads, "peer": threads}, peer,
+                stats(d["ours"]), stats(d["theirs"]), value_diff=delta,
+                detail=f"SSIMULACRA2 fotobase {d['score_ours']:.4f}, crate {d['score_theirs']:.4f} (|Δ| = {delta:.1e}); "
+                       f"the metrics pair of the Python rows ({d['width']}×{d['height']}); fotobase: `compare_pixels` on the "
+                       "borrowed 8-bit pixels; crate: 8-bit sRGB → f32 then `compute_frame_ssimulacra2`; both on rayon's "
+                       f"default pool; ssimulacra2-peer, n = {len(d['ours'])} per side, alternating")]
 
 
 UNITS = [(1.0, "s"), (1e-3, "ms"), (1e-6, "µs")]
@@ -116,13 +103,11 @@ def fmt_time(v):
 
 
 def fmt_stats(st, ops=False):
-    """`78.0 ms (72.3–82.2)`: the median and the interquartile range (Criterion rows: the median's
-    confidence interval, `CI …`), in the median's unit; `n = 1` when there was a single run."""
+    """`78.0 ms (72.3–82.2)`: the median and the interquartile range, in the median's unit; `n = 1`
+    when there was a single run."""
     scale, unit = next(((f, u) for f, u in UNITS if st["median"] >= f), UNITS[-1])
     digits = lambda v: f"{v / scale:.0f}" if v / scale >= 100 else f"{v / scale:.1f}"  # noqa: E731
-    if "q1" not in st:
-        text = f"{digits(st['median'])} {unit} (CI {digits(st['lower'])}–{digits(st['upper'])})"
-    elif st.get("n") == 1:
+    if st.get("n") == 1:
         text = f"{digits(st['median'])} {unit} (n = 1)"
     else:
         text = f"{digits(st['median'])} {unit} ({digits(st['q1'])}–{digits(st['q3'])})"
@@ -157,10 +142,10 @@ def cpu_model():
 
 def main():
     argv = sys.argv[1:]
-    crit = None
-    if "--criterion" in argv:
-        i = argv.index("--criterion")
-        crit = pathlib.Path(argv[i + 1])
+    ssimulacra2 = None
+    if "--ssimulacra2" in argv:
+        i = argv.index("--ssimulacra2")
+        ssimulacra2 = pathlib.Path(argv[i + 1])
         del argv[i:i + 2]
     out_dir, results_json, results_md = map(pathlib.Path, argv[:3])
     parts = [json.loads(pathlib.Path(p).read_text()) for p in argv[3:]]
@@ -174,7 +159,7 @@ def main():
         scaling += [{"binding": part.get("binding", "python"), **c} for c in part.get("scaling", [])]
         server += part.get("server", [])
         server_notes += part.get("server_notes", [])
-    rows += criterion_rows(crit)
+    rows += ssimulacra2_rows(ssimulacra2)
     versions.update(timings.pop("versions", {}))
     rows.sort(key=lambda r: (next((i for i, w in enumerate(ORDER) if r["workload"].startswith(w)), 99), r.get("seq", 0),
                              r["workload"], r["binding"], r["threads"]["ours"] != "1", r["threads"]["peer"]))
@@ -212,8 +197,7 @@ def main():
            "to the peer's: **> 1 means fotobase is faster**, < 1 that the peer is. Threads: fotobase's single-thread "
            "mode is `RAYON_NUM_THREADS=1` (the bindings have no thread option); sharp's is `sharp.concurrency(1)`. "
            "Re-encode rows also give each side's output bytes (`B`) at equal SSIMULACRA2, and their goal checks bytes "
-           "(fotobase's / sharp's) as well as time; the quality-search row gives encodes; the Criterion row gives "
-           "the median's 95% confidence interval (`CI`).",
+           "(fotobase's / sharp's) as well as time; the quality-search row gives encodes.",
            "", "| Workload | Binding | Threads fotobase / peer | fotobase | Peer | Peer time | Ratio | Goal (issue 9) |",
            "|---|---|---|---|---|---|---:|---|"]
     for r in rows:
@@ -269,6 +253,9 @@ def main():
     md += [f"| {k} | {v} |" for k, v in versions.items()]
     md += ["", "## How long it took", "", "| Part | Seconds |", "|---|---:|"]
     md += [f"| {k} | {v} |" for k, v in timings.items()]
+    if "make bench: setup" in timings:  # a whole `make bench` (issue 9: under 30 minutes from a fresh clone)
+        total = sum(v for k, v in timings.items() if k.startswith("make bench:")) + timings["peers harness total"]
+        md += [f"| **make bench, total** | **{total}** ({total / 60:.1f} min) |"]
     md.append("")
     results_md.write_text("\n".join(md))
 

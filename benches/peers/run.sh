@@ -6,13 +6,13 @@
 # 1. installs the peers (requirements.txt, package-lock.json here) into a scratch dir outside the
 #    repo, ${FOTOBASE_PEERS_SCRATCH:-${TMPDIR:-/tmp}/fotobase-peers};
 # 2. builds our wheel (maturin --release) and addon (napi --release) in $CARGO_TARGET_DIR/release,
-#    the chart binary and the server (`fotobase`, release);
+#    the chart and ssimulacra2-peer binaries and the server (`fotobase`, release);
 # 3. builds the inputs (make_inputs.py), runs bench_python.py and bench_node.mjs with one thread
 #    (RAYON_NUM_THREADS=1, sharp.concurrency(1)) and at the defaults, the scaling curves (scaling.py,
 #    scaling_node.mjs), and server.py: wrk against `fotobase serve` on SQLite and PostgreSQL (the
 #    FOTOBASE_TEST_POSTGRES_URL that `make bench` started, else a throwaway one of its own);
 # 4. writes benches/results.json, benches/RESULTS.md and benches/results.png, and prints the ratios.
-#    The SSIMULACRA2-vs-crate row comes from the Criterion run before it ($CARGO_TARGET_DIR/criterion).
+#    The SSIMULACRA2-vs-crate row is Rust against Rust: the ssimulacra2-peer binary of fotobase-benches.
 #
 # `make bench-peers` runs this alone; `make bench` runs it after the Criterion benches.
 # FOTOBASE_PEERS_QUICK=1: three rounds per comparison, 2 MP for the re-encode and quality-search rows,
@@ -97,9 +97,9 @@ rm -rf "$addon" && mkdir -p "$addon"
 cp "$pkg/package.json" "$addon/"
 end "build addon (napi --release)"
 
-begin "building the chart binary (cargo build --release -p fotobase-benches --features chart --bin peers-chart)"
-cargo build --release --locked -p fotobase-benches --features chart --bin peers-chart
-end "build chart binary"
+begin "building the chart and SSIMULACRA2 binaries (cargo build --release -p fotobase-benches --bins)"
+cargo build --release --locked -p fotobase-benches --bins
+end "build chart and ssimulacra2-peer"
 
 begin "building the server (cargo build --release -p fotobase-server --bin fotobase)"
 cargo build --release --locked -p fotobase-server --bin fotobase
@@ -132,6 +132,11 @@ begin "Node, default threads"
 (cd "$node_dir" && node bench_node.mjs "$scratch/inputs" "$out/node-default.json" "${quick[@]}")
 end "run: Node, default threads"
 
+begin "Rust, SSIMULACRA2 against the ssimulacra2 crate (default threads)"
+"$CARGO_TARGET_DIR/release/ssimulacra2-peer" "$scratch/inputs/pair-12mp-reference.npy" \
+  "$scratch/inputs/pair-12mp-distorted.npy" "$out/ssimulacra2-rust.json" "$([ ${#quick[@]} -gt 0 ] && echo 1 || echo 3)"
+end "run: Rust, SSIMULACRA2 vs crate"
+
 begin "Python, scaling 2 / 12 / 48 MP"
 (cd "$here" && "$venv/bin/python" scaling.py "$scratch/inputs" "$out/python-scaling.json" "${quick[@]}")
 end "run: Python, scaling"
@@ -162,14 +167,17 @@ end "run: server (wrk)"
 # --- the report ----------------------------------------------------------------------------------
 {
   printf '{'
-  [ -n "${FOTOBASE_BENCH_CRITERION_SECONDS:-}" ] && printf '"criterion benches (cargo bench, before this)": %s, ' "$FOTOBASE_BENCH_CRITERION_SECONDS"
+  # make bench's parts before this harness (scripts/bench.sh)
+  [ -n "${FOTOBASE_BENCH_SETUP_SECONDS:-}" ] && printf '"make bench: setup": %s, ' "$FOTOBASE_BENCH_SETUP_SECONDS"
+  [ -n "${FOTOBASE_BENCH_BUILD_SECONDS:-}" ] && printf '"make bench: release build (benches, chart, server)": %s, ' "$FOTOBASE_BENCH_BUILD_SECONDS"
+  [ -n "${FOTOBASE_BENCH_CRITERION_SECONDS:-}" ] && printf '"make bench: criterion runs": %s, ' "$FOTOBASE_BENCH_CRITERION_SECONDS"
   printf '%s, ' "${timings[@]}"
   printf '"peers harness total": %s, ' "$((SECONDS - all_start))"
   printf '"versions": {"rustc": "%s", "maturin": "%s", "@napi-rs/cli": "%s"}}\n' \
     "$(rustc --version | cut -d' ' -f2)" "$("$venv/bin/maturin" --version | cut -d' ' -f2)" \
     "$(node -p "require('$pkg/node_modules/@napi-rs/cli/package.json').version")"
 } > "$out/timings.json"
-"$venv/bin/python" "$here/report.py" "$out" benches/results.json benches/RESULTS.md --criterion "$CARGO_TARGET_DIR/criterion" \
+"$venv/bin/python" "$here/report.py" "$out" benches/results.json benches/RESULTS.md --ssimulacra2 "$out/ssimulacra2-rust.json" \
   "$out"/python-1.json "$out"/python-default.json "$out"/node-1.json "$out"/node-default.json "$out"/python-scaling.json \
   "$out"/node-scaling.json "$out"/server.json
 "$CARGO_TARGET_DIR/release/peers-chart" benches/results.json benches/results.png "$font"

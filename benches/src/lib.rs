@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use fotobase::image::{
     DecodeOptions, DynamicImage, EncodeOptions, Fit, Image, Params, ResizeOptions, decode, encode, probe, resize,
@@ -47,6 +48,17 @@ pub const TEST_SIZES: Sizes = Sizes { photo: (800, 600), encode: (480, 360), res
 
 /// True when the process was started by `cargo bench` (which passes `--bench`).
 /// `cargo test` does not, and Criterion then runs each bench once as a test.
+/// Criterion's settings for every bench here: 0.3 s of warm-up, 1 s of measurement and ten samples,
+/// instead of 3 s, 5 s and 100, so that `make bench` (the release build, these benches and the peer
+/// harness) fits in 30 minutes on 2 cores. Calls slower than 0.1 s get flat sampling, ten calls at the
+/// least; each estimate's 95% interval (target/criterion) shows what that costs in precision.
+pub fn criterion_config() -> criterion::Criterion {
+    criterion::Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .sample_size(10)
+}
+
 pub fn is_bench_run() -> bool {
     std::env::args().any(|a| a == "--bench")
 }
