@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 start=$SECONDS
-scripts/setup.sh
+FOTOBASE_SETUP_FOR=bench scripts/setup.sh
 . scripts/lib/servers.sh
 start_servers
 setup=$((SECONDS - start))

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install what fotobase needs on a fresh Debian machine. Idempotent: each step
 # checks first and says what it does. Safe to run again and again.
+# FOTOBASE_SETUP_FOR=bench (scripts/bench.sh): skip what only the tests and `make run` use (the
+# peer-check packages, the web UI), so `make bench` spends its minutes on the benchmarks.
 set -euo pipefail
+for_bench=0; [ "${FOTOBASE_SETUP_FOR:-}" = bench ] && for_bench=1
 cd "$(dirname "$0")/.."
 
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
@@ -63,7 +66,7 @@ if [ "${FOTOBASE_SKIP_PYTHON:-0}" != 1 ]; then
 fi
 
 # --- Node packages for the peer checks (sharp, jose, from the npm registry) -----
-if [ "${FOTOBASE_SKIP_NODE:-0}" != 1 ]; then
+if [ "${FOTOBASE_SKIP_NODE:-0}" != 1 ] && [ $for_bench = 0 ]; then
   want=$(sha256sum core/tests/peers/package-lock.json | cut -d' ' -f1)
   if [ "$(cat core/tests/peers/node_modules/.lock.sha256 2>/dev/null)" != "$want" ]; then
     say "installing the peer-check packages (npm ci)"
@@ -87,7 +90,7 @@ if [ "${FOTOBASE_SKIP_NODE:-0}" != 1 ]; then
 fi
 
 # --- The web UI (React + Vite from the npm registry), built into reference-server/web/dist
-if [ "${FOTOBASE_SKIP_NODE:-0}" != 1 ]; then
+if [ "${FOTOBASE_SKIP_NODE:-0}" != 1 ] && [ $for_bench = 0 ]; then
   web=reference-server/web
   want=$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)
   if [ "$(cat "$web/node_modules/.lock.sha256" 2>/dev/null)" != "$want" ]; then

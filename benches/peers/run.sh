@@ -81,7 +81,10 @@ end "install peers"
 begin "building the wheel (maturin --release)"
 wheels=$scratch/wheels
 rm -f "$wheels"/fotobase-*.whl
+# fotobase-bindings/server-features: the fotobase that make bench compiled for the server (the wheel
+# calls none of its storage code); pyo3/extension-module as pyproject.toml asks.
 "$venv/bin/maturin" build --release --locked -j "$CARGO_BUILD_JOBS" \
+  --features pyo3/extension-module,fotobase-bindings/server-features \
   -i "$venv/bin/python" -m bindings/python/Cargo.toml -o "$wheels"
 "$venv/bin/pip" install -q --force-reinstall --no-deps "$wheels"/fotobase-*.whl
 end "build wheel (maturin --release)"
@@ -93,7 +96,8 @@ if [ ! -x "$pkg/node_modules/.bin/napi" ]; then # the pinned @napi-rs/cli, as sc
 fi
 addon=$node_dir/node_modules/fotobase
 rm -rf "$addon" && mkdir -p "$addon"
-(cd "$pkg" && CARGO="$here/napi-release-cargo.sh" ./node_modules/.bin/napi build --platform --release -o "$addon")
+(cd "$pkg" && CARGO="$here/napi-release-cargo.sh" ./node_modules/.bin/napi build --platform --release \
+  --features fotobase-bindings/server-features -o "$addon")
 cp "$pkg/package.json" "$addon/"
 end "build addon (napi --release)"
 
