@@ -46,8 +46,6 @@ pub const BENCH_SIZES: Sizes = Sizes { photo: BENCH_SIZE, encode: (1920, 1440), 
 /// mode uses the same benches on a small photo.
 pub const TEST_SIZES: Sizes = Sizes { photo: (800, 600), encode: (480, 360), resize_width: 480, thumb_width: 400 };
 
-/// True when the process was started by `cargo bench` (which passes `--bench`).
-/// `cargo test` does not, and Criterion then runs each bench once as a test.
 /// Criterion's settings for every bench here: 0.3 s of warm-up, 1 s of measurement and ten samples,
 /// instead of 3 s, 5 s and 100, so that `make bench` (the release build, these benches and the peer
 /// harness) fits in 30 minutes on 2 cores. Calls slower than 0.1 s get flat sampling, ten calls at the
@@ -59,6 +57,8 @@ pub fn criterion_config() -> criterion::Criterion {
         .sample_size(10)
 }
 
+/// True when the process was started by `cargo bench` (which passes `--bench`).
+/// `cargo test` does not, and Criterion then runs each bench once as a test.
 pub fn is_bench_run() -> bool {
     std::env::args().any(|a| a == "--bench")
 }
