@@ -27,7 +27,10 @@ wheels=$CARGO_TARGET_DIR/wheels/python
 rm -f "$wheels"/fotobase-*.whl
 say "building the wheel (maturin, --profile dev)"
 start=$SECONDS
+# The features make fotobase the one `cargo test --workspace` built (fotobase-bindings/workspace-features):
+# without them maturin resolves this package alone and compiles fotobase a second time (~2 min).
 "$build_venv/bin/maturin" build --profile dev --locked -j "$CARGO_BUILD_JOBS" \
+  --features pyo3/extension-module,fotobase-bindings/workspace-features \
   -i "$build_venv/bin/python" -m bindings/python/Cargo.toml -o "$wheels"
 wheel=$(ls "$wheels"/fotobase-*.whl)
 say "built $(basename "$wheel") in $((SECONDS - start))s"

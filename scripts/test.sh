@@ -7,6 +7,13 @@ root=$PWD
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 scripts/setup.sh || exit 1
+# A target dir that incremental builds never touched (every fresh clone, every CI run) is built
+# without incremental caches: on a whole-workspace build from scratch they cost minutes and save
+# nothing. A target dir that plain `cargo` already built incrementally keeps that mode, so the two
+# don't rebuild each other's artifacts.
+if [ -z "${CARGO_INCREMENTAL+set}" ] && [ ! -d "$CARGO_TARGET_DIR/debug/incremental" ]; then
+  export CARGO_INCREMENTAL=0
+fi
 
 # Reference material the tests read if present: the shared corpus, the photos
 # bundled in scikit-image's wheel, and the PngSuite/JPEG samples in Go's stdlib.
