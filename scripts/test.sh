@@ -10,8 +10,9 @@ scripts/setup.sh || exit 1
 # A target dir that incremental builds never touched (every fresh clone, every CI run) is built
 # without incremental caches: on a whole-workspace build from scratch they cost minutes and save
 # nothing. A target dir that plain `cargo` already built incrementally keeps that mode, so the two
-# don't rebuild each other's artifacts.
-if [ -z "${CARGO_INCREMENTAL+set}" ] && [ ! -d "$CARGO_TARGET_DIR/debug/incremental" ]; then
+# don't rebuild each other's artifacts. Cargo creates debug/incremental/ even with incremental off,
+# so what counts is whether anything is in it.
+if [ -z "${CARGO_INCREMENTAL+set}" ] && [ -z "$(ls -A "$CARGO_TARGET_DIR/debug/incremental" 2>/dev/null)" ]; then
   export CARGO_INCREMENTAL=0
 fi
 
