@@ -12,8 +12,13 @@ scripts/setup.sh || exit 1
 # nothing. A target dir that plain `cargo` already built incrementally keeps that mode, so the two
 # don't rebuild each other's artifacts. Cargo creates debug/incremental/ even with incremental off,
 # so what counts is whether anything is in it.
+# Such a from-scratch build also gives each workspace crate one codegen unit (dependencies keep
+# 16, Cargo.toml): with several, rustc spends more CPU on ThinLTO between the units (fotobase: 78 s
+# of 146 s) than the parallel codegen wins back, and on 2 cores the crates already compile side by
+# side. Incremental builds keep rustc's default, which re-codegens only the units an edit touched.
 if [ -z "${CARGO_INCREMENTAL+set}" ] && [ -z "$(ls -A "$CARGO_TARGET_DIR/debug/incremental" 2>/dev/null)" ]; then
   export CARGO_INCREMENTAL=0
+  export CARGO_PROFILE_DEV_CODEGEN_UNITS="${CARGO_PROFILE_DEV_CODEGEN_UNITS:-1}"
 fi
 
 # Reference material the tests read if present: the shared corpus, the photos
