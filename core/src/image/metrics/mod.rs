@@ -185,9 +185,12 @@ fn compare_sources(reference: Source<'_>, distorted: Source<'_>, opts: &CompareO
     let wants_mse = wants(Metric::Mse) || wants(Metric::Psnr) || opts.per_channel;
     // 8-bit images of one layout without alpha: MSE straight from the bytes, exactly.
     let direct_mse = if wants_mse { mse::from_bytes(reference, distorted) } else { None };
-    let needs_planes = wants(Metric::Ssim) || wants(Metric::MsSsim) || (wants_mse && direct_mse.is_none());
+    let wants_ssim = wants(Metric::Ssim) || wants(Metric::MsSsim);
+    let in_place = if wants_ssim { ssim_in_place(reference, distorted) } else { None };
+    let needs_planes = (wants_ssim && in_place.is_none()) || (wants_mse && direct_mse.is_none());
     let planes = needs_planes
         .then(|| (Planes::premultiplied(reference, distorted), Planes::premultiplied(distorted, reference)));
+    let ssim_inputs = in_place.or_else(|| planes.as_ref().map(|(a, b)| (ssim::Input::Planes(a), ssim::Input::Planes(b))));
     let per = direct_mse.or_else(|| {
         let (a, b) = planes.as_ref().filter(|_| wants_mse)?;
         Some(mse::mse(a, b))
@@ -197,11 +200,11 @@ fn compare_sources(reference: Source<'_>, distorted: Source<'_>, opts: &CompareO
         .par_iter()
         .filter(|m| matches!(m, Metric::Ssim | Metric::MsSsim | Metric::Ssimulacra2))
         .map(|&m| {
-            let v = match (m, &planes) {
+            let v = match (m, &ssim_inputs) {
                 (Metric::Ssimulacra2, _) => ssimulacra2::score(reference, distorted)?,
                 (Metric::Ssim, Some((a, b))) => ssim::ssim(a, b, &opts.ssim)?,
                 (Metric::MsSsim, Some((a, b))) => ssim::ms_ssim(a, b, &opts.ssim)?,
-                _ => unreachable!("planes are built for SSIM and MS-SSIM"),
+                _ => unreachable!("SSIM inputs are prepared whenever SSIM or MS-SSIM is asked for"),
             };
             Ok((m, v))
         })
@@ -228,6 +231,19 @@ fn compare_sources(reference: Source<'_>, distorted: Source<'_>, opts: &CompareO
         }
     }
     Ok(out)
+}
+
+/// Both sides as SSIM reads 8-bit gray or RGB pixels: in place, with no float planes.
+/// `None` when either side has alpha (SSIM then compares premultiplied planes) or wider samples.
+fn ssim_in_place<'a>(reference: Source<'a>, distorted: Source<'a>) -> Option<(ssim::Input<'a>, ssim::Input<'a>)> {
+    if reference.has_alpha() || distorted.has_alpha() {
+        return None;
+    }
+    let (ra, rb) = (reference.bytes8()?, distorted.bytes8()?);
+    let planes = if reference.has_color() || distorted.has_color() { 3 } else { 1 };
+    let (width, height) = (reference.width() as usize, reference.height() as usize);
+    let side = |raw, s: &Source<'_>| ssim::Input::Bytes { raw, channels: s.channels(), planes, width, height };
+    Some((side(ra, &reference), side(rb, &distorted)))
 }
 
 /// Facts about one side of a [`Comparison`].

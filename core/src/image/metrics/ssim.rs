@@ -58,8 +58,8 @@ fn kernel() -> [f32; WIN] {
     kernel64().map(|v| v as f32)
 }
 
-/// A sample SSIM can read: 8-bit-range planes are f32, luma and pyramids may be f64.
-trait Sample: Copy + Send + Sync + Into<f64> {
+/// A float plane's sample type: 8-bit-range planes are f32, luma and pyramids f64.
+trait Sample: Copy + Send + Sync {
     /// The sample minus [`CENTRE`], as the f32 the filters run on.
     fn centred(self) -> f32;
 }
@@ -76,8 +76,76 @@ impl Sample for f64 {
     }
 }
 
+/// What SSIM reads a comparison's two sides from.
+pub(crate) enum Input<'a> {
+    /// Float planes: alpha premultiplied, or samples wider than 8 bits.
+    Planes(&'a Planes),
+    /// Interleaved 8-bit gray (`channels` 1) or RGB (3), read in place: no 36 MB plane copies
+    /// (and their page faults) per 12 MP side. `planes` is how many channels are compared:
+    /// 3 when either side has colour, and gray then feeds each.
+    Bytes { raw: &'a [u8], channels: usize, planes: usize, width: usize, height: usize },
+}
+
+impl Input<'_> {
+    fn size(&self) -> (usize, usize) {
+        match self {
+            Input::Planes(p) => (p.width, p.height),
+            Input::Bytes { width, height, .. } => (*width, *height),
+        }
+    }
+
+    fn planes(&self) -> usize {
+        match self {
+            Input::Planes(p) => p.data.len(),
+            Input::Bytes { planes, .. } => *planes,
+        }
+    }
+}
+
+/// One channel, read a row at a time as centred f32 samples.
+trait Rows: Sync {
+    fn read(&self, row: usize, out: &mut [f32]);
+}
+
+/// A row-major plane of `width` samples per row.
+struct Plane<'a, T> {
+    data: &'a [T],
+    width: usize,
+}
+
+impl<T: Sample> Rows for Plane<'_, T> {
+    #[inline(always)]
+    fn read(&self, row: usize, out: &mut [f32]) {
+        for (o, &v) in out.iter_mut().zip(&self.data[row * self.width..][..self.width]) {
+            *o = v.centred();
+        }
+    }
+}
+
+/// Channel `offset` of interleaved 8-bit pixels of `channels` samples.
+struct Interleaved<'a> {
+    raw: &'a [u8],
+    channels: usize,
+    offset: usize,
+    width: usize,
+}
+
+impl Rows for Interleaved<'_> {
+    #[inline(always)]
+    fn read(&self, row: usize, out: &mut [f32]) {
+        let (c, w) = (self.channels, self.width);
+        let line = &self.raw[row * w * c..][..w * c];
+        // Constant strides for the layouts that occur, so the gathers compile to shuffles.
+        match c {
+            1 => out.iter_mut().zip(line).for_each(|(o, &v)| *o = f32::from(v) - CENTRE),
+            3 => out.iter_mut().zip(line.chunks_exact(3)).for_each(|(o, p)| *o = f32::from(p[self.offset]) - CENTRE),
+            _ => out.iter_mut().zip(line.chunks_exact(c)).for_each(|(o, p)| *o = f32::from(p[self.offset]) - CENTRE),
+        }
+    }
+}
+
 /// Mean SSIM and mean contrast-structure term of one channel.
-fn stats<T: Sample>(x: &[T], y: &[T], w: usize, h: usize) -> Result<(f64, f64)> {
+fn stats<X: Rows, Y: Rows>(x: &X, y: &Y, w: usize, h: usize) -> Result<(f64, f64)> {
     if w < WIN || h < WIN {
         return Err(Error::new(ErrorKind::InvalidArgument, "SSIM needs images of at least 11x11 pixels")
             .with_context("width", w)
@@ -94,7 +162,7 @@ fn stats<T: Sample>(x: &[T], y: &[T], w: usize, h: usize) -> Result<(f64, f64)> 
 }
 
 /// Sums of SSIM and CS over the interior pixels of output rows `rows`.
-fn band<T: Sample>(x: &[T], y: &[T], w: usize, rows: std::ops::Range<usize>, k: &[f32; WIN]) -> (f64, f64) {
+fn band<X: Rows, Y: Rows>(x: &X, y: &Y, w: usize, rows: std::ops::Range<usize>, k: &[f32; WIN]) -> (f64, f64) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.
@@ -105,7 +173,7 @@ fn band<T: Sample>(x: &[T], y: &[T], w: usize, rows: std::ops::Range<usize>, k: 
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn band_avx2<T: Sample>(x: &[T], y: &[T], w: usize, rows: std::ops::Range<usize>, k: &[f32; WIN]) -> (f64, f64) {
+fn band_avx2<X: Rows, Y: Rows>(x: &X, y: &Y, w: usize, rows: std::ops::Range<usize>, k: &[f32; WIN]) -> (f64, f64) {
     band_portable(x, y, w, rows, k)
 }
 
@@ -120,18 +188,47 @@ impl Moments {
     }
 }
 
+/// The last [`WIN`] input rows of one channel, row `r` in slot `r % WIN`.
+struct Ring {
+    data: Vec<f32>,
+    width: usize,
+}
+
+impl Ring {
+    fn new(width: usize) -> Self {
+        Ring { data: vec![0.0; WIN * width], width }
+    }
+
+    #[inline(always)]
+    fn load(&mut self, src: &impl Rows, row: usize) {
+        src.read(row, &mut self.data[(row % WIN) * self.width..][..self.width]);
+    }
+
+    #[inline(always)]
+    fn row(&self, row: usize) -> &[f32] {
+        &self.data[(row % WIN) * self.width..][..self.width]
+    }
+}
+
 // Indexing equal-length slices by one counter is what lets LLVM vectorise these loops.
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-fn band_portable<T: Sample>(x: &[T], y: &[T], w: usize, rows: std::ops::Range<usize>, k: &[f32; WIN]) -> (f64, f64) {
+fn band_portable<X: Rows, Y: Rows>(x: &X, y: &Y, w: usize, rows: std::ops::Range<usize>, k: &[f32; WIN]) -> (f64, f64) {
     let ow = w - 2 * RADIUS;
+    let (mut rx, mut ry) = (Ring::new(w), Ring::new(w));
+    for r in rows.start - RADIUS..rows.start + RADIUS {
+        rx.load(x, r);
+        ry.load(y, r);
+    }
     let mut vert = Moments::new(w);
     let mut horiz = Moments::new(ow);
     let mut s_row = vec![0.0f32; ow];
     let mut cs_row = vec![0.0f32; ow];
     let (mut s_sum, mut cs_sum) = (0.0, 0.0);
     for row in rows {
-        vertical(x, y, w, row, k, &mut vert);
+        rx.load(x, row + RADIUS);
+        ry.load(y, row + RADIUS);
+        vertical(&rx, &ry, w, row, k, &mut vert);
         for (src, dst) in vert.m.iter().zip(horiz.m.iter_mut()) {
             horizontal(src, dst, k);
         }
@@ -158,13 +255,13 @@ fn band_portable<T: Sample>(x: &[T], y: &[T], w: usize, rows: std::ops::Range<us
 // Indexing equal-length slices by one counter is what lets LLVM vectorise these loops.
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-fn vertical<T: Sample>(x: &[T], y: &[T], w: usize, row: usize, k: &[f32; WIN], out: &mut Moments) {
+fn vertical(x: &Ring, y: &Ring, w: usize, row: usize, k: &[f32; WIN], out: &mut Moments) {
     let [o0, o1, o2, o3, o4] = &mut out.m;
     let (o0, o1, o2, o3, o4) = (&mut o0[..w], &mut o1[..w], &mut o2[..w], &mut o3[..w], &mut o4[..w]);
-    let (xc, yc) = (&x[row * w..][..w], &y[row * w..][..w]);
+    let (xc, yc) = (&x.row(row)[..w], &y.row(row)[..w]);
     let kc = k[RADIUS];
     for j in 0..w {
-        let (a, b) = (xc[j].centred(), yc[j].centred());
+        let (a, b) = (xc[j], yc[j]);
         o0[j] = kc * a;
         o1[j] = kc * b;
         o2[j] = kc * (a * a);
@@ -172,10 +269,10 @@ fn vertical<T: Sample>(x: &[T], y: &[T], w: usize, row: usize, k: &[f32; WIN], o
         o4[j] = kc * (a * b);
     }
     for (t, &kt) in k.iter().enumerate().take(RADIUS) {
-        let (above, below) = ((row - RADIUS + t) * w, (row + RADIUS - t) * w);
-        let (x1, x2, y1, y2) = (&x[above..][..w], &x[below..][..w], &y[above..][..w], &y[below..][..w]);
+        let (above, below) = (row - RADIUS + t, row + RADIUS - t);
+        let (x1, x2, y1, y2) = (&x.row(above)[..w], &x.row(below)[..w], &y.row(above)[..w], &y.row(below)[..w]);
         for j in 0..w {
-            let (a1, a2, b1, b2) = (x1[j].centred(), x2[j].centred(), y1[j].centred(), y2[j].centred());
+            let (a1, a2, b1, b2) = (x1[j], x2[j], y1[j], y2[j]);
             o0[j] += kt * (a1 + a2);
             o1[j] += kt * (b1 + b2);
             o2[j] += kt * (a1 * a1 + a2 * a2);
@@ -219,67 +316,88 @@ fn sum(v: &[f32]) -> f64 {
     lanes.iter().sum::<f64>() + tail
 }
 
-/// One luma plane (BT.709 weights) from the first three channels, in f64 as scikit-image's.
-fn luma(p: &Planes) -> Vec<f64> {
-    let (r, g, b) = (&p.data[0], &p.data[1], &p.data[2]);
-    r.iter()
-        .zip(g)
-        .zip(b)
-        .map(|((&r, &g), &b)| 0.2125 * f64::from(r) + 0.7154 * f64::from(g) + 0.0721 * f64::from(b))
-        .collect()
+/// One luma plane (BT.709 weights, as scikit-image's `rgb2gray`) in f64; gray feeds r, g and b.
+fn luma(input: &Input) -> Vec<f64> {
+    let y = |r: f64, g: f64, b: f64| 0.2125 * r + 0.7154 * g + 0.0721 * b;
+    match input {
+        Input::Planes(p) => {
+            let (r, g, b) = (&p.data[0], &p.data[1], &p.data[2]);
+            r.iter().zip(g).zip(b).map(|((&r, &g), &b)| y(r.into(), g.into(), b.into())).collect()
+        }
+        Input::Bytes { raw, channels, .. } => raw
+            .chunks_exact(*channels)
+            .map(|p| {
+                let (r, g, b) = if *channels >= 3 { (p[0], p[1], p[2]) } else { (p[0], p[0], p[0]) };
+                y(r.into(), g.into(), b.into())
+            })
+            .collect(),
+    }
 }
 
 /// Apply `f` to each channel pair SSIM runs on (every plane, or one luma plane) and
 /// average the results.
-fn per_channel(a: &Planes, b: &Planes, opts: &SsimOptions, f: impl Fn(&dyn Channel) -> Result<f64>) -> Result<f64> {
-    if opts.luma && a.data.len() >= 3 {
+fn per_channel(a: &Input, b: &Input, opts: &SsimOptions, f: impl Fn(&dyn Channel) -> Result<f64>) -> Result<f64> {
+    let (w, _) = a.size();
+    let n = a.planes();
+    if opts.luma && n >= 3 {
         let (x, y) = (luma(a), luma(b));
-        return f(&(x.as_slice(), y.as_slice()));
+        return f(&(Plane { data: &x, width: w }, Plane { data: &y, width: w }));
     }
     let mut total = 0.0;
-    for (x, y) in a.data.iter().zip(&b.data) {
-        total += f(&(x.as_slice(), y.as_slice()))?;
+    for c in 0..n {
+        total += match (a, b) {
+            (Input::Planes(pa), Input::Planes(pb)) => {
+                f(&(Plane { data: &pa.data[c], width: w }, Plane { data: &pb.data[c], width: w }))?
+            }
+            (Input::Bytes { raw: ra, channels: ca, .. }, Input::Bytes { raw: rb, channels: cb, .. }) => {
+                let side = |raw, channels: usize| Interleaved { raw, channels, offset: if channels >= 3 { c } else { 0 }, width: w };
+                f(&(side(ra, *ca), side(rb, *cb)))?
+            }
+            _ => unreachable!("both sides of a comparison are read the same way"),
+        };
     }
-    Ok(total / a.data.len() as f64)
+    Ok(total / n as f64)
 }
 
-/// A pair of planes of either sample type, so `per_channel` needs no copies.
+/// A pair of channels of any reader types, so `per_channel` needs no copies.
 trait Channel {
     fn stats(&self, w: usize, h: usize) -> Result<(f64, f64)>;
     fn ms_ssim(&self, w: usize, h: usize, weights: &[f64]) -> Result<f64>;
 }
 
-impl<T: Sample> Channel for (&[T], &[T]) {
+impl<X: Rows, Y: Rows> Channel for (X, Y) {
     fn stats(&self, w: usize, h: usize) -> Result<(f64, f64)> {
-        stats(self.0, self.1, w, h)
+        stats(&self.0, &self.1, w, h)
     }
     fn ms_ssim(&self, w: usize, h: usize, weights: &[f64]) -> Result<f64> {
-        ms_ssim_channel(self.0, self.1, w, h, weights)
+        ms_ssim_channel(&self.0, &self.1, w, h, weights)
     }
 }
 
-pub(crate) fn ssim(a: &Planes, b: &Planes, opts: &SsimOptions) -> Result<f64> {
-    per_channel(a, b, opts, |c| Ok(c.stats(a.width, a.height)?.0))
+pub(crate) fn ssim(a: &Input, b: &Input, opts: &SsimOptions) -> Result<f64> {
+    let (w, h) = a.size();
+    per_channel(a, b, opts, |c| Ok(c.stats(w, h)?.0))
 }
 
 /// MS-SSIM over up to 5 dyadic scales. Images too small for five scales use as
 /// many as fit (the coarsest must be at least 11 px) with renormalised weights.
-pub(crate) fn ms_ssim(a: &Planes, b: &Planes, opts: &SsimOptions) -> Result<f64> {
-    let min_side = a.width.min(a.height);
+pub(crate) fn ms_ssim(a: &Input, b: &Input, opts: &SsimOptions) -> Result<f64> {
+    let (w, h) = a.size();
+    let min_side = w.min(h);
     let mut levels = 0;
     while levels < MS_WEIGHTS.len() && min_side >> levels >= WIN {
         levels += 1;
     }
     if levels == 0 {
         return Err(Error::new(ErrorKind::InvalidArgument, "MS-SSIM needs images of at least 11x11 pixels")
-            .with_context("width", a.width)
-            .with_context("height", a.height));
+            .with_context("width", w)
+            .with_context("height", h));
     }
-    per_channel(a, b, opts, |c| c.ms_ssim(a.width, a.height, &MS_WEIGHTS[..levels]))
+    per_channel(a, b, opts, |c| c.ms_ssim(w, h, &MS_WEIGHTS[..levels]))
 }
 
 /// MS-SSIM of one channel: contrast-structure at every scale but the coarsest, SSIM there.
-fn ms_ssim_channel<T: Sample>(x: &[T], y: &[T], w: usize, h: usize, weights: &[f64]) -> Result<f64> {
+fn ms_ssim_channel<X: Rows, Y: Rows>(x: &X, y: &Y, w: usize, h: usize, weights: &[f64]) -> Result<f64> {
     let wsum: f64 = weights.iter().sum();
     let last = weights.len() - 1;
     let term = |level: usize, (s, cs): (f64, f64)| {
@@ -292,9 +410,10 @@ fn ms_ssim_channel<T: Sample>(x: &[T], y: &[T], w: usize, h: usize, weights: &[f
     }
     let (mut x, mut y, mut w, mut h) = (downsample(x, w, h), downsample(y, w, h), w / 2, h / 2);
     for level in 1..=last {
-        value *= term(level, stats(&x, &y, w, h)?);
+        let (px, py) = (Plane { data: &x, width: w }, Plane { data: &y, width: w });
+        value *= term(level, stats(&px, &py, w, h)?);
         if level < last {
-            (x, y) = (downsample(&x, w, h), downsample(&y, w, h));
+            (x, y) = (downsample(&px, w, h), downsample(&py, w, h));
             (w, h) = (w / 2, h / 2);
         }
     }
@@ -302,14 +421,16 @@ fn ms_ssim_channel<T: Sample>(x: &[T], y: &[T], w: usize, h: usize, weights: &[f
 }
 
 /// 2x2 box average, dropping an odd last row/column.
-fn downsample<T: Sample>(p: &[T], w: usize, h: usize) -> Vec<f64> {
+fn downsample(p: &impl Rows, w: usize, h: usize) -> Vec<f64> {
     let (nw, nh) = (w / 2, h / 2);
+    let (mut r0, mut r1) = (vec![0.0f32; w], vec![0.0f32; w]);
     let mut out = Vec::with_capacity(nw * nh);
     for r in 0..nh {
-        let (r0, r1) = (&p[2 * r * w..], &p[(2 * r + 1) * w..]);
+        p.read(2 * r, &mut r0);
+        p.read(2 * r + 1, &mut r1);
         for c in 0..nw {
-            let px = |row: &[T], i: usize| -> f64 { row[i].into() };
-            out.push((px(r0, 2 * c) + px(r0, 2 * c + 1) + px(r1, 2 * c) + px(r1, 2 * c + 1)) * 0.25);
+            let s = f64::from(r0[2 * c]) + f64::from(r0[2 * c + 1]) + f64::from(r1[2 * c]) + f64::from(r1[2 * c + 1]);
+            out.push(s * 0.25 + f64::from(CENTRE));
         }
     }
     out
@@ -321,6 +442,10 @@ mod tests {
 
     fn ramp(w: usize, h: usize, f: impl Fn(usize, usize) -> f32) -> Planes {
         Planes::from_gray(w, h, (0..w * h).map(|i| f(i % w, i / w)).collect())
+    }
+
+    fn plane(data: &[f32], width: usize) -> Plane<'_, f32> {
+        Plane { data, width }
     }
 
     /// `scipy.ndimage._filters._gaussian_kernel1d(1.5, 0, 5)[5]`
@@ -338,18 +463,20 @@ mod tests {
     fn constant_shift_only_hurts_luminance() {
         let a = ramp(40, 30, |x, y| ((x * 5 + y * 3) % 200) as f32);
         let b = ramp(40, 30, |x, y| ((x * 5 + y * 3) % 200) as f32 + 20.0);
-        let s = ssim(&a, &b, &SsimOptions::default()).unwrap();
+        let s = ssim(&Input::Planes(&a), &Input::Planes(&b), &SsimOptions::default()).unwrap();
         assert!(s < 1.0 && s > 0.9, "{s}");
-        let (_, cs) = stats(&a.data[0], &b.data[0], 40, 30).unwrap();
-        assert!((cs - 1.0).abs() < 1e-9, "contrast-structure unchanged: {cs}");
+        let (_, cs) = stats(&plane(&a.data[0], 40), &plane(&b.data[0], 40), 40, 30).unwrap();
+        // Up to f32 rounding (module docs): the shifted samples round differently.
+        assert!((cs - 1.0).abs() < 1e-7, "contrast-structure unchanged: {cs}");
     }
 
     #[test]
     fn small_images_are_rejected_not_panicking() {
         let a = ramp(10, 40, |x, _| x as f32);
+        let a = Input::Planes(&a);
         assert_eq!(ssim(&a, &a, &SsimOptions::default()).unwrap_err().kind(), ErrorKind::InvalidArgument);
         let b = ramp(30, 30, |x, y| (x ^ y) as f32);
-        let v = ms_ssim(&b, &b, &SsimOptions::default()).unwrap();
+        let v = ms_ssim(&Input::Planes(&b), &Input::Planes(&b), &SsimOptions::default()).unwrap();
         assert!((v - 1.0).abs() < 1e-12, "two scales fit a 30px image: {v}");
     }
 
@@ -392,11 +519,39 @@ mod tests {
             };
             let (x, y) = (noise(1), noise(7));
             let y: Vec<f32> = x.iter().zip(&y).map(|(a, b)| (a * 0.8 + b * 0.2).round()).collect();
-            let (s, cs) = stats(&x, &y, w, h).unwrap();
+            let (s, cs) = stats(&plane(&x, w), &plane(&y, w), w, h).unwrap();
             let (ns, ncs) = naive_stats(&x, &y, w, h);
             // f32 filtering (module docs) against this all-f64 reference.
             assert!((s - ns).abs() < 1e-6 && (cs - ncs).abs() < 1e-6, "{w}x{h}: {s} {cs} vs {ns} {ncs}");
             assert!(s < 0.99, "{w}x{h}: the pair differs, so must the score: {s}");
+        }
+    }
+
+    /// Reading 8-bit pixels in place gives exactly what their f32 planes give, for RGB,
+    /// gray, gray against RGB (gray feeds every plane), luma, and MS-SSIM's pyramid.
+    #[test]
+    fn bytes_in_place_equal_planes() {
+        let (w, h) = (45, 37);
+        let rgb = |seed: usize| -> Vec<u8> { (0..w * h * 3).map(|i| ((i * 2_654_435_761 + seed) % 256) as u8).collect() };
+        let to_planes = |raw: &[u8], c: usize, n: usize| Planes {
+            width: w,
+            height: h,
+            data: (0..n).map(|p| raw.chunks_exact(c).map(|px| f32::from(px[if c >= 3 { p } else { 0 }])).collect()).collect(),
+        };
+        let (a3, b3) = (rgb(1), rgb(2));
+        let a1: Vec<u8> = a3.chunks_exact(3).map(|p| p[1]).collect();
+        fn bytes(raw: &[u8], channels: usize, planes: usize, (width, height): (usize, usize)) -> Input<'_> {
+            Input::Bytes { raw, channels, planes, width, height }
+        }
+        for (ra, ca, rb, cb, n) in [(&a3, 3, &b3, 3, 3), (&a1, 1, &b3, 3, 3), (&a1, 1, &a1, 1, 1)] {
+            let (pa, pb) = (to_planes(ra, ca, n), to_planes(rb, cb, n));
+            for luma in [false, true] {
+                let o = SsimOptions { luma };
+                let (x, y) = (bytes(ra, ca, n, (w, h)), bytes(rb, cb, n, (w, h)));
+                let (px, py) = (Input::Planes(&pa), Input::Planes(&pb));
+                assert_eq!(ssim(&x, &y, &o).unwrap(), ssim(&px, &py, &o).unwrap(), "{ca} vs {cb}, luma {luma}");
+                assert_eq!(ms_ssim(&x, &y, &o).unwrap(), ms_ssim(&px, &py, &o).unwrap(), "{ca} vs {cb}, luma {luma}");
+            }
         }
     }
 }
