@@ -1,6 +1,7 @@
 //! JPEG via mozjpeg: `jpeg-mozjpeg` (trellis quantisation, progressive scan
 //! optimisation) and `jpeg-baseline` (libjpeg-turbo's fast defaults).
 
+use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::LazyLock;
 
@@ -75,10 +76,12 @@ fn encode(input: &EncodeInput<'_>, baseline: bool) -> Result<Vec<u8>> {
     check_max_side(input.pixels, 65_500, Format::Jpeg)?;
     let p = input.params;
     let gray = matches!(input.pixels, DynamicImage::ImageLuma8(_) | DynamicImage::ImageLuma16(_));
-    let (space, data) = if gray {
-        (ColorSpace::JCS_GRAYSCALE, input.pixels.to_luma8().into_raw())
-    } else {
-        (ColorSpace::JCS_RGB, flatten_to_rgb8(input.pixels).into_raw())
+    // 8-bit gray and RGB go to libjpeg as they are (a 12 MP copy is 36 MB); the rest is converted.
+    let (space, data): (_, Cow<'_, [u8]>) = match input.pixels {
+        DynamicImage::ImageLuma8(_) => (ColorSpace::JCS_GRAYSCALE, Cow::Borrowed(input.pixels.as_bytes())),
+        DynamicImage::ImageRgb8(_) => (ColorSpace::JCS_RGB, Cow::Borrowed(input.pixels.as_bytes())),
+        px if gray => (ColorSpace::JCS_GRAYSCALE, Cow::Owned(px.to_luma8().into_raw())),
+        px => (ColorSpace::JCS_RGB, Cow::Owned(flatten_to_rgb8(px).into_raw())),
     };
     let (w, h) = (input.pixels.width() as usize, input.pixels.height() as usize);
     // mozjpeg reports errors by unwinding; keep that inside this function.

@@ -5,6 +5,7 @@
 
 use std::sync::LazyLock;
 
+use ::image::DynamicImage;
 use webp::{Encoder, WebPConfig};
 
 use super::{Algorithm, AlgorithmInfo, EncodeInput, ParamSpec, check_max_side, encode_error};
@@ -59,10 +60,25 @@ fn encode(input: &EncodeInput<'_>, lossless: bool) -> Result<Vec<u8>> {
     let p = input.params;
     let (w, h) = (input.pixels.width(), input.pixels.height());
     let has_alpha = input.pixels.color().has_alpha();
-    let data = if has_alpha { input.pixels.to_rgba8().into_raw() } else { input.pixels.to_rgb8().into_raw() };
-    let enc = if has_alpha { Encoder::from_rgba(&data, w, h) } else { Encoder::from_rgb(&data, w, h) };
+    // 8-bit RGB(A) is handed to libwebp as it is; other layouts are converted first.
+    let converted;
+    let data: &[u8] = match input.pixels {
+        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => input.pixels.as_bytes(),
+        px if has_alpha => {
+            converted = px.to_rgba8().into_raw();
+            &converted
+        }
+        px => {
+            converted = px.to_rgb8().into_raw();
+            &converted
+        }
+    };
+    let enc = if has_alpha { Encoder::from_rgba(data, w, h) } else { Encoder::from_rgb(data, w, h) };
     let mut c = WebPConfig::new().map_err(|()| encode_error("WebP", "config init failed"))?;
     c.method = p.int("effort") as i32;
+    // libwebp's own second thread (analysis pass, alpha plane beside the colour): only when the
+    // caller's pool has more than one thread, so single-thread mode stays single-threaded.
+    c.thread_level = i32::from(rayon::current_num_threads() > 1);
     if lossless {
         c.lossless = 1;
         // In lossless mode "quality" is compression effort; tie it to the method.
