@@ -240,10 +240,22 @@ fn ssim_in_place<'a>(reference: Source<'a>, distorted: Source<'a>) -> Option<(ss
         return None;
     }
     let (ra, rb) = (reference.bytes8()?, distorted.bytes8()?);
-    let planes = if reference.has_color() || distorted.has_color() { 3 } else { 1 };
+    let planes = shared_planes(reference, distorted);
     let (width, height) = (reference.width() as usize, reference.height() as usize);
     let side = |raw, s: &Source<'_>| ssim::Input::Bytes { raw, channels: s.channels(), planes, width, height };
     Some((side(ra, &reference), side(rb, &distorted)))
+}
+
+/// How many channels a comparison of `a` with `b` has: 4 when either has alpha, else 3 when
+/// either has colour (gray then feeds each), else 1.
+fn shared_planes(a: Source<'_>, b: Source<'_>) -> usize {
+    if a.has_alpha() || b.has_alpha() {
+        4
+    } else if a.has_color() || b.has_color() {
+        3
+    } else {
+        1
+    }
 }
 
 /// Facts about one side of a [`Comparison`].
@@ -299,13 +311,7 @@ impl Planes {
     fn premultiplied(img: Source<'_>, other: Source<'_>) -> Planes {
         let (w, h) = (img.width() as usize, img.height() as usize);
         let alpha = img.has_alpha() || other.has_alpha();
-        let n = if !img.has_color() && !other.has_color() && !alpha {
-            1
-        } else if alpha {
-            4
-        } else {
-            3
-        };
+        let n = shared_planes(img, other);
         let data = match img.bytes8() {
             Some(bytes) => from_8bit(bytes, img.channels(), n, alpha),
             None => from_rgba(&img.image(), n, alpha),
