@@ -21,6 +21,9 @@ python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v curl >/dev/null || need_apt+=(curl)
+# HEIC/HEIF decoding (fotobase's `heic` feature, which the server, CLI and bindings built here
+# enable): libheif with its HEVC decoder (libde265), linked dynamically.
+pkg-config --exists libheif 2>/dev/null || need_apt+=(libheif-dev)
 # Makes the certificate of the HTTPS end-to-end test.
 command -v openssl >/dev/null || need_apt+=(openssl)
 # Database servers the storage tests run against (started on loopback by scripts/databases.sh).
@@ -36,7 +39,7 @@ if ((${#need_apt[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 else
-  say "Debian packages present (nasm, cmake, pkg-config, cc, python3, node, curl, postgresql, mariadb-server, chromium)"
+  say "Debian packages present (nasm, cmake, pkg-config, cc, libheif, python3, node, curl, postgresql, mariadb-server, chromium)"
 fi
 
 # --- Rust ----------------------------------------------------------------------

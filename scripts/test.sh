@@ -24,6 +24,9 @@ fi
 # Reference material the tests read if present: the shared corpus, the photos
 # bundled in scikit-image's wheel, and the PngSuite/JPEG samples in Go's stdlib.
 export FOTOBASE_CORPUS="${FOTOBASE_CORPUS:-$root/../shared/corpus}"
+# Corpus suites skip (saying so) when the corpus is absent, as in a user's clone; where it is
+# beside the checkout, as in CI, its absence later in a run would be a failure.
+if [ -d "$FOTOBASE_CORPUS" ]; then export FOTOBASE_REQUIRE_CORPUS="${FOTOBASE_REQUIRE_CORPUS:-1}"; fi
 if [ -x .venv/bin/python ]; then
   FOTOBASE_PHOTOS="${FOTOBASE_PHOTOS:-$(.venv/bin/python -c 'import os, skimage; print(os.path.join(os.path.dirname(skimage.__file__), "data"))' 2>/dev/null)}"
   export FOTOBASE_PHOTOS

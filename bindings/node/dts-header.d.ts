@@ -136,6 +136,26 @@ export interface ProbeResult {
   uprightWidth: number
   uprightHeight: number
   hasAlpha: boolean
+  /** Frames of an animation (GIF, WebP, APNG, AVIF sequence); 1 for a still. The first is decoded. */
+  frames: number
+  metadata: PhotoMetadata
+}
+
+/** What the EXIF says about the shot; null where the file does not say. */
+export interface PhotoMetadata {
+  /** ISO 8601, with the UTC offset when the camera recorded one. */
+  takenAt: string | null
+  make: string | null
+  model: string | null
+  lens: string | null
+  iso: number | null
+  fNumber: number | null
+  /** Seconds. */
+  exposureTime: number | null
+  /** Millimetres. */
+  focalLength: number | null
+  /** WGS 84 degrees (south and west negative), metres above sea level. */
+  gps: { latitude: number; longitude: number; altitude: number | null } | null
 }
 
 export interface IssueOptions {

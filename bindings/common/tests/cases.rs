@@ -33,6 +33,8 @@ fn main() {
     files.sort();
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     let mut names = std::collections::HashSet::new();
+    // Corpus files checked, by top folder: a run that silently skipped the corpus shows here.
+    let mut corpus = std::collections::BTreeMap::<String, usize>::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let cases: Vec<Value> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
@@ -45,6 +47,9 @@ fn main() {
             match run(&case) {
                 Outcome::Pass => {
                     passed += 1;
+                    if let Some(folder) = case["input"]["corpus"].as_str().and_then(|p| p.split('/').next()) {
+                        *corpus.entry(folder.to_owned()).or_default() += 1;
+                    }
                     println!("test {name} ... ok");
                 }
                 Outcome::Skip(why) => {
@@ -58,6 +63,7 @@ fn main() {
             }
         }
     }
+    print_corpus_summary(&corpus, filter.is_some());
     let status = if failed == 0 { "ok" } else { "FAILED" };
     println!(
         "\ntest result: {status}. {passed} passed; {failed} failed; {skipped} ignored; 0 measured; 0 filtered out"
@@ -69,20 +75,47 @@ fn main() {
     std::process::exit(i32::from(failed > 0));
 }
 
+/// Set by `make test` when the corpus is beside the checkout: then a missing corpus is a failure.
+fn required_corpus() -> bool {
+    std::env::var("FOTOBASE_REQUIRE_CORPUS").is_ok_and(|v| v == "1")
+}
+
+fn print_corpus_summary(corpus: &std::collections::BTreeMap<String, usize>, filtered: bool) {
+    if corpus.is_empty() {
+        let required = !filtered && required_corpus();
+        println!("corpus: no case checked a corpus file (corpus absent at {})", corpus_dir().display());
+        if required {
+            eprintln!("FOTOBASE_REQUIRE_CORPUS=1 but the corpus cases were skipped");
+            std::process::exit(1);
+        }
+        return;
+    }
+    let parts: Vec<_> = corpus.iter().map(|(folder, n)| format!("{folder}/ {n}")).collect();
+    println!("corpus cases passed per folder: {}", parts.join(", "));
+}
+
 fn run(case: &Value) -> Outcome {
     let result = match execute(case) {
         Ok(Some(v)) => Ok(v),
+        Ok(None) if required_corpus() => {
+            return Outcome::Fail(format!("FOTOBASE_REQUIRE_CORPUS=1 but no corpus at {}", corpus_dir().display()));
+        }
         Ok(None) => return Outcome::Skip("corpus not available".into()),
         Err(e) => Err(e),
     };
-    match (case.get("expect"), case.get("expect_error").and_then(Value::as_str), result) {
+    // `expect_error`: a code, or a list of codes any of which will do.
+    let codes: Option<Vec<&str>> = case.get("expect_error").map(|c| match c {
+        Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
+        other => other.as_str().into_iter().collect(),
+    });
+    match (case.get("expect"), codes, result) {
         (Some(expect), None, Ok(v)) => match check(expect, &v) {
             Ok(()) => Outcome::Pass,
             Err(why) => Outcome::Fail(format!("{why}\n    result: {v}")),
         },
-        (None, Some(code), Err(e)) if e.code() == code => Outcome::Pass,
-        (None, Some(code), Err(e)) => Outcome::Fail(format!("expected error {code}, got {}: {e}", e.code())),
-        (None, Some(code), Ok(v)) => Outcome::Fail(format!("expected error {code}, got a result: {v}")),
+        (None, Some(codes), Err(e)) if codes.contains(&e.code()) => Outcome::Pass,
+        (None, Some(codes), Err(e)) => Outcome::Fail(format!("expected error {codes:?}, got {}: {e}", e.code())),
+        (None, Some(codes), Ok(v)) => Outcome::Fail(format!("expected error {codes:?}, got a result: {v}")),
         (Some(_), None, Err(e)) => Outcome::Fail(format!("unexpected error {}: {e}", e.code())),
         _ => Outcome::Fail("a case needs exactly one of expect / expect_error".into()),
     }

@@ -23,6 +23,6 @@ pub use image::{
 };
 pub use options::{CompressOptions, OptimizeOptions, Resize, TokenOptions};
 pub use results::{
-    AlgorithmInfo, Claims, CompareAll, CompareAllRow, Comparison, Compressed, ImageInfo, ImageSide, Metrics, RowError,
-    SearchStep,
+    AlgorithmInfo, Claims, CompareAll, CompareAllRow, Comparison, Compressed, GpsPosition, ImageInfo, ImageSide,
+    Metrics, PhotoMetadata, RowError, SearchStep,
 };

@@ -167,6 +167,35 @@ pub struct ImageInfo {
     pub upright_width: u32,
     pub upright_height: u32,
     pub has_alpha: bool,
+    /// Frames of an animation (GIF, WebP, APNG, AVIF sequence); 1 for a still. The first is decoded.
+    pub frames: u32,
+    /// Camera facts from the EXIF.
+    pub metadata: PhotoMetadata,
+}
+
+/// What the EXIF says about the shot; each field is absent when the file does not say.
+#[derive(Debug, Clone, Deserialize, uniffi::Record)]
+pub struct PhotoMetadata {
+    /// ISO 8601, with the UTC offset when the camera recorded one.
+    pub taken_at: Option<String>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub lens: Option<String>,
+    pub iso: Option<u32>,
+    pub f_number: Option<f64>,
+    /// Seconds.
+    pub exposure_time: Option<f64>,
+    /// Millimetres.
+    pub focal_length: Option<f64>,
+    pub gps: Option<GpsPosition>,
+}
+
+/// WGS 84 degrees (south and west negative), metres above sea level.
+#[derive(Debug, Clone, Deserialize, uniffi::Record)]
+pub struct GpsPosition {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub altitude: Option<f64>,
 }
 
 /// The claims of a verified access token.

@@ -162,7 +162,8 @@ fn thumbnail_impl(data: &[u8], width: f64, height: Option<f64>, options: Option<
     fb::thumbnail(data, whole("width", width)?, height, text("fit")?, text("format")?).map(Encoded)
 }
 
-/// Format, stored dimensions, EXIF orientation and alpha, from the header only.
+/// Format, stored dimensions, EXIF orientation, alpha, frames and camera facts, from the header
+/// and EXIF only.
 #[napi(ts_args_type = "data: Uint8Array", ts_return_type = "ProbeResult")]
 pub fn probe(env: Env, data: Bytes) -> napi::Result<Json> {
     errors::sync(&env, || fb::probe(&data).map(Json::camel))

@@ -119,7 +119,7 @@ pub fn taken_at(data: &[u8]) -> Option<i64> {
 }
 
 /// `YYYY:MM:DD HH:MM:SS` as seconds since the epoch (of that wall clock).
-fn parse_exif_datetime(s: &str) -> Option<i64> {
+pub(super) fn parse_exif_datetime(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() < 19 || b[4] != b':' || b[7] != b':' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
         return None;
@@ -134,7 +134,7 @@ fn parse_exif_datetime(s: &str) -> Option<i64> {
 }
 
 /// `+HH:MM` / `-HH:MM` as seconds east of UTC.
-fn parse_offset(s: &str) -> Option<i64> {
+pub(super) fn parse_offset(s: &str) -> Option<i64> {
     let sign = match s.as_bytes().first()? {
         b'+' => 1,
         b'-' => -1,

@@ -15,6 +15,13 @@ pub enum Format {
     Webp,
     Avif,
     Gif,
+    /// HEIF with HEVC-coded images (`heic`, `heix`, `mif1` without an AVIF brand): iPhone photos.
+    Heic,
+    /// JPEG XL, bare codestream or ISO-BMFF container.
+    Jxl,
+    Tiff,
+    Bmp,
+    Ico,
 }
 
 impl Format {
@@ -28,10 +35,39 @@ impl Format {
             Some(Format::Webp)
         } else if data.starts_with(b"GIF87a") || data.starts_with(b"GIF89a") {
             Some(Format::Gif)
-        } else if is_avif(data) {
-            Some(Format::Avif)
+        } else if let Some(f) = heif_family(data) {
+            Some(f)
+        } else if data.starts_with(&[0xFF, 0x0A]) || data.starts_with(JXL_CONTAINER) {
+            Some(Format::Jxl)
+        } else if data.starts_with(b"II*\0")
+            || data.starts_with(b"MM\0*")
+            || data.starts_with(b"II+\0")
+            || data.starts_with(b"MM\0+")
+        {
+            Some(Format::Tiff)
+        } else if is_bmp(data) {
+            Some(Format::Bmp)
+        } else if data.len() >= 6 && data[..4] == [0, 0, 1, 0] && data[4..6] != [0, 0] {
+            Some(Format::Ico)
         } else {
             None
+        }
+    }
+
+    /// Formats fotobase can write (the others are input only).
+    pub const fn can_encode(self) -> bool {
+        matches!(self, Format::Jpeg | Format::Png | Format::Webp | Format::Avif)
+    }
+
+    /// The algorithm a call that names no output format uses: keep the input's family where
+    /// fotobase writes it; lossless sources (GIF, TIFF, BMP, ICO) go to PNG, photos in formats
+    /// it only reads (HEIC, JPEG XL) to JPEG, the format every viewer opens.
+    pub const fn default_algorithm(self) -> &'static str {
+        match self {
+            Format::Png | Format::Gif | Format::Tiff | Format::Bmp | Format::Ico => "png-oxipng",
+            Format::Webp => "webp-lossy",
+            Format::Avif => "avif-rav1e",
+            Format::Jpeg | Format::Heic | Format::Jxl => "jpeg-mozjpeg",
         }
     }
 
@@ -42,6 +78,11 @@ impl Format {
             Format::Webp => "webp",
             Format::Avif => "avif",
             Format::Gif => "gif",
+            Format::Heic => "heic",
+            Format::Jxl => "jxl",
+            Format::Tiff => "tiff",
+            Format::Bmp => "bmp",
+            Format::Ico => "ico",
         }
     }
 
@@ -52,6 +93,11 @@ impl Format {
             Format::Webp => "image/webp",
             Format::Avif => "image/avif",
             Format::Gif => "image/gif",
+            Format::Heic => "image/heic",
+            Format::Jxl => "image/jxl",
+            Format::Tiff => "image/tiff",
+            Format::Bmp => "image/bmp",
+            Format::Ico => "image/vnd.microsoft.icon",
         }
     }
 
@@ -63,15 +109,37 @@ impl Format {
     }
 }
 
-/// ISO-BMFF `ftyp` box whose major or compatible brands include `avif`/`avis`.
-fn is_avif(data: &[u8]) -> bool {
+const JXL_CONTAINER: &[u8] = b"\0\0\0\x0cJXL \r\n\x87\n";
+
+/// An ISO-BMFF `ftyp` box of the HEIF family: AVIF when a brand says `avif`/`avis`, else HEIC
+/// when one says HEVC (`heic`, `heix`, `heim`, `heis`, `hevc`, `hevx`) or only the generic
+/// HEIF brands (`mif1`, `msf1`), which libheif reads.
+fn heif_family(data: &[u8]) -> Option<Format> {
     if data.len() < 16 || &data[4..8] != b"ftyp" {
-        return false;
+        return None;
     }
     let size = u32::from_be_bytes([data[0], data[1], data[2], data[3]]) as usize;
     let end = size.clamp(16, data.len().min(256));
-    let brand_ok = |b: &[u8]| b == b"avif" || b == b"avis";
-    brand_ok(&data[8..12]) || data[16..end].chunks_exact(4).any(brand_ok)
+    let brands = || std::iter::once(&data[8..12]).chain(data[16..end].chunks_exact(4));
+    let any = |set: &[&[u8; 4]]| brands().any(|b| set.iter().any(|s| b == s.as_slice()));
+    if any(&[b"avif", b"avis"]) {
+        Some(Format::Avif)
+    } else if any(&[b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"]) {
+        Some(Format::Heic)
+    } else {
+        None
+    }
+}
+
+/// `BM` followed by a DIB header size that one of the BMP versions uses (a bare `BM` is too
+/// common a start for text to be taken as an image).
+fn is_bmp(data: &[u8]) -> bool {
+    data.len() >= 18
+        && data.starts_with(b"BM")
+        && matches!(
+            u32::from_le_bytes([data[14], data[15], data[16], data[17]]),
+            12 | 16 | 40 | 52 | 56 | 64 | 108 | 124
+        )
 }
 
 impl fmt::Display for Format {
@@ -89,8 +157,13 @@ impl FromStr for Format {
             "webp" => Ok(Format::Webp),
             "avif" => Ok(Format::Avif),
             "gif" => Ok(Format::Gif),
+            "heic" | "heif" => Ok(Format::Heic),
+            "jxl" => Ok(Format::Jxl),
+            "tiff" | "tif" => Ok(Format::Tiff),
+            "bmp" => Ok(Format::Bmp),
+            "ico" => Ok(Format::Ico),
             _ => Err(Error::new(ErrorKind::InvalidArgument, format!("unknown format {s:?}"))
-                .with_context("expected", "jpeg|png|webp|avif|gif")),
+                .with_context("expected", "jpeg|png|webp|avif|gif|heic|jxl|tiff|bmp|ico")),
         }
     }
 }
@@ -107,8 +180,16 @@ mod tests {
         assert_eq!(Format::sniff(b"GIF89a...."), Some(Format::Gif));
         assert_eq!(Format::sniff(b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf"), Some(Format::Avif));
         assert_eq!(Format::sniff(b"\0\0\0\x1cftypmif1\0\0\0\0mif1avifmiaf"), Some(Format::Avif));
-        assert_eq!(Format::sniff(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"), None);
+        assert_eq!(Format::sniff(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"), Some(Format::Heic));
+        assert_eq!(Format::sniff(b"\0\0\0\x18ftypisom\0\0\0\0isommp41"), None);
+        assert_eq!(Format::sniff(b"\xff\x0a\xfa\x7f"), Some(Format::Jxl));
+        assert_eq!(Format::sniff(b"\0\0\0\x0cJXL \r\n\x87\n\0\0"), Some(Format::Jxl));
+        assert_eq!(Format::sniff(b"II*\0\x08\0\0\0"), Some(Format::Tiff));
+        assert_eq!(Format::sniff(b"MM\0*\0\0\0\x08"), Some(Format::Tiff));
+        assert_eq!(Format::sniff(b"BM6\0\0\0\0\0\0\0\x36\0\0\0\x28\0\0\0"), Some(Format::Bmp));
         assert_eq!(Format::sniff(b"BM6\0\0\0"), None);
+        assert_eq!(Format::sniff(b"BMW is a car maker"), None);
+        assert_eq!(Format::sniff(b"\0\0\x01\0\x01\0\x10\x10"), Some(Format::Ico));
         assert_eq!(Format::sniff(b""), None);
     }
 }

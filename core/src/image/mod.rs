@@ -9,6 +9,7 @@ mod encode;
 mod exif;
 mod format;
 mod limits;
+mod metadata;
 pub mod metrics;
 mod pipeline;
 mod resize;
@@ -23,6 +24,7 @@ pub use encode::{
 pub use exif::{Orientation, taken_at};
 pub use format::Format;
 pub use limits::Limits;
+pub use metadata::{Gps, Metadata};
 pub use metrics::{CompareOptions, Comparison, Metric, Metrics, PixelsRef, compare, compare_images, compare_pixels};
 pub use pipeline::{CompressOptions, Compressed, compress, load};
 pub use resize::{Filter, Fit, Gravity, ResizeOptions, resize, target_size};

@@ -50,12 +50,9 @@ pub fn goroot() -> Option<PathBuf> {
     from_env.or_else(from_go).filter(|p| p.join("src/image").is_dir())
 }
 
-/// PngSuite files: the corpus copy if present, else the subset in Go's stdlib.
-pub fn pngsuite() -> Vec<PathBuf> {
-    let from_corpus = corpus_files("pngsuite", &["png"]);
-    if !from_corpus.is_empty() {
-        return from_corpus;
-    }
+/// The PngSuite subset in Go's standard library: what clones without the corpus test
+/// against (`tests/corpus.rs` checks the corpus's complete suite).
+pub fn go_pngsuite() -> Vec<PathBuf> {
     goroot().map(|g| files_in(&g.join("src/image/png/testdata/pngsuite"), &["png"])).unwrap_or_default()
 }
 
@@ -187,4 +184,28 @@ pub fn encode(img: &Image, alg: &str, params: &[(&str, i64)]) -> image::Encoded 
     }
     image::encode(img, alg, &image::EncodeOptions { params: p, ..Default::default() })
         .unwrap_or_else(|e| panic!("{alg}: {e}"))
+}
+
+/// A PNG's pixels as RGBA16 through an independent path: the png crate with expansion only
+/// (palettes, low bit depths and tRNS expanded; no gamma or colour conversion).
+pub fn png_reference_rgba16(data: &[u8]) -> Vec<u16> {
+    let mut dec = png::Decoder::new(std::io::Cursor::new(data));
+    dec.set_transformations(png::Transformations::EXPAND);
+    let mut reader = dec.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut buf).unwrap();
+    let (ct, depth) = reader.output_color_type();
+    let samples: Vec<u16> = match depth {
+        png::BitDepth::Sixteen => {
+            buf[..frame.buffer_size()].chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect()
+        }
+        _ => buf[..frame.buffer_size()].iter().map(|&v| u16::from(v) * 257).collect(),
+    };
+    match ct {
+        png::ColorType::Grayscale => samples.iter().flat_map(|&g| [g, g, g, 65535]).collect(),
+        png::ColorType::GrayscaleAlpha => samples.chunks_exact(2).flat_map(|c| [c[0], c[0], c[0], c[1]]).collect(),
+        png::ColorType::Rgb => samples.chunks_exact(3).flat_map(|c| [c[0], c[1], c[2], 65535]).collect(),
+        png::ColorType::Rgba => samples,
+        png::ColorType::Indexed => unreachable!("EXPAND removes palettes"),
+    }
 }

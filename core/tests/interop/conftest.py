@@ -36,3 +36,9 @@ def skimage_photos():
 
     d = pathlib.Path(skimage.__file__).parent / "data"
     return [d / n for n in ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "camera.png") if (d / n).exists()]
+
+
+def corpus_files(folder):
+    """Files under the corpus's `folder` (recursively); empty without the corpus."""
+    corpus = pathlib.Path(os.environ.get("FOTOBASE_CORPUS", ROOT.parent / "shared" / "corpus")) / folder
+    return sorted(p for p in corpus.rglob("*") if p.is_file()) if corpus.is_dir() else []

@@ -2,10 +2,10 @@
 //! photos in and out of them, and search. Public folders are readable by anyone
 //! (their public photos); everything else only by the owner or a share link.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::Router;
 use fotobase::storage::db::{Folder, FolderFilter, FolderUpdate, ImageFilter, NewFolder, Page, Visibility};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -229,7 +229,8 @@ async fn images(
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<Page<ImageView>>> {
     let folder = visible_folder(&state, caller.as_ref(), &id).await?;
-    let owner = caller.is_some_and(|c| c.user_id == folder.owner_id);
+    let viewer = caller.map(|c| c.user_id);
+    let owner = viewer == Some(folder.owner_id);
     let filter = ImageFilter {
         owner_id: Some(folder.owner_id),
         visibility: (!owner).then_some(Visibility::Public),
@@ -239,7 +240,7 @@ async fn images(
         ..ImageFilter::default()
     };
     let page = state.images().list(&filter).await?;
-    Ok(Json(page.map(|i| ImageView::new(&state, i))))
+    Ok(Json(page.map(|i| ImageView::new(&state, i, viewer))))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -291,7 +292,13 @@ async fn remove_images(
 }
 
 /// Put photos into (or take them out of) a folder of the caller's.
-async fn change_images(state: &AppState, caller: &Caller, id: &str, body: &ImageIds, add: bool) -> ApiResult<Json<Changed>> {
+async fn change_images(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: &ImageIds,
+    add: bool,
+) -> ApiResult<Json<Changed>> {
     let folder = owned_folder(state, caller, id).await?;
     let image_ids = decode_images(state, body).await?;
     let changed = if add {

@@ -2,15 +2,15 @@
 //! pixel limits, format sniffed from the bytes), list with filters and keyset
 //! pages, metadata, edits, deletion, and downloads of originals and thumbnails.
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
-use futures_util::StreamExt as _;
-use fotobase::image::{Format, probe, taken_at};
+use fotobase::image::{Format, Metadata, probe, taken_at};
 use fotobase::storage::db::{Image, ImageFilter, ImageUpdate, NewImage, NewJob, Page, Visibility};
+use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -22,10 +22,7 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     let upload_limit = usize::try_from(state.config.max_upload_bytes).unwrap_or(usize::MAX).saturating_add(64 << 10);
     Router::new()
-        .route(
-            "/api/v1/images",
-            get(list).post(upload).layer(DefaultBodyLimit::max(upload_limit)),
-        )
+        .route("/api/v1/images", get(list).post(upload).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/api/v1/images/{id}", get(get_image).patch(update).delete(delete))
         .route("/api/v1/images/{id}/original", get(original))
         .route("/api/v1/images/{id}/thumbnail", get(thumbnail))
@@ -46,6 +43,9 @@ pub struct ImageView {
     pub sha256: String,
     pub orientation: u8,
     pub taken_at: Option<i64>,
+    /// Camera facts from the EXIF: date taken (with its UTC offset when recorded), camera, lens,
+    /// exposure, and the GPS position, which only the owner is shown.
+    pub metadata: Option<Metadata>,
     pub uploaded_at: i64,
     pub captured_at: i64,
     pub updated_at: i64,
@@ -57,8 +57,19 @@ pub struct ImageView {
 }
 
 impl ImageView {
-    pub fn new(state: &AppState, i: Image) -> ImageView {
+    /// The image as `viewer` (a user id; `None` for a share link or an anonymous reader) sees it:
+    /// the GPS position is left out for everyone but the owner.
+    pub fn new(state: &AppState, i: Image, viewer: Option<i64>) -> ImageView {
+        let metadata = i.photo_metadata.as_deref().and_then(|text| match serde_json::from_str::<Metadata>(text) {
+            Ok(m) if viewer == Some(i.owner_id) => Some(m),
+            Ok(m) => Some(m.without_gps()),
+            Err(e) => {
+                tracing::warn!(image = i.id, error = %e, "stored photo metadata does not parse; left out");
+                None
+            }
+        });
         ImageView {
+            metadata,
             id: state.public_id(ids::IMAGE, i.id),
             owner_id: state.public_id(ids::USER, i.owner_id),
             has_thumbnail: i.thumbnail_key.is_some(),
@@ -155,7 +166,9 @@ async fn upload(
                     "name" => meta.name = Some(field.text().await?),
                     "tags" => meta.tags = Some(field.text().await?),
                     "visibility" => meta.visibility = Some(field.text().await?),
-                    other => return Err(ApiError::invalid(format!("unexpected form field {other:?}")).with_field(other)),
+                    other => {
+                        return Err(ApiError::invalid(format!("unexpected form field {other:?}")).with_field(other));
+                    }
                 }
             }
             Ok(())
@@ -173,7 +186,10 @@ async fn upload(
         }
     } else if content_type.starts_with("image/") || content_type.starts_with("application/octet-stream") {
         let body = req.into_body().into_data_stream().map(|r| {
-            r.map_err(|e| BodyFailed { status: StatusCode::BAD_REQUEST, text: format!("the upload was interrupted: {e}") })
+            r.map_err(|e| BodyFailed {
+                status: StatusCode::BAD_REQUEST,
+                text: format!("the upload was interrupted: {e}"),
+            })
         });
         upload::receive(&state, Box::pin(body)).await?
     } else {
@@ -196,7 +212,7 @@ async fn upload(
         )
         .await?;
     state.jobs_ready.notify_waiters();
-    Ok((StatusCode::CREATED, Json(ImageView::new(&state, image))))
+    Ok((StatusCode::CREATED, Json(ImageView::new(&state, image, Some(caller.user_id)))))
 }
 
 /// The name an upload is kept under: the last component of whatever path the client sent
@@ -247,6 +263,12 @@ async fn store(
         height,
         orientation: info.orientation.exif_value(),
         taken_at: taken_at(head),
+        photo_metadata: (!info.metadata.is_empty())
+            .then(|| serde_json::to_string(&info.metadata))
+            .transpose()
+            .map_err(|e| {
+                fotobase::Error::new(fotobase::ErrorKind::Unexpected, "photo metadata did not serialise").with_source(e)
+            })?,
         visibility,
         tags: meta.tags.as_deref().map(split_tags).unwrap_or_default(),
     };
@@ -328,7 +350,7 @@ async fn list(
         limit: q.limit,
     };
     let page = state.images().list(&filter).await?;
-    Ok(Json(page.map(|i| ImageView::new(&state, i))))
+    Ok(Json(page.map(|i| ImageView::new(&state, i, Some(caller.user_id)))))
 }
 
 /// An image's metadata (the owner's, or a public one).
@@ -341,7 +363,7 @@ async fn get_image(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ImageView>> {
     let image = visible_image(&state, caller.as_ref(), &id).await?;
-    Ok(Json(ImageView::new(&state, image)))
+    Ok(Json(ImageView::new(&state, image, caller.map(|c| c.user_id))))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -365,7 +387,7 @@ async fn update(
     let image = owned_image(&state, &caller, &id).await?;
     let update = ImageUpdate { name: patch.name, visibility: patch.visibility, tags: patch.tags };
     let image = state.images().update(image.id, &update).await?;
-    Ok(Json(ImageView::new(&state, image)))
+    Ok(Json(ImageView::new(&state, image, Some(caller.user_id))))
 }
 
 /// Delete an image with its versions, thumbnail and blobs.
@@ -491,7 +513,8 @@ impl Download<'_> {
     /// Stream it (or `304 Not Modified`).
     pub async fn send(&self, state: &AppState, headers: &HeaderMap) -> ApiResult<Response> {
         let etag = format!("\"{}\"", self.etag);
-        let cache = if self.public { "public, max-age=31536000, immutable" } else { "private, max-age=31536000, immutable" };
+        let cache =
+            if self.public { "public, max-age=31536000, immutable" } else { "private, max-age=31536000, immutable" };
         let not_modified = headers
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())

@@ -2,17 +2,17 @@
 //! without an account; optionally expiring, password-protected, revocable.
 //! Only the token's SHA-256 is stored; password guesses are throttled per link.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
-use axum::Router;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fotobase::storage::db::{Image, ImageFilter, ShareLink, ShareTarget};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use sha2::{Digest as _, Sha256};
+use utoipa::ToSchema;
 
 use crate::kit::extract::JsonOrEmpty;
 use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, blocking, ids};
@@ -61,7 +61,12 @@ fn token_hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn create(state: &AppState, caller: &Caller, target: ShareTarget, body: ShareBody) -> ApiResult<(StatusCode, Json<Created>)> {
+async fn create(
+    state: &AppState,
+    caller: &Caller,
+    target: ShareTarget,
+    body: ShareBody,
+) -> ApiResult<(StatusCode, Json<Created>)> {
     let expires_at = match body.expires_in {
         Some(0) => return Err(ApiError::invalid("expires_in must be positive").with_field("expires_in")),
         Some(s) if s > MAX_EXPIRES_IN => {
@@ -84,7 +89,10 @@ async fn create(state: &AppState, caller: &Caller, target: ShareTarget, body: Sh
         .create_share(caller.user_id, target, &token_hash(&token), password_hash.as_deref(), expires_at)
         .await?;
     let url = format!("{}/s/{token}", state.config.public_url());
-    Ok((StatusCode::CREATED, Json(Created { token, url, expires_at: link.expires_at, has_password: link.has_password })))
+    Ok((
+        StatusCode::CREATED,
+        Json(Created { token, url, expires_at: link.expires_at, has_password: link.has_password }),
+    ))
 }
 
 /// Make a share link to a folder of the caller's.
@@ -208,9 +216,14 @@ pub struct Shared {
 }
 
 fn shared_image(state: &AppState, token: &str, image: Image) -> SharedImage {
-    let view = ImageView::new(state, image);
+    // Share links show no position, whoever opens them.
+    let view = ImageView::new(state, image, None);
     let base = format!("/api/v1/shared/{token}/images/{}", view.id);
-    SharedImage { original_url: format!("{base}/original"), thumbnail_url: view.has_thumbnail.then(|| format!("{base}/thumbnail")), image: view }
+    SharedImage {
+        original_url: format!("{base}/original"),
+        thumbnail_url: view.has_thumbnail.then(|| format!("{base}/thumbnail")),
+        image: view,
+    }
 }
 
 /// What a share link opens: the folder and a page of its photos (or the one photo), with
@@ -228,11 +241,22 @@ async fn open(
     match link.target {
         ShareTarget::Image(id) => {
             let image = state.images().get(id).await?;
-            Ok(Json(Shared { folder: None, images: vec![shared_image(&state, &token, image)], next_cursor: None, expires_at: link.expires_at }))
+            Ok(Json(Shared {
+                folder: None,
+                images: vec![shared_image(&state, &token, image)],
+                next_cursor: None,
+                expires_at: link.expires_at,
+            }))
         }
         ShareTarget::Folder(id) => {
             let folder = state.folders.get(id).await?;
-            let filter = ImageFilter { owner_id: Some(folder.owner_id), folder_id: Some(folder.id), cursor: q.cursor, limit: q.limit, ..ImageFilter::default() };
+            let filter = ImageFilter {
+                owner_id: Some(folder.owner_id),
+                folder_id: Some(folder.id),
+                cursor: q.cursor,
+                limit: q.limit,
+                ..ImageFilter::default()
+            };
             let page = state.images().list(&filter).await?;
             Ok(Json(Shared {
                 folder: Some(FolderView::new(&state, folder)),

@@ -122,7 +122,10 @@ def thumbnail(
     """A gallery rendition that fits inside ``width`` × ``height``, never enlarged. Releases the GIL."""
 
 def probe(data: _BytesLike) -> Dict[str, _JSON]:
-    """Format, size, orientation and alpha from the header only."""
+    """Format, size, orientation, alpha, ``frames`` and ``metadata`` (``taken_at``, ``make``,
+    ``model``, ``lens``, ``iso``, ``f_number``, ``exposure_time``, ``focal_length``, ``gps``:
+    ``{latitude, longitude, altitude}``; ``None`` where the file does not say) from the header
+    and EXIF only."""
 
 def synthetic(width: int, height: int, seed: int = 0, format: str = "png") -> bytes:
     """A deterministic photo-like test image."""

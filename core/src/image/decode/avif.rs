@@ -20,9 +20,9 @@ use super::{DecodeOptions, Image, ImageInfo};
 use crate::image::{Format, Limits, Orientation};
 use crate::{Error, ErrorKind, Result};
 
-pub(super) fn probe(data: &[u8]) -> Result<ImageInfo> {
+pub(super) fn probe(data: &[u8]) -> Result<(ImageInfo, Option<Vec<u8>>)> {
     let avif = heif::parse(data)?;
-    Ok(to_info(&avif))
+    Ok((to_info(&avif), avif.exif))
 }
 
 pub(super) fn decode(data: &[u8], opts: &DecodeOptions) -> Result<Image> {
@@ -35,35 +35,37 @@ pub(super) fn decode(data: &[u8], opts: &DecodeOptions) -> Result<Image> {
     // rav1d refuses larger frames itself (0 would mean "no limit": check_dimensions refused 0 above).
     let frame_limit = u32::try_from(opts.limits.max_pixels).unwrap_or(u32::MAX);
     let mut decoder = Decoder::new(frame_limit)?;
-    let pixels = decode_pixels(&mut decoder, &avif, &opts.limits)?;
-    // The decoded frame is authoritative for dimensions.
+    let mut pixels = decode_pixels(&mut decoder, &avif, &opts.limits)?;
+    // The decoded frame is authoritative for dimensions; the crop comes first of the transforms
+    // (the orientation is applied by the caller, on the cropped pixels).
+    if let Some((x, y, w, h)) = avif.crop.and_then(|c| c.rect(pixels.width(), pixels.height())) {
+        pixels = pixels.crop_imm(x, y, w, h);
+    }
     (info.width, info.height) = (pixels.width(), pixels.height());
     Ok(Image { pixels, info, icc: avif.icc, exif: avif.exif, input_bytes: data.len() })
 }
 
 fn to_info(avif: &Avif<'_>) -> ImageInfo {
-    ImageInfo {
-        format: Format::Avif,
-        width: avif.color.width,
-        height: avif.color.height,
-        orientation: heif_orientation(avif.rotation, avif.mirror),
-        has_alpha: avif.alpha.is_some(),
-    }
+    let (w, h) = (avif.color.width, avif.color.height);
+    let size = avif.crop.and_then(|c| c.rect(w, h)).map_or((w, h), |(_, _, cw, ch)| (cw, ch));
+    ImageInfo::new(Format::Avif, size, heif_orientation(avif.rotation, avif.mirror), avif.alpha.is_some())
 }
 
-/// HEIF applies `irot` (counter-clockwise) and then `imir`; express that as the
-/// equivalent EXIF orientation so one code path makes pixels upright.
-fn heif_orientation(angle_ccw: u16, mirror_axis: Option<u8>) -> Orientation {
+/// HEIF applies `irot` (counter-clockwise) and then `imir`, whose mode 0 exchanges top and
+/// bottom and mode 1 left and right (ISO/IEC 23008-12:2022 6.5.12; its note maps mode 0 to
+/// EXIF orientation 4 and mode 1 to 2). Expressed as the equivalent EXIF orientation so one
+/// code path makes pixels upright.
+fn heif_orientation(angle_ccw: u16, mirror_mode: Option<u8>) -> Orientation {
     use Orientation::*;
-    match (angle_ccw % 360, mirror_axis) {
+    match (angle_ccw % 360, mirror_mode) {
         (0, None) => Normal,
-        (0, Some(0)) | (180, Some(1)) => FlipHorizontal,
-        (0, Some(_)) | (180, Some(0)) => FlipVertical,
-        (180, _) => Rotate180,
+        (0, Some(1)) | (180, Some(0)) => FlipHorizontal,
+        (0, Some(_)) | (180, Some(_)) => FlipVertical,
+        (180, None) => Rotate180,
         (90, None) => Rotate270,
-        (90, Some(0)) | (270, Some(1)) => Transverse,
-        (90, Some(_)) | (270, Some(0)) => Transpose,
-        (270, _) => Rotate90,
+        (90, Some(1)) | (270, Some(0)) => Transverse,
+        (90, Some(_)) | (270, Some(_)) => Transpose,
+        (270, None) => Rotate90,
         _ => Normal,
     }
 }
@@ -109,7 +111,9 @@ impl<'i, 'a> Frames<'i, 'a> {
         limits.check_dimensions(pic.width(), pic.height())?;
         let (w, h) = (pic.width(), pic.height());
         let at = match &self.item.coded {
-            Coded::Av1(_) => Placement { canvas_width: w as usize, channels: 0, x0: 0, y0: 0, width: w as usize, height: h as usize },
+            Coded::Av1(_) => {
+                Placement { canvas_width: w as usize, channels: 0, x0: 0, y0: 0, width: w as usize, height: h as usize }
+            }
             Coded::Grid(g) => {
                 let (tw, th) = *self.tile.get_or_insert((w, h));
                 if (w, h) != (tw, th) {
@@ -231,8 +235,28 @@ mod tests {
         assert_eq!(heif_orientation(90, None), Orientation::Rotate270);
         assert_eq!(heif_orientation(270, None), Orientation::Rotate90);
         assert_eq!(heif_orientation(180, None), Orientation::Rotate180);
-        assert_eq!(heif_orientation(0, Some(0)), Orientation::FlipHorizontal);
-        assert_eq!(heif_orientation(0, Some(1)), Orientation::FlipVertical);
+        assert_eq!(heif_orientation(0, Some(0)), Orientation::FlipVertical);
+        assert_eq!(heif_orientation(0, Some(1)), Orientation::FlipHorizontal);
+        // Each pairing against the composition done on pixels: rotate ccw, then mirror.
+        let img =
+            DynamicImage::ImageLuma8(::image::GrayImage::from_fn(3, 2, |x, y| ::image::Luma([(y * 3 + x) as u8])));
+        for angle in [0u16, 90, 180, 270] {
+            for mode in [None, Some(0u8), Some(1)] {
+                let rotated = match angle {
+                    90 => img.rotate270(),
+                    180 => img.rotate180(),
+                    270 => img.rotate90(),
+                    _ => img.clone(),
+                };
+                let expected = match mode {
+                    Some(0) => rotated.flipv(),
+                    Some(_) => rotated.fliph(),
+                    None => rotated,
+                };
+                let got = heif_orientation(angle, mode).apply(img.clone());
+                assert_eq!(got.to_luma8(), expected.to_luma8(), "irot {angle} imir {mode:?}");
+            }
+        }
     }
 
     /// The AVIF cases of `testdata/cases/hostile.json` (when present) fail with their codes.
@@ -257,7 +281,7 @@ mod tests {
                 continue;
             }
             let result = match case["op"].as_str().unwrap() {
-                "probe" => probe(&data).and_then(|i| Limits::default().check_dimensions(i.width, i.height)),
+                "probe" => probe(&data).and_then(|(i, _)| Limits::default().check_dimensions(i.width, i.height)),
                 _ => decode(&data, &DecodeOptions::default()).map(|_| ()),
             };
             let e = result.expect_err(name);

@@ -19,10 +19,11 @@ use crate::{Error, ErrorKind, Result};
 
 const SAVED_MARKERS: &[Marker] = &[Marker::APP(1), Marker::APP(2), Marker::APP(14)];
 
-pub(super) fn probe(data: &[u8]) -> Result<ImageInfo> {
+pub(super) fn probe(data: &[u8]) -> Result<(ImageInfo, Option<Vec<u8>>)> {
     guarded(|| {
         let d = open(data, false)?;
-        Ok(read_meta(&d).info(&d))
+        let meta = read_meta(&d);
+        Ok((meta.info(&d), meta.exif))
     })
 }
 
@@ -82,13 +83,8 @@ struct Meta {
 
 impl Meta {
     fn info(&self, d: &Decompress<&[u8]>) -> ImageInfo {
-        ImageInfo {
-            format: Format::Jpeg,
-            width: d.width() as u32,
-            height: d.height() as u32,
-            orientation: self.exif.as_deref().map(orientation_from_exif).unwrap_or(Orientation::Normal),
-            has_alpha: false,
-        }
+        let orientation = self.exif.as_deref().map(orientation_from_exif).unwrap_or(Orientation::Normal);
+        ImageInfo::new(Format::Jpeg, (d.width() as u32, d.height() as u32), orientation, false)
     }
 }
 
@@ -183,7 +179,11 @@ fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
                 .cloned()
                 .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "libjpeg error".into());
-            Err(Error::new(ErrorKind::CorruptInput, msg).with_context("format", "jpeg"))
+            // "Unsupported JPEG process: SOF type 0xc3" (lossless, hierarchical JPEG) and
+            // "Unsupported color conversion request" are valid files libjpeg does not read.
+            let kind =
+                if msg.starts_with("Unsupported") { ErrorKind::UnsupportedFormat } else { ErrorKind::CorruptInput };
+            Err(Error::new(kind, msg).with_context("format", "jpeg"))
         }
     }
 }

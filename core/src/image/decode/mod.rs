@@ -4,14 +4,19 @@
 
 #[cfg(feature = "avif")]
 mod avif;
+mod frames;
 mod generic;
+#[cfg(feature = "heic")]
+mod heic;
 #[cfg(feature = "jpeg")]
 mod jpeg;
+#[cfg(feature = "jxl")]
+mod jxl;
 
 use ::image::DynamicImage;
 use serde::{Deserialize, Serialize};
 
-use super::{Format, Limits, Orientation};
+use super::{Format, Limits, Metadata, Orientation};
 use crate::{Error, ErrorKind, Result};
 
 /// How to decode.
@@ -36,18 +41,34 @@ impl Default for DecodeOptions {
 }
 
 /// Header facts, read without decoding pixels.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImageInfo {
     pub format: Format,
-    /// Width as stored in the file (before orientation is applied).
+    /// Width as stored in the file (after a HEIF crop, before orientation is applied).
     pub width: u32,
-    /// Height as stored in the file (before orientation is applied).
+    /// Height as stored in the file (after a HEIF crop, before orientation is applied).
     pub height: u32,
     pub orientation: Orientation,
     pub has_alpha: bool,
+    /// Frames of an animation (GIF, animated WebP or PNG, AVIF sequence); 1 for a still.
+    /// Decoding, thumbnails and compression use the first frame (the primary item of a HEIF file).
+    #[serde(default = "one")]
+    pub frames: u32,
+    /// Camera facts from the file's EXIF.
+    #[serde(default)]
+    pub metadata: Metadata,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl ImageInfo {
+    /// Facts of a still image with no metadata yet (`decode` and `probe` fill in the rest).
+    pub(crate) fn new(format: Format, (width, height): (u32, u32), orientation: Orientation, has_alpha: bool) -> Self {
+        ImageInfo { format, width, height, orientation, has_alpha, frames: 1, metadata: Metadata::default() }
+    }
+
     /// Dimensions as displayed, i.e. after orientation.
     pub fn upright_size(&self) -> (u32, u32) {
         if self.orientation.swaps_dimensions() { (self.height, self.width) } else { (self.width, self.height) }
@@ -67,13 +88,12 @@ pub struct Image {
 impl Image {
     /// Wrap pixels that did not come from a file (input size is taken as 0).
     pub fn from_pixels(pixels: DynamicImage) -> Image {
-        let info = ImageInfo {
-            format: Format::Png,
-            width: pixels.width(),
-            height: pixels.height(),
-            orientation: Orientation::Normal,
-            has_alpha: pixels.color().has_alpha(),
-        };
+        let info = ImageInfo::new(
+            Format::Png,
+            (pixels.width(), pixels.height()),
+            Orientation::Normal,
+            pixels.color().has_alpha(),
+        );
         Image { pixels, info, icc: None, exif: None, input_bytes: 0 }
     }
 
@@ -150,14 +170,23 @@ pub(crate) fn raw8(width: u32, height: u32, channels: usize, data: Vec<u8>) -> O
 /// with the same code whatever the format: a zero side is `corrupt_input`, a size past
 /// the default [`Limits`] is `limit_exceeded`.
 pub fn probe(data: &[u8]) -> Result<ImageInfo> {
-    let info = match sniff(data)? {
+    let format = sniff(data)?;
+    let (mut info, exif) = match format {
         #[cfg(feature = "jpeg")]
         Format::Jpeg => jpeg::probe(data),
         #[cfg(feature = "avif")]
         Format::Avif => avif::probe(data),
+        #[cfg(feature = "heic")]
+        Format::Heic => heic::probe(data),
+        #[cfg(feature = "jxl")]
+        Format::Jxl => jxl::probe(data),
         format => generic::probe(data, format),
     }?;
     Limits::default().check_dimensions(info.width, info.height)?;
+    info.metadata = metadata(format, data, exif.as_deref());
+    if info.frames == 1 {
+        info.frames = frames::count(data, format);
+    }
     Ok(info)
 }
 
@@ -170,19 +199,40 @@ pub fn decode(data: &[u8], opts: &DecodeOptions) -> Result<Image> {
         Format::Jpeg => jpeg::decode(data, opts)?,
         #[cfg(feature = "avif")]
         Format::Avif => avif::decode(data, opts)?,
+        #[cfg(feature = "heic")]
+        Format::Heic => heic::decode(data, opts)?,
+        #[cfg(feature = "jxl")]
+        Format::Jxl => jxl::decode(data, opts)?,
         format => generic::decode(data, format, opts)?,
     };
     img.input_bytes = data.len();
+    img.info.metadata = metadata(format, data, img.exif.as_deref());
+    if img.info.frames == 1 {
+        img.info.frames = frames::count(data, format);
+    }
     if opts.auto_orient {
         img.pixels = img.info.orientation.apply(img.pixels);
     }
     Ok(img)
 }
 
+/// Camera facts: from the EXIF blob, or for TIFF from the file itself, whose IFD0 and EXIF
+/// sub-IFD are the same structure (and which is never kept whole as EXIF for an encoder).
+fn metadata(format: Format, data: &[u8], exif: Option<&[u8]>) -> Metadata {
+    match (format, exif) {
+        (_, Some(exif)) => Metadata::from_exif(exif),
+        (Format::Tiff, None) => Metadata::from_exif(data),
+        _ => Metadata::default(),
+    }
+}
+
 fn sniff(data: &[u8]) -> Result<Format> {
     let format = Format::sniff(data).ok_or_else(|| {
-        Error::new(ErrorKind::UnsupportedFormat, "unrecognised image format (expected JPEG, PNG, WebP, AVIF or GIF)")
-            .with_context("bytes", data.len())
+        Error::new(
+            ErrorKind::UnsupportedFormat,
+            "unrecognised image format (expected JPEG, PNG, WebP, AVIF, HEIC, JPEG XL, GIF, TIFF, BMP or ICO)",
+        )
+        .with_context("bytes", data.len())
     })?;
     let enabled = match format {
         Format::Jpeg => cfg!(feature = "jpeg"),
@@ -190,6 +240,11 @@ fn sniff(data: &[u8]) -> Result<Format> {
         Format::Webp => cfg!(feature = "webp"),
         Format::Avif => cfg!(feature = "avif"),
         Format::Gif => true,
+        Format::Heic => cfg!(feature = "heic"),
+        Format::Jxl => cfg!(feature = "jxl"),
+        Format::Tiff => cfg!(feature = "tiff"),
+        Format::Bmp => cfg!(feature = "bmp"),
+        Format::Ico => cfg!(feature = "ico"),
     };
     if !enabled {
         return Err(Error::new(ErrorKind::UnsupportedFormat, "support for this format is not compiled in")

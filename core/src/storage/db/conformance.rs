@@ -118,6 +118,8 @@ async fn add_image(images: &Images, owner: i64, name: &str, taken: Option<i64>, 
         height: 480,
         orientation: 1,
         taken_at: taken,
+        // Photos with a date carry camera facts in these cases; the text is stored as given.
+        photo_metadata: taken.map(|_| r#"{"make":"Canon","model":"EOS 5D"}"#.to_owned()),
         visibility: vis,
         tags: tags.iter().map(|t| t.to_string()).collect(),
     };
@@ -167,7 +169,9 @@ async fn images(db: &Db, clock: Arc<ManualClock>) {
     assert_eq!((img.owner_id, img.width, img.height, img.bytes), (alice, 640, 480, 1000));
     assert_eq!(img.tags, vec!["beach", "summer"], "tags are normalised");
     assert_eq!(img.captured_at, T0 - 86_400 * 30, "captured_at is taken_at when known");
+    assert_eq!(img.photo_metadata.as_deref(), Some(r#"{"make":"Canon","model":"EOS 5D"}"#));
     assert_eq!(images.get(city).await.unwrap().captured_at, T0 + 1, "else the upload time");
+    assert_eq!(images.get(city).await.unwrap().photo_metadata, None);
     assert_eq!(img.status, ImageStatus::Processing);
     images.set_status(beach, ImageStatus::Ready).await.unwrap();
     assert_eq!(images.get(beach).await.unwrap().status, ImageStatus::Ready);

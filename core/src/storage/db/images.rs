@@ -54,6 +54,10 @@ pub struct NewImage {
     pub orientation: u8,
     /// EXIF DateTimeOriginal as unix seconds, when the file says.
     pub taken_at: Option<i64>,
+    /// Camera facts as JSON (the server writes `fotobase::image::Metadata`; storage does not
+    /// depend on the image engine, so it keeps the text as given). Includes GPS: show it to the
+    /// owner only.
+    pub photo_metadata: Option<String>,
     pub visibility: Visibility,
     pub tags: Vec<String>,
 }
@@ -88,6 +92,9 @@ pub struct Image {
     pub bytes: i64,
     pub orientation: u8,
     pub taken_at: Option<i64>,
+    /// See [`NewImage::photo_metadata`].
+    #[serde(skip)]
+    pub photo_metadata: Option<String>,
     pub uploaded_at: i64,
     /// `taken_at`, or the upload time when the file has no date: the timeline's sort key.
     pub captured_at: i64,
@@ -207,7 +214,8 @@ pub struct Images {
 }
 
 const IMAGE_COLUMNS: &str = "i.id, i.owner_id, i.name, i.blob_key, i.sha256, i.format, i.width, i.height, i.bytes, \
-     i.orientation, i.taken_at, i.uploaded_at, i.captured_at, i.updated_at, i.visibility, i.status, i.thumbnail_key";
+     i.orientation, i.taken_at, i.photo_metadata, i.uploaded_at, i.captured_at, i.updated_at, i.visibility, i.status, \
+     i.thumbnail_key";
 const VERSION_COLUMNS: &str =
     "id, image_id, algorithm, params, blob_key, format, width, height, bytes, ssimulacra2, metrics, created_at";
 
@@ -238,7 +246,8 @@ impl Images {
         let now = self.clock.now();
         let q = self.db.insert_sql(
             "INSERT INTO images (owner_id, name, blob_key, sha256, format, width, height, bytes, orientation, taken_at, \
-             uploaded_at, captured_at, updated_at, visibility, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             photo_metadata, uploaded_at, captured_at, updated_at, visibility, status) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         let query = sqlx::query(&q)
             .bind(new.owner_id)
@@ -251,6 +260,7 @@ impl Images {
             .bind(bytes as i64)
             .bind(i32::from(new.orientation))
             .bind(new.taken_at)
+            .bind(new.photo_metadata.as_deref())
             .bind(now)
             .bind(new.taken_at.unwrap_or(now))
             .bind(now)
@@ -570,6 +580,7 @@ fn image_from(row: &AnyRow) -> Result<Image> {
         bytes: c.get("bytes")?,
         orientation: c.int("orientation")? as u8,
         taken_at: c.get("taken_at")?,
+        photo_metadata: c.get("photo_metadata")?,
         uploaded_at: c.get("uploaded_at")?,
         captured_at: c.get("captured_at")?,
         updated_at: c.get("updated_at")?,

@@ -32,8 +32,12 @@ macro_rules! migration {
 }
 
 /// Every migration, oldest first.
-pub const MIGRATIONS: &[Migration] =
-    &[migration!(1, "0001_auth"), migration!(2, "0002_library"), migration!(3, "0003_job_outputs")];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_auth"),
+    migration!(2, "0002_library"),
+    migration!(3, "0003_job_outputs"),
+    migration!(4, "0004_photo_metadata"),
+];
 
 const LOCK_ID: i64 = 0x666f_746f_6261_7365; // "fotobase"
 

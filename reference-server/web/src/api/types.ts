@@ -39,6 +39,8 @@ export interface ImageItem {
   sha256: string;
   orientation: number;
   taken_at: number | null;
+  /** Camera facts from the EXIF; `gps` only in the owner's own responses. */
+  metadata: PhotoMetadata | null;
   uploaded_at: number;
   captured_at: number;
   updated_at: number;
@@ -46,6 +48,21 @@ export interface ImageItem {
   status: 'processing' | 'ready' | 'failed';
   tags: string[];
   has_thumbnail: boolean;
+}
+
+export interface PhotoMetadata {
+  /** ISO 8601, with the UTC offset when the camera recorded one. */
+  taken_at: string | null;
+  make: string | null;
+  model: string | null;
+  lens: string | null;
+  iso: number | null;
+  f_number: number | null;
+  /** Seconds. */
+  exposure_time: number | null;
+  /** Millimetres. */
+  focal_length: number | null;
+  gps: { latitude: number; longitude: number; altitude: number | null } | null;
 }
 
 export interface Metrics {

@@ -35,7 +35,11 @@ impl<'a> Reader<'a> {
     }
 
     fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.data.len()).ok_or_else(|| corrupt("AVIF box is truncated"))?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.data.len())
+            .ok_or_else(|| corrupt("AVIF box is truncated"))?;
         let out = &self.data[self.pos..end];
         self.pos = end;
         Ok(out)
@@ -144,6 +148,7 @@ enum Property<'a> {
     Nclx(Nclx),
     Irot(u16),
     Imir(u8),
+    Clap(Clap),
     AuxType(&'a [u8]),
     Other,
 }
@@ -208,6 +213,39 @@ pub(super) struct ImageItem<'a> {
     pub coded: Coded<'a>,
 }
 
+/// `clap`, the clean aperture: a crop given as a centred rectangle in rationals
+/// (ISO/IEC 14496-12 12.1.4), applied before `irot` and `imir` (ISO/IEC 23008-12 6.5.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Clap {
+    width: (u32, u32),
+    height: (u32, u32),
+    horizontal_offset: (i32, u32),
+    vertical_offset: (i32, u32),
+}
+
+impl Clap {
+    /// The crop as `(x, y, width, height)` on a `width × height` image, or `None` when the box
+    /// does not describe a whole-pixel size inside it (then the image is shown uncropped, as
+    /// browsers do, rather than refused). A half-pixel origin (an odd difference between image
+    /// and crop with a centred aperture) rounds up, as link-u's reference renderings do.
+    pub fn rect(&self, image_width: u32, image_height: u32) -> Option<(u32, u32, u32, u32)> {
+        let side = |(n, d): (u32, u32)| (d != 0 && n % d == 0 && n / d > 0).then(|| n / d);
+        let (cw, ch) = (side(self.width)?, side(self.height)?);
+        // Top-left = offset + (image - crop) / 2, as a fraction num / 2d, rounded half up.
+        let origin = |(n, d): (i32, u32), image: u32, crop: u32| -> Option<u32> {
+            if d == 0 || crop > image {
+                return None;
+            }
+            let num = 2 * i128::from(n) + i128::from(image - crop) * i128::from(d);
+            let at = (num >= 0).then(|| (num + i128::from(d)) / (2 * i128::from(d)))?;
+            u32::try_from(at).ok().filter(|&a| u64::from(a) + u64::from(crop) <= u64::from(image))
+        };
+        let x = origin(self.horizontal_offset, image_width, cw)?;
+        let y = origin(self.vertical_offset, image_height, ch)?;
+        Some((x, y, cw, ch))
+    }
+}
+
 /// What fotobase needs to know about an AVIF file.
 #[derive(Debug)]
 pub(super) struct Avif<'a> {
@@ -217,8 +255,10 @@ pub(super) struct Avif<'a> {
     pub premultiplied: bool,
     /// `irot` angle, counter-clockwise, in degrees.
     pub rotation: u16,
-    /// `imir` axis.
+    /// `imir` mode: 0 exchanges top and bottom, 1 left and right (ISO/IEC 23008-12:2022).
     pub mirror: Option<u8>,
+    /// `clap`: applied to the decoded image before `irot` and `imir`.
+    pub crop: Option<Clap>,
     pub icc: Option<Vec<u8>>,
     pub nclx: Option<Nclx>,
     pub exif: Option<Vec<u8>>,
@@ -326,7 +366,8 @@ fn parse_iloc(r: &mut Reader<'_>, m: &mut Meta<'_>) -> Result<()> {
         return Err(unsupported("AVIF iloc version is not supported"));
     }
     let sizes = r.u16()?;
-    let (offset_size, length_size, base_size) = ((sizes >> 12) as u8, (sizes >> 8 & 0xF) as u8, (sizes >> 4 & 0xF) as u8);
+    let (offset_size, length_size, base_size) =
+        ((sizes >> 12) as u8, (sizes >> 8 & 0xF) as u8, (sizes >> 4 & 0xF) as u8);
     let index_size = if v >= 1 { (sizes & 0xF) as u8 } else { 0 };
     let count = if v < 2 { u32::from(r.u16()?) } else { r.u32()? };
     for _ in 0..count {
@@ -420,6 +461,17 @@ fn parse_property<'a>(kind: [u8; 4], body: &'a [u8]) -> Result<Property<'a>> {
         },
         b"irot" => Property::Irot(u16::from(r.u8()? & 3) * 90),
         b"imir" => Property::Imir(r.u8()? & 1),
+        b"clap" => {
+            let mut rational = || -> Result<(u32, u32)> { Ok((r.u32()?, r.u32()?)) };
+            let (width, height) = (rational()?, rational()?);
+            let (h, v) = (rational()?, rational()?);
+            Property::Clap(Clap {
+                width,
+                height,
+                horizontal_offset: (h.0 as i32, h.1),
+                vertical_offset: (v.0 as i32, v.1),
+            })
+        }
         b"auxC" => {
             r.full()?;
             Property::AuxType(r.cstr())
@@ -435,9 +487,10 @@ impl<'a> Meta<'a> {
 
     fn properties_of(&self, id: u32) -> impl Iterator<Item = Result<&Property<'a>>> + '_ {
         let indices = self.associations.get(&id).map(Vec::as_slice).unwrap_or_default();
-        indices.iter().filter(|&&i| i != 0).map(move |&i| {
-            self.properties.get(usize::from(i) - 1).ok_or_else(|| corrupt("AVIF ipma points past ipco"))
-        })
+        indices
+            .iter()
+            .filter(|&&i| i != 0)
+            .map(move |&i| self.properties.get(usize::from(i) - 1).ok_or_else(|| corrupt("AVIF ipma points past ipco")))
     }
 
     fn ispe(&self, id: u32) -> Result<(u32, u32)> {
@@ -509,8 +562,7 @@ impl<'a> Meta<'a> {
         }
         let wide = r.u8()? & 1 == 1;
         let (rows, columns) = (u32::from(r.u8()?) + 1, u32::from(r.u8()?) + 1);
-        let (width, height) =
-            if wide { (r.u32()?, r.u32()?) } else { (u32::from(r.u16()?), u32::from(r.u16()?)) };
+        let (width, height) = if wide { (r.u32()?, r.u32()?) } else { (u32::from(r.u16()?), u32::from(r.u16()?)) };
         let mut dimg = self.references(b"dimg").filter(|r| r.from == id);
         let tile_ids = dimg.next().map(|r| r.to.as_slice()).unwrap_or_default();
         if dimg.next().is_some() || tile_ids.len() as u64 != u64::from(rows) * u64::from(columns) {
@@ -529,9 +581,10 @@ impl<'a> Meta<'a> {
     fn resolve(self, file: &'a [u8]) -> Result<Avif<'a>> {
         let primary = self.primary.ok_or_else(|| corrupt("AVIF file has no primary item (pitm)"))?;
         let color = self.image_item(file, primary)?;
-        let (mut rotation, mut mirror, mut icc, mut nclx) = (0, None, None, None);
+        let (mut rotation, mut mirror, mut icc, mut nclx, mut crop) = (0, None, None, None, None);
         for p in self.properties_of(primary) {
             match p? {
+                Property::Clap(c) => crop = Some(*c),
                 Property::Irot(a) => rotation = *a,
                 Property::Imir(axis) => mirror = Some(*axis),
                 Property::Icc(profile) if icc.is_none() => icc = Some(profile.to_vec()),
@@ -542,9 +595,8 @@ impl<'a> Meta<'a> {
         // The alpha plane: an auxiliary item (`auxl` to the primary) whose auxC says alpha.
         let mut alpha_id = None;
         for r in self.references(b"auxl").filter(|r| r.to.contains(&primary)) {
-            let is_alpha = self.properties_of(r.from).any(|p| {
-                matches!(p, Ok(Property::AuxType(urn)) if ALPHA_URNS.contains(urn))
-            });
+            let is_alpha =
+                self.properties_of(r.from).any(|p| matches!(p, Ok(Property::AuxType(urn)) if ALPHA_URNS.contains(urn)));
             if is_alpha {
                 alpha_id = Some(r.from);
                 break;
@@ -562,12 +614,33 @@ impl<'a> Meta<'a> {
                 let offset = usize::try_from(u32::from_be_bytes(raw.get(..4)?.try_into().ok()?)).ok()?;
                 raw.get(4usize.checked_add(offset)?..).filter(|tiff| !tiff.is_empty()).map(<[u8]>::to_vec)
             });
-        Ok(Avif { color, alpha, premultiplied, rotation, mirror, icc, nclx, exif })
+        Ok(Avif { color, alpha, premultiplied, rotation, mirror, crop, icc, nclx, exif })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn clean_aperture_is_a_centred_whole_pixel_crop() {
+        let clap = |w: u32, h: u32, x: (i32, u32), y: (i32, u32)| super::Clap {
+            width: (w, 1),
+            height: (h, 1),
+            horizontal_offset: x,
+            vertical_offset: y,
+        };
+        // Centred: 100x80 in 120x100 starts at (10, 10).
+        assert_eq!(clap(100, 80, (0, 1), (0, 1)).rect(120, 100), Some((10, 10, 100, 80)));
+        // Offsets move the centre: -10 and +5.
+        assert_eq!(clap(100, 80, (-10, 1), (10, 2)).rect(120, 100), Some((0, 15, 100, 80)));
+        // link-u's kimono.crop.avif: a half-pixel origin (271.5) rounds up.
+        assert_eq!(clap(385, 330, (103, 1), (-308, 1)).rect(722, 1024), Some((272, 39, 385, 330)));
+        // A crop past the edge, a zero denominator or size: no crop.
+        assert_eq!(clap(100, 80, (-11, 1), (0, 1)).rect(120, 100), None);
+        assert_eq!(clap(100, 80, (0, 0), (0, 1)).rect(120, 100), None);
+        assert_eq!(clap(200, 80, (0, 1), (0, 1)).rect(120, 100), None);
+        assert_eq!(super::Clap { width: (0, 1), ..clap(1, 1, (0, 1), (0, 1)) }.rect(120, 100), None);
+    }
+
     use super::*;
 
     fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {

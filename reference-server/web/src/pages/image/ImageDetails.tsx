@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from 'react';
 import { updateImage } from '../../api/images';
 import { describe } from '../../api/problem';
-import type { ImageItem } from '../../api/types';
+import type { ImageItem, PhotoMetadata } from '../../api/types';
 import { TagInput } from '../../components/TagInput';
 import { useToast } from '../../components/Toast';
 import { formatBytes, formatDate } from '../../lib/format';
@@ -52,6 +52,7 @@ export function ImageDetails({ image, onChange }: { image: ImageItem; onChange(i
         <dd>{formatBytes(image.bytes)}</dd>
         <dt>Taken</dt>
         <dd>{formatDate(image.taken_at)}</dd>
+        {image.metadata && <CameraFacts m={image.metadata} />}
         <dt>Uploaded</dt>
         <dd>{formatDate(image.uploaded_at)}</dd>
         <dt>Status</dt>
@@ -75,4 +76,53 @@ export function ImageDetails({ image, onChange }: { image: ImageItem; onChange(i
       <TagInput label="Tags" value={image.tags} onChange={(tags) => void save({ tags }, 'Tags saved.')} />
     </div>
   );
+}
+
+/** Camera, lens, exposure and (for the owner) position, each only when the file says. */
+function CameraFacts({ m }: { m: PhotoMetadata }) {
+  // Most cameras repeat the make in the model ("Canon" / "Canon EOS 70D"): say it once.
+  const camera =
+    m.make && m.model && !m.model.toLowerCase().startsWith(m.make.toLowerCase()) ? `${m.make} ${m.model}` : (m.model ?? m.make);
+  const exposure = [
+    m.f_number != null ? `ƒ/${m.f_number.toFixed(1)}` : null,
+    m.exposure_time != null ? formatExposure(m.exposure_time) : null,
+    m.iso != null ? `ISO ${m.iso}` : null,
+    m.focal_length != null ? `${Math.round(m.focal_length)} mm` : null,
+  ].filter(Boolean);
+  return (
+    <>
+      {camera && (
+        <>
+          <dt>Camera</dt>
+          <dd>{camera}</dd>
+        </>
+      )}
+      {m.lens && (
+        <>
+          <dt>Lens</dt>
+          <dd>{m.lens}</dd>
+        </>
+      )}
+      {exposure.length > 0 && (
+        <>
+          <dt>Exposure</dt>
+          <dd>{exposure.join(' · ')}</dd>
+        </>
+      )}
+      {m.gps && (
+        <>
+          <dt>Location</dt>
+          <dd className="mono" title="Only you see this">
+            {m.gps.latitude.toFixed(5)}, {m.gps.longitude.toFixed(5)}
+            {m.gps.altitude != null ? ` · ${Math.round(m.gps.altitude)} m` : ''}
+          </dd>
+        </>
+      )}
+    </>
+  );
+}
+
+/** 1/250 s for short exposures, 2.5 s for long ones, as cameras print them. */
+function formatExposure(seconds: number): string {
+  return seconds >= 0.5 ? `${Number(seconds.toFixed(1))} s` : `1/${Math.round(1 / seconds)} s`;
 }

@@ -199,7 +199,15 @@ fun AlgorithmInfo.json() = obj(
 fun ImageInfo.json() = obj(
     "format" to format, "width" to width, "height" to height, "orientation" to orientation,
     "uprightWidth" to uprightWidth, "uprightHeight" to uprightHeight, "hasAlpha" to hasAlpha,
+    "frames" to frames, "metadata" to metadata.json(),
 )
+
+fun PhotoMetadata.json() = obj(
+    "takenAt" to takenAt, "make" to make, "model" to model, "lens" to lens, "iso" to iso, "fNumber" to fNumber,
+    "exposureTime" to exposureTime, "focalLength" to focalLength, "gps" to gps?.json(),
+)
+
+fun GpsPosition.json() = obj("latitude" to latitude, "longitude" to longitude, "altitude" to altitude)
 
 /** Claims as the JWT carries them: a single audience is a string, other claims at the top level. */
 fun Claims.json(): JsonObject {
