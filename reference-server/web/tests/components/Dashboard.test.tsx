@@ -29,7 +29,7 @@ const STATS: Stats = {
 };
 
 const img = (id: string, name: string, at: number): ImageItem => ({
-  id, owner_id: 'usr_1', name, format: 'png', width: 10, height: 10, bytes: 1_000_000, sha256: '', orientation: 1, taken_at: null,
+  id, owner_id: 'usr_1', name, format: 'png', width: 10, height: 10, bytes: 1_000_000, sha256: '', orientation: 1, taken_at: null, metadata: null,
   uploaded_at: at, captured_at: at, updated_at: at, visibility: 'private', status: 'ready', tags: [], has_thumbnail: true,
 });
 const ver = (id: string, image: string, algorithm: string, bytes: number, q: number, at: number): Version & { imageName: string } => ({

@@ -6,7 +6,7 @@ import { GalleryPage } from '../../src/pages/GalleryPage';
 import { clearCookies, json, mockFetch, renderAt, TOKEN } from '../helpers';
 
 const image = (id: string, name: string, tags: string[] = []) => ({
-  id, owner_id: 'usr_1', name, format: 'png', width: 64, height: 48, bytes: 1234, sha256: '', orientation: 1, taken_at: null,
+  id, owner_id: 'usr_1', name, format: 'png', width: 64, height: 48, bytes: 1234, sha256: '', orientation: 1, taken_at: null, metadata: null,
   uploaded_at: 1, captured_at: 1, updated_at: 1, visibility: 'private', status: 'ready', tags, has_thumbnail: false,
 });
 const folder = { id: 'fld_1', owner_id: 'usr_1', parent_id: null, name: 'Holidays', visibility: 'private', tags: ['summer'], image_count: 0, created_at: 1, updated_at: 1 };

@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { Algorithm, CompareAllResult } from '../../src/api/types';
 import { CompareAllTable } from '../../src/pages/image/CompareAll';
 import { buildProcessOptions, CompressForm } from '../../src/pages/image/CompressForm';
+import { CameraFacts } from '../../src/pages/image/ImageDetails';
 
 const ALGS: Algorithm[] = [
   {
@@ -80,5 +81,27 @@ describe('CompareAllTable', () => {
     expect(rows[1]).not.toHaveClass('is-winner');
     expect(within(rows[2]!).getByText('encoder crashed')).toBeInTheDocument();
     expect(screen.getByText(/Winner:/)).toHaveTextContent('Winner: avif-rav1e');
+  });
+});
+
+describe('CameraFacts', () => {
+  const facts = {
+    taken_at: '2021-07-04T12:30:15+02:00', make: 'Canon', model: 'Canon EOS 70D', lens: 'EF-S18-135mm', iso: 400,
+    f_number: 5.6, exposure_time: 0.004, focal_length: 50, gps: null,
+  };
+
+  it('says the camera once, and the exposure as cameras print it', () => {
+    render(<dl><CameraFacts m={facts} /></dl>);
+    expect(screen.getByText('Canon EOS 70D')).toBeInTheDocument();
+    expect(screen.getByText('EF-S18-135mm')).toBeInTheDocument();
+    expect(screen.getByText('ƒ/5.6 · 1/250 s · ISO 400 · 50 mm')).toBeInTheDocument();
+    expect(screen.queryByText('Location')).not.toBeInTheDocument();
+  });
+
+  it('shows a position only when the response carries one (the owner)', () => {
+    render(<dl><CameraFacts m={{ ...facts, make: 'Apple', model: 'iPhone 11 Pro Max', gps: { latitude: -33.8568, longitude: 151.2153, altitude: 12.4 } }} /></dl>);
+    expect(screen.getByText('Apple iPhone 11 Pro Max')).toBeInTheDocument();
+    expect(screen.getByText('Location')).toBeInTheDocument();
+    expect(screen.getByText('-33.85680, 151.21530 · 12 m')).toBeInTheDocument();
   });
 });

@@ -11,7 +11,7 @@ const SHARED = {
   images: [
     {
       id: 'img_1', owner_id: 'usr_1', name: 'beach.jpg', format: 'jpeg', width: 640, height: 480, bytes: 120_000, sha256: 'x', orientation: 1,
-      taken_at: null, uploaded_at: 1, captured_at: 1, updated_at: 1, visibility: 'private', status: 'ready', tags: [], has_thumbnail: true,
+      taken_at: null, metadata: null, uploaded_at: 1, captured_at: 1, updated_at: 1, visibility: 'private', status: 'ready', tags: [], has_thumbnail: true,
       original_url: '/api/v1/shared/tok/images/img_1/original', thumbnail_url: '/api/v1/shared/tok/images/img_1/thumbnail',
     },
   ],

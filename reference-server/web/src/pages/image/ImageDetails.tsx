@@ -79,7 +79,7 @@ export function ImageDetails({ image, onChange }: { image: ImageItem; onChange(i
 }
 
 /** Camera, lens, exposure and (for the owner) position, each only when the file says. */
-function CameraFacts({ m }: { m: PhotoMetadata }) {
+export function CameraFacts({ m }: { m: PhotoMetadata }) {
   // Most cameras repeat the make in the model ("Canon" / "Canon EOS 70D"): say it once.
   const camera =
     m.make && m.model && !m.model.toLowerCase().startsWith(m.make.toLowerCase()) ? `${m.make} ${m.model}` : (m.model ?? m.make);
