@@ -16,6 +16,14 @@ from pathlib import Path
 
 from PIL import Image
 
+try:  # HEIC and JPEG XL originals (the test venv has both plugins; see scripts/requirements-test.txt)
+    import pillow_heif
+    import pillow_jxl  # noqa: F401  (registers JPEG XL with Pillow)
+
+    pillow_heif.register_heif_opener()
+except ImportError as e:
+    raise SystemExit(f"{e}: run with the test venv (.venv/bin/python)")
+
 # Anything above the default pixel limit (268,402,689, sharp's limitInputPixels).
 BOMB_SIDE = 100_000
 
@@ -24,7 +32,8 @@ def original(fmt: str) -> bytes:
     img = Image.new("RGB", (48, 32))
     img.putdata([((x * 5) % 256, (y * 7) % 256, (x * y) % 256) for y in range(32) for x in range(48)])
     out = io.BytesIO()
-    opts = {"webp": {"lossless": True}, "jpeg": {"quality": 90}, "avif": {"quality": 60}}.get(fmt, {})
+    opts = {"webp": {"lossless": True}, "jpeg": {"quality": 90}, "avif": {"quality": 60}, "heif": {"quality": 60},
+            "jxl": {"quality": 90}, "tiff": {"compression": "tiff_lzw"}}.get(fmt, {})
     img.save(out, format=fmt.upper(), **opts)
     return out.getvalue()
 
@@ -81,13 +90,78 @@ def avif_claiming(w: int, h: int) -> bytes:
     return bytes(data)
 
 
+def tiff_claiming(w: int, h: int) -> bytes:
+    """ImageWidth (256) and ImageLength (257) of the first IFD set to w×h (SHORT tags hold ≤ 65535)."""
+    data = bytearray(original("tiff"))
+    le = data[:2] == b"II"
+    u16, u32 = ("<H", "<I") if le else (">H", ">I")
+    ifd = struct.unpack(u32, data[4:8])[0]
+    for i in range(struct.unpack(u16, data[ifd : ifd + 2])[0]):
+        at = ifd + 2 + 12 * i
+        tag, kind = struct.unpack(u16, data[at : at + 2])[0], struct.unpack(u16, data[at + 2 : at + 4])[0]
+        if tag in (256, 257):
+            value = w if tag == 256 else h
+            data[at + 8 : at + 12] = struct.pack(u16, value) + b"\0\0" if kind == 3 else struct.pack(u32, value)
+    return bytes(data)
+
+
+def bmp_claiming(w: int, h: int) -> bytes:
+    data = bytearray(original("bmp"))
+    data[18:26] = struct.pack("<ii", w, h)
+    return bytes(data)
+
+
+def ico_claiming(w: int, h: int) -> bytes:
+    """Pillow writes icon entries as PNG: the largest entry's PNG header claims w×h."""
+    data = bytearray(original("ico"))
+    at = data.rindex(b"\x89PNG")
+    ihdr = struct.pack(">II", w, h) + data[at + 24 : at + 29]
+    data[at + 16 : at + 33] = ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    return bytes(data)
+
+
+def heif_claiming(w: int, h: int) -> bytes:
+    data = bytearray(original("heif"))
+    at = data.index(b"ispe") + 8
+    data[at : at + 8] = struct.pack(">II", w, h)
+    return bytes(data)
+
+
+def jxl_claiming(w: int, h: int) -> bytes:
+    """A bare JPEG XL codestream whose size header says w×h, with default image metadata and no
+    frames: the header is all a decoder needs to refuse it (bits are written LSB first)."""
+    bits = []
+
+    def put(value: int, n: int) -> None:
+        bits.extend((value >> i) & 1 for i in range(n))
+
+    put(0, 1)  # small: no
+    put(3, 2), put(h - 1, 30)  # height: U32 selector 3 = 30 bits
+    put(0, 3)  # ratio 0: the width follows
+    put(3, 2), put(w - 1, 30)
+    put(1, 1)  # image metadata: all default
+    bits.extend([0] * (-len(bits) % 8))
+    body = bytes(sum(b << i for i, b in enumerate(bits[j : j + 8])) for j in range(0, len(bits), 8))
+    return b"\xff\x0a" + body + bytes(16)
+
+
 MAGIC = {
     "png": b"\x89PNG\r\n\x1a\n",
     "jpeg": b"\xff\xd8\xff\xe0",
     "gif": b"GIF89a\x10\x00\x10\x00",  # a sane screen size: garbage dimensions would be a bomb
     "webp": b"RIFF\x10\x00\x00\x00WEBPVP8 ",
     "avif": b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf",
+    "heif": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic",
+    "jxl": b"\xff\x0a",
+    "tiff": b"II*\x00\x08\x00\x00\x00",
+    "bmp": b"BM\x00\x10\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00",
+    "ico": b"\x00\x00\x01\x00\x01\x00",
 }
+
+# The image crate's TIFF, BMP and ICO decoders report some damage as a variant they do not read:
+# for those formats either code is an honest refusal.
+DAMAGED = {"tiff": ["corrupt_input", "unsupported_format"], "bmp": ["corrupt_input", "unsupported_format"],
+           "ico": ["corrupt_input", "unsupported_format"]}
 
 NOT_IMAGES = {
     "an html page": b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>",
@@ -110,6 +184,11 @@ def cases() -> list:
         "gif": gif_claiming(65_535, 65_535),
         "webp": webp_claiming(BOMB_SIDE, BOMB_SIDE),
         "avif": avif_claiming(BOMB_SIDE, BOMB_SIDE),
+        "heif": heif_claiming(BOMB_SIDE, BOMB_SIDE),
+        "jxl": jxl_claiming(BOMB_SIDE, BOMB_SIDE),
+        "tiff": tiff_claiming(65_535, 65_535),
+        "bmp": bmp_claiming(BOMB_SIDE, BOMB_SIDE),
+        "ico": ico_claiming(BOMB_SIDE, BOMB_SIDE),
     }
     for fmt, bomb in bombs.items():
         for op, args in (("probe", None), ("compress", {"options": {"format": "png"}}), ("thumbnail", {"width": 16})):
@@ -126,15 +205,17 @@ def cases() -> list:
                 "op": "compress",
                 "input": b64(data[:cut]),
                 "args": {"options": {"format": "png"}},
-                "expect_error": "corrupt_input",
+                "expect_error": DAMAGED.get(fmt, "corrupt_input"),
             })
         garbage = MAGIC[fmt] + bytes((i * 151 + 7) % 256 for i in range(600))
+        # A BMP header of garbage claims a garbage size, which the size check sees first.
+        expected = "limit_exceeded" if fmt == "bmp" else DAMAGED.get(fmt, "corrupt_input")
         out.append({
-            "name": f"hostile: {fmt} magic followed by garbage is corrupt_input",
+            "name": f"hostile: {fmt} magic followed by garbage is {' or '.join(expected) if isinstance(expected, list) else expected}",
             "op": "compress",
             "input": b64(garbage),
             "args": {"options": {"format": "png"}},
-            "expect_error": "corrupt_input",
+            "expect_error": expected,
         })
     for op in ("probe", "compress"):
         out.append({"name": f"hostile: webp whose 14-bit side wraps to zero, {op}", "op": op,

@@ -99,8 +99,18 @@ fn output(c: image::Compressed) -> Result<Output> {
     Ok(Output { data: c.encoded.data, info })
 }
 
-const COMPRESS_OPTIONS: &[&str] =
-    &["algorithm", "format", "quality", "target", "resize", "params", "metrics", "keep_metadata", "max_encodes"];
+const COMPRESS_OPTIONS: &[&str] = &[
+    "algorithm",
+    "format",
+    "quality",
+    "target",
+    "resize",
+    "params",
+    "metrics",
+    "keep_metadata",
+    "max_encodes",
+    "to_srgb",
+];
 
 /// Decode, optionally resize, and encode with an algorithm (or a format's
 /// default algorithm) at a fixed quality or the smallest size meeting a target.
@@ -122,7 +132,7 @@ pub fn compress_options(opts: &Value, input: Option<Format>) -> Result<CompressO
         (Some(a), None) | (None, Some(a)) => {
             a.as_str().ok_or_else(|| invalid("algorithm must be a string"))?.to_owned()
         }
-        (None, None) => default_algorithm(input).to_owned(),
+        (None, None) => input.map_or("jpeg-mozjpeg", Format::default_algorithm).to_owned(),
     };
     let quality = match o.get("quality") {
         None | Some(Value::Null) => None,
@@ -144,7 +154,14 @@ pub fn compress_options(opts: &Value, input: Option<Format>) -> Result<CompressO
             .transpose()?
             .unwrap_or_default(),
         metadata: if keep == Some(true) { MetadataPolicy::KeepAll } else { MetadataPolicy::KeepIcc },
-        decode: DecodeOptions::default(),
+        decode: DecodeOptions {
+            to_srgb: o
+                .get("to_srgb")
+                .map(|v| v.as_bool().ok_or_else(|| invalid("to_srgb must be a boolean")))
+                .transpose()?
+                .unwrap_or(false),
+            ..DecodeOptions::default()
+        },
         metrics: parse_metrics(o.get("metrics"))?.unwrap_or_default(),
         max_encodes: match o.get("max_encodes") {
             None => 10,
@@ -153,16 +170,6 @@ pub fn compress_options(opts: &Value, input: Option<Format>) -> Result<CompressO
     };
     image::algorithm(&opts.algorithm)?.resolve(&opts.params)?;
     Ok(opts)
-}
-
-/// The algorithm a format-less call uses: keep the input's format family.
-fn default_algorithm(input: Option<Format>) -> &'static str {
-    match input {
-        Some(Format::Png | Format::Gif) => "png-oxipng",
-        Some(Format::Webp) => "webp-lossy",
-        Some(Format::Avif) => "avif-rav1e",
-        _ => "jpeg-mozjpeg",
-    }
 }
 
 /// The smallest encode by `algorithm` that meets `target` (a quality search).
@@ -245,6 +252,8 @@ pub fn thumbnail(
     }
     let mut opts = json!({
         "resize": {"width": width, "height": height, "fit": fit.unwrap_or("contain"), "without_enlargement": true},
+        // Thumbnails are sRGB without a profile, as sharp makes them: small, and alike everywhere.
+        "to_srgb": true,
     });
     if let Some(f) = format {
         opts["format"] = json!(f);

@@ -4,6 +4,8 @@
 //! without alpha) so that lossless paths keep full precision; lossy encoders
 //! and metrics convert to what they need.
 
+#[cfg(feature = "icc")]
+mod colour;
 mod decode;
 mod encode;
 mod exif;

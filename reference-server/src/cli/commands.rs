@@ -71,14 +71,12 @@ fn compress(a: CompressArgs, json: bool) -> Result<()> {
     let data = read(&a.input)?;
     // Like sharp's toFile: an explicit choice wins, then the output extension, then the input format.
     let from_extension = a.output.extension().and_then(|e| e.to_str()).and_then(|e| e.parse::<image::Format>().ok());
+    let from_extension = from_extension.filter(|f| f.can_encode());
     let algorithm = a.algorithm.or(a.format).unwrap_or_else(|| {
-        match from_extension.or_else(|| image::Format::sniff(&data)) {
-            Some(image::Format::Png | image::Format::Gif) => "png-oxipng",
-            Some(image::Format::Webp) => "webp-lossy",
-            Some(image::Format::Avif) => "avif-rav1e",
-            _ => "jpeg-mozjpeg",
-        }
-        .to_owned()
+        from_extension
+            .or_else(|| image::Format::sniff(&data))
+            .map_or("jpeg-mozjpeg", image::Format::default_algorithm)
+            .to_owned()
     });
     let opts = CompressOptions {
         algorithm,
@@ -87,7 +85,7 @@ fn compress(a: CompressArgs, json: bool) -> Result<()> {
         target: a.target.as_deref().map(str::parse::<Target>).transpose()?,
         resize: resize_options(&a.resize)?,
         metadata: if a.keep_metadata { MetadataPolicy::KeepAll } else { MetadataPolicy::KeepIcc },
-        decode: DecodeOptions::default(),
+        decode: DecodeOptions { to_srgb: a.srgb, ..DecodeOptions::default() },
         metrics: parse_metrics(&a.metrics)?,
         max_encodes: 10,
     };

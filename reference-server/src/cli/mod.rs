@@ -61,7 +61,7 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct CompressArgs {
-    /// Input image (JPEG, PNG, WebP, AVIF or GIF).
+    /// Input image (JPEG, PNG, WebP, AVIF, HEIC, JPEG XL, GIF, TIFF, BMP or ICO).
     pub input: PathBuf,
     /// Output file.
     #[arg(short, long)]
@@ -86,6 +86,9 @@ pub struct CompressArgs {
     /// Keep EXIF as well as the ICC profile (default keeps only ICC; GPS stays private).
     #[arg(long)]
     pub keep_metadata: bool,
+    /// Convert an embedded colour profile (Display P3, Adobe RGB, …) to sRGB and drop it, like sharp.
+    #[arg(long)]
+    pub srgb: bool,
     /// Metrics to report on the result (comma-separated, or "none").
     #[arg(long, default_value = "psnr,ssim,ssimulacra2")]
     pub metrics: String,

@@ -5,21 +5,21 @@
 //! `f:auto` the format follows `Accept` (AVIF, then WebP, else the original's
 //! family). Results are cached in the blob store under `cache/t/`.
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use fotobase::image::{Fit, Format, Gravity};
 use hmac::{Hmac, Mac as _};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
+use utoipa::ToSchema;
 
 use crate::kit::{ApiError, ApiResult, Caller, Json, Path, blocking, ids};
 use crate::services::images::owned_image;
@@ -52,21 +52,28 @@ pub struct Transform {
 }
 
 fn named<T: serde::de::DeserializeOwned>(field: &str, v: &str) -> ApiResult<T> {
-    serde_json::from_value(json!(v)).map_err(|_| ApiError::invalid(format!("{field}: {v:?} is not a valid value")).with_field(field))
+    serde_json::from_value(json!(v))
+        .map_err(|_| ApiError::invalid(format!("{field}: {v:?} is not a valid value")).with_field(field))
 }
 
 impl Transform {
     pub fn parse(s: &str) -> ApiResult<Transform> {
         let mut t = Transform::default();
         for part in s.split(',').filter(|p| !p.is_empty()) {
-            let (k, v) = part.split_once(':').ok_or_else(|| ApiError::invalid(format!("option {part:?} is not key:value")))?;
-            let num = |field: &str| v.parse::<u32>().map_err(|_| ApiError::invalid(format!("{field} must be a number")).with_field(field));
+            let (k, v) =
+                part.split_once(':').ok_or_else(|| ApiError::invalid(format!("option {part:?} is not key:value")))?;
+            let num = |field: &str| {
+                v.parse::<u32>().map_err(|_| ApiError::invalid(format!("{field} must be a number")).with_field(field))
+            };
             match k {
                 "w" => t.width = Some(num("width")?),
                 "h" => t.height = Some(num("height")?),
                 "fit" => t.fit = Some(named("fit", v)?),
                 "g" => t.gravity = Some(named("gravity", v)?),
-                "q" => t.quality = Some(u8::try_from(num("quality")?).map_err(|_| ApiError::invalid("quality is 1 to 100"))?),
+                "q" => {
+                    t.quality =
+                        Some(u8::try_from(num("quality")?).map_err(|_| ApiError::invalid("quality is 1 to 100"))?)
+                }
                 "f" => t.format = (v != "auto").then(|| v.to_owned()),
                 _ => return Err(ApiError::invalid(format!("unknown transform option {k:?}"))),
             }
@@ -87,7 +94,15 @@ impl Transform {
             return Err(ApiError::invalid("quality must be 1 to 100").with_field("quality"));
         }
         if let Some(f) = &self.format {
-            f.parse::<Format>().map_err(|_| ApiError::invalid(format!("format {f:?} is not known")).with_field("format"))?;
+            let format = f
+                .parse::<Format>()
+                .map_err(|_| ApiError::invalid(format!("format {f:?} is not known")).with_field("format"))?;
+            if !format.can_encode() {
+                return Err(ApiError::invalid(format!(
+                    "format {f:?} is read but not written: use jpeg, png, webp or avif"
+                ))
+                .with_field("format"));
+            }
         }
         Ok(self)
     }
@@ -168,7 +183,8 @@ fn negotiate(asked: Option<&str>, accept: &str, original: &str) -> Format {
         Format::Avif
     } else if accept.contains("image/webp") {
         Format::Webp
-    } else if matches!(original, "png" | "gif") {
+    } else if original.parse::<Format>().is_ok_and(|f| f.default_algorithm() == "png-oxipng") {
+        // Lossless sources (PNG, GIF, TIFF, BMP, ICO) stay lossless.
         Format::Png
     } else {
         Format::Jpeg
@@ -254,6 +270,8 @@ mod tests {
         assert_eq!(negotiate(None, "image/avif,image/webp,*/*", "jpeg"), Format::Avif);
         assert_eq!(negotiate(None, "image/webp,*/*", "jpeg"), Format::Webp);
         assert_eq!(negotiate(None, "*/*", "png"), Format::Png);
+        assert_eq!(negotiate(None, "*/*", "tiff"), Format::Png);
+        assert_eq!(negotiate(None, "*/*", "heic"), Format::Jpeg);
         assert_eq!(negotiate(None, "", "jpeg"), Format::Jpeg);
         assert_eq!(negotiate(Some("png"), "image/avif", "jpeg"), Format::Png);
     }

@@ -63,9 +63,7 @@ pub(super) fn decode(data: &[u8], opts: &DecodeOptions) -> Result<Image> {
                 let (w, h) = (s.width() as u32, s.height() as u32);
                 let px = s.read_scanlines::<u8>()?;
                 s.finish()?;
-                DynamicImage::ImageRgb8(
-                    RgbImage::from_raw(w, h, cmyk_to_rgb(&px, meta.adobe)).ok_or_else(short_buffer)?,
-                )
+                DynamicImage::ImageRgb8(RgbImage::from_raw(w, h, cmyk_pixels(px, &meta)).ok_or_else(short_buffer)?)
             }
         };
         // A CMYK profile no longer describes the RGB pixels we produced.
@@ -148,6 +146,26 @@ fn has_end_of_image(data: &[u8]) -> bool {
 
 /// Naive CMYK → RGB. Adobe (Photoshop) writes inverted CMYK; others write plain.
 /// A colour-managed conversion through the embedded profile would be more exact.
+/// CMYK samples to sRGB: through the file's ICC profile when it has a CMYK one (Photoshop's
+/// always does), else by the naive formula browsers use for untagged CMYK.
+#[cfg_attr(not(feature = "icc"), allow(unused_mut))]
+fn cmyk_pixels(mut px: Vec<u8>, meta: &Meta) -> Vec<u8> {
+    #[cfg(feature = "icc")]
+    if let Some(icc) = &meta.icc {
+        // ICC CMYK is ink amount (0 = none); Adobe's APP14 files store it inverted.
+        if meta.adobe {
+            px.iter_mut().for_each(|v| *v = 255 - *v);
+        }
+        if let Some(rgb) = crate::image::colour::cmyk_to_srgb(&px, icc) {
+            return rgb;
+        }
+        if meta.adobe {
+            px.iter_mut().for_each(|v| *v = 255 - *v);
+        }
+    }
+    cmyk_to_rgb(&px, meta.adobe)
+}
+
 fn cmyk_to_rgb(cmyk: &[u8], inverted: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(cmyk.len() / 4 * 3);
     for px in cmyk.chunks_exact(4) {

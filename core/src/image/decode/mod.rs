@@ -32,11 +32,16 @@ pub struct DecodeOptions {
     /// Treat recoverable damage (a truncated JPEG, extraneous bytes) as
     /// `corrupt_input` instead of returning grey-filled pixels, like sharp's `failOn: 'warning'`.
     pub strict: bool,
+    /// Convert pixels described by an embedded ICC profile (Display P3, Adobe RGB, …) to sRGB
+    /// and drop the profile, as sharp does by default; off keeps the pixels and their profile
+    /// (viewers that manage colour show both the same). Needs the `icc` feature (else ignored).
+    /// CMYK JPEGs go through their profile either way.
+    pub to_srgb: bool,
 }
 
 impl Default for DecodeOptions {
     fn default() -> Self {
-        DecodeOptions { limits: Limits::default(), auto_orient: true, shrink_to: None, strict: true }
+        DecodeOptions { limits: Limits::default(), auto_orient: true, shrink_to: None, strict: true, to_srgb: false }
     }
 }
 
@@ -206,6 +211,14 @@ pub fn decode(data: &[u8], opts: &DecodeOptions) -> Result<Image> {
         format => generic::decode(data, format, opts)?,
     };
     img.input_bytes = data.len();
+    #[cfg(feature = "icc")]
+    if opts.to_srgb
+        && let Some(icc) = &img.icc
+        && let Some(srgb) = super::colour::to_srgb(&img.pixels, icc)
+    {
+        img.pixels = srgb;
+        img.icc = None;
+    }
     img.info.metadata = metadata(format, data, img.exif.as_deref());
     if img.info.frames == 1 {
         img.info.frames = frames::count(data, format);

@@ -580,7 +580,8 @@ fn image_from(row: &AnyRow) -> Result<Image> {
         bytes: c.get("bytes")?,
         orientation: c.int("orientation")? as u8,
         taken_at: c.get("taken_at")?,
-        photo_metadata: c.get("photo_metadata")?,
+        // TEXT: MySQL reports it as a BLOB.
+        photo_metadata: super::text_opt(row, "photo_metadata")?,
         uploaded_at: c.get("uploaded_at")?,
         captured_at: c.get("captured_at")?,
         updated_at: c.get("updated_at")?,
