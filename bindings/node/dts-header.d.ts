@@ -34,9 +34,11 @@ export interface CompressOptions {
   keepMetadata?: boolean
   /** Encodes a target search may spend (default 10). */
   maxEncodes?: number
+  /** Convert the pixels from their embedded ICC profile to sRGB before encoding. */
+  toSrgb?: boolean
 }
 
-export type OptimizeOptions = Pick<CompressOptions, 'resize' | 'params' | 'metrics' | 'keepMetadata' | 'maxEncodes'>
+export type OptimizeOptions = Pick<CompressOptions, 'resize' | 'params' | 'metrics' | 'keepMetadata' | 'maxEncodes' | 'toSrgb'>
 
 export interface ThumbnailOptions {
   fit?: ResizeOptions['fit']

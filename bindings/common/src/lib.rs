@@ -174,7 +174,7 @@ pub fn compress_options(opts: &Value, input: Option<Format>) -> Result<CompressO
 
 /// The smallest encode by `algorithm` that meets `target` (a quality search).
 pub fn optimize(data: &[u8], algorithm: &str, target: &Value, opts: &Value) -> Result<Output> {
-    let o = options(opts, &["resize", "params", "metrics", "keep_metadata", "max_encodes"])?;
+    let o = options(opts, &["resize", "params", "metrics", "keep_metadata", "max_encodes", "to_srgb"])?;
     let mut all = o.into_owned();
     all.insert("algorithm".into(), json!(algorithm));
     all.insert("target".into(), target.clone());

@@ -60,6 +60,9 @@ pub struct CompressOptions {
     /// Encoder parameters as a JSON object, e.g. `{"chroma_subsampling": "4:4:4"}` (names in `algorithms()`).
     #[uniffi(default)]
     pub params: Option<String>,
+    /// Convert the pixels from their embedded ICC profile to sRGB before encoding.
+    #[uniffi(default = false)]
+    pub to_srgb: bool,
     /// Further options as a JSON object with snake_case names.
     #[uniffi(default)]
     pub extra: Option<String>,
@@ -79,6 +82,9 @@ pub struct OptimizeOptions {
     /// Encoder parameters as a JSON object.
     #[uniffi(default)]
     pub params: Option<String>,
+    /// Convert the pixels from their embedded ICC profile to sRGB before encoding.
+    #[uniffi(default = false)]
+    pub to_srgb: bool,
     /// Further options as a JSON object with snake_case names.
     #[uniffi(default)]
     pub extra: Option<String>,
@@ -171,6 +177,7 @@ impl CompressOptions {
             .set("metrics", metrics(&self.metrics))
             .set("keep_metadata", self.keep_metadata.then_some(true))
             .set("max_encodes", self.max_encodes)
+            .set("to_srgb", self.to_srgb.then_some(true))
             .json("params", self.params.as_deref())?
             .extra(self.extra.as_deref())
     }
@@ -183,6 +190,7 @@ impl OptimizeOptions {
             .set("metrics", metrics(&self.metrics))
             .set("keep_metadata", self.keep_metadata.then_some(true))
             .set("max_encodes", self.max_encodes)
+            .set("to_srgb", self.to_srgb.then_some(true))
             .json("params", self.params.as_deref())?
             .extra(self.extra.as_deref())
     }

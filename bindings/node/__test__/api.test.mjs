@@ -175,7 +175,7 @@ test('Buffer, Uint8Array and offset views are all accepted; Buffers come out', (
 
 test('results are camelCase; option objects are taken camelCase', () => {
   const p = fb.probe(jpeg);
-  assert.deepEqual(Object.keys(p).sort(), ['format', 'hasAlpha', 'height', 'orientation', 'uprightHeight', 'uprightWidth', 'width']);
+  assert.deepEqual(Object.keys(p).sort(), ['format', 'frames', 'hasAlpha', 'height', 'metadata', 'orientation', 'uprightHeight', 'uprightWidth', 'width']);
   const r = fb.compressSync(png, { format: 'jpeg', quality: 70, resize: { width: 100, withoutEnlargement: true }, keepMetadata: false });
   assert.equal(r.width, 64, 'withoutEnlargement reached the core');
   assert.ok(fb.algorithms().every((a) => 'qualityParam' in a && !('quality_param' in a)));

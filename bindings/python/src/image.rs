@@ -126,10 +126,11 @@ impl Compressed {
 /// fixed `quality` or the smallest size meeting `target` (e.g. `"ssimulacra2>=80"`,
 /// `{"max_bytes": 50000}`). `resize` is a dict (`width`, `height`, `fit`, `gravity`,
 /// `filter`, `without_enlargement`); `metrics` names metrics to measure on the
-/// result. Unknown option names raise `InvalidArgumentError`, as in every
+/// result; `to_srgb` converts pixels from their ICC profile to sRGB first (as sharp's
+/// `toColourspace('srgb')`, Pillow's ImageCms). Unknown option names raise `InvalidArgumentError`, as in every
 /// binding. Releases the GIL.
 #[pyfunction]
-#[pyo3(signature = (data, *, algorithm=None, format=None, quality=None, target=None, resize=None, params=None, metrics=None, keep_metadata=false, max_encodes=None, **unknown))]
+#[pyo3(signature = (data, *, algorithm=None, format=None, quality=None, target=None, resize=None, params=None, metrics=None, keep_metadata=false, max_encodes=None, to_srgb=false, **unknown))]
 #[allow(clippy::too_many_arguments)] // Python keyword arguments, one per facade option.
 pub fn compress(
     py: Python<'_>,
@@ -143,6 +144,7 @@ pub fn compress(
     metrics: Option<&Bound<'_, PyAny>>,
     keep_metadata: bool,
     max_encodes: Option<&Bound<'_, PyAny>>,
+    to_srgb: bool,
     unknown: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Compressed> {
     let data = bytes_like(data)?;
@@ -162,6 +164,9 @@ pub fn compress(
     if keep_metadata {
         opts["keep_metadata"] = true.into();
     }
+    if to_srgb {
+        opts["to_srgb"] = true.into();
+    }
     let out = py.detach(|| facade::compress(&data, &opts)).or_raise()?;
     Compressed::new(py, out)
 }
@@ -171,7 +176,7 @@ pub fn compress(
 /// `compress` (`format` and `quality` raise `InvalidArgumentError`: the
 /// algorithm and the search decide them). Releases the GIL.
 #[pyfunction]
-#[pyo3(signature = (data, algorithm, target, *, resize=None, params=None, metrics=None, keep_metadata=false, max_encodes=None, **unknown))]
+#[pyo3(signature = (data, algorithm, target, *, resize=None, params=None, metrics=None, keep_metadata=false, max_encodes=None, to_srgb=false, **unknown))]
 #[allow(clippy::too_many_arguments)] // Python keyword arguments, one per facade option.
 pub fn optimize(
     py: Python<'_>,
@@ -183,6 +188,7 @@ pub fn optimize(
     metrics: Option<&Bound<'_, PyAny>>,
     keep_metadata: bool,
     max_encodes: Option<&Bound<'_, PyAny>>,
+    to_srgb: bool,
     unknown: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Compressed> {
     let data = bytes_like(data)?;
@@ -193,6 +199,9 @@ pub fn optimize(
     )?;
     if keep_metadata {
         opts["keep_metadata"] = true.into();
+    }
+    if to_srgb {
+        opts["to_srgb"] = true.into();
     }
     let out = py.detach(|| facade::optimize(&data, &algorithm, &target, &opts)).or_raise()?;
     Compressed::new(py, out)

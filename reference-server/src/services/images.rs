@@ -236,8 +236,16 @@ async fn store(
     if received.is_empty() {
         return Err(ApiError::invalid("the upload is empty").with_field("file"));
     }
-    let head = received.head();
-    let info = probe(head)?;
+    let head: bytes::Bytes = match received {
+        // libheif checks every item location against the file's length, so a HEIC past
+        // `upload_memory_bytes` is probed whole (read back from staging), not by its first part.
+        Received::Staged { head: first, staged } if Format::sniff(first) == Some(Format::Heic) => {
+            state.media.blobs().get_staged(staged).await?
+        }
+        Received::Staged { head: first, .. } => first.clone(),
+        Received::Memory(all) => all.clone(),
+    };
+    let info = probe(&head)?;
     let (width, height) = info.upright_size();
     if u64::from(width) * u64::from(height) > state.config.max_pixels {
         return Err(ApiError::from(
@@ -262,7 +270,7 @@ async fn store(
         width,
         height,
         orientation: info.orientation.exif_value(),
-        taken_at: taken_at(head),
+        taken_at: taken_at(&head),
         photo_metadata: (!info.metadata.is_empty())
             .then(|| serde_json::to_string(&info.metadata))
             .transpose()

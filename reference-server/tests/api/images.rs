@@ -557,3 +557,25 @@ async fn camera_facts_for_everyone_the_position_for_the_owner() {
     assert_eq!(image["metadata"]["make"], "NIKON", "{shared}");
     assert!(image["metadata"]["gps"].is_null(), "share links show no position: {shared}");
 }
+
+/// An iPhone photo past `upload_memory_bytes` is staged, then probed whole: libheif checks every
+/// item location against the file's length, so its first part alone would read as truncated.
+#[tokio::test]
+async fn a_large_heic_upload_is_probed_whole() {
+    let corpus = std::env::var_os("FOTOBASE_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
+    let Ok(photo) = std::fs::read(corpus.join("formats/heic/IMG_5195.HEIC")) else {
+        assert!(std::env::var("FOTOBASE_REQUIRE_CORPUS").as_deref() != Ok("1"), "no corpus at {}", corpus.display());
+        eprintln!("no corpus: skipped");
+        return;
+    };
+    let app = App::with(|c| c.upload_memory_bytes = 64 << 10).await;
+    let t = app.token("ann@example.com").await;
+    let img = app.upload_raw(&t, photo, "image/heic", "").await.ok(201);
+    assert_eq!(img["format"], "heic", "{img}");
+    assert_eq!(img["metadata"]["make"], "Apple", "{img}");
+    app.drain().await;
+    let img = app.get(&format!("/api/v1/images/{}", id(&img)), Some(&t)).await.ok(200);
+    assert_eq!(img["status"], "ready", "the thumbnail job decodes it: {img}");
+}

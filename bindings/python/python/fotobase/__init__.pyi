@@ -76,8 +76,11 @@ def compress(
     metrics: Optional[Sequence[str]] = None,
     keep_metadata: bool = False,
     max_encodes: Optional[int] = None,
+    to_srgb: bool = False,
 ) -> Compressed:
     """Decode, optionally resize, and encode at a fixed quality or the smallest size meeting ``target``.
+
+    ``to_srgb`` converts the pixels from their embedded ICC profile to sRGB before encoding.
 
     Unknown option names raise ``InvalidArgumentError`` (as in every binding). Releases the GIL.
     """
@@ -92,6 +95,7 @@ def optimize(
     metrics: Optional[Sequence[str]] = None,
     keep_metadata: bool = False,
     max_encodes: Optional[int] = None,
+    to_srgb: bool = False,
 ) -> Compressed:
     """The smallest encode by ``algorithm`` that meets ``target``. Releases the GIL."""
 

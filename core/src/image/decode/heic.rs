@@ -103,7 +103,8 @@ fn check(e: HeifError, what: &'static str) -> Result<()> {
     let detail = if e.message.is_null() {
         String::new()
     } else {
-        unsafe { CStr::from_ptr(e.message) }.to_string_lossy().into_owned()
+        // libheif 1.15 ends some messages with a newline.
+        unsafe { CStr::from_ptr(e.message) }.to_string_lossy().trim_end().to_owned()
     };
     Err(Error::new(kind, what).with_context("format", "heic").with_context("libheif", detail))
 }

@@ -304,6 +304,12 @@ impl BlobStore {
         }
     }
 
+    /// The whole of a staged upload, before it is published (for a format whose header cannot be
+    /// read from the upload's first part alone).
+    pub async fn get_staged(&self, staged: &Staged) -> Result<Bytes> {
+        self.store.get(&staged.tmp).await.map_err(store_err)?.bytes().await.map_err(store_err)
+    }
+
     /// The whole blob.
     pub async fn get(&self, key: &str) -> Result<Bytes> {
         let path = checked(key)?;

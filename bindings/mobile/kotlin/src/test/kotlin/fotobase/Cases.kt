@@ -122,7 +122,7 @@ class Cases(private val corpusDir: File) {
             algorithm = a.str("algorithm"), format = a.str("format"), quality = a.uint("quality"),
             target = target(a["target"]), resize = a.obj("resize")?.let(::resize), metrics = a.strings("metrics") ?: emptyList(),
             keepMetadata = a.bool("keepMetadata") ?: false, maxEncodes = a.uint("maxEncodes"), params = a["params"]?.toString(),
-            extra = a.extra(),
+            toSrgb = a.bool("toSrgb") ?: false, extra = a.extra(),
         )
     }
 
@@ -131,7 +131,7 @@ class Cases(private val corpusDir: File) {
         return OptimizeOptions(
             resize = a.obj("resize")?.let(::resize), metrics = a.strings("metrics") ?: emptyList(),
             keepMetadata = a.bool("keepMetadata") ?: false, maxEncodes = a.uint("maxEncodes"), params = a["params"]?.toString(),
-            extra = a.extra(),
+            toSrgb = a.bool("toSrgb") ?: false, extra = a.extra(),
         )
     }
 
