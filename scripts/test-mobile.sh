@@ -97,7 +97,7 @@ mvn -B -ntp -Dstyle.color=never -f "$mobile/kotlin/pom.xml" \
   install >"$mvn_log" 2>&1
 mvn_rc=$?
 set -e
-grep -E 'Tests run:|BUILD (SUCCESS|FAILURE)|Total time|^\[ERROR\]' "$mvn_log" | grep -vE '^\[ERROR\] *$|Re-run Maven|-> \[Help|^\[ERROR\] (To see|For more|\[Help)' || true
+grep -E 'Tests run:|BUILD (SUCCESS|FAILURE)|Total time|^\[ERROR\]|^corpus' "$mvn_log" | grep -vE '^\[ERROR\] *$|Re-run Maven|-> \[Help|^\[ERROR\] (To see|For more|\[Help)' || true
 mkdir -p "$mobile/kotlin/target" && cp "$mvn_log" "$mobile/kotlin/target/mvn.log" && rm -f "$mvn_log"
 say "maven took $((SECONDS - t))s (log: bindings/mobile/kotlin/target/mvn.log)"
 # The aggregate line is the last "Tests run:" without "in <class>".

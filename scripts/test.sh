@@ -100,8 +100,15 @@ features=(--features fotobase-mobile/cli)
 clippy_driver=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver) \
   || { echo "clippy-driver not found (rustup component add clippy)" >&2; exit 1; }
 export RUSTC_WORKSPACE_WRAPPER="$clippy_driver" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+# core/tests/corpus.rs appends its per-folder counts here; libtest hides a passing test's output.
+export FOTOBASE_CORPUS_REPORT="$CARGO_TARGET_DIR/corpus-report.txt"
+rm -f "$FOTOBASE_CORPUS_REPORT"
 run "cargo test (unit, integration, CLI, server end to end, examples, benches in test mode; clippy lints as errors)" \
   cargo test --workspace --all-targets --locked --no-fail-fast "${features[@]}"
+if [ -f "$FOTOBASE_CORPUS_REPORT" ]; then
+  printf '\033[1m== corpus, per folder (core/tests/corpus.rs) ==\033[0m\n'
+  sort "$FOTOBASE_CORPUS_REPORT"
+fi
 run "cargo test --doc" cargo test --doc --workspace --locked "${features[@]}"
 
 if [ -x .venv/bin/python ]; then

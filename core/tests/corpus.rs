@@ -7,8 +7,10 @@
 //!   Pillow reads (all but the ones MANIFEST.md lists) decode;
 //! - `malformed/`: every file is refused with `corrupt_input`, `limit_exceeded` or `unsupported_format`.
 //!
-//! Each test prints how many files it checked. Without the corpus they say so and pass,
-//! unless `FOTOBASE_REQUIRE_CORPUS=1` (set by `make test` when the corpus is beside the checkout).
+//! Each test prints how many files it checked (also appended to `$FOTOBASE_CORPUS_REPORT`, which
+//! `make test` shows after the run: libtest keeps a passing test's output to itself). Without the
+//! corpus they say so and pass, unless `FOTOBASE_REQUIRE_CORPUS=1` (set by `make test` when the
+//! corpus is beside the checkout).
 
 mod common;
 
@@ -19,12 +21,25 @@ use common::*;
 use fotobase::ErrorKind;
 use fotobase::image::{self, DecodeOptions, DynamicImage, Format, Image, Orientation};
 
+/// A line of the per-folder summary: to stderr, and to `$FOTOBASE_CORPUS_REPORT` when set.
+macro_rules! report {
+    ($($arg:tt)*) => {{
+        let line = format!($($arg)*);
+        eprintln!("{line}");
+        if let Some(path) = std::env::var_os("FOTOBASE_CORPUS_REPORT") {
+            use std::io::Write as _;
+            let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).expect("corpus report file");
+            writeln!(f, "{line}").expect("corpus report written");
+        }
+    }};
+}
+
 /// The files of a corpus folder, or `None` (after saying why) when the corpus is absent.
 fn folder(sub: &str) -> Option<Vec<PathBuf>> {
     if corpus().is_none() {
         let required = std::env::var("FOTOBASE_REQUIRE_CORPUS").is_ok_and(|v| v == "1");
         assert!(!required, "FOTOBASE_REQUIRE_CORPUS=1 but no corpus at ../shared/corpus or $FOTOBASE_CORPUS");
-        eprintln!("corpus {sub}/: skipped, no corpus at ../shared/corpus (set FOTOBASE_CORPUS)");
+        report!("corpus {sub}/: skipped, no corpus at ../shared/corpus (set FOTOBASE_CORPUS)");
         return None;
     }
     let files: Vec<_> = corpus_files(sub, &[])
@@ -73,7 +88,7 @@ fn pngsuite_matches_an_independent_decoder_and_refuses_x_files() {
             same += 1;
         }
     }
-    eprintln!(
+    report!(
         "corpus pngsuite/: {} files checked ({same} identical to the png crate, {refused} x* refused)",
         same + refused
     );
@@ -110,7 +125,7 @@ fn exif_sets_decode_upright_and_alike() {
         }
     }
     assert_eq!(checked, files.len(), "every exif/ file is in one of the four sets");
-    eprintln!(
+    report!(
         "corpus exif/: {checked} files checked (upright: each of orientations 1-8 closer to its set's orientation-1 file than any other turn)"
     );
 }
@@ -143,7 +158,7 @@ fn photos_decode_upright_within_default_limits() {
     for g in &with_gps {
         assert!(g.latitude.abs() <= 90.0 && g.longitude.abs() <= 180.0, "{g:?}");
     }
-    eprintln!(
+    report!(
         "corpus photos/: {} files checked (upright; {edge} with broken EXIF; {} with a GPS position)",
         files.len(),
         with_gps.len()
@@ -193,7 +208,7 @@ fn formats_decode_or_are_refused_as_unsupported() {
     );
     let fixed: Vec<_> = expected_refusals.iter().filter(|g| !refused.contains(g)).collect();
     assert!(fixed.is_empty(), "these decode now: take them out of make_corpus_cases.py's lists: {fixed:?}");
-    eprintln!(
+    report!(
         "corpus formats/: {} files checked ({decoded} decoded, {} refused as unsupported_format: {})",
         files.len(),
         refused.len(),
@@ -220,7 +235,7 @@ fn formats_report_frames_metadata_and_orientation() {
     assert_eq!(nikon.metadata.make.as_deref().map(str::trim), Some("NIKON"));
     let canon = probe(&file("avif/mei_canon_eos_70d_20mp_exif.avif")).unwrap();
     assert_eq!(canon.metadata.model.as_deref(), Some("Canon EOS 70D"));
-    eprintln!("corpus formats/: frames, orientation and camera facts of 9 files checked");
+    report!("corpus formats/: frames, orientation and camera facts of 9 files checked");
 }
 
 /// link-u's kimono set: the stored picture is turned, mirrored and cropped, and marked so that
@@ -245,7 +260,7 @@ fn heif_transforms_render_like_the_original() {
         assert!(db >= 30.0, "{file}: {db:.1} dB from the original");
         eprintln!("{file}: {db:.1} dB");
     }
-    eprintln!("corpus formats/avif/: 4 kimono transform files checked (≥ 30 dB)");
+    report!("corpus formats/avif/: 4 kimono transform files checked (≥ 30 dB)");
 }
 
 #[test]
@@ -266,7 +281,7 @@ fn heic_photos_decode_upright_or_are_refused_without_libheif() {
         assert_eq!(iphone.metadata.make.as_deref(), Some("Apple"));
         assert!(iphone.metadata.model.as_deref().is_some_and(|m| m.contains("iPhone")), "{:?}", iphone.metadata);
     }
-    eprintln!("corpus formats/heic/: {} files checked (heic feature {})", files.len(), cfg!(feature = "heic"));
+    report!("corpus formats/heic/: {} files checked (heic feature {})", files.len(), cfg!(feature = "heic"));
 }
 
 fn is_refusal(kind: ErrorKind) -> bool {
@@ -287,5 +302,5 @@ fn malformed_files_are_refused_with_codes() {
             assert!(u64::from(info.width) * u64::from(info.height) <= 0x3FFF * 0x3FFF, "{}", path.display());
         }
     }
-    eprintln!("corpus malformed/: {} files checked (refused with a code)", files.len());
+    report!("corpus malformed/: {} files checked (refused with a code)", files.len());
 }

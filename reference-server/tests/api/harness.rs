@@ -159,3 +159,23 @@ pub fn multipart(file: &[u8], file_name: &str, fields: &[(&str, &str)]) -> (Stri
     body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
+
+/// A file of `../shared/corpus` (or `$FOTOBASE_CORPUS`); `None` (the test skips) when the corpus
+/// is absent, a failure instead under `FOTOBASE_REQUIRE_CORPUS=1`.
+pub fn corpus_file(rel: &str) -> Option<Vec<u8>> {
+    let corpus = std::env::var_os("FOTOBASE_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
+    match std::fs::read(corpus.join(rel)) {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            assert!(
+                std::env::var("FOTOBASE_REQUIRE_CORPUS").as_deref() != Ok("1"),
+                "{rel} in {}: {e}",
+                corpus.display()
+            );
+            eprintln!("no corpus ({rel}): skipped");
+            None
+        }
+    }
+}

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::{Method, header};
 use serde_json::{Value, json};
 
-use crate::harness::{App, multipart, photo};
+use crate::harness::{App, corpus_file, multipart, photo};
 
 /// A well-formed PNG (IHDR, a tiny IDAT, IEND, all with CRCs) claiming `w` × `h`
 /// RGB pixels: a decompression-bomb header with almost nothing behind it.
@@ -526,14 +526,7 @@ async fn signed_transform_urls() {
 /// another account, not anonymously when public, not through a share link.
 #[tokio::test]
 async fn camera_facts_for_everyone_the_position_for_the_owner() {
-    let corpus = std::env::var_os("FOTOBASE_CORPUS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
-    let Ok(photo) = std::fs::read(corpus.join("photos/camera/DSCN0010.jpg")) else {
-        assert!(std::env::var("FOTOBASE_REQUIRE_CORPUS").as_deref() != Ok("1"), "no corpus at {}", corpus.display());
-        eprintln!("no corpus: skipped");
-        return;
-    };
+    let Some(photo) = corpus_file("photos/camera/DSCN0010.jpg") else { return };
     let app = App::new().await;
     let ann = app.token("ann@example.com").await;
     let bob = app.token("bob@example.com").await;
@@ -562,14 +555,7 @@ async fn camera_facts_for_everyone_the_position_for_the_owner() {
 /// item location against the file's length, so its first part alone would read as truncated.
 #[tokio::test]
 async fn a_large_heic_upload_is_probed_whole() {
-    let corpus = std::env::var_os("FOTOBASE_CORPUS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"));
-    let Ok(photo) = std::fs::read(corpus.join("formats/heic/IMG_5195.HEIC")) else {
-        assert!(std::env::var("FOTOBASE_REQUIRE_CORPUS").as_deref() != Ok("1"), "no corpus at {}", corpus.display());
-        eprintln!("no corpus: skipped");
-        return;
-    };
+    let Some(photo) = corpus_file("formats/heic/IMG_5195.HEIC") else { return };
     let app = App::with(|c| c.upload_memory_bytes = 64 << 10).await;
     let t = app.token("ann@example.com").await;
     let img = app.upload_raw(&t, photo, "image/heic", "").await.ok(201);
