@@ -44,9 +44,10 @@ setup:
 build:
 	cargo build --release --locked -p fotobase-server
 
-# The web UI is built by setup (scripts/setup.sh) into reference-server/web/dist.
+# The web UI is built by setup (scripts/setup.sh) into reference-server/web/dist, before `build`
+# embeds it in the binary; FOTOBASE_WEB_DIR serves another build instead.
 serve:
-	FOTOBASE_WEB_DIR="$${FOTOBASE_WEB_DIR:-$(CURDIR)/reference-server/web/dist}" $(CARGO_TARGET_DIR)/release/fotobase serve
+	$(CARGO_TARGET_DIR)/release/fotobase serve
 
 ## The command-line tool on a photo (what `make run` did before the server).
 demo: build

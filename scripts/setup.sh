@@ -8,6 +8,7 @@ for_bench=0; [ "${FOTOBASE_SETUP_FOR:-}" = bench ] && for_bench=1
 cd "$(dirname "$0")/.."
 
 say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+. scripts/lib/apt.sh
 
 # --- Debian packages ---------------------------------------------------------
 # nasm: SIMD for rav1e (AVIF) and libjpeg-turbo (mozjpeg); cmake/pkg-config/cc for C codecs.
@@ -34,10 +35,7 @@ command -v docker-compose >/dev/null || need_apt+=(docker-compose)
 # The web UI's end-to-end test drives Debian's Chromium (playwright-core, no browser download).
 command -v chromium >/dev/null || need_apt+=(chromium)
 if ((${#need_apt[@]})); then
-  say "installing Debian packages: ${need_apt[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  apt_install "[setup]" "${need_apt[@]}"
 else
   say "Debian packages present (nasm, cmake, pkg-config, cc, libheif, python3, node, curl, postgresql, mariadb-server, chromium)"
 fi
@@ -48,10 +46,12 @@ if ! command -v cargo >/dev/null; then
 fi
 command -v cargo >/dev/null || { echo "cargo not found: install Rust (rustup) first" >&2; exit 1; }
 say "using $(cargo --version)"
-# clippy-driver lints the workspace during `make test`'s build (see scripts/test.sh).
-if ! { rustup which clippy-driver >/dev/null 2>&1 || command -v clippy-driver >/dev/null; }; then
-  if command -v rustup >/dev/null; then say "adding the clippy component (rustup)"; rustup component add clippy >/dev/null; fi
-fi
+# `make test` checks formatting and lints (scripts/test.sh).
+for component in clippy rustfmt; do
+  if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1 && command -v rustup >/dev/null; then
+    say "adding the $component component (rustup)"; rustup component add "$component" >/dev/null
+  fi
+done
 
 # --- Python tools for the cross-checks (Pillow, scikit-image, PyJWT, argon2-cffi, pytest)
 # A stamp of the requirements file makes this re-run whenever the list changes.

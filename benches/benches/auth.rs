@@ -20,7 +20,7 @@ fn bench_password(c: &mut Criterion) {
     // A login for an unknown account (dummy_verify) must cost what a wrong password costs, so the
     // two cannot be told apart by timing: compare these two rows.
     g.bench_function("verify/wrong-password", |b| {
-        b.iter(|| h.verify(&hash, black_box("wrong horse battery staple")).unwrap())
+        b.iter(|| h.verify(&hash, black_box("wrong horse battery staple")).unwrap());
     });
     g.bench_function("dummy_verify", |b| b.iter(|| h.dummy_verify(black_box("no such user"))));
     g.finish();
@@ -51,7 +51,7 @@ fn bench_fields(c: &mut Criterion) {
     let ct = cipher.encrypt_str(email, "users.email:usr_1").unwrap();
     g.throughput(Throughput::Elements(1));
     g.bench_function("encrypt/email", |b| {
-        b.iter(|| cipher.encrypt_str(black_box(email), "users.email:usr_1").unwrap())
+        b.iter(|| cipher.encrypt_str(black_box(email), "users.email:usr_1").unwrap());
     });
     g.bench_function("decrypt/email", |b| b.iter(|| cipher.decrypt_str(black_box(&ct), "users.email:usr_1").unwrap()));
     let bi = BlindIndex::new(Secret::new(vec![9u8; 32])).unwrap();

@@ -6,13 +6,13 @@
 //! once as a smoke test, and the fixtures shrink to `TEST_SIZES` so that stays
 //! fast. Nothing here asserts on timings.
 
-use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fotobase::image::{
-    CompareOptions, DecodeOptions, EncodeOptions, Filter, Metric, ResizeOptions, algorithms,
-    compare_images, decode, encode, load, resize,
+    CompareOptions, DecodeOptions, EncodeOptions, Filter, Metric, ResizeOptions, algorithms, compare_images, decode,
+    encode, load, resize,
 };
 use fotobase_benches::{Codec, encode_input, encoded, fixture_photo, jpeg_round_trip, pixels, sizes};
+use std::hint::black_box;
 
 /// Decode each format at full size, and JPEG shrink-on-load (`load`, which lets
 /// libjpeg scale by 1/2..1/8 in the DCT) against a full decode then resize.

@@ -51,11 +51,11 @@ fn bench_blobs(c: &mut Criterion) {
             let template = vec![7u8; size];
             g.throughput(Throughput::Bytes(size as u64));
             g.bench_function(BenchmarkId::new(format!("put/{name}"), size), |b| {
-                b.iter(|| rt.block_on(store.put_bytes(fresh_bytes(&template), None, u64::MAX)).unwrap())
+                b.iter(|| rt.block_on(store.put_bytes(fresh_bytes(&template), None, u64::MAX)).unwrap());
             });
             let stored = rt.block_on(store.put_bytes(fresh_bytes(&template), None, u64::MAX)).unwrap();
             g.bench_function(BenchmarkId::new(format!("get/{name}"), size), |b| {
-                b.iter(|| rt.block_on(store.get(black_box(&stored.key))).unwrap())
+                b.iter(|| rt.block_on(store.get(black_box(&stored.key))).unwrap());
             });
         }
     }
@@ -106,7 +106,7 @@ fn bench_metadata(c: &mut Criterion) {
             b.iter(|| {
                 rt.block_on(media.upload(&image(owner, n.fetch_add(1, Ordering::Relaxed)), &fresh_bytes(&template)))
                     .unwrap()
-            })
+            });
         });
         for i in 0..300 {
             rt.block_on(media.upload(&image(owner, 10_000 + i), &fresh_bytes(&template))).unwrap();
@@ -116,7 +116,7 @@ fn bench_metadata(c: &mut Criterion) {
         g.bench_function(format!("list-50/{name}"), |b| b.iter(|| rt.block_on(images.list(black_box(&page))).unwrap()));
         let tagged = ImageFilter { tags_any: vec!["food".into()], name: Some("photo-1".into()), ..page.clone() };
         g.bench_function(format!("list-50-filtered/{name}"), |b| {
-            b.iter(|| rt.block_on(images.list(black_box(&tagged))).unwrap())
+            b.iter(|| rt.block_on(images.list(black_box(&tagged))).unwrap());
         });
         g.bench_function(format!("stats/{name}"), |b| b.iter(|| rt.block_on(images.stats(Some(owner))).unwrap()));
     }

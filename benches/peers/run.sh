@@ -96,7 +96,7 @@ if [ ! -x "$pkg/node_modules/.bin/napi" ]; then # the pinned @napi-rs/cli, as sc
 fi
 addon=$node_dir/node_modules/fotobase
 rm -rf "$addon" && mkdir -p "$addon"
-(cd "$pkg" && CARGO="$here/napi-release-cargo.sh" ./node_modules/.bin/napi build --platform --release \
+(cd "$pkg" && CARGO="$pkg/napi-cargo.sh" ./node_modules/.bin/napi build --platform --release \
   --features fotobase-bindings/server-features -o "$addon")
 cp "$pkg/package.json" "$addon/"
 end "build addon (napi --release)"

@@ -10,112 +10,98 @@ use std::fmt;
 /// Result alias used throughout fotobase.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// What went wrong, at the granularity callers act on.
-#[non_exhaustive]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorKind {
+/// The list of error kinds, written once: the enum, [`ErrorKind::ALL`], [`ErrorKind::code`] and
+/// [`ErrorKind::description`] are generated from it, and bindings that need a variant per kind
+/// (uniffi's Kotlin/Swift exceptions) generate theirs from it too, through [`for_each_error_kind!`].
+macro_rules! error_kinds {
+    ($($(#[doc = $doc:literal])+ $variant:ident = $code:literal,)+) => {
+        /// What went wrong, at the granularity callers act on.
+        #[non_exhaustive]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorKind {
+            $($(#[doc = $doc])+ $variant,)+
+        }
+
+        impl ErrorKind {
+            /// Every kind, in declaration order: used by bindings and docs to list codes.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$variant,)+];
+
+            /// Stable snake_case code, identical in every binding and in the HTTP API.
+            pub const fn code(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$variant => $code,)+
+                }
+            }
+
+            /// What the kind means, in one sentence (its doc comment): for generated
+            /// documentation and the bindings' exception docs.
+            pub const fn description(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$variant => concat!($($doc),+).trim_ascii(),)+
+                }
+            }
+        }
+
+        /// Calls `$callback! { $(#[doc = "…"] Variant,)* }` with every kind: how a binding
+        /// derives its own per-kind types from the one list.
+        #[macro_export]
+        macro_rules! for_each_error_kind {
+            ($callback:ident) => {
+                $callback! { $($(#[doc = $doc])+ $variant,)+ }
+            };
+        }
+    };
+}
+
+error_kinds! {
     /// The bytes are not in a format fotobase can read (or the codec feature is off).
-    UnsupportedFormat,
+    UnsupportedFormat = "unsupported_format",
     /// The input claims a supported format but is truncated or malformed.
-    CorruptInput,
+    CorruptInput = "corrupt_input",
     /// A configured limit (pixels, dimensions, bytes) would be exceeded.
-    LimitExceeded,
+    LimitExceeded = "limit_exceeded",
     /// Two images that must have the same size do not.
-    DimensionMismatch,
+    DimensionMismatch = "dimension_mismatch",
     /// A caller-supplied argument is out of range or unknown.
-    InvalidArgument,
+    InvalidArgument = "invalid_argument",
     /// A quality search could not meet its target with any setting.
-    TargetUnreachable,
+    TargetUnreachable = "target_unreachable",
     /// An encoder failed on valid input (a bug or resource problem, not the caller's fault).
-    EncodeFailed,
+    EncodeFailed = "encode_failed",
     /// A password fails the input policy (too short, too common, contains the user's name).
-    WeakPassword,
+    WeakPassword = "weak_password",
     /// An access or refresh token's lifetime is over.
-    TokenExpired,
+    TokenExpired = "token_expired",
     /// A token is malformed, forged, revoked, or signed with the wrong algorithm.
-    TokenInvalid,
+    TokenInvalid = "token_invalid",
     /// A token's `nbf` lies in the future.
-    TokenNotYetValid,
+    TokenNotYetValid = "token_not_yet_valid",
     /// A token was issued for another audience.
-    TokenAudience,
+    TokenAudience = "token_audience",
     /// A token was issued by another issuer.
-    TokenIssuer,
+    TokenIssuer = "token_issuer",
     /// A refresh token was presented a second time: its whole session was revoked.
-    TokenReused,
+    TokenReused = "token_reused",
     /// A key id (JWT `kid`, pepper id, field-encryption key id) is not in the key set.
-    UnknownKey,
+    UnknownKey = "unknown_key",
     /// Authenticated decryption failed: wrong key, tampered ciphertext, or wrong associated data.
-    DecryptFailed,
-    /// Too many attempts; [`Error::retry_after`] says when to try again.
-    RateLimited,
+    DecryptFailed = "decrypt_failed",
+    /// Too many attempts; `Error::retry_after` says when to try again.
+    RateLimited = "rate_limited",
     /// The thing asked for (a blob, a row) does not exist.
-    NotFound,
+    NotFound = "not_found",
     /// The thing to create exists already (an e-mail address, an idempotency key with other content).
-    AlreadyExists,
+    AlreadyExists = "already_exists",
     /// The state changed under the caller: a job lease was lost, a row was deleted meanwhile.
-    Conflict,
+    Conflict = "conflict",
     /// A service fotobase depends on (the database, the blob store) cannot be reached
     /// right now; the same call may succeed later.
-    Unavailable,
+    Unavailable = "unavailable",
     /// Anything else; the message says what.
-    Unexpected,
+    Unexpected = "unexpected",
 }
 
 impl ErrorKind {
-    /// Every kind, in declaration order: used by bindings and docs to list codes.
-    pub const ALL: &'static [ErrorKind] = &[
-        ErrorKind::UnsupportedFormat,
-        ErrorKind::CorruptInput,
-        ErrorKind::LimitExceeded,
-        ErrorKind::DimensionMismatch,
-        ErrorKind::InvalidArgument,
-        ErrorKind::TargetUnreachable,
-        ErrorKind::EncodeFailed,
-        ErrorKind::WeakPassword,
-        ErrorKind::TokenExpired,
-        ErrorKind::TokenInvalid,
-        ErrorKind::TokenNotYetValid,
-        ErrorKind::TokenAudience,
-        ErrorKind::TokenIssuer,
-        ErrorKind::TokenReused,
-        ErrorKind::UnknownKey,
-        ErrorKind::DecryptFailed,
-        ErrorKind::RateLimited,
-        ErrorKind::NotFound,
-        ErrorKind::AlreadyExists,
-        ErrorKind::Conflict,
-        ErrorKind::Unavailable,
-        ErrorKind::Unexpected,
-    ];
-
-    /// Stable snake_case code, identical in every binding and in the HTTP API.
-    pub const fn code(self) -> &'static str {
-        match self {
-            ErrorKind::UnsupportedFormat => "unsupported_format",
-            ErrorKind::CorruptInput => "corrupt_input",
-            ErrorKind::LimitExceeded => "limit_exceeded",
-            ErrorKind::DimensionMismatch => "dimension_mismatch",
-            ErrorKind::InvalidArgument => "invalid_argument",
-            ErrorKind::TargetUnreachable => "target_unreachable",
-            ErrorKind::EncodeFailed => "encode_failed",
-            ErrorKind::WeakPassword => "weak_password",
-            ErrorKind::TokenExpired => "token_expired",
-            ErrorKind::TokenInvalid => "token_invalid",
-            ErrorKind::TokenNotYetValid => "token_not_yet_valid",
-            ErrorKind::TokenAudience => "token_audience",
-            ErrorKind::TokenIssuer => "token_issuer",
-            ErrorKind::TokenReused => "token_reused",
-            ErrorKind::UnknownKey => "unknown_key",
-            ErrorKind::DecryptFailed => "decrypt_failed",
-            ErrorKind::RateLimited => "rate_limited",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::AlreadyExists => "already_exists",
-            ErrorKind::Conflict => "conflict",
-            ErrorKind::Unavailable => "unavailable",
-            ErrorKind::Unexpected => "unexpected",
-        }
-    }
-
     /// Inverse of [`ErrorKind::code`].
     pub fn from_code(code: &str) -> Option<ErrorKind> {
         ErrorKind::ALL.iter().copied().find(|k| k.code() == code)

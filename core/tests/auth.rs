@@ -167,9 +167,16 @@ fn injected_kids_find_no_key() {
     let (good, _) = t.issue(&TokenRequest::new("usr_1")).unwrap();
     let (header, payload, sig) = parts(&good);
     let huge = "k".repeat(4000);
-    for kid in [json!("../../../../etc/passwd"), json!("' OR 1=1 --"), json!("key\u{0}x"), json!(huge), json!(""),
-        json!({"kty": "oct", "k": "c2VjcmV0"}), json!(["a"]), json!(42)]
-    {
+    for kid in [
+        json!("../../../../etc/passwd"),
+        json!("' OR 1=1 --"),
+        json!("key\u{0}x"),
+        json!(huge),
+        json!(""),
+        json!({"kty": "oct", "k": "c2VjcmV0"}),
+        json!(["a"]),
+        json!(42),
+    ] {
         let mut h = header.clone();
         h["kid"] = kid.clone();
         let forged = format!("{}.{}.{sig}", b64json(&h), b64json(&payload));

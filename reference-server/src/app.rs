@@ -10,7 +10,9 @@ use tokio::sync::watch;
 
 use crate::config::{Config, Service};
 use crate::kit::http::layers;
-use crate::services::{auth, folders, images, jobs, ops, shares, stats, transform, users};
+use crate::services::{
+    algorithms, auth, compare, folders, images, jobs, ops, shares, stats, transform, users, versions,
+};
 use crate::state::AppState;
 use crate::worker;
 
@@ -22,7 +24,7 @@ pub fn all_in_one(state: AppState) -> Router {
 /// The routes of one service (or of all), with the shared middleware.
 pub fn service_router(service: Service, state: AppState) -> Router {
     let s = || state.clone();
-    let mut routes = ops::router(s()).merge(crate::kit::openapi::router());
+    let mut routes = ops::router(s()).merge(crate::openapi::router());
     let has = |one: Service| service == Service::All || service == one;
     if has(Service::Auth) {
         routes = routes.merge(auth::router(s()));
@@ -31,15 +33,24 @@ pub fn service_router(service: Service, state: AppState) -> Router {
         routes = routes.merge(users::router(s()));
     }
     if has(Service::Images) {
-        routes = routes.merge(images::router(s())).merge(jobs::router(s())).merge(stats::router(s())).merge(transform::router(s()));
+        routes = routes
+            .merge(images::router(s()))
+            .merge(jobs::router(s()))
+            .merge(versions::router(s()))
+            .merge(compare::router(s()))
+            .merge(algorithms::router())
+            .merge(stats::router(s()))
+            .merge(transform::router(s()));
     }
     if has(Service::Folders) {
         routes = routes.merge(folders::router(s())).merge(shares::router(s()));
     }
-    let routes = routes.route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::kit::metrics::track));
+    let routes =
+        routes.route_layer(axum::middleware::from_fn_with_state(state.metrics.clone(), crate::kit::metrics::track));
     // The web UI where the whole system answers on one port (behind the gateway, the gateway serves it).
     let web = (service == Service::All).then(|| crate::kit::web::Web::new(state.config.web_dir()));
-    layers(crate::kit::http::with_fallbacks(routes, web), &state.config).layer(axum::extract::DefaultBodyLimit::max(state.config.max_json_bytes))
+    layers(crate::kit::http::with_fallbacks(routes, web), &state.config)
+        .layer(axum::extract::DefaultBodyLimit::max(state.config.max_json_bytes))
 }
 
 /// A future that resolves on SIGINT or SIGTERM.
@@ -97,7 +108,9 @@ fn background(state: &AppState, workers: usize, shutdown: &watch::Receiver<bool>
 
 async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-        fotobase::Error::new(fotobase::ErrorKind::InvalidArgument, "cannot listen").with_context("address", addr).with_source(e)
+        fotobase::Error::new(fotobase::ErrorKind::InvalidArgument, "cannot listen")
+            .with_context("address", addr)
+            .with_source(e)
     })
 }
 

@@ -103,8 +103,8 @@ pub struct Config {
     pub upstreams: Upstreams,
     /// How long the gateway waits for an upstream's response headers.
     pub upstream_timeout_secs: u64,
-    /// The built web UI (`index.html` and `assets/`), served at `/` by `all` and the gateway;
-    /// default `reference-server/web/dist` when it exists under the working directory.
+    /// A built web UI (`index.html` and `assets/`) to serve at `/` (by `all` and the gateway)
+    /// instead of the one built into the binary.
     pub web_dir: Option<PathBuf>,
 }
 
@@ -220,7 +220,9 @@ impl Config {
         if let Some(v) = get("FOTOBASE_SERVICE") {
             self.service = Service::parse(v.trim())?;
         }
-        let list = |v: String| v.split(',').map(|s| s.trim().trim_end_matches('/').to_owned()).filter(|s| !s.is_empty()).collect();
+        let list = |v: String| {
+            v.split(',').map(|s| s.trim().trim_end_matches('/').to_owned()).filter(|s| !s.is_empty()).collect()
+        };
         if let Some(v) = get("FOTOBASE_CORS_ORIGINS") {
             self.cors_origins = list(v);
         }
@@ -255,9 +257,7 @@ impl Config {
             return bad("log_format must be text or json");
         }
         let u = &self.upstreams;
-        if self.service == Service::Gateway
-            && [&u.auth, &u.users, &u.images, &u.folders].iter().any(|l| l.is_empty())
-        {
+        if self.service == Service::Gateway && [&u.auth, &u.users, &u.images, &u.folders].iter().any(|l| l.is_empty()) {
             return bad("the gateway needs upstreams for auth, users, images and folders (FOTOBASE_UPSTREAM_*)");
         }
         if matches!(self.service, Service::Users | Service::Images | Service::Folders) && self.auth_url.is_none() {
@@ -267,9 +267,7 @@ impl Config {
     }
 
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}", self.data_dir.join("fotobase.db").display())
-        })
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("fotobase.db").display()))
     }
 
     pub fn blob_url(&self) -> String {
@@ -285,11 +283,9 @@ impl Config {
         self.tls_cert.as_deref().zip(self.tls_key.as_deref())
     }
 
+    /// Where to serve the web UI from instead of the copy built into the binary (`kit::web`).
     pub fn web_dir(&self) -> Option<PathBuf> {
-        self.web_dir.clone().or_else(|| {
-            let built = PathBuf::from("reference-server/web/dist");
-            built.join("index.html").is_file().then_some(built)
-        })
+        self.web_dir.clone()
     }
 
     pub fn public_url(&self) -> String {

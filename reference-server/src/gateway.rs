@@ -10,12 +10,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use futures_util::TryStreamExt as _;
 use serde_json::json;
 
@@ -82,8 +82,16 @@ pub struct Gateway {
 }
 
 /// Headers that describe one hop, not the message (RFC 9110 §7.6.1).
-const HOP_BY_HOP: [&str; 8] =
-    ["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"];
+const HOP_BY_HOP: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
 
 fn end_to_end(headers: &HeaderMap) -> HeaderMap {
     let mut out = headers.clone();
@@ -147,7 +155,7 @@ pub fn router(gateway: Gateway) -> Router {
         .route("/ready", get(ready))
         .fallback(proxy)
         .with_state(gateway)
-        .merge(crate::kit::openapi::router())
+        .merge(crate::openapi::router())
 }
 
 /// Ready when every service has at least one healthy instance.
@@ -181,11 +189,16 @@ async fn forward(gw: &Gateway, req: Request) -> Result<Response, ApiError> {
     let method = req.method().clone();
     let mut headers = end_to_end(req.headers());
     if let Some(peer) = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>() {
-        headers.insert(HeaderName::from_static("x-forwarded-for"), peer.0.ip().to_string().parse().expect("an IP is a header value"));
+        headers.insert(
+            HeaderName::from_static("x-forwarded-for"),
+            peer.0.ip().to_string().parse().expect("an IP is a header value"),
+        );
     }
-    let has_body = headers.contains_key(header::CONTENT_LENGTH) || headers.contains_key(header::TRANSFER_ENCODING)
+    let has_body = headers.contains_key(header::CONTENT_LENGTH)
+        || headers.contains_key(header::TRANSFER_ENCODING)
         || req.headers().contains_key(header::TRANSFER_ENCODING);
-    let retryable = matches!(method, Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE) && !has_body;
+    let retryable =
+        matches!(method, Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE) && !has_body;
     let mut body = Some(req.into_body());
     let mut last_error = None;
     for instance in pool.order().into_iter().take(if retryable { 3 } else { 1 }) {
@@ -206,9 +219,17 @@ async fn forward(gw: &Gateway, req: Request) -> Result<Response, ApiError> {
                 }
                 tracing::warn!(upstream = %instance.base, error = %e, "upstream unreachable");
                 last_error = Some(if e.is_timeout() {
-                    ApiError::new(StatusCode::GATEWAY_TIMEOUT, crate::kit::error::codes::UNAVAILABLE, "the service took too long")
+                    ApiError::new(
+                        StatusCode::GATEWAY_TIMEOUT,
+                        crate::kit::error::codes::UNAVAILABLE,
+                        "the service took too long",
+                    )
                 } else {
-                    ApiError::new(StatusCode::BAD_GATEWAY, crate::kit::error::codes::UNAVAILABLE, "the service is unreachable")
+                    ApiError::new(
+                        StatusCode::BAD_GATEWAY,
+                        crate::kit::error::codes::UNAVAILABLE,
+                        "the service is unreachable",
+                    )
                 });
                 if !retryable {
                     break;

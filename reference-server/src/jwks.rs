@@ -8,8 +8,6 @@ use std::time::Duration;
 use fotobase::auth::token::KeySet;
 use fotobase::{Error, ErrorKind, Result};
 
-use crate::state::AppState;
-
 const REFRESH: Duration = Duration::from_secs(60);
 
 /// The auth service's key set, now.
@@ -40,12 +38,12 @@ pub async fn fetch_until_ready(base: &str) -> Result<KeySet> {
     Err(last.unwrap_or_else(|| Error::new(ErrorKind::Unexpected, "no keys")).with_context("auth_url", base))
 }
 
-/// Refresh the verification keys for as long as the process runs.
-pub async fn keep_fresh(state: AppState, base: String) {
+/// Refresh the verification keys for as long as the process runs, handing each new set to `apply`.
+pub async fn keep_fresh(base: String, apply: impl Fn(KeySet)) {
     loop {
         tokio::time::sleep(REFRESH).await;
         match fetch(&base).await {
-            Ok(set) => state.tokens().replace_keys(set),
+            Ok(set) => apply(set),
             Err(e) => tracing::warn!(error = %e, "cannot refresh the auth service's keys; keeping the old ones"),
         }
     }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod gateway;
 pub mod jwks;
 pub mod kit;
+pub mod openapi;
 pub mod secrets;
 pub mod services;
 pub mod state;

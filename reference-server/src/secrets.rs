@@ -143,7 +143,8 @@ mod tests {
         let b = Secrets::load(dir.path(), &none).unwrap();
         assert_eq!(a.ids.encode("img", 7).unwrap(), b.ids.encode("img", 7).unwrap());
         assert_eq!(a.transform.expose(), b.transform.expose());
-        let (ka, kb) = (Secrets::signing_keys(dir.path(), &none).unwrap(), Secrets::signing_keys(dir.path(), &none).unwrap());
+        let (ka, kb) =
+            (Secrets::signing_keys(dir.path(), &none).unwrap(), Secrets::signing_keys(dir.path(), &none).unwrap());
         assert_eq!(ka.active().unwrap().kid(), kb.active().unwrap().kid());
         #[cfg(unix)]
         {

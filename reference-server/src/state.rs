@@ -4,13 +4,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fotobase::Result;
+use fotobase::auth::Secret;
 use fotobase::auth::field::{BlindIndex, FieldCipher};
 use fotobase::auth::password::{HashParams, PasswordHasher};
 use fotobase::auth::public_id::PublicIds;
 use fotobase::auth::session::{SessionConfig, Sessions};
 use fotobase::auth::throttle::{LoginThrottle, ThrottleConfig};
 use fotobase::auth::token::{TokenConfig, Tokens};
-use fotobase::auth::Secret;
 use fotobase::image::Limits;
 use fotobase::storage::blob::BlobStore;
 use fotobase::storage::db::{Db, Folders, Images, JobQueue, QueueConfig, SqlSessionStore, SqlThrottleStore, Users};
@@ -18,6 +18,8 @@ use fotobase::storage::media::{Media, MediaConfig};
 use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Config;
+use crate::kit::metrics::Metrics;
+use crate::kit::{ApiError, ApiResult};
 use crate::secrets::Secrets;
 
 /// Cheap to clone: one `Arc`.
@@ -43,7 +45,7 @@ pub struct Inner {
     pub jobs_ready: Notify,
     /// Transforms rendered at once (the rest wait): bounds CPU and memory.
     pub transform_slots: Semaphore,
-    pub metrics: crate::kit::metrics::Metrics,
+    pub metrics: Arc<Metrics>,
 }
 
 impl std::ops::Deref for AppState {
@@ -133,7 +135,8 @@ impl AppState {
             config,
         }));
         if let Keys::Remote(url) = keys {
-            tokio::spawn(crate::jwks::keep_fresh(state.clone(), url));
+            let keys = state.clone();
+            tokio::spawn(crate::jwks::keep_fresh(url, move |set| keys.tokens().replace_keys(set)));
         }
         Ok(state)
     }
@@ -152,6 +155,34 @@ impl AppState {
             max_pixels: self.config.max_pixels,
             max_input_bytes: self.config.max_upload_bytes,
             ..Limits::default()
+        }
+    }
+}
+
+/// Public ids (`kit::ids`): rows are never shown by number.
+impl AppState {
+    /// The public form of row `id` of kind `prefix`.
+    pub fn public_id(&self, prefix: &str, id: i64) -> String {
+        self.ids.encode(prefix, id as u64).expect("constant prefixes are valid")
+    }
+
+    pub fn public_opt(&self, prefix: &str, id: Option<i64>) -> Option<String> {
+        id.map(|id| self.public_id(prefix, id))
+    }
+
+    /// Decode an id from a path: anything that is not one of ours is `not_found`.
+    pub fn row_id(&self, prefix: &str, public: &str, what: &str) -> ApiResult<i64> {
+        match self.ids.decode(prefix, public) {
+            Ok(id) if id <= i64::MAX as u64 => Ok(id as i64),
+            _ => Err(ApiError::not_found(what)),
+        }
+    }
+
+    /// Decode an id named in a request body: a bad one is the caller's mistake.
+    pub fn body_id(&self, prefix: &str, public: &str, field: &str) -> ApiResult<i64> {
+        match self.ids.decode(prefix, public) {
+            Ok(id) if id <= i64::MAX as u64 => Ok(id as i64),
+            _ => Err(ApiError::invalid(format!("{field}: {public:?} is not a valid id")).with_field(field)),
         }
     }
 }

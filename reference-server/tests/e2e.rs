@@ -50,7 +50,11 @@ impl Server {
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         assert!(!line.is_empty(), "fotobase {args:?} exited before it was up");
-        let base = line.split_whitespace().find(|w| w.starts_with("http://") || w.starts_with("https://")).unwrap_or_default().to_owned();
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+            .unwrap_or_default()
+            .to_owned();
         Server { child, base }
     }
 
@@ -76,7 +80,13 @@ struct Api {
 }
 
 impl Api {
-    async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -90,7 +100,14 @@ impl Api {
         (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
 
-    async fn ok(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>, want: u16) -> Value {
+    async fn ok(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        want: u16,
+    ) -> Value {
         let (status, v) = self.send(method.clone(), path, token, body).await;
         assert_eq!(status.as_u16(), want, "{method} {path}: {v}");
         v
@@ -134,43 +151,87 @@ async fn journey(api: &Api) {
     let login = api.ok(M::POST, "/api/v1/auth/login", None, Some(reg("ann@example.com")), 200).await;
     let t = login["access_token"].as_str().unwrap().to_owned();
 
-    let jpeg = api.upload(&t, fotobase_bindings::synthetic(200, 150, 3, "jpeg").unwrap(), "image/jpeg", "?tags=beach").await;
-    let png = api.upload(&t, fotobase_bindings::synthetic(160, 120, 4, "png").unwrap(), "image/png", "?name=cat.png").await;
+    let jpeg =
+        api.upload(&t, fotobase_bindings::synthetic(200, 150, 3, "jpeg").unwrap(), "image/jpeg", "?tags=beach").await;
+    let png =
+        api.upload(&t, fotobase_bindings::synthetic(160, 120, 4, "png").unwrap(), "image/png", "?name=cat.png").await;
     let (jpeg_id, png_id) = (jpeg["id"].as_str().unwrap(), png["id"].as_str().unwrap());
     for id in [jpeg_id, png_id] {
         api.wait_for(&format!("/api/v1/images/{id}"), &t, |v| v["status"] == "ready").await;
     }
-    let thumb = api.http.get(format!("{}/api/v1/images/{jpeg_id}/thumbnail", api.base)).bearer_auth(&t).send().await.unwrap();
+    let thumb =
+        api.http.get(format!("{}/api/v1/images/{jpeg_id}/thumbnail", api.base)).bearer_auth(&t).send().await.unwrap();
     assert_eq!(thumb.headers()["content-type"], "image/webp");
 
     let job = api
-        .ok(M::POST, &format!("/api/v1/images/{png_id}/process"), Some(&t), Some(json!({"format": "avif", "target": "ssimulacra2>=60"})), 202)
+        .ok(
+            M::POST,
+            &format!("/api/v1/images/{png_id}/process"),
+            Some(&t),
+            Some(json!({"format": "avif", "target": "ssimulacra2>=60"})),
+            202,
+        )
         .await;
-    let job = api.wait_for(&format!("/api/v1/jobs/{}", job["job_id"].as_str().unwrap()), &t, |v| v["state"] != "queued" && v["state"] != "running").await;
+    let job = api
+        .wait_for(&format!("/api/v1/jobs/{}", job["job_id"].as_str().unwrap()), &t, |v| {
+            v["state"] != "queued" && v["state"] != "running"
+        })
+        .await;
     assert_eq!(job["state"], "succeeded", "{job}");
     let version = job["result"]["version_id"].as_str().unwrap().to_owned();
-    let cmp = api.ok(M::POST, &format!("/api/v1/images/{png_id}/compare"), Some(&t), Some(json!({"version": version})), 200).await;
+    let cmp = api
+        .ok(M::POST, &format!("/api/v1/images/{png_id}/compare"), Some(&t), Some(json!({"version": version})), 200)
+        .await;
     assert!(cmp["metrics"]["ssimulacra2"].as_f64().unwrap() >= 60.0, "{cmp}");
     let all = api
-        .ok(M::POST, &format!("/api/v1/images/{jpeg_id}/compare-all"), Some(&t), Some(json!({"target": "ssim>=0.95", "algorithms": ["jpeg-mozjpeg", "webp-lossy", "avif-rav1e"]})), 202)
+        .ok(
+            M::POST,
+            &format!("/api/v1/images/{jpeg_id}/compare-all"),
+            Some(&t),
+            Some(json!({"target": "ssim>=0.95", "algorithms": ["jpeg-mozjpeg", "webp-lossy", "avif-rav1e"]})),
+            202,
+        )
         .await;
-    let all = api.wait_for(&format!("/api/v1/jobs/{}", all["job_id"].as_str().unwrap()), &t, |v| v["state"] == "succeeded" || v["state"] == "failed").await;
+    let all = api
+        .wait_for(&format!("/api/v1/jobs/{}", all["job_id"].as_str().unwrap()), &t, |v| {
+            v["state"] == "succeeded" || v["state"] == "failed"
+        })
+        .await;
     assert_eq!(all["state"], "succeeded", "{all}");
     assert!(all["result"]["best"].is_string());
     let stats = api.ok(M::GET, "/api/v1/stats", Some(&t), None, 200).await;
     assert_eq!((stats["images"].as_i64(), stats["versions"].as_i64()), (Some(2), Some(1)));
 
     let folder = api
-        .ok(M::POST, "/api/v1/folders", Some(&t), Some(json!({"name": "Summer", "visibility": "private", "tags": ["holiday"]})), 201)
+        .ok(
+            M::POST,
+            "/api/v1/folders",
+            Some(&t),
+            Some(json!({"name": "Summer", "visibility": "private", "tags": ["holiday"]})),
+            201,
+        )
         .await;
     let fid = folder["id"].as_str().unwrap();
-    api.ok(M::POST, &format!("/api/v1/folders/{fid}/images"), Some(&t), Some(json!({"image_ids": [jpeg_id, png_id]})), 200).await;
+    api.ok(
+        M::POST,
+        &format!("/api/v1/folders/{fid}/images"),
+        Some(&t),
+        Some(json!({"image_ids": [jpeg_id, png_id]})),
+        200,
+    )
+    .await;
     let found = api.ok(M::GET, "/api/v1/folders?tag=holiday", Some(&t), None, 200).await;
     assert_eq!(found["items"][0]["image_count"], 2);
-    let share = api.ok(M::POST, &format!("/api/v1/folders/{fid}/share"), Some(&t), Some(json!({"expires_in": 600})), 201).await;
+    let share =
+        api.ok(M::POST, &format!("/api/v1/folders/{fid}/share"), Some(&t), Some(json!({"expires_in": 600})), 201).await;
     let shared = api.ok(M::GET, &format!("/api/v1/shared/{}", share["token"].as_str().unwrap()), None, None, 200).await;
     assert_eq!(shared["images"].as_array().unwrap().len(), 2);
-    let original = api.http.get(format!("{}{}", api.base, shared["images"][0]["original_url"].as_str().unwrap())).send().await.unwrap();
+    let original = api
+        .http
+        .get(format!("{}{}", api.base, shared["images"][0]["original_url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(original.status(), 200);
 
     let first = login["refresh_token"].as_str().unwrap();
@@ -235,7 +296,8 @@ fn config_check_prints_the_effective_config_with_secrets_masked() {
     assert_eq!((v["workers"].as_i64(), v["listen"].as_str()), (Some(5), Some("127.0.0.1:9999")));
 
     std::fs::write(&file, "workers = \"many\"\n").unwrap();
-    let bad = Command::new(env!("CARGO_BIN_EXE_fotobase")).args(["config", "check", "--config"]).arg(&file).output().unwrap();
+    let bad =
+        Command::new(env!("CARGO_BIN_EXE_fotobase")).args(["config", "check", "--config"]).arg(&file).output().unwrap();
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid_argument"));
 }
@@ -256,9 +318,12 @@ fn serves_https_with_a_certificate_from_files() {
         .expect("openssl (scripts/setup.sh installs it)");
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let (c, k) = (cert.to_str().unwrap(), key.to_str().unwrap());
-    let server = Server::spawn(&["serve"], &dir.path().join("data"), &[("FOTOBASE_TLS_CERT", c), ("FOTOBASE_TLS_KEY", k)]);
+    let server =
+        Server::spawn(&["serve"], &dir.path().join("data"), &[("FOTOBASE_TLS_CERT", c), ("FOTOBASE_TLS_KEY", k)]);
     assert!(server.base.starts_with("https://127.0.0.1:"), "{}", server.base);
-    let curl = |url: String| Command::new("curl").args(["-sS", "-i", "--max-time", "10", "--cacert", c]).arg(url).output().unwrap();
+    let curl = |url: String| {
+        Command::new("curl").args(["-sS", "-i", "--max-time", "10", "--cacert", c]).arg(url).output().unwrap()
+    };
     let out = curl(format!("{}/health", server.base));
     let text = String::from_utf8_lossy(&out.stdout).to_lowercase();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -101,7 +101,12 @@ fn run(args: &[String]) -> Result<(), String> {
                 score_crate = s;
             }
         }
-        eprintln!("[ssimulacra2-peer] round {}: fotobase {:.2} s, crate {:.2} s", round + 1, times_ours[round], times_crate[round]);
+        eprintln!(
+            "[ssimulacra2-peer] round {}: fotobase {:.2} s, crate {:.2} s",
+            round + 1,
+            times_ours[round],
+            times_crate[round]
+        );
     }
     let json = serde_json::json!({
         "width": reference.width, "height": reference.height,

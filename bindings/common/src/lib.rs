@@ -132,7 +132,7 @@ pub fn compress_options(opts: &Value, input: Option<Format>) -> Result<CompressO
         (Some(a), None) | (None, Some(a)) => {
             a.as_str().ok_or_else(|| invalid("algorithm must be a string"))?.to_owned()
         }
-        (None, None) => input.map_or("jpeg-mozjpeg", Format::default_algorithm).to_owned(),
+        (None, None) => Format::default_for(input).to_owned(),
     };
     let quality = match o.get("quality") {
         None | Some(Value::Null) => None,
@@ -164,7 +164,7 @@ pub fn compress_options(opts: &Value, input: Option<Format>) -> Result<CompressO
         },
         metrics: parse_metrics(o.get("metrics"))?.unwrap_or_default(),
         max_encodes: match o.get("max_encodes") {
-            None => 10,
+            None => image::DEFAULT_MAX_ENCODES,
             Some(v) => v.as_u64().ok_or_else(|| invalid("max_encodes must be a positive integer"))? as usize,
         },
     };

@@ -3,25 +3,30 @@
 //! `FotobaseError` (Kotlin: `FotobaseException`) has one variant per stable
 //! error code, so callers can catch exactly what they handle
 //! (`catch (e: FotobaseException.TokenExpired)`, `catch FotobaseError.TokenExpired`),
-//! and `code()` gives the snake_case string for logs and generic handling.
+//! and `code()` gives the snake_case string for logs and generic handling. The
+//! variants come from the core's one list of kinds (`for_each_error_kind!`), with
+//! the core's doc comments; `context` carries the same diagnostics as in Python
+//! and Node (`field`, `limit`, `retry_after_secs`, …).
+
+use std::collections::HashMap;
 
 use fotobase_bindings::{Error, ErrorKind};
 
 macro_rules! fotobase_error {
     ($($(#[$doc:meta])* $variant:ident,)*) => {
         /// A failed fotobase call. `code()` is the stable snake_case code (`token_expired`, …);
-        /// `reason` says what went wrong, with diagnostics.
+        /// `reason` says what went wrong, with diagnostics; `context` has them as key/value pairs.
         #[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
         pub enum FotobaseError {
-            $($(#[$doc])* $variant { reason: String },)*
+            $($(#[$doc])* $variant { reason: String, context: HashMap<String, String> },)*
         }
 
         impl FotobaseError {
-            fn new(kind: ErrorKind, reason: String) -> Self {
+            fn new(kind: ErrorKind, reason: String, context: HashMap<String, String>) -> Self {
                 match kind {
-                    $(ErrorKind::$variant => FotobaseError::$variant { reason },)*
-                    // A kind newer than this binding: `every_code_has_a_variant` fails first.
-                    _ => FotobaseError::Unexpected { reason },
+                    $(ErrorKind::$variant => FotobaseError::$variant { reason, context },)*
+                    // Not reached: the variants are generated from the core's list of kinds.
+                    _ => FotobaseError::Unexpected { reason, context },
                 }
             }
 
@@ -33,59 +38,21 @@ macro_rules! fotobase_error {
 
             fn reason_text(&self) -> &str {
                 match self {
-                    $(FotobaseError::$variant { reason } => reason,)*
+                    $(FotobaseError::$variant { reason, .. } => reason,)*
+                }
+            }
+
+            #[cfg(test)]
+            fn context_map(&self) -> &HashMap<String, String> {
+                match self {
+                    $(FotobaseError::$variant { context, .. } => context,)*
                 }
             }
         }
     };
 }
 
-fotobase_error! {
-    /// The bytes are not in a format fotobase can read.
-    UnsupportedFormat,
-    /// The input claims a supported format but is truncated or malformed.
-    CorruptInput,
-    /// A limit (pixels, dimensions, bytes, argon2 memory) would be exceeded.
-    LimitExceeded,
-    /// Two images that must have the same size do not.
-    DimensionMismatch,
-    /// An argument or option is out of range, unknown or malformed.
-    InvalidArgument,
-    /// No setting meets the quality or size target.
-    TargetUnreachable,
-    /// An encoder failed on valid input.
-    EncodeFailed,
-    /// The password fails the input policy (too short, too common).
-    WeakPassword,
-    /// The token's lifetime is over.
-    TokenExpired,
-    /// The token is malformed, forged or signed with the wrong algorithm.
-    TokenInvalid,
-    /// The token's `nbf` or `iat` lies in the future.
-    TokenNotYetValid,
-    /// The token was issued for another audience.
-    TokenAudience,
-    /// The token was issued by another issuer.
-    TokenIssuer,
-    /// A refresh token was presented twice.
-    TokenReused,
-    /// The token's key id is not in the key set (refresh the JWKS).
-    UnknownKey,
-    /// Authenticated decryption failed.
-    DecryptFailed,
-    /// Too many attempts.
-    RateLimited,
-    /// The thing asked for does not exist.
-    NotFound,
-    /// The thing to create exists already.
-    AlreadyExists,
-    /// The state changed under the caller.
-    Conflict,
-    /// The database or blob store cannot be reached right now; try again later.
-    Unavailable,
-    /// Anything else; `reason` says what.
-    Unexpected,
-}
+fotobase::for_each_error_kind!(fotobase_error);
 
 #[uniffi::export]
 impl FotobaseError {
@@ -100,7 +67,8 @@ impl From<Error> for FotobaseError {
         // The core's text is "code: message (context): source"; the code is the variant.
         let text = e.to_string();
         let reason = text.strip_prefix(e.code()).and_then(|t| t.strip_prefix(": ")).unwrap_or(&text).to_owned();
-        FotobaseError::new(e.kind(), reason)
+        let context = e.context().iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+        FotobaseError::new(e.kind(), reason, context)
     }
 }
 
@@ -133,6 +101,7 @@ mod tests {
             let e = FotobaseError::from(Error::new(kind, "boom").with_context("k", "v"));
             assert_eq!(e.code(), code);
             assert_eq!(e.reason_text(), "boom (k=v)");
+            assert_eq!(e.context_map().get("k").map(String::as_str), Some("v"));
         }
     }
 }

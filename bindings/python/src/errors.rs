@@ -62,7 +62,8 @@ fn build(py: Python<'_>) -> PyResult<Classes> {
     let mut by_code = Vec::new();
     for code in fotobase_bindings::error_codes() {
         let name = class_name(code);
-        let doc = format!("fotobase error `{code}`.");
+        let about = ErrorKind::from_code(code).map_or("", ErrorKind::description);
+        let doc = format!("fotobase error `{code}`: {about}");
         let class = new_type(py, &name, &doc, base.bind(py), Some(code))?;
         by_code.push((code, name, class));
     }

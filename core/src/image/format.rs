@@ -71,6 +71,14 @@ impl Format {
         }
     }
 
+    /// [`Format::default_algorithm`] of the input's format; JPEG's when it is not known.
+    pub const fn default_for(input: Option<Format>) -> &'static str {
+        match input {
+            Some(f) => f.default_algorithm(),
+            None => Format::Jpeg.default_algorithm(),
+        }
+    }
+
     pub const fn name(self) -> &'static str {
         match self {
             Format::Jpeg => "jpeg",

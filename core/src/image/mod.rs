@@ -31,7 +31,8 @@ pub use metrics::{CompareOptions, Comparison, Metric, Metrics, PixelsRef, compar
 pub use pipeline::{CompressOptions, Compressed, compress, load};
 pub use resize::{Filter, Fit, Gravity, ResizeOptions, resize, target_size};
 pub use search::{
-    CompareAllOptions, CompareAllResult, CompareAllRow, OptimizeOptions, Optimized, Step, Target, compare_all, optimize,
+    CompareAllOptions, CompareAllResult, CompareAllRow, DEFAULT_MAX_ENCODES, OptimizeOptions, Optimized, Step, Target,
+    compare_all, optimize,
 };
 pub use synthetic::{synthetic_photo, synthetic_photo_rgba};
 

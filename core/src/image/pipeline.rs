@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::encode::{self, Encoded, Params};
 use super::metrics::{CompareOptions, Metric, Metrics, compare_images};
 use super::resize::{Fit, ResizeOptions, resize, target_size};
-use super::search::{OptimizeOptions, Step, Target, optimize, reference_for};
-use super::{DecodeOptions, Image, MetadataPolicy, decode, probe};
+use super::search::{DEFAULT_MAX_ENCODES, OptimizeOptions, Step, Target, optimize, reference_for};
+use super::{DecodeOptions, Format, Image, MetadataPolicy, decode, probe};
 use crate::{Error, ErrorKind, Result};
 
 /// Decode `data` and resize it, letting JPEG shrink on load when the target allows.
@@ -62,7 +62,7 @@ pub struct CompressOptions {
 impl Default for CompressOptions {
     fn default() -> Self {
         CompressOptions {
-            algorithm: "jpeg-mozjpeg".into(),
+            algorithm: Format::default_for(None).into(),
             params: Params::default(),
             quality: None,
             target: None,
@@ -70,7 +70,7 @@ impl Default for CompressOptions {
             metadata: MetadataPolicy::default(),
             decode: DecodeOptions::default(),
             metrics: Vec::new(),
-            max_encodes: 10,
+            max_encodes: DEFAULT_MAX_ENCODES,
         }
     }
 }

@@ -94,6 +94,10 @@ impl FromStr for Target {
     }
 }
 
+/// Most encodes a quality search makes unless told otherwise: enough for a binary search
+/// over any algorithm's quality range to settle.
+pub const DEFAULT_MAX_ENCODES: usize = 10;
+
 /// Options for [`optimize`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -101,13 +105,17 @@ pub struct OptimizeOptions {
     /// Fixed parameters; the quality parameter, if given, is ignored.
     pub params: Params,
     pub metadata: MetadataPolicy,
-    /// Upper bound on encodes (default 10).
+    /// Upper bound on encodes (default [`DEFAULT_MAX_ENCODES`]).
     pub max_encodes: usize,
 }
 
 impl Default for OptimizeOptions {
     fn default() -> Self {
-        OptimizeOptions { params: Params::default(), metadata: MetadataPolicy::default(), max_encodes: 10 }
+        OptimizeOptions {
+            params: Params::default(),
+            metadata: MetadataPolicy::default(),
+            max_encodes: DEFAULT_MAX_ENCODES,
+        }
     }
 }
 
@@ -274,7 +282,7 @@ impl Default for CompareAllOptions {
             algorithms: None,
             metrics: Metric::ALL.to_vec(),
             metadata: MetadataPolicy::default(),
-            max_encodes: 10,
+            max_encodes: DEFAULT_MAX_ENCODES,
         }
     }
 }

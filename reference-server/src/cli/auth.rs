@@ -280,9 +280,9 @@ pub fn password(cmd: PasswordCommand, as_json: bool) -> Result<bool> {
             let pw = read_password()?;
             let hash = if skip_policy { hasher.hash_unchecked(&pw)? } else { hasher.hash(&pw)? };
             if as_json {
-                print_json(&json!({ "hash": hash }))?
+                print_json(&json!({ "hash": hash }))?;
             } else {
-                println!("{hash}")
+                println!("{hash}");
             }
             Ok(true)
         }

@@ -4,7 +4,8 @@
 
 use fotobase::storage::db::{Folder, Image, Visibility};
 
-use super::{ApiError, ApiResult, Caller};
+use super::{ApiError, ApiResult, Caller, ids};
+use crate::state::AppState;
 
 /// A row with an owner and a visibility.
 pub trait Shareable {
@@ -43,4 +44,28 @@ pub fn readable<T: Shareable>(item: T, caller: Option<&Caller>, what: &str) -> A
 pub fn owned<T: Shareable>(item: T, caller: &Caller, what: &str) -> ApiResult<T> {
     let item = readable(item, Some(caller), what)?;
     if item.owner_id() == caller.user_id { Ok(item) } else { Err(ApiError::forbidden("only the owner may do this")) }
+}
+
+/// The image if `caller` may see it.
+pub async fn visible_image(state: &AppState, caller: Option<&Caller>, id: &str) -> ApiResult<Image> {
+    let image = state.images().get(state.row_id(ids::IMAGE, id, "image")?).await?;
+    readable(image, caller, "image")
+}
+
+/// The image if `caller` owns it.
+pub async fn owned_image(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Image> {
+    let image = state.images().get(state.row_id(ids::IMAGE, id, "image")?).await?;
+    owned(image, caller, "image")
+}
+
+/// The folder if the caller may see it.
+pub async fn visible_folder(state: &AppState, caller: Option<&Caller>, id: &str) -> ApiResult<Folder> {
+    let folder = state.folders.get(state.row_id(ids::FOLDER, id, "folder")?).await?;
+    readable(folder, caller, "folder")
+}
+
+/// The folder if the caller owns it.
+pub async fn owned_folder(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Folder> {
+    let folder = state.folders.get(state.row_id(ids::FOLDER, id, "folder")?).await?;
+    owned(folder, caller, "folder")
 }

@@ -32,7 +32,9 @@ pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub fn session(refresh_token: &str, max_age: u64) -> AppendHeaders<[(header::HeaderName, HeaderValue); 2]> {
     let csrf = URL_SAFE_NO_PAD.encode(fotobase::auth::random_bytes(24));
     AppendHeaders([
-        set(&format!("{REFRESH_COOKIE}={refresh_token}; Path=/api/v1/auth; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict")),
+        set(&format!(
+            "{REFRESH_COOKIE}={refresh_token}; Path=/api/v1/auth; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict"
+        )),
         set(&format!("{CSRF_COOKIE}={csrf}; Path=/; Max-Age={max_age}; Secure; SameSite=Strict")),
     ])
 }
@@ -57,7 +59,8 @@ pub fn refresh_token(headers: &HeaderMap) -> ApiResult<&str> {
         .ok_or_else(|| ApiError::unauthenticated("no refresh token: send it in the body or sign in again"))?;
     let cookie = get(headers, CSRF_COOKIE).unwrap_or("");
     let header = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let same = cookie.len() == header.len() && cookie.bytes().zip(header.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+    let same =
+        cookie.len() == header.len() && cookie.bytes().zip(header.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
     if cookie.is_empty() || !same {
         return Err(ApiError::new(
             axum::http::StatusCode::FORBIDDEN,

@@ -1,27 +1,57 @@
 //! `ApiError`: every failure leaves the server as RFC 9457 `application/problem+json`
 //! carrying the core's stable `code`, so clients branch on the code, never on text.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::multipart::MultipartError;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fotobase::{Error, ErrorKind};
 use serde_json::json;
 
-/// Codes the HTTP layer adds to the core's (which it passes through verbatim).
+/// Codes the HTTP layer adds to the core's (which it passes through verbatim): the one list,
+/// from which `docs/ERRORS.md` is generated with the core's kinds ([`markdown_table`]).
 pub mod codes {
-    /// No or unusable credentials.
-    pub const UNAUTHENTICATED: &str = "unauthenticated";
-    /// Authenticated, but this caller may not do this.
-    pub const FORBIDDEN: &str = "forbidden";
-    /// The route exists but not with this method.
-    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
-    /// Overloaded or shutting down: retry later.
-    pub const UNAVAILABLE: &str = "unavailable";
-    /// A request header check failed (content type).
-    pub const BAD_REQUEST: &str = "bad_request";
-    /// A cookie-authenticated request without the matching CSRF token.
-    pub const CSRF: &str = "csrf_failed";
+    use fotobase::ErrorKind;
+
+    macro_rules! http_codes {
+        ($($(#[doc = $doc:literal])+ $name:ident = $code:literal => $status:literal,)+) => {
+            $($(#[doc = $doc])+ pub const $name: &str = $code;)+
+
+            /// Every HTTP-only code: `(code, HTTP status(es), meaning)`.
+            pub const ALL: &[(&str, &str, &str)] = &[$(($code, $status, concat!($($doc),+).trim_ascii()),)+];
+        };
+    }
+
+    http_codes! {
+        /// No credentials, or credentials that are not a session's (a bearer token or cookie is missing or unusable).
+        UNAUTHENTICATED = "unauthenticated" => "401",
+        /// Wrong e-mail address or password at login, a wrong current password, or a wrong share-link password.
+        INVALID_CREDENTIALS = "invalid_credentials" => "401 (login), 403",
+        /// Authenticated, but this caller may not do this (another user's public item, a missing role).
+        FORBIDDEN = "forbidden" => "403",
+        /// A cookie-authenticated request without the `X-CSRF-Token` header matching the `fotobase_csrf` cookie.
+        CSRF = "csrf_failed" => "403",
+        /// The route exists but not with this method.
+        METHOD_NOT_ALLOWED = "method_not_allowed" => "405",
+        /// A request header check failed (the content type).
+        BAD_REQUEST = "bad_request" => "415",
+    }
+
+    /// Overloaded, shutting down, or a dependency is down: retry after `Retry-After` (the core's code).
+    pub const UNAVAILABLE: &str = ErrorKind::Unavailable.code();
+}
+
+/// `docs/ERRORS.md`'s table: every code a client can receive, with its HTTP status and meaning.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| code | HTTP status | from | meaning |\n|---|---|---|---|\n");
+    for kind in ErrorKind::ALL {
+        let status = status_of(*kind).as_u16();
+        out.push_str(&format!("| `{}` | {status} | core | {} |\n", kind.code(), kind.description()));
+    }
+    for (code, status, meaning) in codes::ALL {
+        out.push_str(&format!("| `{code}` | {status} | HTTP | {meaning} |\n"));
+    }
+    out
 }
 
 #[derive(Debug)]

@@ -5,7 +5,7 @@ use axum::extract::FromRequest;
 use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 
-use super::error::ApiError;
+use super::error::{ApiError, ApiResult};
 
 /// `axum::Json` whose failures (malformed JSON, wrong types, too large, wrong
 /// content type) are `ApiError`s.
@@ -53,7 +53,9 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> fo
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(JsonOrEmpty(T::default()));
         }
-        serde_json::from_slice(&bytes).map(JsonOrEmpty).map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
+        serde_json::from_slice(&bytes)
+            .map(JsonOrEmpty)
+            .map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
     }
 }
 
@@ -66,9 +68,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0),
-        ))
+        Ok(ClientAddr(parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0)))
     }
 }
 
@@ -82,4 +82,19 @@ pub struct PageQuery {
     /// Page size: 0 or absent for 50; larger than 500 is taken as 500.
     #[serde(default)]
     pub limit: u32,
+}
+
+/// Unix seconds, a `YYYY-MM-DD` date (midnight UTC) or an RFC 3339 timestamp.
+pub fn parse_time(field: &str, s: &str) -> ApiResult<i64> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<i64>() {
+        return Ok(n);
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp());
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp());
+    }
+    Err(ApiError::invalid(format!("{field} must be unix seconds, YYYY-MM-DD or an RFC 3339 time")).with_field(field))
 }

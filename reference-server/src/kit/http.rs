@@ -53,7 +53,10 @@ pub fn layers(router: Router, config: &Config) -> Router {
                 .timeout(Duration::from_secs(config.request_timeout_secs)),
         )
         .layer(CompressionLayer::new())
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
@@ -73,7 +76,11 @@ pub fn layers(router: Router, config: &Config) -> Router {
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
                 .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::PUT, Method::DELETE])
-                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("x-share-password")])
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    HeaderName::from_static("x-share-password"),
+                ])
                 .expose_headers([REQUEST_ID, header::LOCATION, header::RETRY_AFTER])
                 .max_age(Duration::from_secs(600)),
         );
@@ -123,7 +130,10 @@ fn panicked(_: Box<dyn Any + Send + 'static>) -> Response {
 mod tests {
     #[test]
     fn share_tokens_are_not_logged() {
-        assert_eq!(super::redacted_path("/api/v1/shared/abc123/images/img_x/original"), "/api/v1/shared/***/images/img_x/original");
+        assert_eq!(
+            super::redacted_path("/api/v1/shared/abc123/images/img_x/original"),
+            "/api/v1/shared/***/images/img_x/original"
+        );
         assert_eq!(super::redacted_path("/api/v1/shares/abc123"), "/api/v1/shares/***");
         assert_eq!(super::redacted_path("/api/v1/images"), "/api/v1/images");
     }

@@ -3,12 +3,13 @@
 //! Routes are labelled by their template (`/api/v1/images/{id}`), never by the
 //! concrete path, so ids cannot blow up the series count.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use fotobase::storage::db::JobCounts;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -16,8 +17,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-
-use crate::state::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -70,7 +69,8 @@ impl Default for Metrics {
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.001, 2.5, 14))
         });
-        let jobs = Family::<JobLabels, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.01, 2.5, 14)));
+        let jobs =
+            Family::<JobLabels, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.01, 2.5, 14)));
         let queue = Family::<StateLabels, Gauge>::default();
         let bytes = Family::<DirectionLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests by method, route and status", requests.clone());
@@ -95,32 +95,30 @@ impl Metrics {
 }
 
 /// Middleware: count and time every request by its route template.
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn track(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let method = req.method().to_string();
     let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let started = Instant::now();
     let res = next.run(req).await;
-    let m = &state.metrics;
-    m.latency.get_or_create(&RouteLabels { method: method.clone(), route: route.clone() }).observe(started.elapsed().as_secs_f64());
+    m.latency
+        .get_or_create(&RouteLabels { method: method.clone(), route: route.clone() })
+        .observe(started.elapsed().as_secs_f64());
     m.requests.get_or_create(&RequestLabels { method, route, status: res.status().as_u16() }).inc();
     res
 }
 
-/// `GET /metrics` in the Prometheus text format.
-pub async fn scrape(State(state): State<AppState>) -> Response {
-    if let Ok(c) = state.queue.counts(Some(crate::services::jobs::IMAGES_QUEUE), None).await {
-        for (name, n) in [("queued", c.queued), ("running", c.running), ("succeeded", c.succeeded), ("failed", c.failed)] {
-            state.metrics.queue.get_or_create(&StateLabels { state: name.to_owned() }).set(n);
+impl Metrics {
+    /// The registry in the OpenMetrics text format, with the image queue's job counts as of now.
+    pub fn encode(&self, queue: Option<&JobCounts>) -> Option<String> {
+        if let Some(c) = queue {
+            for (name, n) in
+                [("queued", c.queued), ("running", c.running), ("succeeded", c.succeeded), ("failed", c.failed)]
+            {
+                self.queue.get_or_create(&StateLabels { state: name.to_owned() }).set(n);
+            }
         }
+        let mut body = String::new();
+        encode(&mut body, &self.registry).ok()?;
+        Some(body)
     }
-    let mut body = String::new();
-    if encode(&mut body, &state.metrics.registry).is_err() {
-        return crate::kit::ApiError::internal().into_response();
-    }
-    let mut res = body.into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
-    );
-    res
 }

@@ -4,12 +4,12 @@
 pub mod access;
 pub mod auth;
 pub mod cookies;
+pub mod download;
 pub mod error;
 pub mod extract;
 pub mod http;
 pub mod ids;
 pub mod metrics;
-pub mod openapi;
 pub mod web;
 
 pub use auth::Caller;
@@ -17,7 +17,9 @@ pub use error::{ApiError, ApiResult};
 pub use extract::{Json, PageQuery, Path, Query};
 
 /// Run CPU-heavy work (decoding, encoding, hashing) on the blocking pool.
-pub async fn compute<T: Send + 'static>(f: impl FnOnce() -> fotobase::Result<T> + Send + 'static) -> fotobase::Result<T> {
+pub async fn compute<T: Send + 'static>(
+    f: impl FnOnce() -> fotobase::Result<T> + Send + 'static,
+) -> fotobase::Result<T> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| fotobase::Error::new(fotobase::ErrorKind::Unexpected, "blocking task failed").with_source(e))?

@@ -4,11 +4,11 @@
 
 use std::net::SocketAddr;
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use fotobase::auth::field::normalize_email;
 use fotobase::auth::session::{Issued, LoginInfo};
 use fotobase::storage::db::NewUser;
@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::kit::cookies;
+use crate::kit::error::codes;
 use crate::kit::extract::{ClientAddr, JsonOrEmpty};
 use crate::kit::{ApiError, ApiResult, Caller, Json, blocking, ids};
 use crate::services::users::UserView;
@@ -105,7 +106,10 @@ fn check_email(email: &str) -> ApiResult<String> {
 /// Create an account (the first one becomes admin).
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", operation_id = "register",
     request_body = Register, responses((status = 201, description = "The new account", body = UserView)))]
-async fn register(State(state): State<AppState>, Json(body): Json<Register>) -> ApiResult<(StatusCode, Json<UserView>)> {
+async fn register(
+    State(state): State<AppState>,
+    Json(body): Json<Register>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
     let email = check_email(&body.email)?;
     let display_name = body
         .display_name
@@ -113,7 +117,8 @@ async fn register(State(state): State<AppState>, Json(body): Json<Register>) -> 
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
     let hasher = state.hasher.clone();
-    let (password, local, name) = (body.password, email.split('@').next().unwrap_or_default().to_owned(), display_name.clone());
+    let (password, local, name) =
+        (body.password, email.split('@').next().unwrap_or_default().to_owned(), display_name.clone());
     let password_hash = blocking(move || {
         hasher.check_policy(&password, &[&local, &name])?;
         hasher.hash_unchecked(&password)
@@ -132,7 +137,7 @@ async fn register(State(state): State<AppState>, Json(body): Json<Register>) -> 
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong e-mail address or password")
+    ApiError::new(StatusCode::UNAUTHORIZED, codes::INVALID_CREDENTIALS, "wrong e-mail address or password")
 }
 
 fn client_info(headers: &HeaderMap, addr: Option<SocketAddr>) -> (Option<String>, Option<std::net::IpAddr>) {
@@ -278,7 +283,7 @@ async fn change_password(
     .await
     .map_err(|e| e.with_field("new_password"))?;
     let Some(new_hash) = new_hash else {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "invalid_credentials", "the current password is wrong")
+        return Err(ApiError::new(StatusCode::FORBIDDEN, codes::INVALID_CREDENTIALS, "the current password is wrong")
             .with_field("current_password"));
     };
     state.users.set_password_hash(user.id, &new_hash).await?;
@@ -289,7 +294,9 @@ async fn change_password(
 /// The keys that verify access tokens (RFC 7517), for services and clients.
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth", operation_id = "jwks",
     responses((status = 200, description = "JSON Web Key Set", body = Jwks)))]
-async fn jwks(State(state): State<AppState>) -> ([(header::HeaderName, &'static str); 1], axum::Json<serde_json::Value>) {
+async fn jwks(
+    State(state): State<AppState>,
+) -> ([(header::HeaderName, &'static str); 1], axum::Json<serde_json::Value>) {
     ([(header::CACHE_CONTROL, "public, max-age=300")], axum::Json(state.tokens().jwks()))
 }
 

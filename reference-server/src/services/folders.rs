@@ -10,8 +10,10 @@ use fotobase::storage::db::{Folder, FolderFilter, FolderUpdate, ImageFilter, New
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, access, ids};
-use crate::services::images::{ImageView, parse_time};
+use crate::kit::access::{owned_folder, visible_folder};
+use crate::kit::extract::parse_time;
+use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, ids};
+use crate::services::images::ImageView;
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -50,18 +52,6 @@ impl FolderView {
             updated_at: f.updated_at,
         }
     }
-}
-
-/// The folder if the caller may see it (see `kit::access`).
-async fn visible_folder(state: &AppState, caller: Option<&Caller>, id: &str) -> ApiResult<Folder> {
-    let folder = state.folders.get(state.row_id(ids::FOLDER, id, "folder")?).await?;
-    access::readable(folder, caller, "folder")
-}
-
-/// The folder if the caller owns it (see `kit::access`).
-pub async fn owned_folder(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Folder> {
-    let folder = state.folders.get(state.row_id(ids::FOLDER, id, "folder")?).await?;
-    access::owned(folder, caller, "folder")
 }
 
 /// A parent folder named in a body: must be the caller's.

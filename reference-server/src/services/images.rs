@@ -3,10 +3,9 @@
 //! pages, metadata, edits, deletion, and downloads of originals and thumbnails.
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
 use axum::routing::get;
 use fotobase::image::{Format, Metadata, probe, taken_at};
 use fotobase::storage::db::{Image, ImageFilter, ImageUpdate, NewImage, NewJob, Page, Visibility};
@@ -14,10 +13,13 @@ use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, access, ids};
-use crate::services::jobs::{IMAGES_QUEUE, THUMBNAIL};
+use crate::kit::access::{owned_image, visible_image};
+use crate::kit::download::Download;
+use crate::kit::extract::parse_time;
+use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, ids};
 use crate::services::upload::{self, BodyFailed, Received};
 use crate::state::AppState;
+use crate::worker::kinds::{self, IMAGES_QUEUE};
 
 pub fn router(state: AppState) -> Router {
     let upload_limit = usize::try_from(state.config.max_upload_bytes).unwrap_or(usize::MAX).saturating_add(64 << 10);
@@ -89,18 +91,6 @@ impl ImageView {
             tags: i.tags,
         }
     }
-}
-
-/// The image if `caller` may see it (see `kit::access`).
-pub async fn visible_image(state: &AppState, caller: Option<&Caller>, id: &str) -> ApiResult<Image> {
-    let image = state.images().get(state.row_id(ids::IMAGE, id, "image")?).await?;
-    access::readable(image, caller, "image")
-}
-
-/// The image if `caller` owns it (see `kit::access`).
-pub async fn owned_image(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Image> {
-    let image = state.images().get(state.row_id(ids::IMAGE, id, "image")?).await?;
-    access::owned(image, caller, "image")
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -205,7 +195,7 @@ async fn upload(
     state
         .queue
         .enqueue(
-            NewJob::new(IMAGES_QUEUE, THUMBNAIL, serde_json::json!({ "image_id": image.id }))
+            NewJob::new(IMAGES_QUEUE, kinds::THUMBNAIL, kinds::payload(&kinds::Thumbnail { image_id: image.id }))
                 .owner(caller.user_id)
                 .priority(10)
                 .idempotency_key(format!("thumbnail:{}", image.id)),
@@ -309,21 +299,6 @@ pub struct ListQuery {
     /// Page size: 0 or absent for 50; larger than 500 is taken as 500.
     #[serde(default)]
     limit: u32,
-}
-
-/// Unix seconds, a `YYYY-MM-DD` date (midnight UTC) or an RFC 3339 timestamp.
-pub fn parse_time(field: &str, s: &str) -> ApiResult<i64> {
-    let s = s.trim();
-    if let Ok(n) = s.parse::<i64>() {
-        return Ok(n);
-    }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp());
-    }
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.timestamp());
-    }
-    Err(ApiError::invalid(format!("{field} must be unix seconds, YYYY-MM-DD or an RFC 3339 time")).with_field(field))
 }
 
 /// The caller's images, newest first, filtered; keyset pages.
@@ -440,114 +415,3 @@ async fn thumbnail(
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(upload, list, get_image, update, delete, original, thumbnail))]
 pub struct Api;
-
-pub fn content_type(format: &str) -> &'static str {
-    format.parse::<Format>().map_or("application/octet-stream", Format::mime_type)
-}
-
-/// A blob streamed to the client with validators: `ETag` (content addressed, so
-/// it never changes) and `304` for a matching `If-None-Match`.
-pub struct Download<'a> {
-    pub key: &'a str,
-    pub content_type: &'static str,
-    pub etag: &'a str,
-    pub file_name: String,
-    /// Shared caches may keep it (public images), else only the browser.
-    pub public: bool,
-    /// The uploader's own bytes (`attachment`, sandboxed): an image that sniffs fine may
-    /// still be a polyglot carrying HTML or a zip, so a browser must never render it as a
-    /// page. Renditions fotobase encoded itself are served `inline`.
-    pub untrusted: bool,
-}
-
-impl<'a> Download<'a> {
-    /// An image's original file.
-    pub fn original(image: &'a Image) -> Self {
-        Download {
-            key: &image.blob_key,
-            content_type: content_type(&image.format),
-            etag: &image.sha256,
-            file_name: image.name.clone(),
-            public: image.visibility == Visibility::Public,
-            untrusted: true,
-        }
-    }
-
-    /// An image's thumbnail; `not_found` (saying so) until its job has made one.
-    pub fn thumbnail(image: &'a Image) -> ApiResult<Self> {
-        let Some(key) = image.thumbnail_key.as_deref() else {
-            let mut e = ApiError::not_found("thumbnail");
-            e.detail = format!("the thumbnail is not ready (image status: {})", image.status.as_str());
-            return Err(e);
-        };
-        Ok(Download {
-            key,
-            content_type: "image/webp",
-            etag: key.rsplit('/').next().unwrap_or(key),
-            file_name: format!("{}.thumbnail.webp", image.name),
-            public: image.visibility == Visibility::Public,
-            untrusted: false,
-        })
-    }
-
-    /// Only private caches, whatever the image's visibility (share links).
-    pub fn private(mut self) -> Self {
-        self.public = false;
-        self
-    }
-}
-
-/// What a browser may do with an uploader's bytes opened directly: nothing (no scripts,
-/// no subresources, a unique origin), whatever they turn out to contain.
-const UNTRUSTED_CSP: &str = "default-src 'none'; sandbox";
-
-/// `Content-Disposition` with an ASCII `filename` (quotes, backslashes, control and
-/// non-ASCII characters dropped) and the exact name as RFC 5987 `filename*`.
-pub fn content_disposition(disposition: &str, name: &str) -> String {
-    let ascii: String = name.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ').collect();
-    let ascii = if ascii.trim().is_empty() { "download".to_owned() } else { ascii };
-    let mut exact = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            exact.push(b as char);
-        } else {
-            exact.push_str(&format!("%{b:02X}"));
-        }
-    }
-    format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{exact}")
-}
-
-impl Download<'_> {
-    /// Stream it (or `304 Not Modified`).
-    pub async fn send(&self, state: &AppState, headers: &HeaderMap) -> ApiResult<Response> {
-        let etag = format!("\"{}\"", self.etag);
-        let cache =
-            if self.public { "public, max-age=31536000, immutable" } else { "private, max-age=31536000, immutable" };
-        let not_modified = headers
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-        let mut res = if not_modified {
-            StatusCode::NOT_MODIFIED.into_response()
-        } else {
-            let meta = state.media.blobs().head(self.key).await?.ok_or_else(|| ApiError::not_found("file"))?;
-            let stream = state.media.blobs().get_stream(self.key).await?;
-            let mut res = Body::from_stream(stream).into_response();
-            res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(meta.bytes));
-            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
-            let disposition = if self.untrusted { "attachment" } else { "inline" };
-            if let Ok(v) = HeaderValue::from_str(&content_disposition(disposition, &self.file_name)) {
-                res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-            }
-            if self.untrusted {
-                res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(UNTRUSTED_CSP));
-            }
-            res
-        };
-        if let Ok(v) = HeaderValue::from_str(&etag) {
-            res.headers_mut().insert(header::ETAG, v);
-        }
-        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-        Ok(res)
-    }
-}

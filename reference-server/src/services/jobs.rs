@@ -1,47 +1,34 @@
-//! The image service, processing half: compression jobs (one algorithm, or all
-//! of them at a target), their status by polling or Server-Sent Events, the
-//! processed versions, and metrics between an original and a version.
+//! Processing jobs: compressions of an image (one algorithm, or all of them at a
+//! target) queued for the workers, and their state by polling or Server-Sent Events.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::Response;
 use axum::routing::{get, post};
-use axum::Router;
-use fotobase::storage::db::{Job, JobState, NewJob, Version, Visibility};
-use fotobase::image::{self, CompareOptions, DecodeOptions, Fit, Metric, ResizeOptions};
+use fotobase::storage::db::{Job, JobState, NewJob};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
-use crate::kit::{ApiError, ApiResult, Caller, Json, Path, blocking, ids};
-use crate::services::images::{Download, content_type, owned_image, visible_image};
+use crate::kit::access::owned_image;
+use crate::kit::{ApiError, ApiResult, Caller, Json, Path, ids};
 use crate::state::AppState;
-
-/// The queue image work runs on, and its job kinds.
-pub const IMAGES_QUEUE: &str = "images";
-pub const THUMBNAIL: &str = "thumbnail";
-pub const PROCESS: &str = "process";
-pub const COMPARE_ALL: &str = "compare_all";
+use crate::worker::kinds::{self, COMPARE_ALL, IMAGES_QUEUE, PROCESS};
 
 /// Most encodes one quality search may make (bounds a job's work).
-const MAX_ENCODES: u64 = 16;
+const MAX_ENCODES: usize = 16;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/images/{id}/process", post(process))
         .route("/api/v1/images/{id}/compare-all", post(compare_all))
-        .route("/api/v1/images/{id}/compare", post(compare))
-        .route("/api/v1/images/{id}/versions", get(versions))
-        .route("/api/v1/images/{id}/versions/{vid}", get(version).delete(delete_version))
-        .route("/api/v1/images/{id}/versions/{vid}/download", get(download_version))
         .route("/api/v1/jobs/{id}", get(job))
         .route("/api/v1/jobs/{id}/events", get(job_events))
-        .route("/api/v1/algorithms", get(algorithms))
         .with_state(state)
 }
 
@@ -52,7 +39,12 @@ pub struct Accepted {
     state: JobState,
 }
 
-async fn enqueue(state: &AppState, caller: &Caller, kind: &str, payload: Value) -> ApiResult<(StatusCode, HeaderMap, Json<Accepted>)> {
+async fn enqueue(
+    state: &AppState,
+    caller: &Caller,
+    kind: &str,
+    payload: Value,
+) -> ApiResult<(StatusCode, HeaderMap, Json<Accepted>)> {
     let job = state.queue.enqueue(NewJob::new(IMAGES_QUEUE, kind, payload).owner(caller.user_id)).await?;
     state.jobs_ready.notify_waiters();
     let job_id = state.public_id(ids::JOB, job.id);
@@ -75,20 +67,20 @@ async fn process(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Json(mut body): Json<Value>,
+    Json(body): Json<Value>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<Accepted>)> {
     let image = owned_image(&state, &caller, &id).await?;
-    let opts = body.as_object_mut().ok_or_else(|| ApiError::invalid("the body must be a JSON object"))?;
-    if opts.get("quality").is_some_and(|q| !q.is_null()) && opts.get("target").is_some_and(|t| !t.is_null()) {
+    if !body.is_object() {
+        return Err(ApiError::invalid("the body must be a JSON object"));
+    }
+    let checked = fotobase_bindings::compress_options(&body, image.format.parse().ok())?;
+    if checked.quality.is_some() && checked.target.is_some() {
         return Err(ApiError::invalid("give quality or target, not both"));
     }
-    let max = opts.get("max_encodes").and_then(Value::as_u64).unwrap_or(10);
-    if !(1..=MAX_ENCODES).contains(&max) {
+    if !(1..=MAX_ENCODES).contains(&checked.max_encodes) {
         return Err(ApiError::invalid(format!("max_encodes must be 1 to {MAX_ENCODES}")).with_field("max_encodes"));
     }
-    let input = image.format.parse().ok();
-    fotobase_bindings::compress_options(&body, input)?;
-    enqueue(&state, &caller, PROCESS, json!({ "image_id": image.id, "options": body })).await
+    enqueue(&state, &caller, PROCESS, kinds::payload(&kinds::Process { image_id: image.id, options: body })).await
 }
 
 /// The options of `compress` in every binding, as a process request.
@@ -131,7 +123,9 @@ pub enum Target {
         metric: String,
         value: f64,
     },
-    Budget { max_bytes: u64 },
+    Budget {
+        max_bytes: u64,
+    },
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -165,8 +159,8 @@ async fn compare_all(
             fotobase::image::algorithm(n).map_err(|e| ApiError::from(e).with_field("algorithms"))?;
         }
     }
-    let payload = json!({ "image_id": image.id, "target": body.target, "algorithms": body.algorithms });
-    enqueue(&state, &caller, COMPARE_ALL, payload).await
+    let job = kinds::CompareAll { image_id: image.id, target: body.target, algorithms: body.algorithms };
+    enqueue(&state, &caller, COMPARE_ALL, kinds::payload(&job)).await
 }
 
 /// A job as the API shows it.
@@ -193,12 +187,13 @@ pub struct JobView {
 
 impl JobView {
     pub fn new(state: &AppState, job: Job) -> JobView {
-        let image_id = job.payload.get("image_id").and_then(Value::as_i64).map(|i| state.public_id(ids::IMAGE, i));
+        let image_id = kinds::image_id(&job.payload).map(|i| state.public_id(ids::IMAGE, i));
         // Workers record errors as `code: message`.
-        let error = job.last_error.as_deref().filter(|_| job.state != JobState::Succeeded).map(|e| match e.split_once(": ") {
-            Some((code, message)) if !code.contains(' ') => json!({ "code": code, "message": message }),
-            _ => json!({ "code": "unexpected", "message": e }),
-        });
+        let error =
+            job.last_error.as_deref().filter(|_| job.state != JobState::Succeeded).map(|e| match e.split_once(": ") {
+                Some((code, message)) if !code.contains(' ') => json!({ "code": code, "message": message }),
+                _ => json!({ "code": "unexpected", "message": e }),
+            });
         JobView {
             id: state.public_id(ids::JOB, job.id),
             kind: job.kind,
@@ -269,236 +264,7 @@ async fn job_events(
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
-/// A processed version as the API shows it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct VersionView {
-    pub id: String,
-    pub image_id: String,
-    pub algorithm: String,
-    #[schema(value_type = Object)]
-    pub params: Value,
-    pub format: String,
-    pub width: u32,
-    pub height: u32,
-    pub bytes: i64,
-    pub ssimulacra2: Option<f64>,
-    /// Metric name → value, as measured when it was made.
-    #[schema(value_type = Object)]
-    pub metrics: Value,
-    pub created_at: i64,
-}
-
-impl VersionView {
-    pub fn new(state: &AppState, v: Version) -> VersionView {
-        VersionView {
-            id: state.public_id(ids::VERSION, v.id),
-            image_id: state.public_id(ids::IMAGE, v.image_id),
-            algorithm: v.algorithm,
-            params: v.params,
-            format: v.format,
-            width: v.width,
-            height: v.height,
-            bytes: v.bytes,
-            ssimulacra2: v.ssimulacra2,
-            metrics: v.metrics,
-            created_at: v.created_at,
-        }
-    }
-}
-
-/// The processed versions of an image, with bytes and metrics.
-#[utoipa::path(get, path = "/api/v1/images/{id}/versions", tag = "processing", operation_id = "list_versions",
-    security((), ("bearer" = [])), params(("id" = String, Path, description = "`img_…`")),
-    responses((status = 200, description = "The versions", body = Vec<VersionView>)))]
-async fn versions(
-    State(state): State<AppState>,
-    caller: Option<Caller>,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Vec<VersionView>>> {
-    let image = visible_image(&state, caller.as_ref(), &id).await?;
-    let list = state.images().versions(image.id).await?;
-    Ok(Json(list.into_iter().map(|v| VersionView::new(&state, v)).collect()))
-}
-
-/// A version of an image the caller may see.
-async fn version_of(state: &AppState, image_id: i64, vid: &str) -> ApiResult<Version> {
-    let v = state.images().version(state.row_id(ids::VERSION, vid, "version")?).await?;
-    if v.image_id == image_id { Ok(v) } else { Err(ApiError::not_found("version")) }
-}
-
-#[utoipa::path(get, path = "/api/v1/images/{id}/versions/{vid}", tag = "processing", operation_id = "get_version",
-    security((), ("bearer" = [])),
-    params(("id" = String, Path, description = "`img_…`"), ("vid" = String, Path, description = "`ver_…`")),
-    responses((status = 200, description = "The version", body = VersionView)))]
-async fn version(
-    State(state): State<AppState>,
-    caller: Option<Caller>,
-    Path((id, vid)): Path<(String, String)>,
-) -> ApiResult<Json<VersionView>> {
-    let image = visible_image(&state, caller.as_ref(), &id).await?;
-    Ok(Json(VersionView::new(&state, version_of(&state, image.id, &vid).await?)))
-}
-
-#[utoipa::path(delete, path = "/api/v1/images/{id}/versions/{vid}", tag = "processing", operation_id = "delete_version",
-    security(("bearer" = [])),
-    params(("id" = String, Path, description = "`img_…`"), ("vid" = String, Path, description = "`ver_…`")),
-    responses((status = 204, description = "Deleted")))]
-async fn delete_version(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((id, vid)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
-    let image = owned_image(&state, &caller, &id).await?;
-    let v = version_of(&state, image.id, &vid).await?;
-    state.media.delete_version(v.id).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[utoipa::path(get, path = "/api/v1/images/{id}/versions/{vid}/download", tag = "processing",
-    operation_id = "download_version", security((), ("bearer" = [])),
-    params(("id" = String, Path, description = "`img_…`"), ("vid" = String, Path, description = "`ver_…`")),
-    responses((status = 200, description = "The file", content_type = "image/*"), (status = 304, description = "Not modified")))]
-async fn download_version(
-    State(state): State<AppState>,
-    caller: Option<Caller>,
-    Path((id, vid)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    let image = visible_image(&state, caller.as_ref(), &id).await?;
-    let v = version_of(&state, image.id, &vid).await?;
-    let etag = v.blob_key.rsplit('/').next().unwrap_or(&v.blob_key).to_owned();
-    let ext = v.format.parse::<fotobase::image::Format>().map_or("bin", |f| f.extension());
-    let stem = image.name.rsplit_once('.').map_or(image.name.as_str(), |(s, _)| s);
-    let download = Download {
-        key: &v.blob_key,
-        content_type: content_type(&v.format),
-        etag: &etag,
-        file_name: format!("{stem}.{}.{ext}", v.algorithm),
-        public: image.visibility == Visibility::Public,
-        untrusted: false,
-    };
-    download.send(&state, &headers).await
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CompareBody {
-    /// `ver_…` of a processed version of this image.
-    version: String,
-    /// Metric names (default: all five).
-    #[schema(value_type = Option<Vec<String>>)]
-    metrics: Option<Value>,
-}
-
-/// Metrics between an original and one of its versions.
-#[derive(Debug, ToSchema)]
-#[allow(dead_code)] // documentation only: built as JSON
-pub struct Comparison {
-    /// `mse`, `psnr`, `ssim`, `ms_ssim`, `ssimulacra2` (those asked for).
-    #[schema(value_type = Object)]
-    pub metrics: Value,
-    /// `{format, width, height, bytes}` of the original.
-    #[schema(value_type = Object)]
-    pub reference: Value,
-    /// `{format, width, height, bytes}` of the version.
-    #[schema(value_type = Object)]
-    pub distorted: Value,
-    /// Original bytes / version bytes.
-    pub ratio: f64,
-    /// The original was resized to the version's size to compare.
-    pub reference_resized: bool,
-    pub image_id: String,
-    pub version: String,
-}
-
-/// Metrics between the original and one of its versions, computed now (and recorded).
-#[utoipa::path(post, path = "/api/v1/images/{id}/compare", tag = "processing", operation_id = "compare_version",
-    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = CompareBody,
-    responses((status = 200, description = "The metrics", body = Comparison)))]
-async fn compare(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    Json(body): Json<CompareBody>,
-) -> ApiResult<Json<Value>> {
-    let image = owned_image(&state, &caller, &id).await?;
-    let vid = state.body_id(ids::VERSION, &body.version, "version")?;
-    let v = state.images().version(vid).await.map_err(|_| ApiError::not_found("version").with_field("version"))?;
-    if v.image_id != image.id {
-        return Err(ApiError::not_found("version").with_field("version"));
-    }
-    let blobs = state.media.blobs();
-    let (reference, distorted) = (blobs.get(&image.blob_key).await?, blobs.get(&v.blob_key).await?);
-    let metrics = metric_list(body.metrics.as_ref())?;
-    let mut result = blocking(move || compare_bytes(&reference, &distorted, &metrics)).await?;
-    let measured = result.get("metrics").cloned().unwrap_or(Value::Null);
-    state.images().add_comparison(image.id, None, v.id, &measured).await?;
-    if let Some(m) = result.as_object_mut() {
-        m.insert("image_id".into(), json!(state.public_id(ids::IMAGE, image.id)));
-        m.insert("version".into(), json!(body.version));
-    }
-    Ok(Json(result))
-}
-
-fn metric_list(v: Option<&Value>) -> ApiResult<Vec<Metric>> {
-    let bad = || ApiError::invalid("metrics must be a non-empty list of metric names").with_field("metrics");
-    match v {
-        None | Some(Value::Null) => Ok(Metric::ALL.to_vec()),
-        Some(Value::Array(a)) if !a.is_empty() => a
-            .iter()
-            .map(|m| m.as_str().ok_or_else(bad)?.parse::<Metric>().map_err(|e| ApiError::from(e).with_field("metrics")))
-            .collect(),
-        Some(_) => Err(bad()),
-    }
-}
-
-/// Metrics of `distorted` against `reference`. A version made with a resize is
-/// compared with the original resized to its size (as the job measured it).
-fn compare_bytes(reference: &[u8], distorted: &[u8], metrics: &[Metric]) -> fotobase::Result<Value> {
-    let decode = |data: &[u8]| image::decode(data, &DecodeOptions { limits: image::Limits::unlimited(), ..DecodeOptions::default() });
-    let (a, b) = (decode(reference)?, decode(distorted)?);
-    let resized = (a.width(), a.height()) != (b.width(), b.height());
-    let ref_pixels = if resized {
-        let fit = ResizeOptions { width: Some(b.width()), height: Some(b.height()), fit: Fit::Fill, ..Default::default() };
-        image::resize(a.pixels(), &fit)?
-    } else {
-        a.pixels().clone()
-    };
-    let m = image::compare_images(&ref_pixels, b.pixels(), &CompareOptions::with_metrics(metrics))?;
-    let side = |i: &image::Image, bytes: usize| json!({ "format": i.info().format, "width": i.width(), "height": i.height(), "bytes": bytes });
-    Ok(json!({
-        "metrics": m,
-        "reference": side(&a, reference.len()),
-        "distorted": side(&b, distorted.len()),
-        "ratio": reference.len() as f64 / distorted.len().max(1) as f64,
-        "reference_resized": resized,
-    }))
-}
-
-/// The compression algorithms with their parameters, ranges and defaults.
-#[utoipa::path(get, path = "/api/v1/algorithms", tag = "processing", operation_id = "list_algorithms",
-    responses((status = 200, description = "The algorithms", body = Vec<AlgorithmInfo>)))]
-async fn algorithms() -> axum::Json<Value> {
-    axum::Json(fotobase_bindings::algorithms())
-}
-
-/// The processing half of the image service's OpenAPI document.
+/// The processing jobs' part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(process, compare_all, compare, versions, version, delete_version, download_version, job, job_events, algorithms))]
+#[openapi(paths(process, compare_all, job, job_events))]
 pub struct Api;
-
-/// A compression algorithm as `GET /api/v1/algorithms` lists it.
-#[derive(Debug, ToSchema)]
-#[allow(dead_code)] // documentation only: built as JSON by the bindings' shared layer
-pub struct AlgorithmInfo {
-    /// e.g. `jpeg-mozjpeg`, `webp-lossy`, `avif-rav1e`, `png-oxipng`.
-    pub name: String,
-    pub format: String,
-    pub lossless: bool,
-    pub description: String,
-    /// The parameter `quality` sets and a quality search varies (absent for lossless ones).
-    pub quality_param: Option<String>,
-    /// Parameter name → its `type` (`int`, `bool`, `choice`), `min`/`max` or `choices`, `default`, `description`.
-    #[schema(value_type = Object)]
-    pub params: serde_json::Value,
-}

@@ -3,19 +3,22 @@
 
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
 use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use serde_json::{Value, json};
 
+use crate::kit::ApiError;
 use crate::state::AppState;
+use crate::worker::kinds::IMAGES_QUEUE;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
-        .route("/metrics", get(crate::kit::metrics::scrape))
+        .route("/metrics", get(metrics))
         .with_state(state)
 }
 
@@ -42,10 +45,20 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, axum::Json<Value>)
 /// Prometheus metrics (OpenMetrics text): requests, latencies, jobs, bytes processed.
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
     responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text", body = String)))]
-#[allow(dead_code)] // documents `kit::metrics::scrape`
-fn metrics_doc() {}
+async fn metrics(State(state): State<AppState>) -> Response {
+    let queue = state.queue.counts(Some(IMAGES_QUEUE), None).await.ok();
+    let Some(body) = state.metrics.encode(queue.as_ref()) else {
+        return ApiError::internal().into_response();
+    };
+    let mut res = body.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    res
+}
 
 /// The operations part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(health, ready, metrics_doc))]
+#[openapi(paths(health, ready, metrics))]
 pub struct Api;

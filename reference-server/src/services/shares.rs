@@ -14,10 +14,13 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use utoipa::ToSchema;
 
+use crate::kit::access::{owned_folder, owned_image};
+use crate::kit::download::Download;
+use crate::kit::error::codes;
 use crate::kit::extract::JsonOrEmpty;
 use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, blocking, ids};
-use crate::services::folders::{FolderView, owned_folder};
-use crate::services::images::{Download, ImageView, owned_image};
+use crate::services::folders::FolderView;
+use crate::services::images::ImageView;
 use crate::state::AppState;
 
 /// Header carrying a share link's password.
@@ -191,7 +194,7 @@ async fn unlock(state: &AppState, token: &str, headers: &HeaderMap) -> ApiResult
         let hasher = state.hasher.clone();
         if !blocking(move || hasher.verify(&stored, &given)).await? {
             state.throttle.failed(&key, None).await?;
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "invalid_credentials", "wrong share password"));
+            return Err(ApiError::new(StatusCode::FORBIDDEN, codes::INVALID_CREDENTIALS, "wrong share password"));
         }
     }
     Ok(link)

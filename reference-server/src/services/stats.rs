@@ -1,22 +1,19 @@
 //! Statistics: the caller's, and (for admins) the whole system's: images and
 //! bytes stored, bytes saved and mean SSIMULACRA2 by algorithm, jobs by state.
 
+use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use axum::Router;
 use fotobase::storage::db::{AlgorithmStats, JobCounts};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::kit::{ApiResult, Caller, Json};
-use crate::services::jobs::IMAGES_QUEUE;
 use crate::state::AppState;
+use crate::worker::kinds::IMAGES_QUEUE;
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/stats", get(mine))
-        .route("/api/v1/stats/global", get(global))
-        .with_state(state)
+    Router::new().route("/api/v1/stats", get(mine)).route("/api/v1/stats/global", get(global)).with_state(state)
 }
 
 /// Storage and compression figures, the caller's or the system's.

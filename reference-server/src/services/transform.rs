@@ -14,15 +14,15 @@ use axum::routing::{get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
-use fotobase::image::{Fit, Format, Gravity};
+use fotobase::image::{CompressOptions, Fit, Format, Gravity, MetadataPolicy, ResizeOptions};
 use hmac::{Hmac, Mac as _};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 use utoipa::ToSchema;
 
+use crate::kit::access::owned_image;
 use crate::kit::{ApiError, ApiResult, Caller, Json, Path, blocking, ids};
-use crate::services::images::owned_image;
 use crate::state::AppState;
 
 /// Largest width or height a transform may ask for.
@@ -72,7 +72,7 @@ impl Transform {
                 "g" => t.gravity = Some(named("gravity", v)?),
                 "q" => {
                     t.quality =
-                        Some(u8::try_from(num("quality")?).map_err(|_| ApiError::invalid("quality is 1 to 100"))?)
+                        Some(u8::try_from(num("quality")?).map_err(|_| ApiError::invalid("quality is 1 to 100"))?);
                 }
                 "f" => t.format = (v != "auto").then(|| v.to_owned()),
                 _ => return Err(ApiError::invalid(format!("unknown transform option {k:?}"))),
@@ -221,16 +221,22 @@ async fn render(
         Err(e) if e.kind() == fotobase::ErrorKind::NotFound => {
             let _slot = state.transform_slots.acquire().await.map_err(|_| ApiError::unavailable("shutting down", 1))?;
             let original = blobs.get(&img.blob_key).await?;
-            let opts = json!({
-                "format": format.name(),
-                "quality": t.quality,
-                "resize": {
-                    "width": t.width, "height": t.height, "fit": t.fit.unwrap_or_default(),
-                    "gravity": t.gravity.unwrap_or_default(), "without_enlargement": true,
+            let opts = CompressOptions {
+                algorithm: format.default_algorithm().to_owned(),
+                quality: t.quality.map(i64::from),
+                resize: ResizeOptions {
+                    width: t.width,
+                    height: t.height,
+                    fit: t.fit.unwrap_or_default(),
+                    gravity: t.gravity.unwrap_or_default(),
+                    without_enlargement: true,
+                    ..ResizeOptions::default()
                 },
-            });
-            let out = blocking(move || fotobase_bindings::compress(&original, &opts)).await?;
-            let bytes = Bytes::from(out.data);
+                metadata: MetadataPolicy::KeepIcc,
+                ..CompressOptions::default()
+            };
+            let out = blocking(move || fotobase::image::compress(&original, &opts)).await?;
+            let bytes = Bytes::from(out.encoded.data);
             if let Err(e) = blobs.put_cache(&key, bytes.clone()).await {
                 tracing::warn!(error = %e, "cannot cache a transform");
             }

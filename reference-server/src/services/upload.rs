@@ -105,7 +105,8 @@ where
 
 fn too_large(limit: u64) -> ApiError {
     ApiError::from(
-        fotobase::Error::new(fotobase::ErrorKind::LimitExceeded, "the upload is larger than allowed").with_context("max_bytes", limit),
+        fotobase::Error::new(fotobase::ErrorKind::LimitExceeded, "the upload is larger than allowed")
+            .with_context("max_bytes", limit),
     )
     .with_field("file")
 }

@@ -1,10 +1,10 @@
 //! The user service: the caller's account and profile, account deletion (which
 //! removes everything the account owns), and administration of accounts.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, put};
-use axum::Router;
 use fotobase::storage::db::{Page, ProfileUpdate, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -85,7 +85,8 @@ async fn update_me(
     let avatar = match patch.avatar_image_id {
         Some(Some(public)) => {
             let id = state.body_id(ids::IMAGE, &public, "avatar_image_id")?;
-            let image = state.images().get(id).await.map_err(|_| ApiError::not_found("image").with_field("avatar_image_id"))?;
+            let image =
+                state.images().get(id).await.map_err(|_| ApiError::not_found("image").with_field("avatar_image_id"))?;
             if image.owner_id != caller.user_id {
                 return Err(ApiError::not_found("image").with_field("avatar_image_id"));
             }
@@ -102,7 +103,8 @@ async fn update_me(
             return Err(ApiError::too_large("preferences are limited to 16 KiB").with_field("preferences"));
         }
     }
-    let update = ProfileUpdate { display_name: patch.display_name, avatar_image_id: avatar, preferences: patch.preferences };
+    let update =
+        ProfileUpdate { display_name: patch.display_name, avatar_image_id: avatar, preferences: patch.preferences };
     let user = state.users.update_profile(caller.user_id, &update).await?;
     Ok(Json(UserView::new(&state, user)?))
 }

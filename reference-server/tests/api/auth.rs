@@ -9,7 +9,13 @@ use crate::harness::{App, PASSWORD};
 #[tokio::test]
 async fn register_validates_and_rejects_duplicates() {
     let app = App::new().await;
-    let r = app.post("/api/v1/auth/register", None, json!({"email": "Ann@Example.com", "password": PASSWORD, "display_name": "Ann"})).await;
+    let r = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "Ann@Example.com", "password": PASSWORD, "display_name": "Ann"}),
+        )
+        .await;
     let user = r.ok(201);
     assert!(user["id"].as_str().unwrap().starts_with("usr_"));
     assert_eq!(user["email"], "ann@example.com");
@@ -30,7 +36,10 @@ async fn register_validates_and_rejects_duplicates() {
     app.post("/api/v1/auth/register", None, json!({"email": "b@example.com", "password": PASSWORD, "admin": true}))
         .await
         .problem(400, "invalid_argument");
-    let second = app.post("/api/v1/auth/register", None, json!({"email": "bob@example.com", "password": PASSWORD})).await.ok(201);
+    let second = app
+        .post("/api/v1/auth/register", None, json!({"email": "bob@example.com", "password": PASSWORD}))
+        .await
+        .ok(201);
     assert_eq!(second["roles"], json!(["user"]));
 }
 
@@ -74,9 +83,14 @@ async fn login_refresh_rotation_and_reuse_detection() {
 async fn wrong_passwords_are_uniform_and_throttled() {
     let app = App::new().await;
     app.signup("ann@example.com").await;
-    let wrong = app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": "nope nope nope"})).await;
-    let unknown = app.post("/api/v1/auth/login", None, json!({"email": "who@example.com", "password": "nope nope nope"})).await;
-    assert_eq!(wrong.problem(401, "invalid_credentials")["detail"], unknown.problem(401, "invalid_credentials")["detail"]);
+    let wrong =
+        app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": "nope nope nope"})).await;
+    let unknown =
+        app.post("/api/v1/auth/login", None, json!({"email": "who@example.com", "password": "nope nope nope"})).await;
+    assert_eq!(
+        wrong.problem(401, "invalid_credentials")["detail"],
+        unknown.problem(401, "invalid_credentials")["detail"]
+    );
     for _ in 0..5 {
         app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": "nope nope nope"})).await;
     }
@@ -128,7 +142,10 @@ async fn huge_passwords_are_refused_alike_for_known_and_unknown_accounts() {
     let huge = "x".repeat(1_000_000);
     let known = app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": huge})).await;
     let unknown = app.post("/api/v1/auth/login", None, json!({"email": "who@example.com", "password": huge})).await;
-    assert_eq!(known.problem(401, "invalid_credentials")["detail"], unknown.problem(401, "invalid_credentials")["detail"]);
+    assert_eq!(
+        known.problem(401, "invalid_credentials")["detail"],
+        unknown.problem(401, "invalid_credentials")["detail"]
+    );
     app.post("/api/v1/auth/register", None, json!({"email": "huge@example.com", "password": huge}))
         .await
         .problem(400, "invalid_argument");
@@ -139,7 +156,8 @@ async fn huge_passwords_are_refused_alike_for_known_and_unknown_accounts() {
 async fn logout_and_logout_all_end_sessions_at_once() {
     let app = App::new().await;
     let a = app.signup("ann@example.com").await;
-    let b = app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.ok(200);
+    let b =
+        app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.ok(200);
     let (a_access, b_access) = (a["access_token"].as_str().unwrap(), b["access_token"].as_str().unwrap());
     app.post("/api/v1/auth/logout", None, json!({"refresh_token": a["refresh_token"]})).await.ok(204);
     app.get("/api/v1/users/me", Some(a_access)).await.problem(401, "token_invalid");
@@ -154,7 +172,8 @@ async fn logout_and_logout_all_end_sessions_at_once() {
 async fn password_change_keeps_this_session_and_ends_the_others() {
     let app = App::new().await;
     let a = app.signup("ann@example.com").await;
-    let other = app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.ok(200);
+    let other =
+        app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.ok(200);
     let access = a["access_token"].as_str().unwrap();
     let new = "a much better passphrase";
     app.post("/api/v1/auth/password", Some(access), json!({"current_password": "wrong wrong", "new_password": new}))
@@ -163,11 +182,16 @@ async fn password_change_keeps_this_session_and_ends_the_others() {
     app.post("/api/v1/auth/password", Some(access), json!({"current_password": PASSWORD, "new_password": "short"}))
         .await
         .problem(422, "weak_password");
-    let r = app.post("/api/v1/auth/password", Some(access), json!({"current_password": PASSWORD, "new_password": new})).await.ok(200);
+    let r = app
+        .post("/api/v1/auth/password", Some(access), json!({"current_password": PASSWORD, "new_password": new}))
+        .await
+        .ok(200);
     assert_eq!(r["sessions_ended"], 1);
     app.get("/api/v1/users/me", Some(access)).await.ok(200);
     app.get("/api/v1/users/me", Some(other["access_token"].as_str().unwrap())).await.problem(401, "token_invalid");
-    app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.problem(401, "invalid_credentials");
+    app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD}))
+        .await
+        .problem(401, "invalid_credentials");
     app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": new})).await.ok(200);
 }
 
@@ -180,7 +204,10 @@ async fn forged_and_malformed_tokens_are_401_with_their_code() {
     forged.push(if last == 'A' { 'B' } else { 'A' });
     app.get("/api/v1/users/me", Some(&forged)).await.problem(401, "token_invalid");
     app.get("/api/v1/users/me", Some("not.a.jwt")).await.problem(401, "token_invalid");
-    let basic = App::req(Method::GET, "/api/v1/users/me", None).header(header::AUTHORIZATION, "Basic YTpi").body(Body::empty()).unwrap();
+    let basic = App::req(Method::GET, "/api/v1/users/me", None)
+        .header(header::AUTHORIZATION, "Basic YTpi")
+        .body(Body::empty())
+        .unwrap();
     let r = app.send(basic).await;
     r.problem(401, "unauthenticated");
     assert_eq!(r.headers[header::WWW_AUTHENTICATE], "Bearer");
@@ -225,7 +252,10 @@ async fn metrics_count_requests_by_route_template() {
     let r = app.get("/metrics", None).await;
     assert_eq!(r.status, 200);
     let text = String::from_utf8_lossy(&r.body);
-    assert!(text.contains(r#"fotobase_http_requests_total{method="GET",route="/api/v1/images/{id}",status="200"} 1"#), "{text}");
+    assert!(
+        text.contains(r#"fotobase_http_requests_total{method="GET",route="/api/v1/images/{id}",status="200"} 1"#),
+        "{text}"
+    );
     assert!(text.contains(r#"route="/api/v1/images/{id}",status="404"} 1"#), "{text}");
     assert!(!text.contains("img_"), "no ids in labels");
     assert!(text.contains("fotobase_http_request_duration_seconds_bucket"));
@@ -251,17 +281,26 @@ fn set_cookie(r: &crate::harness::Res, name: &str) -> (String, String) {
 async fn browser_sessions_keep_the_refresh_token_in_an_httponly_cookie() {
     let app = App::new().await;
     app.post("/api/v1/auth/register", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.ok(201);
-    let login = app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD, "cookie": true})).await;
+    let login = app
+        .post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD, "cookie": true}))
+        .await;
     let body = login.ok(200);
     assert!(body.get("refresh_token").is_none(), "scripts never see it: {body}");
     app.get("/api/v1/users/me", body["access_token"].as_str()).await.ok(200);
     let (refresh, line) = set_cookie(&login, "fotobase_refresh");
-    assert!(line.contains("HttpOnly") && line.contains("Secure") && line.contains("SameSite=Strict") && line.contains("Path=/api/v1/auth"), "{line}");
+    assert!(
+        line.contains("HttpOnly")
+            && line.contains("Secure")
+            && line.contains("SameSite=Strict")
+            && line.contains("Path=/api/v1/auth"),
+        "{line}"
+    );
     let (csrf, csrf_line) = set_cookie(&login, "fotobase_csrf");
     assert!(!csrf_line.contains("HttpOnly"));
 
     let cookie_req = |path: &str, csrf_header: Option<&str>, refresh: &str, csrf: &str| {
-        let mut b = App::req(Method::POST, path, None).header(header::COOKIE, format!("fotobase_refresh={refresh}; fotobase_csrf={csrf}"));
+        let mut b = App::req(Method::POST, path, None)
+            .header(header::COOKIE, format!("fotobase_refresh={refresh}; fotobase_csrf={csrf}"));
         if let Some(h) = csrf_header {
             b = b.header("x-csrf-token", h);
         }
@@ -278,7 +317,9 @@ async fn browser_sessions_keep_the_refresh_token_in_an_httponly_cookie() {
     app.send(cookie_req("/api/v1/auth/refresh", Some(&csrf), &refresh, &csrf)).await.problem(401, "token_reused");
 
     // Reuse ended that session; a new browser login, then logout clears the cookies.
-    let login = app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD, "cookie": true})).await;
+    let login = app
+        .post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD, "cookie": true}))
+        .await;
     let (refresh3, _) = set_cookie(&login, "fotobase_refresh");
     let (csrf3, _) = set_cookie(&login, "fotobase_csrf");
     let out = app.send(cookie_req("/api/v1/auth/logout", Some(&csrf3), &refresh3, &csrf3)).await;

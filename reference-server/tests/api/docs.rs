@@ -16,11 +16,8 @@ async fn every_documented_operation_is_served() {
     let mut checked = 0;
     for (template, item) in paths {
         // Placeholders that parse as nothing real: the handler answers (4xx), not the fallback.
-        let path: String = template
-            .split('/')
-            .map(|s| if s.starts_with('{') { "x" } else { s })
-            .collect::<Vec<_>>()
-            .join("/");
+        let path: String =
+            template.split('/').map(|s| if s.starts_with('{') { "x" } else { s }).collect::<Vec<_>>().join("/");
         for method in ["get", "post", "put", "patch", "delete"] {
             if item.get(method).is_none() {
                 continue;
@@ -59,7 +56,8 @@ async fn the_docs_page_is_self_contained() {
 #[tokio::test]
 async fn the_web_ui_is_served_with_its_routes_and_the_api_keeps_its_errors() {
     let dist = tempfile::tempdir().unwrap();
-    std::fs::write(dist.path().join("index.html"), "<!doctype html><title>fotobase</title><div id=root></div>").unwrap();
+    std::fs::write(dist.path().join("index.html"), "<!doctype html><title>fotobase</title><div id=root></div>")
+        .unwrap();
     std::fs::create_dir(dist.path().join("assets")).unwrap();
     std::fs::write(dist.path().join("assets/app-1234.js"), "console.log(1)").unwrap();
     let dir = dist.path().to_owned();
@@ -84,11 +82,45 @@ async fn the_web_ui_is_served_with_its_routes_and_the_api_keeps_its_errors() {
     app.get("/api/v1/images", None).await.problem(401, "unauthenticated");
 }
 
+/// Without `FOTOBASE_WEB_DIR` the binary serves the UI built into it (`build.rs` embeds
+/// `web/dist` when it was built first, as `make run` and `make test` do), else says how to build it.
 #[tokio::test]
-async fn without_a_built_ui_the_root_says_how_to_build_it() {
+async fn the_ui_built_into_the_binary_is_served_without_configuration() {
     let app = App::new().await;
     let res = app.get("/", None).await;
     assert_eq!(res.status, 200);
-    assert!(String::from_utf8_lossy(&res.body).contains("make run"));
-    app.get("/gallery", None).await.problem(404, "not_found");
+    let page = String::from_utf8_lossy(&res.body).into_owned();
+    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/dist/index.html");
+    if fotobase_server::kit::web::Web::embedded().is_none() {
+        assert!(!built.is_file(), "web/dist was built but not embedded: rebuild the server (cargo build)");
+        assert!(page.contains("make run"), "{page}");
+        app.get("/gallery", None).await.problem(404, "not_found");
+        return;
+    }
+    assert!(page.contains("<div id=\"root\">"), "{page}");
+    let route = app.get("/gallery", None).await;
+    assert_eq!(route.status, 200);
+    assert_eq!(route.body, res.body, "the app's own routes get index.html");
+    let script = page.split("src=\"").nth(1).and_then(|s| s.split('"').next()).expect("index.html loads a script");
+    let asset = app.get(script, None).await;
+    assert_eq!(asset.status, 200, "{script}");
+    assert!(asset.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));
+    assert!(asset.headers[header::CACHE_CONTROL].to_str().unwrap().contains("immutable"));
+    app.get("/api/v1/nothing", None).await.problem(404, "not_found");
+}
+
+/// `docs/ERRORS.md` lists exactly the codes the code has (core kinds and HTTP-only ones).
+#[test]
+fn the_documented_error_codes_are_the_ones_in_the_code() {
+    const BEGIN: &str = "<!-- BEGIN GENERATED: fotobase_server::kit::error::markdown_table -->\n";
+    const END: &str = "<!-- END GENERATED -->";
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/ERRORS.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let (head, rest) = doc.split_once(BEGIN).expect("docs/ERRORS.md has the generated section");
+    let (_, tail) = rest.split_once(END).expect("docs/ERRORS.md closes the generated section");
+    let fresh = format!("{head}{BEGIN}{}{END}{tail}", fotobase_server::kit::error::markdown_table());
+    if std::env::var_os("FOTOBASE_BLESS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    assert!(doc == fresh, "docs/ERRORS.md is out of date: FOTOBASE_BLESS=1 cargo test -p fotobase-server --test api");
 }

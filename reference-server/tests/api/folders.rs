@@ -12,19 +12,34 @@ fn id(v: &Value) -> String {
 async fn folders_nest_tag_search_and_hold_photos() {
     let app = App::new().await;
     let t = app.token("ann@example.com").await;
-    let trips = app.post("/api/v1/folders", Some(&t), json!({"name": "Trips", "visibility": "private", "tags": ["Travel"]})).await.ok(201);
+    let trips = app
+        .post("/api/v1/folders", Some(&t), json!({"name": "Trips", "visibility": "private", "tags": ["Travel"]}))
+        .await
+        .ok(201);
     assert!(id(&trips).starts_with("fld_"));
     assert_eq!(trips["tags"], json!(["travel"]));
-    let italy = app.post("/api/v1/folders", Some(&t), json!({"name": "Italy 2024", "parent": id(&trips), "visibility": "public"})).await.ok(201);
+    let italy = app
+        .post("/api/v1/folders", Some(&t), json!({"name": "Italy 2024", "parent": id(&trips), "visibility": "public"}))
+        .await
+        .ok(201);
     assert_eq!(italy["parent_id"], id(&trips).as_str());
     app.post("/api/v1/folders", Some(&t), json!({"name": ""})).await.problem(400, "invalid_argument");
-    app.post("/api/v1/folders", Some(&t), json!({"name": "x", "parent": "fld_nope"})).await.problem(400, "invalid_argument");
-    app.post("/api/v1/folders", Some(&t), json!({"name": "x", "visibility": "friends"})).await.problem(400, "invalid_argument");
+    app.post("/api/v1/folders", Some(&t), json!({"name": "x", "parent": "fld_nope"}))
+        .await
+        .problem(400, "invalid_argument");
+    app.post("/api/v1/folders", Some(&t), json!({"name": "x", "visibility": "friends"}))
+        .await
+        .problem(400, "invalid_argument");
 
-    let names = |v: Value| v["items"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let names = |v: Value| {
+        v["items"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
     assert_eq!(names(app.get("/api/v1/folders?name=ital", Some(&t)).await.ok(200)), ["Italy 2024"]);
     assert_eq!(names(app.get("/api/v1/folders?tag=travel", Some(&t)).await.ok(200)), ["Trips"]);
-    assert_eq!(names(app.get(&format!("/api/v1/folders?parent={}", id(&trips)), Some(&t)).await.ok(200)), ["Italy 2024"]);
+    assert_eq!(
+        names(app.get(&format!("/api/v1/folders?parent={}", id(&trips)), Some(&t)).await.ok(200)),
+        ["Italy 2024"]
+    );
     assert_eq!(names(app.get("/api/v1/folders?visibility=public", Some(&t)).await.ok(200)), ["Italy 2024"]);
 
     let a = app.upload(&t, "jpeg", "?visibility=public").await;
@@ -46,13 +61,19 @@ async fn folders_nest_tag_search_and_hold_photos() {
     assert_eq!(public_view["items"].as_array().unwrap().len(), 1);
     assert_eq!(public_view["items"][0]["id"], id(&a).as_str());
 
-    let removed = app.call(axum::http::Method::DELETE, &path, Some(&t), Some(json!({"image_ids": [id(&b)]}))).await.ok(200);
+    let removed =
+        app.call(axum::http::Method::DELETE, &path, Some(&t), Some(json!({"image_ids": [id(&b)]}))).await.ok(200);
     assert_eq!(removed["changed"], 1);
 
-    let moved = app.patch(&format!("/api/v1/folders/{}", id(&italy)), Some(&t), json!({"parent": null, "name": "Italia"})).await.ok(200);
+    let moved = app
+        .patch(&format!("/api/v1/folders/{}", id(&italy)), Some(&t), json!({"parent": null, "name": "Italia"}))
+        .await
+        .ok(200);
     assert!(moved["parent_id"].is_null());
     assert_eq!(moved["name"], "Italia");
-    app.patch(&format!("/api/v1/folders/{}", id(&trips)), Some(&t), json!({"parent": id(&trips)})).await.problem(400, "invalid_argument");
+    app.patch(&format!("/api/v1/folders/{}", id(&trips)), Some(&t), json!({"parent": id(&trips)}))
+        .await
+        .problem(400, "invalid_argument");
 
     app.delete(&format!("/api/v1/folders/{}", id(&italy)), Some(&t)).await.ok(204);
     app.get(&format!("/api/v1/folders/{}", id(&italy)), Some(&t)).await.problem(404, "not_found");
@@ -67,10 +88,15 @@ async fn share_links_open_without_an_account() {
     let folder = app.post("/api/v1/folders", Some(&t), json!({"name": "Private album"})).await.ok(201);
     let a = app.upload(&t, "jpeg", "").await;
     let outside = app.upload(&t, "png", "").await;
-    app.post(&format!("/api/v1/folders/{}/images", id(&folder)), Some(&t), json!({"image_ids": [id(&a)]})).await.ok(200);
+    app.post(&format!("/api/v1/folders/{}/images", id(&folder)), Some(&t), json!({"image_ids": [id(&a)]}))
+        .await
+        .ok(200);
     app.drain().await;
 
-    let link = app.post(&format!("/api/v1/folders/{}/share", id(&folder)), Some(&t), json!({"expires_in": 3600})).await.ok(201);
+    let link = app
+        .post(&format!("/api/v1/folders/{}/share", id(&folder)), Some(&t), json!({"expires_in": 3600}))
+        .await
+        .ok(201);
     let token = link["token"].as_str().unwrap();
     assert!(link["url"].as_str().unwrap().ends_with(&format!("/s/{token}")));
     assert!(link["expires_at"].is_i64());
@@ -97,8 +123,12 @@ async fn share_links_open_without_an_account() {
     app.get(&format!("/api/v1/shared/{token}"), None).await.problem(404, "not_found");
     app.get(original_url, None).await.problem(404, "not_found");
 
-    app.post(&format!("/api/v1/folders/{}/share", id(&folder)), Some(&t), json!({"expires_in": 0})).await.problem(400, "invalid_argument");
-    app.post(&format!("/api/v1/folders/{}/share", id(&folder)), Some(&t), json!({"expires_in": "soon"})).await.problem(400, "invalid_argument");
+    app.post(&format!("/api/v1/folders/{}/share", id(&folder)), Some(&t), json!({"expires_in": 0}))
+        .await
+        .problem(400, "invalid_argument");
+    app.post(&format!("/api/v1/folders/{}/share", id(&folder)), Some(&t), json!({"expires_in": "soon"}))
+        .await
+        .problem(400, "invalid_argument");
 
     // The list's id revokes a link without its token (the owner's only).
     let second = app.post(&format!("/api/v1/images/{}/share", id(&a)), Some(&t), json!({})).await.ok(201);
@@ -118,12 +148,18 @@ async fn password_protected_image_link() {
     let app = App::new().await;
     let t = app.token("ann@example.com").await;
     let a = app.upload(&t, "jpeg", "").await;
-    let link = app.post(&format!("/api/v1/images/{}/share", id(&a)), Some(&t), json!({"password": "open sesame"})).await.ok(201);
+    let link = app
+        .post(&format!("/api/v1/images/{}/share", id(&a)), Some(&t), json!({"password": "open sesame"}))
+        .await
+        .ok(201);
     assert_eq!(link["has_password"], true);
     let path = format!("/api/v1/shared/{}", link["token"].as_str().unwrap());
     app.get(&path, None).await.problem(401, "unauthenticated");
     let with = |pw: &str| {
-        App::req(axum::http::Method::GET, &path, None).header("x-share-password", pw).body(axum::body::Body::empty()).unwrap()
+        App::req(axum::http::Method::GET, &path, None)
+            .header("x-share-password", pw)
+            .body(axum::body::Body::empty())
+            .unwrap()
     };
     app.send(with("guess")).await.problem(403, "invalid_credentials");
     let ok = app.send(with("open sesame")).await.ok(200);
@@ -142,7 +178,8 @@ async fn password_protected_image_link() {
 async fn expired_share_links_open_nothing() {
     let app = App::new().await;
     let t = app.token("ann@example.com").await;
-    let folder = app.post("/api/v1/folders", Some(&t), json!({"name": "Soon gone", "visibility": "private"})).await.ok(201);
+    let folder =
+        app.post("/api/v1/folders", Some(&t), json!({"name": "Soon gone", "visibility": "private"})).await.ok(201);
     let fid = folder["id"].as_str().unwrap();
     let link = app.post(&format!("/api/v1/folders/{fid}/share"), Some(&t), json!({"expires_in": 1})).await.ok(201);
     let token = link["token"].as_str().unwrap();

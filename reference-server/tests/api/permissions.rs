@@ -66,11 +66,22 @@ async fn every_endpoint_by_caller_and_visibility() {
         let read = if public { READ_PUBLIC } else { READ_PRIVATE };
         let img = app.upload(w.owner(), "jpeg", &format!("?visibility={vis}")).await;
         let img_id = img["id"].as_str().unwrap().to_owned();
-        let job = app.post(&format!("/api/v1/images/{img_id}/process"), Some(w.owner()), json!({"format": "webp", "quality": 50})).await.ok(202);
+        let job = app
+            .post(
+                &format!("/api/v1/images/{img_id}/process"),
+                Some(w.owner()),
+                json!({"format": "webp", "quality": 50}),
+            )
+            .await
+            .ok(202);
         app.drain().await;
         let job_id = job["job_id"].as_str().unwrap();
-        let ver = app.get(&format!("/api/v1/jobs/{job_id}"), Some(w.owner())).await.ok(200)["result"]["version_id"].as_str().unwrap().to_owned();
-        let folder = app.post("/api/v1/folders", Some(w.owner()), json!({"name": "F", "visibility": vis})).await.ok(201);
+        let ver = app.get(&format!("/api/v1/jobs/{job_id}"), Some(w.owner())).await.ok(200)["result"]["version_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let folder =
+            app.post("/api/v1/folders", Some(w.owner()), json!({"name": "F", "visibility": vis})).await.ok(201);
         let fld = folder["id"].as_str().unwrap().to_owned();
         let i = format!("/api/v1/images/{img_id}");
         let f = format!("/api/v1/folders/{fld}");
@@ -89,7 +100,8 @@ async fn every_endpoint_by_caller_and_visibility() {
         // Images: changing and working on them.
         w.check(Method::PATCH, &i, Some(json!({"tags": ["x"]})), write(200, public)).await;
         w.check(Method::POST, &format!("{i}/process"), Some(json!({"format": "png"})), write(202, public)).await;
-        w.check(Method::POST, &format!("{i}/compare-all"), Some(json!({"target": "ssim>=0.9"})), write(202, public)).await;
+        w.check(Method::POST, &format!("{i}/compare-all"), Some(json!({"target": "ssim>=0.9"})), write(202, public))
+            .await;
         w.check(Method::POST, &format!("{i}/compare"), Some(json!({"version": ver})), write(200, public)).await;
         w.check(Method::POST, &format!("{i}/share"), Some(json!({})), write(201, public)).await;
         w.check(Method::POST, &format!("{i}/transform-url"), Some(json!({"width": 10})), write(200, public)).await;
@@ -124,7 +136,8 @@ async fn every_endpoint_by_caller_and_visibility() {
     w.check(Method::GET, &format!("/api/v1/users/{bob}"), None, [401, 403, 403, 200]).await;
     w.check(Method::PUT, &format!("/api/v1/users/{bob}/roles/admin"), None, [401, 403, 403, 200]).await;
     w.check(Method::DELETE, &format!("/api/v1/users/{bob}/roles/admin"), None, [401, 403, 200, 200]).await;
-    w.check(Method::PATCH, &format!("/api/v1/users/{bob}"), Some(json!({"disabled": false})), [401, 403, 403, 200]).await;
+    w.check(Method::PATCH, &format!("/api/v1/users/{bob}"), Some(json!({"disabled": false})), [401, 403, 403, 200])
+        .await;
     // Nothing of the owner's was visible to anyone else in all of that.
     let others_images = app.get("/api/v1/images", w.tokens[2].as_deref()).await.ok(200);
     assert_eq!(others_images["items"], json!([]));

@@ -12,7 +12,11 @@ async fn profile_read_and_update() {
     assert_eq!(me["display_name"], "ann");
     let img = app.upload(&t, "jpeg", "").await;
     let updated = app
-        .patch("/api/v1/users/me", Some(&t), json!({"display_name": "Ann A.", "avatar_image_id": img["id"], "preferences": {"theme": "dark"}}))
+        .patch(
+            "/api/v1/users/me",
+            Some(&t),
+            json!({"display_name": "Ann A.", "avatar_image_id": img["id"], "preferences": {"theme": "dark"}}),
+        )
         .await
         .ok(200);
     assert_eq!(updated["display_name"], "Ann A.");
@@ -22,7 +26,9 @@ async fn profile_read_and_update() {
     assert!(cleared["avatar_image_id"].is_null());
     assert_eq!(cleared["display_name"], "Ann A.", "absent fields stay");
     app.patch("/api/v1/users/me", Some(&t), json!({"preferences": [1]})).await.problem(400, "invalid_argument");
-    app.patch("/api/v1/users/me", Some(&t), json!({"avatar_image_id": "img_nope"})).await.problem(400, "invalid_argument");
+    app.patch("/api/v1/users/me", Some(&t), json!({"avatar_image_id": "img_nope"}))
+        .await
+        .problem(400, "invalid_argument");
     app.patch("/api/v1/users/me", Some(&t), json!({"roles": ["admin"]})).await.problem(400, "invalid_argument");
     // Someone else's image cannot be an avatar.
     let bob = app.token("bob@example.com").await;
@@ -43,7 +49,10 @@ async fn admins_list_grant_revoke_and_disable() {
     let page2 = app.get(&format!("/api/v1/users?limit=1&cursor={next}"), Some(&admin)).await.ok(200);
     assert_eq!(page2["items"][0]["id"], bob_id.as_str());
 
-    let granted = app.call(axum::http::Method::PUT, &format!("/api/v1/users/{bob_id}/roles/admin"), Some(&admin), None).await.ok(200);
+    let granted = app
+        .call(axum::http::Method::PUT, &format!("/api/v1/users/{bob_id}/roles/admin"), Some(&admin), None)
+        .await
+        .ok(200);
     assert_eq!(granted["roles"], json!(["admin", "user"]));
     app.get("/api/v1/users", Some(&bob)).await.ok(200);
     app.delete(&format!("/api/v1/users/{bob_id}/roles/admin"), Some(&admin)).await.ok(200);
@@ -56,9 +65,13 @@ async fn admins_list_grant_revoke_and_disable() {
     let disabled = app.patch(&format!("/api/v1/users/{bob_id}"), Some(&admin), json!({"disabled": true})).await.ok(200);
     assert_eq!(disabled["disabled"], true);
     app.get("/api/v1/users/me", Some(&bob)).await.problem(401, "token_invalid");
-    app.post("/api/v1/auth/login", None, json!({"email": "bob@example.com", "password": PASSWORD})).await.problem(403, "forbidden");
+    app.post("/api/v1/auth/login", None, json!({"email": "bob@example.com", "password": PASSWORD}))
+        .await
+        .problem(403, "forbidden");
     let root_id = app.get("/api/v1/users/me", Some(&admin)).await.ok(200)["id"].as_str().unwrap().to_owned();
-    app.patch(&format!("/api/v1/users/{root_id}"), Some(&admin), json!({"disabled": true})).await.problem(400, "invalid_argument");
+    app.patch(&format!("/api/v1/users/{root_id}"), Some(&admin), json!({"disabled": true}))
+        .await
+        .problem(400, "invalid_argument");
     app.delete(&format!("/api/v1/users/{root_id}/roles/admin"), Some(&admin)).await.problem(409, "conflict");
 }
 
@@ -70,20 +83,33 @@ async fn deleting_an_account_leaves_nothing_behind() {
     let keep = app.upload(&admin, "jpeg", "").await;
     let a = app.upload(&t, "jpeg", "?tags=beach").await;
     app.upload(&t, "png", "").await;
-    app.post(&format!("/api/v1/images/{}/process", a["id"].as_str().unwrap()), Some(&t), json!({"format": "webp", "quality": 70}))
-        .await
-        .ok(202);
+    app.post(
+        &format!("/api/v1/images/{}/process", a["id"].as_str().unwrap()),
+        Some(&t),
+        json!({"format": "webp", "quality": 70}),
+    )
+    .await
+    .ok(202);
     app.drain().await;
     let folder = app.post("/api/v1/folders", Some(&t), json!({"name": "Trip", "visibility": "public"})).await.ok(201);
-    app.post(&format!("/api/v1/folders/{}/images", folder["id"].as_str().unwrap()), Some(&t), json!({"image_ids": [a["id"]]}))
+    app.post(
+        &format!("/api/v1/folders/{}/images", folder["id"].as_str().unwrap()),
+        Some(&t),
+        json!({"image_ids": [a["id"]]}),
+    )
+    .await
+    .ok(200);
+    let share = app
+        .post(&format!("/api/v1/folders/{}/share", folder["id"].as_str().unwrap()), Some(&t), json!({}))
         .await
-        .ok(200);
-    let share = app.post(&format!("/api/v1/folders/{}/share", folder["id"].as_str().unwrap()), Some(&t), json!({})).await.ok(201);
+        .ok(201);
     let blobs_before = app.state.media.blobs().list("").await.unwrap().len();
 
     app.delete("/api/v1/users/me", Some(&t)).await.ok(204);
     app.get("/api/v1/users/me", Some(&t)).await.problem(401, "token_invalid");
-    app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.problem(401, "invalid_credentials");
+    app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD}))
+        .await
+        .problem(401, "invalid_credentials");
     app.get(&format!("/api/v1/shared/{}", share["token"].as_str().unwrap()), None).await.problem(404, "not_found");
     app.get(&format!("/api/v1/folders/{}", folder["id"].as_str().unwrap()), None).await.problem(404, "not_found");
 

@@ -162,7 +162,7 @@ impl KeySet {
             let mut entry = ManifestEntry { kid: key.kid().to_owned(), alg: key.alg(), added_at, jwk: None };
             match key.private_material() {
                 Some(secret) if key.alg() == Algorithm::HS256 => {
-                    write_private(dir, &format!("{}.secret", key.kid()), secret.to_base64().as_bytes())?
+                    write_private(dir, &format!("{}.secret", key.kid()), secret.to_base64().as_bytes())?;
                 }
                 Some(pem) => write_private(dir, &format!("{}.pem", key.kid()), pem.expose())?,
                 None => entry.jwk = key.public_jwk().cloned(),

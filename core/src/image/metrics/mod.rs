@@ -190,7 +190,8 @@ fn compare_sources(reference: Source<'_>, distorted: Source<'_>, opts: &CompareO
     let needs_planes = (wants_ssim && in_place.is_none()) || (wants_mse && direct_mse.is_none());
     let planes = needs_planes
         .then(|| (Planes::premultiplied(reference, distorted), Planes::premultiplied(distorted, reference)));
-    let ssim_inputs = in_place.or_else(|| planes.as_ref().map(|(a, b)| (ssim::Input::Planes(a), ssim::Input::Planes(b))));
+    let ssim_inputs =
+        in_place.or_else(|| planes.as_ref().map(|(a, b)| (ssim::Input::Planes(a), ssim::Input::Planes(b))));
     let per = direct_mse.or_else(|| {
         let (a, b) = planes.as_ref().filter(|_| wants_mse)?;
         Some(mse::mse(a, b))

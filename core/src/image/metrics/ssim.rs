@@ -317,7 +317,7 @@ fn sum(v: &[f32]) -> f64 {
 }
 
 /// One luma plane (BT.709 weights, as scikit-image's `rgb2gray`) in f64; gray feeds r, g and b.
-fn luma(input: &Input) -> Vec<f64> {
+fn luma(input: &Input<'_>) -> Vec<f64> {
     let y = |r: f64, g: f64, b: f64| 0.2125 * r + 0.7154 * g + 0.0721 * b;
     match input {
         Input::Planes(p) => {
@@ -336,7 +336,12 @@ fn luma(input: &Input) -> Vec<f64> {
 
 /// Apply `f` to each channel pair SSIM runs on (every plane, or one luma plane) and
 /// average the results.
-fn per_channel(a: &Input, b: &Input, opts: &SsimOptions, f: impl Fn(&dyn Channel) -> Result<f64>) -> Result<f64> {
+fn per_channel(
+    a: &Input<'_>,
+    b: &Input<'_>,
+    opts: &SsimOptions,
+    f: impl Fn(&dyn Channel) -> Result<f64>,
+) -> Result<f64> {
     let (w, _) = a.size();
     let n = a.planes();
     if opts.luma && n >= 3 {
@@ -350,7 +355,12 @@ fn per_channel(a: &Input, b: &Input, opts: &SsimOptions, f: impl Fn(&dyn Channel
                 f(&(Plane { data: &pa.data[c], width: w }, Plane { data: &pb.data[c], width: w }))?
             }
             (Input::Bytes { raw: ra, channels: ca, .. }, Input::Bytes { raw: rb, channels: cb, .. }) => {
-                let side = |raw, channels: usize| Interleaved { raw, channels, offset: if channels >= 3 { c } else { 0 }, width: w };
+                let side = |raw, channels: usize| Interleaved {
+                    raw,
+                    channels,
+                    offset: if channels >= 3 { c } else { 0 },
+                    width: w,
+                };
                 f(&(side(ra, *ca), side(rb, *cb)))?
             }
             _ => unreachable!("both sides of a comparison are read the same way"),
@@ -374,14 +384,14 @@ impl<X: Rows, Y: Rows> Channel for (X, Y) {
     }
 }
 
-pub(crate) fn ssim(a: &Input, b: &Input, opts: &SsimOptions) -> Result<f64> {
+pub(crate) fn ssim(a: &Input<'_>, b: &Input<'_>, opts: &SsimOptions) -> Result<f64> {
     let (w, h) = a.size();
     per_channel(a, b, opts, |c| Ok(c.stats(w, h)?.0))
 }
 
 /// MS-SSIM over up to 5 dyadic scales. Images too small for five scales use as
 /// many as fit (the coarsest must be at least 11 px) with renormalised weights.
-pub(crate) fn ms_ssim(a: &Input, b: &Input, opts: &SsimOptions) -> Result<f64> {
+pub(crate) fn ms_ssim(a: &Input<'_>, b: &Input<'_>, opts: &SsimOptions) -> Result<f64> {
     let (w, h) = a.size();
     let min_side = w.min(h);
     let mut levels = 0;
@@ -532,11 +542,14 @@ mod tests {
     #[test]
     fn bytes_in_place_equal_planes() {
         let (w, h) = (45, 37);
-        let rgb = |seed: usize| -> Vec<u8> { (0..w * h * 3).map(|i| ((i * 2_654_435_761 + seed) % 256) as u8).collect() };
+        let rgb =
+            |seed: usize| -> Vec<u8> { (0..w * h * 3).map(|i| ((i * 2_654_435_761 + seed) % 256) as u8).collect() };
         let to_planes = |raw: &[u8], c: usize, n: usize| Planes {
             width: w,
             height: h,
-            data: (0..n).map(|p| raw.chunks_exact(c).map(|px| f32::from(px[if c >= 3 { p } else { 0 }])).collect()).collect(),
+            data: (0..n)
+                .map(|p| raw.chunks_exact(c).map(|px| f32::from(px[if c >= 3 { p } else { 0 }])).collect())
+                .collect(),
         };
         let (a3, b3) = (rgb(1), rgb(2));
         let a1: Vec<u8> = a3.chunks_exact(3).map(|p| p[1]).collect();

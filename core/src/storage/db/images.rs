@@ -5,11 +5,12 @@
 use std::sync::Arc;
 
 use serde::Serialize;
+use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
 use super::model::{Cols, Val, Where, bind_all, check_name, normalize_tags};
 use super::page::{self, Page};
-use super::{Db, Visibility, db_err};
+use super::{Db, Tx, Visibility, db_err};
 use crate::clock::{Clock, SystemClock};
 use crate::{Error, ErrorKind, Result};
 
@@ -306,6 +307,106 @@ impl Images {
             sqlx::query(&q).bind(id).bind(tag).execute(&mut *conn).await.map_err(|e| db_err("cannot tag image", e))?;
         }
         Ok(())
+    }
+
+    /// Point a live image at a new thumbnail, in the transaction holding the address's claim;
+    /// false when no live image has `id`.
+    pub(crate) async fn set_thumbnail_in(&self, tx: &mut Tx, id: i64, key: &str) -> Result<bool> {
+        let q = self.db.sql("UPDATE images SET thumbnail_key = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL");
+        let done = sqlx::query(&q)
+            .bind(key)
+            .bind(self.clock.now())
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| db_err("cannot set thumbnail", e))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Mark an image and its versions deleted (one transaction; their rows and bytes go
+    /// afterwards, see `storage::media`); false when no live image has `id`.
+    pub(crate) async fn mark_deleted(&self, id: i64) -> Result<bool> {
+        let now = self.clock.now();
+        let mut tx = self.db.begin().await?;
+        let q = self.db.sql("UPDATE images SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL");
+        let done =
+            sqlx::query(&q).bind(now).bind(id).execute(&mut *tx).await.map_err(|e| db_err("cannot delete image", e))?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let q = self.db.sql("UPDATE processed_images SET deleted_at = ? WHERE image_id = ? AND deleted_at IS NULL");
+        sqlx::query(&q).bind(now).bind(id).execute(&mut *tx).await.map_err(|e| db_err("cannot delete versions", e))?;
+        tx.commit().await.map_err(|e| db_err("cannot commit deletion", e))?;
+        Ok(true)
+    }
+
+    /// Mark one version deleted; false when no live version has `id`.
+    pub(crate) async fn mark_version_deleted(&self, id: i64) -> Result<bool> {
+        let q = self.db.sql("UPDATE processed_images SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL");
+        let done = sqlx::query(&q)
+            .bind(self.clock.now())
+            .bind(id)
+            .execute(self.db.pool())
+            .await
+            .map_err(|e| db_err("cannot delete version", e))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The addresses an image's rows use: original, thumbnail, versions.
+    pub(crate) async fn blob_keys(&self, id: i64) -> Result<Vec<String>> {
+        let q = self.db.sql(
+            "SELECT blob_key AS k FROM images WHERE id = ? UNION SELECT thumbnail_key AS k FROM images WHERE id = ? \
+             UNION SELECT blob_key AS k FROM processed_images WHERE image_id = ?",
+        );
+        let rows = sqlx::query(&q)
+            .bind(id)
+            .bind(id)
+            .bind(id)
+            .fetch_all(self.db.pool())
+            .await
+            .map_err(|e| db_err("cannot read image", e))?;
+        Ok(rows.iter().filter_map(|r| r.try_get::<Option<String>, _>("k").ok().flatten()).collect())
+    }
+
+    /// Remove a marked image's row (its versions, tags, memberships and links go with it).
+    pub(crate) async fn purge(&self, id: i64) -> Result<()> {
+        let q = self.db.sql("DELETE FROM images WHERE id = ? AND deleted_at IS NOT NULL");
+        sqlx::query(&q).bind(id).execute(self.db.pool()).await.map_err(|e| db_err("cannot delete image", e))?;
+        Ok(())
+    }
+
+    /// The address a version's row uses.
+    pub(crate) async fn version_blob_key(&self, id: i64) -> Result<Option<String>> {
+        let q = self.db.sql("SELECT blob_key FROM processed_images WHERE id = ?");
+        let row = sqlx::query(&q)
+            .bind(id)
+            .fetch_optional(self.db.pool())
+            .await
+            .map_err(|e| db_err("cannot read version", e))?;
+        Ok(row.and_then(|r| r.try_get("blob_key").ok()))
+    }
+
+    /// Remove a marked version's row.
+    pub(crate) async fn purge_version(&self, id: i64) -> Result<()> {
+        let q = self.db.sql("DELETE FROM processed_images WHERE id = ? AND deleted_at IS NOT NULL");
+        sqlx::query(&q).bind(id).execute(self.db.pool()).await.map_err(|e| db_err("cannot delete version", e))?;
+        Ok(())
+    }
+
+    /// Images and versions marked deleted whose rows are still there (interrupted deletions).
+    pub(crate) async fn marked_deleted(&self) -> Result<(Vec<i64>, Vec<i64>)> {
+        let mut out = Vec::new();
+        for table in ["images", "processed_images"] {
+            let rows = sqlx::query(&format!("SELECT id FROM {table} WHERE deleted_at IS NOT NULL"))
+                .fetch_all(self.db.pool())
+                .await
+                .map_err(|e| db_err("cannot list deletions", e))?;
+            out.push(
+                rows.iter().map(|r| r.try_get("id").map_err(|e| db_err("bad row", e))).collect::<Result<Vec<i64>>>()?,
+            );
+        }
+        let versions = out.pop().unwrap_or_default();
+        Ok((out.pop().unwrap_or_default(), versions))
     }
 
     /// A live (not deleted) image, `not_found` otherwise.

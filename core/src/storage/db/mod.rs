@@ -3,12 +3,15 @@
 //!
 //! Queries are written once with `?` placeholders and rewritten to `$n` for
 //! PostgreSQL; dialect differences live in the per-backend migration files
-//! (`core/migrations/<backend>/`). No SQL exists outside this module.
+//! (`core/migrations/<backend>/`). No SQL exists outside this module (`ledger` holds the
+//! `blobs` table that `storage::media` orders its writes with), except the fault injection
+//! of the conformance suites.
 
 mod algorithms;
 pub mod conformance;
 mod folders;
 mod images;
+mod ledger;
 mod migrate;
 mod model;
 mod page;
@@ -30,6 +33,7 @@ pub use images::{
     AlgorithmStats, Comparison, Image, ImageFilter, ImageStatus, ImageUpdate, Images, NewImage, NewVersion, Stats,
     Version,
 };
+pub(crate) use ledger::Ledger;
 pub use migrate::{MIGRATIONS, Migration};
 pub use model::{Visibility, normalize_tags};
 pub use page::{MAX_PAGE, Page};
@@ -147,6 +151,11 @@ impl Db {
 }
 
 impl Db {
+    /// A new transaction.
+    pub(crate) async fn begin(&self) -> Result<Tx> {
+        self.pool.begin().await.map_err(|e| db_err("cannot begin", e))
+    }
+
     /// `sql` (an INSERT into a table with an `id` key) made to hand back the new id;
     /// run it with [`Db::inserted_id`].
     pub(crate) fn insert_sql(&self, sql: &str) -> String {
@@ -192,6 +201,9 @@ impl Db {
     }
 }
 
+/// A transaction on the pool, for the writes `storage::media` orders against the blob store.
+pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
 /// A query with `Any` arguments, as built by `sqlx::query`.
 pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
@@ -229,7 +241,7 @@ pub(crate) fn text_opt(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<S
 pub(crate) async fn retrying<T, E, F, Fut>(op: F) -> std::result::Result<T, E>
 where
     F: Fn() -> Fut,
-    Fut: std::future::Future<Output = std::result::Result<T, E>>,
+    Fut: Future<Output = std::result::Result<T, E>>,
     E: std::error::Error + 'static,
 {
     let mut tries = 0;

@@ -21,10 +21,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use serde::Serialize;
-use sqlx::Row as _;
 
 use super::blob::{BlobStore, Staged};
-use super::db::{Db, Image, Images, NewImage, NewVersion, Version};
+use super::db::{Db, Image, Images, Ledger, NewImage, NewVersion, Tx, Version};
 use crate::clock::{Clock, SystemClock};
 use crate::storage::db::is_unique_violation;
 use crate::{Error, ErrorKind, Result};
@@ -82,6 +81,7 @@ pub struct Media {
     db: Db,
     blobs: BlobStore,
     images: Images,
+    ledger: Ledger,
     clock: Arc<dyn Clock>,
     config: MediaConfig,
 }
@@ -92,19 +92,11 @@ enum Source<'a> {
     Staged(&'a Staged),
 }
 
-/// SQL that is true when a live row references the address `key` (a column or `?`).
-fn referenced(key: &str) -> String {
-    format!(
-        "(EXISTS (SELECT 1 FROM images WHERE blob_key = {key} AND deleted_at IS NULL) \
-         OR EXISTS (SELECT 1 FROM images WHERE thumbnail_key = {key} AND deleted_at IS NULL) \
-         OR EXISTS (SELECT 1 FROM processed_images WHERE blob_key = {key} AND deleted_at IS NULL))"
-    )
-}
-
 impl Media {
     pub fn new(db: Db, blobs: BlobStore) -> Self {
         let images = Images::new(db.clone());
-        Media { db, blobs, images, clock: Arc::new(SystemClock), config: MediaConfig::default() }
+        let ledger = Ledger::new(db.clone());
+        Media { db, blobs, images, ledger, clock: Arc::new(SystemClock), config: MediaConfig::default() }
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -187,15 +179,7 @@ impl Media {
         let (key, _, _) = self.prepare(&source)?;
         let old = self.images.get(image_id).await?.thumbnail_key;
         let mut tx = self.stored_and_claimed(&key, &source).await?;
-        let q = self.db.sql("UPDATE images SET thumbnail_key = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL");
-        let done = sqlx::query(&q)
-            .bind(&key)
-            .bind(self.now())
-            .bind(image_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| sql_err("cannot set thumbnail", e))?;
-        if done.rows_affected() == 0 {
+        if !self.images.set_thumbnail_in(&mut tx, image_id, &key).await? {
             return Err(Error::new(ErrorKind::NotFound, "no such image").with_context("id", image_id));
         }
         tx.commit().await.map_err(|e| sql_err("cannot commit thumbnail", e))?;
@@ -224,15 +208,11 @@ impl Media {
     /// renewed: the caller's row, written in it, commits before GC can take the
     /// address. A claim that expired meanwhile (and its bytes collected) means
     /// putting them again.
-    async fn stored_and_claimed(
-        &self,
-        key: &str,
-        source: &Source<'_>,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    async fn stored_and_claimed(&self, key: &str, source: &Source<'_>) -> Result<Tx> {
         for _ in 0..3 {
             self.claim_and_put(key, source).await?;
-            let mut tx = self.db.pool().begin().await.map_err(|e| sql_err("cannot begin", e))?;
-            if self.reconfirm(&mut tx, key).await? {
+            let mut tx = self.db.begin().await?;
+            if self.ledger.renew_in(&mut tx, key, self.now()).await? {
                 return Ok(tx);
             }
         }
@@ -251,27 +231,13 @@ impl Media {
     /// Take the address for an upload: a live `blobs` row with a fresh claim. An
     /// address being deleted is waited for, or taken over once abandoned.
     async fn claim(&self, key: &str) -> Result<()> {
-        let refresh = self.db.sql("UPDATE blobs SET claimed_at = ? WHERE blob_key = ? AND state = 'live'");
-        let insert = self.db.sql("INSERT INTO blobs (blob_key, state, claimed_at) VALUES (?, 'live', ?)");
         for _ in 0..200 {
             let now = self.now();
-            let pool = self.db.pool();
-            let done = sqlx::query(&refresh)
-                .bind(now)
-                .bind(key)
-                .execute(pool)
-                .await
-                .map_err(|e| sql_err("cannot claim blob", e))?;
-            if done.rows_affected() == 1 {
+            if self.ledger.renew(key, now).await? || self.ledger.insert_live(key, now).await? {
                 return Ok(());
             }
-            match sqlx::query(&insert).bind(key).bind(now).execute(pool).await {
-                Ok(_) => return Ok(()),
-                Err(e) if is_unique_violation(&e) => {}
-                Err(e) => return Err(sql_err("cannot claim blob", e)),
-            }
             // The row exists and is not live: a deletion is under way.
-            if let Some(since) = self.deleting_since(key).await?
+            if let Some(since) = self.ledger.deleting_since(key).await?
                 && since < now - self.config.takeover_secs
             {
                 self.finish_deletion(key, since).await?;
@@ -282,59 +248,17 @@ impl Media {
         Err(Error::new(ErrorKind::Conflict, "the stored bytes are being deleted; try again").with_context("key", key))
     }
 
-    async fn deleting_since(&self, key: &str) -> Result<Option<i64>> {
-        let q = self.db.sql("SELECT deleting_since FROM blobs WHERE blob_key = ? AND state = 'deleting'");
-        let row = sqlx::query(&q)
-            .bind(key)
-            .fetch_optional(self.db.pool())
-            .await
-            .map_err(|e| sql_err("cannot read blob", e))?;
-        Ok(row.and_then(|r| r.try_get::<Option<i64>, _>("deleting_since").ok().flatten()))
-    }
-
-    /// Inside the row's transaction: the claim still holds (renewed, so GC cannot
-    /// mark the address before the row commits).
-    async fn reconfirm(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, key: &str) -> Result<bool> {
-        let q = self.db.sql("UPDATE blobs SET claimed_at = ? WHERE blob_key = ? AND state = 'live'");
-        let done = sqlx::query(&q)
-            .bind(self.now())
-            .bind(key)
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| sql_err("cannot claim blob", e))?;
-        Ok(done.rows_affected() == 1)
-    }
-
     /// Delete an image with its versions, thumbnail, tags, memberships and share links.
     pub async fn delete_image(&self, id: i64) -> Result<()> {
-        let now = self.now();
-        let mut tx = self.db.pool().begin().await.map_err(|e| sql_err("cannot begin", e))?;
-        let q = self.db.sql("UPDATE images SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL");
-        let done = sqlx::query(&q)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| sql_err("cannot delete image", e))?;
-        if done.rows_affected() == 0 {
+        if !self.images.mark_deleted(id).await? {
             return Err(Error::new(ErrorKind::NotFound, "no such image").with_context("id", id));
         }
-        let q = self.db.sql("UPDATE processed_images SET deleted_at = ? WHERE image_id = ? AND deleted_at IS NULL");
-        sqlx::query(&q).bind(now).bind(id).execute(&mut *tx).await.map_err(|e| sql_err("cannot delete versions", e))?;
-        tx.commit().await.map_err(|e| sql_err("cannot commit deletion", e))?;
         self.finish_image_deletion(id).await
     }
 
     /// Delete one processed version.
     pub async fn delete_version(&self, id: i64) -> Result<()> {
-        let q = self.db.sql("UPDATE processed_images SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL");
-        let done = sqlx::query(&q)
-            .bind(self.now())
-            .bind(id)
-            .execute(self.db.pool())
-            .await
-            .map_err(|e| sql_err("cannot delete version", e))?;
-        if done.rows_affected() == 0 {
+        if !self.images.mark_version_deleted(id).await? {
             return Err(Error::new(ErrorKind::NotFound, "no such version").with_context("id", id));
         }
         self.finish_version_deletion(id).await
@@ -354,22 +278,8 @@ impl Media {
 
     /// Rows of a marked image go, then the addresses they used are collected.
     async fn finish_image_deletion(&self, id: i64) -> Result<()> {
-        let pool = self.db.pool();
-        let q = self.db.sql(
-            "SELECT blob_key AS k FROM images WHERE id = ? UNION SELECT thumbnail_key AS k FROM images WHERE id = ? \
-             UNION SELECT blob_key AS k FROM processed_images WHERE image_id = ?",
-        );
-        let rows = sqlx::query(&q)
-            .bind(id)
-            .bind(id)
-            .bind(id)
-            .fetch_all(pool)
-            .await
-            .map_err(|e| sql_err("cannot read image", e))?;
-        let keys: Vec<String> =
-            rows.iter().filter_map(|r| r.try_get::<Option<String>, _>("k").ok().flatten()).collect();
-        let q = self.db.sql("DELETE FROM images WHERE id = ? AND deleted_at IS NOT NULL");
-        sqlx::query(&q).bind(id).execute(pool).await.map_err(|e| sql_err("cannot delete image", e))?;
+        let keys = self.images.blob_keys(id).await?;
+        self.images.purge(id).await?;
         let cutoff = self.now() - self.config.claim_window_secs;
         for key in keys {
             self.collect(&key, cutoff).await?;
@@ -378,16 +288,8 @@ impl Media {
     }
 
     async fn finish_version_deletion(&self, id: i64) -> Result<()> {
-        let pool = self.db.pool();
-        let q = self.db.sql("SELECT blob_key FROM processed_images WHERE id = ?");
-        let key: Option<String> = sqlx::query(&q)
-            .bind(id)
-            .fetch_optional(pool)
-            .await
-            .map_err(|e| sql_err("cannot read version", e))?
-            .and_then(|r| r.try_get("blob_key").ok());
-        let q = self.db.sql("DELETE FROM processed_images WHERE id = ? AND deleted_at IS NOT NULL");
-        sqlx::query(&q).bind(id).execute(pool).await.map_err(|e| sql_err("cannot delete version", e))?;
+        let key = self.images.version_blob_key(id).await?;
+        self.images.purge_version(id).await?;
         if let Some(key) = key {
             self.collect(&key, self.now() - self.config.claim_window_secs).await?;
         }
@@ -398,23 +300,7 @@ impl Media {
     /// `cutoff`. Returns whether it was deleted.
     async fn collect(&self, key: &str, cutoff: i64) -> Result<bool> {
         let now = self.now();
-        let q = self.db.sql(&format!(
-            "UPDATE blobs SET state = 'deleting', deleting_since = ? \
-             WHERE blob_key = ? AND state = 'live' AND claimed_at < ? AND NOT {}",
-            referenced("?")
-        ));
-        let marked = sqlx::query(&q)
-            .bind(now)
-            .bind(key)
-            .bind(cutoff)
-            .bind(key)
-            .bind(key)
-            .bind(key)
-            .execute(self.db.pool())
-            .await
-            .map_err(|e| sql_err("cannot mark blob", e))?
-            .rows_affected()
-            == 1;
+        let marked = self.ledger.mark_if_unreferenced(key, now, cutoff).await?;
         if marked {
             self.finish_deletion(key, now).await?;
         }
@@ -430,60 +316,31 @@ impl Media {
         tokio::time::timeout(limit, self.blobs.delete(key))
             .await
             .map_err(|_| Error::new(ErrorKind::Unexpected, "blob store did not answer a delete in time"))??;
-        let q = self.db.sql("DELETE FROM blobs WHERE blob_key = ? AND state = 'deleting' AND deleting_since = ?");
-        sqlx::query(&q)
-            .bind(key)
-            .bind(since)
-            .execute(self.db.pool())
-            .await
-            .map_err(|e| sql_err("cannot drop blob row", e))?;
-        Ok(())
+        self.ledger.drop_deleted(key, since).await
     }
 
     /// One garbage-collection pass (safe to run from several replicas at once).
     pub async fn gc(&self) -> Result<MediaGcReport> {
         let mut report = MediaGcReport::default();
-        let pool = self.db.pool();
         let now = self.now();
         // 1. Deletions interrupted after their mark was committed.
-        let rows = sqlx::query("SELECT id FROM images WHERE deleted_at IS NOT NULL")
-            .fetch_all(pool)
-            .await
-            .map_err(|e| sql_err("cannot list deletions", e))?;
-        for r in &rows {
-            self.finish_image_deletion(r.try_get("id").map_err(|e| sql_err("bad row", e))?).await?;
+        let (images, versions) = self.images.marked_deleted().await?;
+        for id in images {
+            self.finish_image_deletion(id).await?;
             report.finished_deletions += 1;
         }
-        let rows = sqlx::query("SELECT id FROM processed_images WHERE deleted_at IS NOT NULL")
-            .fetch_all(pool)
-            .await
-            .map_err(|e| sql_err("cannot list deletions", e))?;
-        for r in &rows {
-            self.finish_version_deletion(r.try_get("id").map_err(|e| sql_err("bad row", e))?).await?;
+        for id in versions {
+            self.finish_version_deletion(id).await?;
             report.finished_deletions += 1;
         }
         // 2. Deletions abandoned by a crashed process.
-        let q =
-            self.db.sql("SELECT blob_key, deleting_since FROM blobs WHERE state = 'deleting' AND deleting_since < ?");
-        let rows = sqlx::query(&q)
-            .bind(now - self.config.takeover_secs)
-            .fetch_all(pool)
-            .await
-            .map_err(|e| sql_err("cannot list deletions", e))?;
-        for r in &rows {
-            let key: String = r.try_get("blob_key").map_err(|e| sql_err("bad row", e))?;
-            self.finish_deletion(&key, r.try_get("deleting_since").map_err(|e| sql_err("bad row", e))?).await?;
+        for (key, since) in self.ledger.deletions_before(now - self.config.takeover_secs).await? {
+            self.finish_deletion(&key, since).await?;
             report.taken_over += 1;
         }
         // 3. Addresses no live row references (crashed uploads, finished deletions).
-        let q = self.db.sql(&format!(
-            "SELECT blob_key FROM blobs WHERE state = 'live' AND claimed_at < ? AND NOT {}",
-            referenced("blobs.blob_key")
-        ));
         let cutoff = now - self.config.claim_window_secs;
-        let rows = sqlx::query(&q).bind(cutoff).fetch_all(pool).await.map_err(|e| sql_err("cannot list blobs", e))?;
-        for r in &rows {
-            let key: String = r.try_get("blob_key").map_err(|e| sql_err("bad row", e))?;
+        for key in self.ledger.unreferenced(cutoff).await? {
             if self.collect(&key, cutoff).await? {
                 report.collected += 1;
             }
@@ -502,20 +359,11 @@ impl Media {
                 report.evicted_cache += 1;
             }
         }
-        let lock =
-            self.db.sql("INSERT INTO blobs (blob_key, state, claimed_at, deleting_since) VALUES (?, 'deleting', 0, ?)");
         for m in self.blobs.list("cas").await? {
-            if m.modified_at >= stray_before {
-                continue;
-            }
-            // The row is the lock: if an upload claims the address first, this insert fails.
-            match sqlx::query(&lock).bind(&m.key).bind(now).execute(pool).await {
-                Ok(_) => {
-                    self.finish_deletion(&m.key, now).await?;
-                    report.strays += 1;
-                }
-                Err(e) if is_unique_violation(&e) => {}
-                Err(e) => return Err(sql_err("cannot lock blob", e)),
+            // The row is the lock: if an upload claims the address first, this fails.
+            if m.modified_at < stray_before && self.ledger.mark_stray(&m.key, now).await? {
+                self.finish_deletion(&m.key, now).await?;
+                report.strays += 1;
             }
         }
         Ok(report)
@@ -523,16 +371,7 @@ impl Media {
 
     /// Compare live rows with stored objects (tests, `fotobase doctor`-style checks).
     pub async fn audit(&self) -> Result<Audit> {
-        let rows = sqlx::query(
-            "SELECT blob_key AS k FROM images WHERE deleted_at IS NULL \
-             UNION SELECT thumbnail_key AS k FROM images WHERE deleted_at IS NULL AND thumbnail_key IS NOT NULL \
-             UNION SELECT blob_key AS k FROM processed_images WHERE deleted_at IS NULL",
-        )
-        .fetch_all(self.db.pool())
-        .await
-        .map_err(|e| sql_err("cannot list references", e))?;
-        let referenced: std::collections::BTreeSet<String> =
-            rows.iter().filter_map(|r| r.try_get::<Option<String>, _>("k").ok().flatten()).collect();
+        let referenced = self.ledger.referenced_keys().await?;
         let stored: std::collections::BTreeSet<String> =
             self.blobs.list("cas").await?.into_iter().map(|m| m.key).collect();
         Ok(Audit {

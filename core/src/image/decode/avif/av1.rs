@@ -258,7 +258,7 @@ impl Picture {
     }
 
     fn plane<T>(&self, i: usize) -> Option<Plane<'_, T>> {
-        let bytes = std::mem::size_of::<T>();
+        let bytes = size_of::<T>();
         if bytes != self.sample_bytes() || (i > 0 && self.layout() == Layout::I400) {
             return None;
         }

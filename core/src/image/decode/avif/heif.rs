@@ -622,7 +622,7 @@ impl<'a> Meta<'a> {
 mod tests {
     #[test]
     fn clean_aperture_is_a_centred_whole_pixel_crop() {
-        let clap = |w: u32, h: u32, x: (i32, u32), y: (i32, u32)| super::Clap {
+        let clap = |w: u32, h: u32, x: (i32, u32), y: (i32, u32)| Clap {
             width: (w, 1),
             height: (h, 1),
             horizontal_offset: x,
@@ -638,7 +638,7 @@ mod tests {
         assert_eq!(clap(100, 80, (-11, 1), (0, 1)).rect(120, 100), None);
         assert_eq!(clap(100, 80, (0, 0), (0, 1)).rect(120, 100), None);
         assert_eq!(clap(200, 80, (0, 1), (0, 1)).rect(120, 100), None);
-        assert_eq!(super::Clap { width: (0, 1), ..clap(1, 1, (0, 1), (0, 1)) }.rect(120, 100), None);
+        assert_eq!(Clap { width: (0, 1), ..clap(1, 1, (0, 1), (0, 1)) }.rect(120, 100), None);
     }
 
     use super::*;

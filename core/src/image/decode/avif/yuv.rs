@@ -88,7 +88,10 @@ pub(super) struct Placement {
 #[derive(Debug, Clone, Copy)]
 enum Kind {
     /// Y'CbCr with these luma weights.
-    YCbCr { kr: f32, kb: f32 },
+    YCbCr {
+        kr: f32,
+        kb: f32,
+    },
     /// GBR in the Y, U, V planes (matrix_coefficients 0).
     Identity,
     YCgCo,

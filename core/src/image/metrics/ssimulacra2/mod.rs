@@ -40,7 +40,7 @@ mod fma_variants {
 
     #[target_feature(enable = "fma")]
     pub(super) fn row(k: &Kernel, width: usize, input: impl Fn(usize) -> f32, out: &mut [f32]) {
-        blur::row(k, width, input, out)
+        blur::row(k, width, input, out);
     }
 
     #[target_feature(enable = "fma")]
@@ -50,7 +50,7 @@ mod fma_variants {
 
     #[target_feature(enable = "fma")]
     pub(super) fn xyb_chunk(input: [&[f32]; 3], out: (&mut [f32], &mut [f32], &mut [f32])) {
-        super::xyb_chunk(input, out)
+        super::xyb_chunk(input, out);
     }
 
     #[target_feature(enable = "fma")]

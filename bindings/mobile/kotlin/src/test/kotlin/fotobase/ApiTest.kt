@@ -69,6 +69,9 @@ class ApiTest {
             compress(photo, CompressOptions(quality = 80u, extra = """{"quality": 70}"""))
         }
         assertTrue(twice.reason.contains("quality"))
+        // Diagnostics come as a map too, as `context` does in Python and Node.
+        val typo = assertThrows<FotobaseException.InvalidArgument> { compress(photo, CompressOptions(extra = """{"qualty": 80}""")) }
+        assertTrue("quality" in typo.context.getValue("allowed"), typo.context.toString())
         val viaExtra = compress(photo, CompressOptions(format = "jpeg", extra = """{"max_encodes": 3}""", target = "ssim>=0.9"))
         assertTrue(viaExtra.steps.size <= 3)
         val tuned = compress(photo, CompressOptions(algorithm = "jpeg-mozjpeg", params = """{"chroma_subsampling": "4:4:4"}"""))

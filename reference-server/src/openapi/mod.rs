@@ -5,17 +5,19 @@
 
 use std::collections::BTreeMap;
 
+use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::Router;
 use serde::Serialize;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
 
-use crate::services::{auth, folders, images, jobs, ops, shares, stats, transform, users};
+use crate::services::{
+    algorithms, auth, compare, folders, images, jobs, ops, shares, stats, transform, users, versions,
+};
 
 /// An RFC 9457 problem document: the body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -80,6 +82,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
         users::Api::openapi(),
         images::Api::openapi(),
         jobs::Api::openapi(),
+        versions::Api::openapi(),
+        compare::Api::openapi(),
+        algorithms::Api::openapi(),
         stats::Api::openapi(),
         folders::Api::openapi(),
         shares::Api::openapi(),
@@ -106,7 +111,7 @@ impl Modify for Conventions {
         );
         components.add_security_scheme(
             "share_password",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(crate::services::shares::PASSWORD_HEADER))),
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new(shares::PASSWORD_HEADER))),
         );
         for item in doc.paths.paths.values_mut() {
             let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
@@ -119,7 +124,10 @@ impl Modify for Conventions {
 
 fn add_problems(op: &mut Operation) {
     for status in ["4XX", "5XX"] {
-        op.responses.responses.entry(status.to_owned()).or_insert_with(|| RefOr::Ref(Ref::from_response_name("Problem")));
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| RefOr::Ref(Ref::from_response_name("Problem")));
     }
 }
 
@@ -128,7 +136,10 @@ pub fn router() -> Router {
     Router::new()
         .route("/api/openapi.json", get(|| async { axum::Json(document()) }))
         .route("/api/docs", get(|| async { page(include_str!("docs/index.html"), "text/html; charset=utf-8") }))
-        .route("/api/docs/docs.js", get(|| async { page(include_str!("docs/docs.js"), "text/javascript; charset=utf-8") }))
+        .route(
+            "/api/docs/docs.js",
+            get(|| async { page(include_str!("docs/docs.js"), "text/javascript; charset=utf-8") }),
+        )
         .route("/api/docs/docs.css", get(|| async { page(include_str!("docs/docs.css"), "text/css; charset=utf-8") }))
 }
 
@@ -157,7 +168,11 @@ mod tests {
                 assert!(ids.insert(id.clone()), "{method} {path}: operationId {id} twice");
                 // Path parameters named in the template are declared.
                 for name in path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')) {
-                    let declared = op["parameters"].as_array().into_iter().flatten().any(|p| p["name"] == name && p["in"] == "path");
+                    let declared = op["parameters"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|p| p["name"] == name && p["in"] == "path");
                     assert!(declared, "{method} {path}: path parameter {name} undeclared");
                 }
             }

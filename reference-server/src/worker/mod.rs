@@ -5,18 +5,18 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use fotobase::storage::db::{ImageStatus, Lease, NewVersion};
+use fotobase::image::Format;
+use fotobase::storage::db::{Image, ImageStatus, Lease, NewVersion};
 use fotobase::{Error, ErrorKind};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tracing::Instrument as _;
 
 use crate::kit::{compute, ids};
-use crate::services::jobs::{COMPARE_ALL, IMAGES_QUEUE, PROCESS, THUMBNAIL};
 use crate::state::AppState;
+use kinds::{COMPARE_ALL, IMAGES_QUEUE, PROCESS, THUMBNAIL, THUMBNAIL_SIZE};
 
-/// Thumbnails fit inside this box (never enlarged), as WebP.
-pub const THUMBNAIL_SIZE: u32 = 320;
+pub mod kinds;
 
 /// Run until `shutdown` turns true.
 pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
@@ -64,7 +64,7 @@ pub async fn drain(state: &AppState) -> usize {
 async fn handle(state: &AppState, lease: &Lease) {
     let job = &lease.job;
     let span = tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
-    handle_in_span(state, lease).instrument(span).await
+    handle_in_span(state, lease).instrument(span).await;
 }
 
 async fn handle_in_span(state: &AppState, lease: &Lease) {
@@ -91,7 +91,7 @@ async fn handle_in_span(state: &AppState, lease: &Lease) {
             tracing::warn!(code = e.code(), error = %e, retryable, "job failed");
             if job.kind == THUMBNAIL
                 && !retryable
-                && let Some(id) = job.payload.get("image_id").and_then(Value::as_i64)
+                && let Some(id) = kinds::image_id(&job.payload)
             {
                 let _ = state.images().set_status(id, ImageStatus::Failed).await;
             }
@@ -106,68 +106,75 @@ async fn handle_in_span(state: &AppState, lease: &Lease) {
 
 async fn run_job(state: &AppState, lease: &Lease) -> fotobase::Result<Value> {
     let job = &lease.job;
-    let image_id = job
-        .payload
-        .get("image_id")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "job has no image_id"))?;
-    let image = state.images().get(image_id).await?;
-    let data = state.media.blobs().get(&image.blob_key).await?;
     match job.kind.as_str() {
-        THUMBNAIL => {
-            let out = compute(move || {
-                fotobase_bindings::thumbnail(&data, THUMBNAIL_SIZE, Some(THUMBNAIL_SIZE), Some("contain"), Some("webp"))
-            })
-            .await?;
-            state.metrics.bytes_processed(image.bytes as u64, out.data.len() as u64);
-            state.media.set_thumbnail(image.id, &Bytes::from(out.data)).await?;
-            state.images().set_status(image.id, ImageStatus::Ready).await?;
-            Ok(json!({ "image_id": state.public_id(ids::IMAGE, image.id), "thumbnail": out.info }))
-        }
-        PROCESS => {
-            let mut options = job.payload.get("options").cloned().unwrap_or(json!({}));
-            if options.get("metrics").is_none_or(Value::is_null) {
-                options["metrics"] = json!(["mse", "psnr", "ssim", "ms_ssim", "ssimulacra2"]);
-            }
-            let opts = options.clone();
-            let out = compute(move || fotobase_bindings::compress(&data, &opts)).await?;
-            state.metrics.bytes_processed(image.bytes as u64, out.data.len() as u64);
-            let info = out.info;
-            let str_of = |k: &str| info.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-            let new = NewVersion {
-                image_id: image.id,
-                algorithm: str_of("algorithm"),
-                params: json!({ "request": options, "params": info.get("params"), "quality": info.get("quality") }),
-                format: str_of("format"),
-                width: info.get("width").and_then(Value::as_u64).unwrap_or(0) as u32,
-                height: info.get("height").and_then(Value::as_u64).unwrap_or(0) as u32,
-                metrics: info.get("metrics").cloned().unwrap_or(json!({})),
-                job_id: Some(job.id),
-            };
-            let version = state.media.add_version(&new, &Bytes::from(out.data)).await?;
-            Ok(json!({
-                "image_id": state.public_id(ids::IMAGE, image.id),
-                "version_id": state.public_id(ids::VERSION, version.id),
-                "algorithm": version.algorithm,
-                "format": version.format,
-                "quality": info.get("quality"),
-                "width": version.width,
-                "height": version.height,
-                "bytes": version.bytes,
-                "input_bytes": image.bytes,
-                "ratio": info.get("ratio"),
-                "metrics": version.metrics,
-                "steps": info.get("steps"),
-            }))
-        }
-        COMPARE_ALL => {
-            let target = job.payload.get("target").cloned().unwrap_or(Value::Null);
-            let algorithms = job.payload.get("algorithms").cloned();
-            let mut table =
-                compute(move || fotobase_bindings::compare_all(&data, &target, algorithms.as_ref())).await?;
-            table["image_id"] = json!(state.public_id(ids::IMAGE, image.id));
-            Ok(table)
-        }
+        THUMBNAIL => thumbnail(state, kinds::read(THUMBNAIL, &job.payload)?).await,
+        PROCESS => process(state, job.id, kinds::read(PROCESS, &job.payload)?).await,
+        COMPARE_ALL => compare_all(state, kinds::read(COMPARE_ALL, &job.payload)?).await,
         other => Err(Error::new(ErrorKind::InvalidArgument, "unknown job kind").with_context("kind", other)),
     }
+}
+
+/// The image a job works on, with its original's bytes.
+async fn original(state: &AppState, image_id: i64) -> fotobase::Result<(Image, Bytes)> {
+    let image = state.images().get(image_id).await?;
+    let data = state.media.blobs().get(&image.blob_key).await?;
+    Ok((image, data))
+}
+
+async fn thumbnail(state: &AppState, job: kinds::Thumbnail) -> fotobase::Result<Value> {
+    let (image, data) = original(state, job.image_id).await?;
+    let out = compute(move || {
+        fotobase_bindings::thumbnail(&data, THUMBNAIL_SIZE, Some(THUMBNAIL_SIZE), Some("contain"), Some("webp"))
+    })
+    .await?;
+    state.metrics.bytes_processed(image.bytes as u64, out.data.len() as u64);
+    state.media.set_thumbnail(image.id, &Bytes::from(out.data)).await?;
+    state.images().set_status(image.id, ImageStatus::Ready).await?;
+    Ok(json!({ "image_id": state.public_id(ids::IMAGE, image.id), "thumbnail": out.info }))
+}
+
+async fn process(state: &AppState, job_id: i64, job: kinds::Process) -> fotobase::Result<Value> {
+    let (image, data) = original(state, job.image_id).await?;
+    let mut options = job.options;
+    if options.get("metrics").is_none_or(Value::is_null) {
+        options["metrics"] = json!(["mse", "psnr", "ssim", "ms_ssim", "ssimulacra2"]);
+    }
+    // Checked when the job was queued; the algorithm follows the stored original's format.
+    let opts = fotobase_bindings::compress_options(&options, Format::sniff(&data))?;
+    let out = compute(move || fotobase::image::compress(&data, &opts)).await?;
+    state.metrics.bytes_processed(image.bytes as u64, out.encoded.bytes as u64);
+    let new = NewVersion {
+        image_id: image.id,
+        algorithm: out.encoded.algorithm.to_owned(),
+        params: json!({ "request": options, "params": out.encoded.params, "quality": out.quality }),
+        format: out.encoded.format.name().to_owned(),
+        width: out.encoded.width,
+        height: out.encoded.height,
+        metrics: json!(out.metrics),
+        job_id: Some(job_id),
+    };
+    let version = state.media.add_version(&new, &Bytes::from(out.encoded.data)).await?;
+    Ok(json!({
+        "image_id": state.public_id(ids::IMAGE, image.id),
+        "version_id": state.public_id(ids::VERSION, version.id),
+        "algorithm": version.algorithm,
+        "format": version.format,
+        "quality": out.quality,
+        "width": version.width,
+        "height": version.height,
+        "bytes": version.bytes,
+        "input_bytes": image.bytes,
+        "ratio": out.ratio,
+        "metrics": version.metrics,
+        "steps": out.steps,
+    }))
+}
+
+async fn compare_all(state: &AppState, job: kinds::CompareAll) -> fotobase::Result<Value> {
+    let (image, data) = original(state, job.image_id).await?;
+    let kinds::CompareAll { target, algorithms, .. } = job;
+    let algorithms = algorithms.map(|names| json!(names));
+    let mut table = compute(move || fotobase_bindings::compare_all(&data, &target, algorithms.as_ref())).await?;
+    table["image_id"] = json!(state.public_id(ids::IMAGE, image.id));
+    Ok(table)
 }

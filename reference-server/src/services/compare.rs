@@ -1,0 +1,120 @@
+//! Metrics between an original and one of its versions, computed on request and recorded.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use fotobase::image::{self, CompareOptions, DecodeOptions, Fit, Metric, ResizeOptions};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use crate::kit::access::owned_image;
+use crate::kit::{ApiError, ApiResult, Caller, Json, Path, blocking, ids};
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    Router::new().route("/api/v1/images/{id}/compare", post(compare)).with_state(state)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompareBody {
+    /// `ver_…` of a processed version of this image.
+    version: String,
+    /// Metric names (default: all five).
+    #[schema(value_type = Option<Vec<String>>)]
+    metrics: Option<Value>,
+}
+
+/// Metrics between an original and one of its versions.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documentation only: built as JSON
+pub struct Comparison {
+    /// `mse`, `psnr`, `ssim`, `ms_ssim`, `ssimulacra2` (those asked for).
+    #[schema(value_type = Object)]
+    pub metrics: Value,
+    /// `{format, width, height, bytes}` of the original.
+    #[schema(value_type = Object)]
+    pub reference: Value,
+    /// `{format, width, height, bytes}` of the version.
+    #[schema(value_type = Object)]
+    pub distorted: Value,
+    /// Original bytes / version bytes.
+    pub ratio: f64,
+    /// The original was resized to the version's size to compare.
+    pub reference_resized: bool,
+    pub image_id: String,
+    pub version: String,
+}
+
+/// Metrics between the original and one of its versions, computed now (and recorded).
+#[utoipa::path(post, path = "/api/v1/images/{id}/compare", tag = "processing", operation_id = "compare_version",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = CompareBody,
+    responses((status = 200, description = "The metrics", body = Comparison)))]
+async fn compare(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(body): Json<CompareBody>,
+) -> ApiResult<Json<Value>> {
+    let image = owned_image(&state, &caller, &id).await?;
+    let vid = state.body_id(ids::VERSION, &body.version, "version")?;
+    let v = state.images().version(vid).await.map_err(|_| ApiError::not_found("version").with_field("version"))?;
+    if v.image_id != image.id {
+        return Err(ApiError::not_found("version").with_field("version"));
+    }
+    let blobs = state.media.blobs();
+    let (reference, distorted) = (blobs.get(&image.blob_key).await?, blobs.get(&v.blob_key).await?);
+    let metrics = metric_list(body.metrics.as_ref())?;
+    let mut result = blocking(move || compare_bytes(&reference, &distorted, &metrics)).await?;
+    let measured = result.get("metrics").cloned().unwrap_or(Value::Null);
+    state.images().add_comparison(image.id, None, v.id, &measured).await?;
+    if let Some(m) = result.as_object_mut() {
+        m.insert("image_id".into(), json!(state.public_id(ids::IMAGE, image.id)));
+        m.insert("version".into(), json!(body.version));
+    }
+    Ok(Json(result))
+}
+
+fn metric_list(v: Option<&Value>) -> ApiResult<Vec<Metric>> {
+    let bad = || ApiError::invalid("metrics must be a non-empty list of metric names").with_field("metrics");
+    match v {
+        None | Some(Value::Null) => Ok(Metric::ALL.to_vec()),
+        Some(Value::Array(a)) if !a.is_empty() => a
+            .iter()
+            .map(|m| m.as_str().ok_or_else(bad)?.parse::<Metric>().map_err(|e| ApiError::from(e).with_field("metrics")))
+            .collect(),
+        Some(_) => Err(bad()),
+    }
+}
+
+/// Metrics of `distorted` against `reference`. A version made with a resize is
+/// compared with the original resized to its size (as the job measured it).
+fn compare_bytes(reference: &[u8], distorted: &[u8], metrics: &[Metric]) -> fotobase::Result<Value> {
+    let decode = |data: &[u8]| {
+        image::decode(data, &DecodeOptions { limits: image::Limits::unlimited(), ..DecodeOptions::default() })
+    };
+    let (a, b) = (decode(reference)?, decode(distorted)?);
+    let resized = (a.width(), a.height()) != (b.width(), b.height());
+    let ref_pixels = if resized {
+        let fit =
+            ResizeOptions { width: Some(b.width()), height: Some(b.height()), fit: Fit::Fill, ..Default::default() };
+        image::resize(a.pixels(), &fit)?
+    } else {
+        a.pixels().clone()
+    };
+    let m = image::compare_images(&ref_pixels, b.pixels(), &CompareOptions::with_metrics(metrics))?;
+    let side = |i: &image::Image, bytes: usize| json!({ "format": i.info().format, "width": i.width(), "height": i.height(), "bytes": bytes });
+    Ok(json!({
+        "metrics": m,
+        "reference": side(&a, reference.len()),
+        "distorted": side(&b, distorted.len()),
+        "ratio": reference.len() as f64 / distorted.len().max(1) as f64,
+        "reference_resized": resized,
+    }))
+}
+
+/// The comparisons' part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(compare))]
+pub struct Api;
