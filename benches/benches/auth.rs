@@ -5,11 +5,11 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use fotobase::auth::Secret;
-use fotobase::auth::field::{BlindIndex, FieldCipher};
-use fotobase::auth::password::PasswordHasher;
-use fotobase::auth::public_id::PublicIds;
-use fotobase::auth::token::{Algorithm, Key, KeySet, TokenConfig, TokenRequest, Tokens};
+use fotobase_auth::Secret;
+use fotobase_auth::field::{BlindIndex, FieldCipher};
+use fotobase_auth::password::PasswordHasher;
+use fotobase_auth::public_id::PublicIds;
+use fotobase_auth::token::{Algorithm, Key, KeySet, TokenConfig, TokenRequest, Tokens};
 
 fn bench_password(c: &mut Criterion) {
     let mut g = c.benchmark_group("argon2id-m19456-t2-p1");

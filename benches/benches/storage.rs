@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use fotobase::storage::blob::BlobStore;
-use fotobase::storage::db::{Db, ImageFilter, Images, NewImage};
-use fotobase::storage::media::Media;
+use fotobase_store::blob::BlobStore;
+use fotobase_store::db::{Db, ImageFilter, Images, NewImage};
+use fotobase_store::media::Media;
 use tokio::runtime::Runtime;
 
 fn runtime() -> Runtime {

@@ -3,9 +3,9 @@
 //! The embeddable core of fotobase: decode photos safely (limits, EXIF
 //! orientation), resize, encode with a registry of named compression
 //! algorithms, measure quality (MSE, PSNR, SSIM, MS-SSIM, SSIMULACRA2), and
-//! search for the smallest file that meets a quality target ([`image`]);
-//! hash credentials, issue and verify tokens, run refresh-token sessions and
-//! encrypt sensitive fields ([`auth`]).
+//! search for the smallest file that meets a quality target ([`image`]).
+//! Credentials and tokens are `fotobase-auth`; storage (blobs, databases, the
+//! job queue) is `fotobase-store`; both return this crate's [`Error`].
 //!
 //! ```no_run
 //! use fotobase::image::{self, Target, Metric};
@@ -29,18 +29,6 @@ pub use error::{Error, ErrorKind, Result};
 
 #[cfg(feature = "image")]
 pub mod image;
-
-#[cfg(any(feature = "auth", feature = "storage"))]
-pub mod clock;
-
-#[cfg(any(feature = "auth", feature = "storage"))]
-mod random;
-
-#[cfg(feature = "auth")]
-pub mod auth;
-
-#[cfg(feature = "storage")]
-pub mod storage;
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {

@@ -1,4 +1,4 @@
-//! A tour of `fotobase::auth`: sign-up, login with throttling, access and
+//! A tour of `fotobase-auth`: sign-up, login with throttling, access and
 //! refresh tokens, a stolen refresh token being caught, an encrypted e-mail
 //! column with a blind index, and opaque public ids.
 //!
@@ -7,13 +7,13 @@
 
 use std::sync::Arc;
 
-use fotobase::auth::Secret;
-use fotobase::auth::field::{BlindIndex, FieldCipher};
-use fotobase::auth::password::PasswordHasher;
-use fotobase::auth::public_id::PublicIds;
-use fotobase::auth::session::{LoginInfo, MemorySessionStore, SessionConfig, Sessions};
-use fotobase::auth::throttle::{LoginThrottle, MemoryThrottleStore, ThrottleConfig};
-use fotobase::auth::token::{Algorithm, Key, KeySet, TokenConfig, Tokens};
+use fotobase_auth::Secret;
+use fotobase_auth::field::{BlindIndex, FieldCipher};
+use fotobase_auth::password::PasswordHasher;
+use fotobase_auth::public_id::PublicIds;
+use fotobase_auth::session::{LoginInfo, MemorySessionStore, SessionConfig, Sessions};
+use fotobase_auth::throttle::{LoginThrottle, MemoryThrottleStore, ThrottleConfig};
+use fotobase_auth::token::{Algorithm, Key, KeySet, TokenConfig, Tokens};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> fotobase::Result<()> {

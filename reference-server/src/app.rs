@@ -85,7 +85,7 @@ async fn maintenance(state: AppState, mut shutdown: watch::Receiver<bool>) {
             () = tokio::time::sleep(EVERY) => {}
             _ = shutdown.changed() => return,
         }
-        let now = fotobase::clock::Clock::now(&fotobase::clock::SystemClock);
+        let now = fotobase_auth::clock::Clock::now(&fotobase_auth::clock::SystemClock);
         match state.media.gc().await {
             Ok(r) => tracing::info!(report = ?r, "blob garbage collection"),
             Err(e) => tracing::warn!(error = %e, "blob garbage collection failed"),

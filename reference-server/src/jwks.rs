@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use fotobase::auth::token::KeySet;
 use fotobase::{Error, ErrorKind, Result};
+use fotobase_auth::token::KeySet;
 
 const REFRESH: Duration = Duration::from_secs(60);
 

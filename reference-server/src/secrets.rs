@@ -6,11 +6,11 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use fotobase::auth::field::{BlindIndex, FieldCipher};
-use fotobase::auth::public_id::PublicIds;
-use fotobase::auth::token::{Algorithm, Key, KeySet};
-use fotobase::auth::{Secret, parse_key_list};
 use fotobase::{Error, ErrorKind, Result};
+use fotobase_auth::field::{BlindIndex, FieldCipher};
+use fotobase_auth::public_id::PublicIds;
+use fotobase_auth::token::{Algorithm, Key, KeySet};
+use fotobase_auth::{Secret, parse_key_list};
 
 /// Every secret a process may need.
 pub struct Secrets {

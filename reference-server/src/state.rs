@@ -4,17 +4,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fotobase::Result;
-use fotobase::auth::Secret;
-use fotobase::auth::field::{BlindIndex, FieldCipher};
-use fotobase::auth::password::{HashParams, PasswordHasher};
-use fotobase::auth::public_id::PublicIds;
-use fotobase::auth::session::{SessionConfig, Sessions};
-use fotobase::auth::throttle::{LoginThrottle, ThrottleConfig};
-use fotobase::auth::token::{TokenConfig, Tokens};
 use fotobase::image::Limits;
-use fotobase::storage::blob::BlobStore;
-use fotobase::storage::db::{Db, Folders, Images, JobQueue, QueueConfig, SqlSessionStore, SqlThrottleStore, Users};
-use fotobase::storage::media::{Media, MediaConfig};
+use fotobase_auth::Secret;
+use fotobase_auth::field::{BlindIndex, FieldCipher};
+use fotobase_auth::password::{HashParams, PasswordHasher};
+use fotobase_auth::public_id::PublicIds;
+use fotobase_auth::session::{SessionConfig, Sessions};
+use fotobase_auth::throttle::{LoginThrottle, ThrottleConfig};
+use fotobase_auth::token::{TokenConfig, Tokens};
+use fotobase_store::blob::BlobStore;
+use fotobase_store::db::{Db, Folders, Images, JobQueue, QueueConfig, SqlSessionStore, SqlThrottleStore, Users};
+use fotobase_store::media::{Media, MediaConfig};
 use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Config;
@@ -92,7 +92,7 @@ impl AppState {
         let key_set = match &keys {
             Keys::Signing => Secrets::signing_keys(&config.data_dir, env)?,
             Keys::Remote(url) => crate::jwks::fetch_until_ready(url).await?,
-            Keys::None => fotobase::auth::token::KeySet::new(),
+            Keys::None => fotobase_auth::token::KeySet::new(),
         };
         let db = Db::connect(&config.database_url()).await?;
         db.migrate().await?;

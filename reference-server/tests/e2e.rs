@@ -4,7 +4,7 @@
 //! those servers. After the account is deleted and the server stopped, a garbage
 //! collection run as if hours later must leave no rows and no blobs behind.
 
-#[path = "../../core/tests/dbs/mod.rs"]
+#[path = "../../store/tests/dbs/mod.rs"]
 mod dbs;
 #[path = "e2e/faults.rs"]
 mod faults;
@@ -14,10 +14,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fotobase::clock::{Clock as _, ManualClock, SystemClock};
-use fotobase::storage::blob::BlobStore;
-use fotobase::storage::db::Db;
-use fotobase::storage::media::Media;
+use fotobase_auth::clock::{Clock as _, ManualClock, SystemClock};
+use fotobase_store::blob::BlobStore;
+use fotobase_store::db::Db;
+use fotobase_store::media::Media;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
@@ -336,7 +336,7 @@ fn serves_https_with_a_certificate_from_files() {
 }
 
 fn random_key() -> String {
-    fotobase::auth::Secret::random(32).to_base64()
+    fotobase_auth::Secret::random(32).to_base64()
 }
 
 /// Gateway, auth, users, images, two folder instances and a job worker, each its

@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use fotobase::auth::Secret;
-use fotobase::auth::password::PasswordHasher;
-use fotobase::auth::public_id::PublicIds;
-use fotobase::auth::token::{Algorithm, Key, KeySet, TokenConfig, TokenRequest, Tokens};
+use fotobase_auth::Secret;
+use fotobase_auth::password::PasswordHasher;
+use fotobase_auth::public_id::PublicIds;
+use fotobase_auth::token::{Algorithm, Key, KeySet, TokenConfig, TokenRequest, Tokens};
 use serde_json::{Map, Value};
 
 use crate::{Error, ErrorKind, Result, invalid, to_json};

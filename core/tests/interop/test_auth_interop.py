@@ -1,7 +1,7 @@
 """fotobase auth against the Python reference libraries, for real:
 PyJWT verifies our tokens using only our JWKS and we verify PyJWT's tokens
 using only theirs; argon2-cffi verifies our hashes (the reverse direction is
-testdata/auth/argon2_vectors.json, checked by core/tests/auth.rs)."""
+testdata/auth/argon2_vectors.json, checked by auth/tests/auth.rs)."""
 import base64
 import hashlib
 import hmac

@@ -13,14 +13,14 @@ mod server;
 use std::sync::OnceLock;
 
 use fotobase::ErrorKind;
-use fotobase::auth::Secret;
-use fotobase::auth::password::{HashParams, PasswordHasher};
-use fotobase::auth::public_id::PublicIds;
-use fotobase::auth::token::{Algorithm, Claims, Key, KeySet, TokenConfig, TokenRequest, Tokens};
 use fotobase::image::{
     CompareOptions, CompressOptions, DecodeOptions, DynamicImage, Format, Image, Limits, Metric, ResizeOptions,
     compare_images, compress, decode, probe,
 };
+use fotobase_auth::Secret;
+use fotobase_auth::password::{HashParams, PasswordHasher};
+use fotobase_auth::public_id::PublicIds;
+use fotobase_auth::token::{Algorithm, Claims, Key, KeySet, TokenConfig, TokenRequest, Tokens};
 
 pub use seeds::seeds;
 

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use fotobase::auth::parse_key_list;
-use fotobase::auth::password::{HashParams, PasswordHasher};
-use fotobase::auth::token::{Key, KeySet, TokenConfig, TokenRequest, Tokens};
 use fotobase::{Error, ErrorKind, Result};
+use fotobase_auth::parse_key_list;
+use fotobase_auth::password::{HashParams, PasswordHasher};
+use fotobase_auth::token::{Key, KeySet, TokenConfig, TokenRequest, Tokens};
 use serde_json::{Value, json};
 
 use super::output::print_json;

@@ -2,7 +2,7 @@
 //! other people's private things look exactly like missing ones (`not_found`),
 //! and other people's public things may be read but not changed (`forbidden`).
 
-use fotobase::storage::db::{Folder, Image, Visibility};
+use fotobase_store::db::{Folder, Image, Visibility};
 
 use super::{ApiError, ApiResult, Caller, ids};
 use crate::state::AppState;

@@ -5,7 +5,7 @@
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
-use fotobase::storage::db::ADMIN;
+use fotobase_store::db::ADMIN;
 
 use super::error::{ApiError, ApiResult};
 use crate::state::AppState;

@@ -30,7 +30,7 @@ pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// `Set-Cookie` headers starting a browser session (`max_age` seconds).
 pub fn session(refresh_token: &str, max_age: u64) -> AppendHeaders<[(header::HeaderName, HeaderValue); 2]> {
-    let csrf = URL_SAFE_NO_PAD.encode(fotobase::auth::random_bytes(24));
+    let csrf = URL_SAFE_NO_PAD.encode(fotobase_auth::random_bytes(24));
     AppendHeaders([
         set(&format!(
             "{REFRESH_COOKIE}={refresh_token}; Path=/api/v1/auth; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict"

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fotobase::image::Format;
-use fotobase::storage::db::{Image, Visibility};
+use fotobase_store::db::{Image, Visibility};
 
 use super::{ApiError, ApiResult};
 use crate::state::AppState;

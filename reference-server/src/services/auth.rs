@@ -9,9 +9,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use fotobase::auth::field::normalize_email;
-use fotobase::auth::session::{Issued, LoginInfo};
-use fotobase::storage::db::NewUser;
+use fotobase_auth::field::normalize_email;
+use fotobase_auth::session::{Issued, LoginInfo};
+use fotobase_store::db::NewUser;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -171,7 +171,7 @@ async fn login(
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let verified = blocking(move || match stored {
         Some(hash) => hasher.verify_and_upgrade(&hash, &password),
-        None => Ok(fotobase::auth::password::Verified { ok: hasher.dummy_verify(&password), new_hash: None }),
+        None => Ok(fotobase_auth::password::Verified { ok: hasher.dummy_verify(&password), new_hash: None }),
     })
     .await?;
     let user = match user {

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use fotobase::storage::db::{Folder, FolderFilter, FolderUpdate, ImageFilter, NewFolder, Page, Visibility};
+use fotobase_store::db::{Folder, FolderFilter, FolderUpdate, ImageFilter, NewFolder, Page, Visibility};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use fotobase::image::{Format, Metadata, probe, taken_at};
-use fotobase::storage::db::{Image, ImageFilter, ImageUpdate, NewImage, NewJob, Page, Visibility};
+use fotobase_store::db::{Image, ImageFilter, ImageUpdate, NewImage, NewJob, Page, Visibility};
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -53,7 +53,7 @@ pub struct ImageView {
     pub updated_at: i64,
     pub visibility: Visibility,
     /// `processing` until the thumbnail job ran, then `ready` (or `failed`).
-    pub status: fotobase::storage::db::ImageStatus,
+    pub status: fotobase_store::db::ImageStatus,
     pub tags: Vec<String>,
     pub has_thumbnail: bool,
 }

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::{delete, get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use fotobase::storage::db::{Image, ImageFilter, ShareLink, ShareTarget};
+use fotobase_store::db::{Image, ImageFilter, ShareLink, ShareTarget};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use utoipa::ToSchema;
@@ -75,7 +75,7 @@ async fn create(
         Some(s) if s > MAX_EXPIRES_IN => {
             return Err(ApiError::invalid("expires_in is at most one year").with_field("expires_in"));
         }
-        Some(s) => Some(fotobase::clock::Clock::now(&fotobase::clock::SystemClock) + s as i64),
+        Some(s) => Some(fotobase_auth::clock::Clock::now(&fotobase_auth::clock::SystemClock) + s as i64),
         None => None,
     };
     let password_hash = match body.password {
@@ -86,7 +86,7 @@ async fn create(
         }
         None => None,
     };
-    let token = URL_SAFE_NO_PAD.encode(fotobase::auth::random_bytes(32));
+    let token = URL_SAFE_NO_PAD.encode(fotobase_auth::random_bytes(32));
     let link = state
         .folders
         .create_share(caller.user_id, target, &token_hash(&token), password_hash.as_deref(), expires_at)

@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use fotobase::storage::db::{AlgorithmStats, JobCounts};
+use fotobase_store::db::{AlgorithmStats, JobCounts};
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -7,7 +7,7 @@ use std::fmt;
 
 use axum::http::StatusCode;
 use bytes::{Bytes, BytesMut};
-use fotobase::storage::blob::Staged;
+use fotobase_store::blob::Staged;
 use futures_util::{Stream, StreamExt as _};
 
 use crate::kit::{ApiError, ApiResult};

@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, put};
-use fotobase::storage::db::{Page, ProfileUpdate, User};
+use fotobase_store::db::{Page, ProfileUpdate, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

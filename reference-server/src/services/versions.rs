@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
-use fotobase::storage::db::{Version, Visibility};
+use fotobase_store::db::{Version, Visibility};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use fotobase::image::Format;
-use fotobase::storage::db::{Image, ImageStatus, Lease, NewVersion};
 use fotobase::{Error, ErrorKind};
+use fotobase_store::db::{Image, ImageStatus, Lease, NewVersion};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tracing::Instrument as _;

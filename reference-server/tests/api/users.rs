@@ -115,9 +115,9 @@ async fn deleting_an_account_leaves_nothing_behind() {
 
     // Blobs written in the last few minutes are collected once the upload claim
     // window has passed (crash safety): run the collector as if two hours later.
-    let now = fotobase::clock::Clock::now(&fotobase::clock::SystemClock);
-    let later = fotobase::storage::media::Media::new(app.state.db.clone(), app.state.media.blobs().clone())
-        .with_clock(std::sync::Arc::new(fotobase::clock::ManualClock::new(now + 7200)));
+    let now = fotobase_auth::clock::Clock::now(&fotobase_auth::clock::SystemClock);
+    let later = fotobase_store::media::Media::new(app.state.db.clone(), app.state.media.blobs().clone())
+        .with_clock(std::sync::Arc::new(fotobase_auth::clock::ManualClock::new(now + 7200)));
     later.gc().await.unwrap();
     let audit = later.audit().await.unwrap();
     assert!(audit.missing.is_empty() && audit.unreferenced.is_empty(), "{audit:?}");

@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use fotobase::clock::{Clock as _, ManualClock, SystemClock};
-use fotobase::storage::blob::BlobStore;
-use fotobase::storage::db::{Db, JobQueue};
-use fotobase::storage::media::Media;
+use fotobase_auth::clock::{Clock as _, ManualClock, SystemClock};
+use fotobase_store::blob::BlobStore;
+use fotobase_store::db::{Db, JobQueue};
+use fotobase_store::media::Media;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};

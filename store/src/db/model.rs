@@ -1,0 +1,229 @@
+//! Small value types shared by the repositories.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row as _;
+use sqlx::any::AnyRow;
+
+use super::db_err;
+use fotobase::{Error, ErrorKind, Result};
+
+/// Who may see an image or folder without being its owner.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    #[default]
+    Private,
+    Public,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Private => "private",
+            Visibility::Public => "public",
+        }
+    }
+
+    /// `private` or `public`; anything else is `invalid_argument`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "private" => Ok(Visibility::Private),
+            "public" => Ok(Visibility::Public),
+            other => Err(Error::new(ErrorKind::InvalidArgument, "visibility is private or public")
+                .with_context("visibility", other)),
+        }
+    }
+}
+
+pub(crate) const MAX_TAGS: usize = 50;
+const MAX_TAG_CHARS: usize = 64;
+pub(crate) const MAX_NAME_CHARS: usize = 255;
+
+/// Tags as stored: trimmed, lower-case, unique, sorted; at most 50 of 1–64 printable characters.
+pub fn normalize_tags<S: AsRef<str>>(tags: &[S]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for t in tags {
+        let t = t.as_ref().trim().to_lowercase();
+        if t.is_empty() || t.chars().count() > MAX_TAG_CHARS || t.chars().any(char::is_control) {
+            return Err(
+                Error::new(ErrorKind::InvalidArgument, "tags are 1 to 64 printable characters").with_context("tag", &t)
+            );
+        }
+        out.push(t);
+    }
+    out.sort();
+    out.dedup();
+    if out.len() > MAX_TAGS {
+        return Err(Error::new(ErrorKind::LimitExceeded, "too many tags").with_context("max", MAX_TAGS));
+    }
+    Ok(out)
+}
+
+/// A name as stored: trimmed, 1–255 printable characters.
+pub(crate) fn check_name(what: &'static str, name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(Error::new(ErrorKind::InvalidArgument, format!("{what} must be 1 to 255 printable characters")));
+    }
+    Ok(name.to_owned())
+}
+
+/// `LIKE` pattern matching `needle` anywhere, with `!` escaping the wildcards
+/// (a backslash means different things to PostgreSQL and MySQL string literals).
+pub(crate) fn contains_pattern(needle: &str) -> String {
+    let mut out = String::from("%");
+    for c in needle.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// `?, ?, ?` for `n` values.
+pub(crate) fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// A value bound into dynamically built SQL (filters).
+#[derive(Debug, Clone)]
+pub(crate) enum Val {
+    I(i64),
+    S(String),
+}
+
+/// Bind `vals` in order.
+pub(crate) fn bind_all<'q>(mut q: super::AnyQuery<'q>, vals: &'q [Val]) -> super::AnyQuery<'q> {
+    for v in vals {
+        q = match v {
+            Val::I(i) => q.bind(*i),
+            Val::S(s) => q.bind(s.as_str()),
+        };
+    }
+    q
+}
+
+/// A `WHERE` clause built from optional filters, with its bound values in order.
+#[derive(Debug, Default)]
+pub(crate) struct Where {
+    cond: Vec<String>,
+    pub vals: Vec<Val>,
+}
+
+impl Where {
+    /// A condition with its values (`?` placeholders, in order).
+    pub fn and(&mut self, cond: impl Into<String>, vals: impl IntoIterator<Item = Val>) -> &mut Self {
+        self.cond.push(cond.into());
+        self.vals.extend(vals);
+        self
+    }
+
+    /// `col = v` when `v` is given.
+    pub fn eq(&mut self, col: &str, v: Option<Val>) -> &mut Self {
+        if let Some(v) = v {
+            self.and(format!("{col} = ?"), [v]);
+        }
+        self
+    }
+
+    /// Case-insensitive substring match on `col` (wildcards in `needle` are literal).
+    pub fn name_contains(&mut self, col: &str, needle: Option<&str>) -> &mut Self {
+        if let Some(n) = needle.filter(|n| !n.is_empty()) {
+            self.and(format!("LOWER({col}) LIKE ? ESCAPE '!'"), [Val::S(contains_pattern(n))]);
+        }
+        self
+    }
+
+    /// `from <= col < to`, either bound optional.
+    pub fn range(&mut self, col: &str, from: Option<i64>, to: Option<i64>) -> &mut Self {
+        if let Some(f) = from {
+            self.and(format!("{col} >= ?"), [Val::I(f)]);
+        }
+        if let Some(t) = to {
+            self.and(format!("{col} < ?"), [Val::I(t)]);
+        }
+        self
+    }
+
+    /// Rows of `table` (keyed by `fk` = `owner`) carrying any / all of the tags.
+    pub fn tags(&mut self, table: &str, fk: &str, owner: &str, any: &[String], all: &[String]) -> Result<&mut Self> {
+        let any = normalize_tags(any)?;
+        if !any.is_empty() {
+            let cond = format!(
+                "EXISTS (SELECT 1 FROM {table} t WHERE t.{fk} = {owner} AND t.tag IN ({}))",
+                placeholders(any.len())
+            );
+            self.and(cond, any.into_iter().map(Val::S));
+        }
+        let all = normalize_tags(all)?;
+        if !all.is_empty() {
+            let n = all.len();
+            let cond = format!(
+                "(SELECT COUNT(*) FROM {table} t WHERE t.{fk} = {owner} AND t.tag IN ({})) = {n}",
+                placeholders(n)
+            );
+            self.and(cond, all.into_iter().map(Val::S));
+        }
+        Ok(self)
+    }
+
+    pub fn sql(&self) -> String {
+        if self.cond.is_empty() { "1 = 1".to_owned() } else { self.cond.join(" AND ") }
+    }
+}
+
+/// Typed column access with one error message per row kind.
+pub(crate) struct Cols<'r> {
+    pub row: &'r AnyRow,
+    pub what: &'static str,
+}
+
+impl Cols<'_> {
+    pub fn get<T>(&self, col: &str) -> Result<T>
+    where
+        T: for<'a> sqlx::Decode<'a, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        self.row.try_get(col).map_err(|e| db_err(self.what, e))
+    }
+
+    /// INTEGER columns come back as i32 on PostgreSQL/MySQL and i64 on SQLite.
+    pub fn int(&self, col: &str) -> Result<i64> {
+        self.row
+            .try_get::<i64, _>(col)
+            .or_else(|_| self.row.try_get::<i32, _>(col).map(i64::from))
+            .map_err(|e| db_err(self.what, e))
+    }
+
+    pub fn json(&self, col: &str) -> Result<serde_json::Value> {
+        let text = super::text(self.row, col)?;
+        serde_json::from_str(&text).map_err(|e| {
+            Error::new(ErrorKind::Unexpected, "bad JSON column").with_context("column", col).with_source(e)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_normalised_and_bounded() {
+        assert_eq!(normalize_tags(&[" Beach", "beach", "2024"]).unwrap(), vec!["2024", "beach"]);
+        assert!(normalize_tags(&[""]).is_err());
+        assert!(normalize_tags(&["a\u{7}"]).is_err());
+        assert!(normalize_tags(&["x".repeat(65)]).is_err());
+        let many: Vec<String> = (0..51).map(|i| i.to_string()).collect();
+        assert_eq!(normalize_tags(&many).unwrap_err().kind(), ErrorKind::LimitExceeded);
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(contains_pattern("50%_Off!"), "%50!%!_off!!%");
+        assert_eq!(placeholders(3), "?, ?, ?");
+        assert_eq!(Visibility::parse("public").unwrap(), Visibility::Public);
+        assert!(Visibility::parse("secret").is_err());
+    }
+}
