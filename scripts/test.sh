@@ -89,27 +89,21 @@ run "cargo deny (licenses, bans, sources, advisories)" scripts/deny.sh
 # below find everything compiled; `workspace-hack` gives their single-package builds
 # the same third-party features as this one (see .config/hakari.toml).
 features=(--features fotobase-mobile/cli)
-# The habits, checked exactly as a developer or an editor checks them: formatting (rustfmt.toml)
-# and clippy with the workspace's lint table ([workspace.lints]), warnings as errors.
+# The habits: formatting as rustfmt.toml says, and clippy with the workspace's lint table.
 run "cargo fmt --check" cargo fmt --all --check
-# Clippy checks the workspace beside the test build, in a target dir of its own (a check build
-# shares nothing with a test build but build scripts): on one core, at low priority, so it fills
-# the core the build leaves idle while a single large crate compiles (docs/BUILDING.md).
-clippy_log="$CARGO_TARGET_DIR/clippy.log"
-(
-  nice -n 10 env CARGO_TARGET_DIR="$CARGO_TARGET_DIR/clippy" \
-    cargo clippy -j 1 --workspace --all-targets --locked "${features[@]}" -- -D warnings >"$clippy_log" 2>&1
-  echo $? >"$clippy_log.rc"
-) &
-clippy_pid=$!
+# Clippy rides on the test build: as the workspace's rustc wrapper it compiles our own crates with
+# the lints of [workspace.lints] (warnings are errors), so its diagnostics are those of a plain
+# `cargo clippy --workspace --all-targets -- -D warnings`, without that command's second pass over
+# the whole dependency tree in check mode (minutes on 2 cores; docs/BUILDING.md). Exported for the
+# binding builds below too, so they reuse these artifacts.
+clippy_driver=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver) \
+  || { echo "clippy-driver not found (rustup component add clippy)" >&2; exit 1; }
+export RUSTC_WORKSPACE_WRAPPER="$clippy_driver" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 # core/tests/corpus.rs appends its per-folder counts here; libtest hides a passing test's output.
 export FOTOBASE_CORPUS_REPORT="$CARGO_TARGET_DIR/corpus-report.txt"
 rm -f "$FOTOBASE_CORPUS_REPORT"
-run "cargo test (unit, integration, CLI, server end to end, examples, benches in test mode)" \
+run "cargo test (unit, integration, CLI, server end to end, examples, benches in test mode; clippy lints as errors)" \
   cargo test --workspace --all-targets --locked --no-fail-fast "${features[@]}"
-wait "$clippy_pid"
-clippy_result() { cat "$clippy_log"; return "$(cat "$clippy_log.rc" 2>/dev/null || echo 1)"; }
-run "cargo clippy (every crate and target, warnings as errors; ran beside the test build)" clippy_result
 if [ -f "$FOTOBASE_CORPUS_REPORT" ]; then
   printf '\033[1m== corpus, per folder (core/tests/corpus.rs) ==\033[0m\n'
   sort "$FOTOBASE_CORPUS_REPORT"

@@ -16,8 +16,8 @@ use aws_lc_rs::signature::{
 use aws_lc_rs::{hmac, rand::SystemRandom};
 use serde::{Deserialize, Serialize};
 
-use super::keys::key_err;
-use super::{Algorithm, invalid};
+use super::alg::{Algorithm, key_err};
+use super::invalid;
 use crate::secret::{b64url, b64url_decode};
 use fotobase::{Error, ErrorKind, Result};
 

@@ -10,7 +10,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::keys::{Algorithm, Key};
+use super::alg::Algorithm;
+use super::keys::Key;
 use crate::Secret;
 use fotobase::{Error, ErrorKind, Result};
 

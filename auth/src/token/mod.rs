@@ -5,6 +5,7 @@
 //! signature with the key's own algorithm, then `iss`, `aud`, `exp`, `nbf`,
 //! `iat` against an injectable clock with leeway.
 
+mod alg;
 mod jws;
 mod keys;
 mod keyset;
@@ -15,7 +16,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub use keys::{Algorithm, Key};
+pub use alg::Algorithm;
+pub use keys::Key;
 pub use keyset::KeySet;
 
 use super::clock::{Clock, SystemClock};
