@@ -94,11 +94,7 @@ impl Download<'_> {
         let etag = format!("\"{}\"", self.etag);
         let cache =
             if self.public { "public, max-age=31536000, immutable" } else { "private, max-age=31536000, immutable" };
-        let not_modified = headers
-            .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-        let mut res = if not_modified {
+        let mut res = if super::http::not_modified(headers, &etag) {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
             let meta = state.media.blobs().head(self.key).await?.ok_or_else(|| ApiError::not_found("file"))?;

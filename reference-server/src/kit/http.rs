@@ -121,6 +121,14 @@ async fn overloaded(err: BoxError) -> ApiError {
     }
 }
 
+/// Whether `If-None-Match` names `etag` (quoted, as sent in `ETag`) or `*`: answer `304`.
+pub fn not_modified(headers: &axum::http::HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
 fn panicked(_: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!("a handler panicked");
     ApiError::internal().into_response()

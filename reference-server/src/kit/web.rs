@@ -106,15 +106,9 @@ impl Web {
 /// A file of the embedded UI (`index.html` for the app's own routes), with `ETag` and `304`.
 fn embedded_file(files: &'static [EmbeddedFile], req: &Request) -> Response {
     let path = req.uri().path();
-    let file =
-        files.iter().find(|f| f.path == path && path != "/").or_else(|| files.iter().find(|f| f.path == "/index.html"));
+    let file = files.iter().find(|f| f.path == path).or_else(|| files.iter().find(|f| f.path == "/index.html"));
     let Some(file) = file else { return ApiError::not_found("page").into_response() };
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == file.etag));
-    let mut res = if fresh {
+    let mut res = if super::http::not_modified(req.headers(), file.etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else if req.method() == Method::HEAD {
         let mut res = StatusCode::OK.into_response();

@@ -398,18 +398,15 @@ impl Images {
 
     /// Images and versions marked deleted whose rows are still there (interrupted deletions).
     pub(crate) async fn marked_deleted(&self) -> Result<(Vec<i64>, Vec<i64>)> {
-        let mut out = Vec::new();
-        for table in ["images", "processed_images"] {
-            let rows = sqlx::query(&format!("SELECT id FROM {table} WHERE deleted_at IS NOT NULL"))
-                .fetch_all(self.db.pool())
-                .await
-                .map_err(|e| db_err("cannot list deletions", e))?;
-            out.push(
-                rows.iter().map(|r| r.try_get("id").map_err(|e| db_err("bad row", e))).collect::<Result<Vec<i64>>>()?,
-            );
-        }
-        let versions = out.pop().unwrap_or_default();
-        Ok((out.pop().unwrap_or_default(), versions))
+        Ok((self.marked_ids("images").await?, self.marked_ids("processed_images").await?))
+    }
+
+    async fn marked_ids(&self, table: &'static str) -> Result<Vec<i64>> {
+        let rows = sqlx::query(&format!("SELECT id FROM {table} WHERE deleted_at IS NOT NULL"))
+            .fetch_all(self.db.pool())
+            .await
+            .map_err(|e| db_err("cannot list deletions", e))?;
+        rows.iter().map(|r| r.try_get("id").map_err(|e| db_err("bad row", e))).collect()
     }
 
     /// A live (not deleted) image, `not_found` otherwise.

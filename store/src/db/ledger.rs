@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use sqlx::Row as _;
 
-use super::{Db, Tx, db_err, is_unique_violation};
+use super::{Db, db_err, is_unique_violation};
 use fotobase::Result;
 
 /// SQL that is true when a live row references the address `key` (a column or `?`).
@@ -29,24 +29,18 @@ impl Ledger {
         Ledger { db }
     }
 
-    /// Renew the claim on a live address; false when it has no live row.
-    pub(crate) async fn renew(&self, key: &str, now: i64) -> Result<bool> {
-        let q = self.db.sql("UPDATE blobs SET claimed_at = ? WHERE blob_key = ? AND state = 'live'");
-        let done = sqlx::query(&q)
-            .bind(now)
-            .bind(key)
-            .execute(self.db.pool())
-            .await
-            .map_err(|e| db_err("cannot claim blob", e))?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// [`Ledger::renew`] inside the transaction that writes the referencing row, so the
-    /// address cannot be marked for deletion before that row commits.
-    pub(crate) async fn renew_in(&self, tx: &mut Tx, key: &str, now: i64) -> Result<bool> {
+    /// Renew the claim on a live address; false when it has no live row. Run in the transaction
+    /// that writes the referencing row, the address cannot be marked for deletion before that
+    /// row commits.
+    pub(crate) async fn renew<'e>(
+        &self,
+        exec: impl sqlx::Executor<'e, Database = sqlx::Any>,
+        key: &str,
+        now: i64,
+    ) -> Result<bool> {
         let q = self.db.sql("UPDATE blobs SET claimed_at = ? WHERE blob_key = ? AND state = 'live'");
         let done =
-            sqlx::query(&q).bind(now).bind(key).execute(&mut **tx).await.map_err(|e| db_err("cannot claim blob", e))?;
+            sqlx::query(&q).bind(now).bind(key).execute(exec).await.map_err(|e| db_err("cannot claim blob", e))?;
         Ok(done.rows_affected() == 1)
     }
 

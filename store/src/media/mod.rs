@@ -210,7 +210,7 @@ impl Media {
         for _ in 0..3 {
             self.claim_and_put(key, source).await?;
             let mut tx = self.db.begin().await?;
-            if self.ledger.renew_in(&mut tx, key, self.now()).await? {
+            if self.ledger.renew(&mut *tx, key, self.now()).await? {
                 return Ok(tx);
             }
         }
@@ -232,7 +232,7 @@ impl Media {
     pub async fn claim(&self, key: &str) -> Result<()> {
         for _ in 0..200 {
             let now = self.now();
-            if self.ledger.renew(key, now).await? || self.ledger.insert_live(key, now).await? {
+            if self.ledger.renew(self.db.pool(), key, now).await? || self.ledger.insert_live(key, now).await? {
                 return Ok(());
             }
             // The row exists and is not live: a deletion is under way.
