@@ -51,8 +51,10 @@ export function LoginPage() {
     } catch (err) {
       if (err instanceof ApiError && err.code === 'rate_limited') {
         const secs = err.retryAfter ?? 30;
-        setNow(Date.now());
-        setWaitUntil(Date.now() + secs * 1000);
+        // One reading of the clock: two could straddle a millisecond and show 31 s for a 30 s wait.
+        const at = Date.now();
+        setNow(at);
+        setWaitUntil(at + secs * 1000);
       }
       setError(describe(err, 'login'));
       setPassword('');
