@@ -6,10 +6,10 @@ use std::time::Duration;
 use fotobase_auth::Secret;
 use fotobase_auth::password::PasswordHasher;
 use fotobase_auth::public_id::PublicIds;
-use fotobase_auth::token::{Algorithm, Key, KeySet, TokenConfig, TokenRequest, Tokens};
-use serde_json::{Map, Value};
+use fotobase_auth::token::{Algorithm, Claims, Key, KeySet, TokenConfig, TokenRequest, Tokens};
+use serde_json::Value;
 
-use crate::{Error, ErrorKind, Result, invalid, to_json};
+use crate::{Error, ErrorKind, Result, TokenOptions, invalid};
 
 /// An argon2id PHC string for `password` (the core's input policy applies: `weak_password`).
 pub fn hash_password(password: &str) -> Result<String> {
@@ -51,29 +51,24 @@ impl TokenIssuer {
         Ok(TokenIssuer { tokens: Tokens::new(keys, TokenConfig::new(issuer, audience)) })
     }
 
-    /// A signed token for `subject`. Options: `ttl_secs`, `roles`, `scope`, `claims` (extra).
-    pub fn issue(&self, subject: &str, opts: &Value) -> Result<String> {
-        let o = crate::options(opts, &["ttl_secs", "roles", "scope", "claims"])?;
+    /// A signed token for `subject`, with `opts` beyond the defaults.
+    pub fn issue(&self, subject: &str, opts: TokenOptions) -> Result<String> {
         let mut req = TokenRequest::new(subject);
-        if let Some(ttl) = o.get("ttl_secs") {
-            let secs = ttl.as_u64().filter(|s| *s > 0).ok_or_else(|| invalid("ttl_secs must be a positive integer"))?;
+        if let Some(secs) = opts.ttl_secs {
+            if secs == 0 {
+                return Err(invalid("ttl_secs must be a positive integer"));
+            }
             req.ttl = Some(Duration::from_secs(secs));
         }
-        if let Some(roles) = o.get("roles") {
-            req.roles = crate::from_value("roles", roles)?;
-        }
-        if let Some(scope) = o.get("scope") {
-            req.scope = Some(scope.as_str().ok_or_else(|| invalid("scope must be a string"))?.to_owned());
-        }
-        if let Some(extra) = o.get("claims") {
-            req.extra = crate::from_value::<Map<String, Value>>("claims", extra)?;
-        }
+        req.roles = opts.roles.unwrap_or_default();
+        req.scope = opts.scope;
+        req.extra = opts.claims.unwrap_or_default();
         Ok(self.tokens.issue(&req)?.0)
     }
 
     /// The verified claims, or the precise reason (`token_expired`, `token_invalid`, …).
-    pub fn verify(&self, token: &str) -> Result<Value> {
-        to_json(&self.tokens.verify(token)?)
+    pub fn verify(&self, token: &str) -> Result<Claims> {
+        self.tokens.verify(token)
     }
 
     /// The public keys, as served at `/.well-known/jwks.json`.

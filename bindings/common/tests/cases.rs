@@ -150,8 +150,8 @@ fn pixels(spec: &Value) -> (u32, u32, u8, Vec<u8>) {
 }
 
 fn with_output(out: fb::Output) -> fb::Result<Value> {
-    let mut info = out.info;
-    info["output"] = fb::probe(&out.data)?;
+    let mut info = fb::to_json(&out.info)?;
+    info["output"] = fb::to_json(&fb::probe(&out.data)?)?;
     Ok(info)
 }
 
@@ -165,11 +165,18 @@ fn execute(case: &Value) -> fb::Result<Option<Value>> {
         None => Vec::new(),
     };
     let s = |k: &str| args[k].as_str();
-    let opt = |k: &str| args.get(k).filter(|v| !v.is_null());
+    let arg = |k: &str| args.get(k).cloned().unwrap_or(Value::Null);
+    let names = |k: &str| fb::value::<Option<Vec<String>>>(k, arg(k));
     let value = match case["op"].as_str().expect("op") {
-        "compress" => with_output(fb::compress(&data, &args["options"])?)?,
+        "compress" => with_output(fb::compress(&data, &fb::parse("options", arg("options"))?)?)?,
         "optimize" => {
-            with_output(fb::optimize(&data, s("algorithm").unwrap_or(""), &args["target"], &args["options"])?)?
+            let target = fb::value("target", arg("target"))?;
+            with_output(fb::optimize(
+                &data,
+                s("algorithm").unwrap_or(""),
+                target,
+                fb::parse("options", arg("options"))?,
+            )?)?
         }
         "thumbnail" => {
             let height = args["height"].as_u64().map(|h| h as u32);
@@ -183,20 +190,24 @@ fn execute(case: &Value) -> fb::Result<Option<Value>> {
         }
         "compare" => {
             let Some(distorted) = input(&args["distorted_input"])? else { return Ok(None) };
-            fb::compare(&data, &distorted, opt("metrics"))?
+            fb::to_json(&fb::compare(&data, &distorted, names("metrics")?.as_deref())?)?
         }
         "compare_pixels" => {
             let (rw, rh, rc, rd) = pixels(&args["reference"]);
             let (dw, dh, dc, dd) = pixels(&args["distorted"]);
-            fb::compare_pixels(
+            fb::to_json(&fb::compare_pixels(
                 fb::Pixels { width: rw, height: rh, channels: rc, data: &rd },
                 fb::Pixels { width: dw, height: dh, channels: dc, data: &dd },
-                opt("metrics"),
-            )?
+                names("metrics")?.as_deref(),
+            )?)?
         }
-        "compare_all" => fb::compare_all(&data, &args["target"], opt("algorithms"))?,
-        "algorithms" => fb::algorithms(),
-        "probe" => fb::probe(&data)?,
+        "compare_all" => {
+            let req =
+                fb::CompareAllRequest { target: fb::value("target", arg("target"))?, algorithms: names("algorithms")? };
+            fb::to_json(&fb::compare_all(&data, &req)?)?
+        }
+        "algorithms" => fb::to_json(&fb::algorithms())?,
+        "probe" => fb::to_json(&fb::probe(&data)?)?,
         "hash_password" => {
             let hash = fb::hash_password(s("password").unwrap_or(""))?;
             json!({
@@ -212,14 +223,14 @@ fn execute(case: &Value) -> fb::Result<Option<Value>> {
         "issue_token" => {
             let (iss, aud) = (s("issuer").unwrap_or(""), s("audience").unwrap_or(""));
             let issuer = fb::TokenIssuer::generate(iss, aud, s("algorithm"))?;
-            let token = issuer.issue(s("subject").unwrap_or(""), &args["options"])?;
+            let token = issuer.issue(s("subject").unwrap_or(""), fb::parse("options", arg("options"))?)?;
             let verifier = fb::TokenIssuer::from_jwks(&issuer.jwks(), iss, s("verify_audience").unwrap_or(aud))?;
-            verifier.verify(&token)?
+            fb::to_json(&verifier.verify(&token)?)?
         }
         "verify_token" => {
             let verifier =
                 fb::TokenIssuer::from_jwks(&args["jwks"], s("issuer").unwrap_or(""), s("audience").unwrap_or(""))?;
-            verifier.verify(s("token").unwrap_or(""))?
+            fb::to_json(&verifier.verify(s("token").unwrap_or(""))?)?
         }
         "public_id" => {
             let secret = hex(s("secret_hex").unwrap_or(""));

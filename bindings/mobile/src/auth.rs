@@ -47,12 +47,12 @@ impl TokenIssuer {
     /// A signed token for `subject`.
     #[uniffi::method(default(options))]
     pub fn issue(&self, subject: String, options: TokenOptions) -> Result<String, FotobaseError> {
-        Ok(self.0.issue(&subject, &options.to_json()?)?)
+        Ok(self.0.issue(&subject, fb::parse("options", options.to_json()?)?)?)
     }
 
     /// The verified claims, or why not (`TokenExpired`, `TokenInvalid`, `UnknownKey`, …).
     pub fn verify(&self, token: String) -> Result<Claims, FotobaseError> {
-        read("claims", self.0.verify(&token)?)
+        read("claims", &self.0.verify(&token)?)
     }
 
     /// The public keys as a JWKS JSON document.

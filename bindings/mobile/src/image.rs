@@ -2,7 +2,6 @@
 //! thread (Kotlin `Dispatchers.Default`, Swift `Task.detached`).
 
 use fotobase_bindings as fb;
-use serde_json::json;
 
 use crate::errors::FotobaseError;
 use crate::options::{CompressOptions, OptimizeOptions};
@@ -27,7 +26,7 @@ impl Pixels {
 /// output meeting `target` (e.g. `ssimulacra2>=80` before an upload).
 #[uniffi::export(default(options))]
 pub fn compress(data: Vec<u8>, options: CompressOptions) -> Result<Compressed, FotobaseError> {
-    Compressed::from_output(fb::compress(&data, &options.to_json()?)?)
+    Compressed::from_output(fb::compress(&data, &fb::parse("options", options.to_json()?)?)?)
 }
 
 /// The smallest encode by `algorithm` (or a format's default) that meets `target`.
@@ -38,7 +37,8 @@ pub fn optimize(
     target: String,
     options: OptimizeOptions,
 ) -> Result<Compressed, FotobaseError> {
-    Compressed::from_output(fb::optimize(&data, &algorithm, &json!(target), &options.to_json()?)?)
+    let opts = fb::parse("options", options.to_json()?)?;
+    Compressed::from_output(fb::optimize(&data, &algorithm, fb::TargetSpec::Expression(target), opts)?)
 }
 
 /// A gallery rendition: fit inside `width` × `height` (or `width` wide), never
@@ -61,7 +61,7 @@ pub fn compare(
     distorted: Vec<u8>,
     metrics: Option<Vec<String>>,
 ) -> Result<Comparison, FotobaseError> {
-    read("comparison", fb::compare(&reference, &distorted, metrics.map(|m| json!(m)).as_ref())?)
+    read("comparison", &fb::compare(&reference, &distorted, metrics.as_deref())?)
 }
 
 /// Metrics between two pixel buffers of the same shape (e.g. from a `Bitmap`).
@@ -71,8 +71,7 @@ pub fn compare_pixels(
     distorted: Pixels,
     metrics: Option<Vec<String>>,
 ) -> Result<Metrics, FotobaseError> {
-    let m = fb::compare_pixels(reference.as_facade(), distorted.as_facade(), metrics.map(|m| json!(m)).as_ref())?;
-    read("metrics", m)
+    read("metrics", &fb::compare_pixels(reference.as_facade(), distorted.as_facade(), metrics.as_deref())?)
 }
 
 /// Every algorithm (or `algorithms`) at one target, and the winner.
@@ -82,20 +81,21 @@ pub fn compare_all(
     target: String,
     algorithms: Option<Vec<String>>,
 ) -> Result<CompareAll, FotobaseError> {
-    read("compare_all result", fb::compare_all(&data, &json!(target), algorithms.map(|a| json!(a)).as_ref())?)
+    let req = fb::CompareAllRequest { target: fb::TargetSpec::Expression(target), algorithms };
+    read("compare_all result", &fb::compare_all(&data, &req)?)
 }
 
 /// The algorithm registry.
 #[uniffi::export]
 pub fn algorithms() -> Vec<AlgorithmInfo> {
     // Infallible in the facade; a shape mismatch is a binding bug and panics (Kotlin: InternalException).
-    read("algorithm registry", fb::algorithms()).expect("the facade's algorithm registry has the documented shape")
+    read("algorithm registry", &fb::algorithms()).expect("the facade's algorithm registry has the documented shape")
 }
 
 /// Format, size, EXIF orientation and alpha, from the header only (cheap).
 #[uniffi::export]
 pub fn probe(data: Vec<u8>) -> Result<ImageInfo, FotobaseError> {
-    read("probe result", fb::probe(&data)?)
+    read("probe result", &fb::probe(&data)?)
 }
 
 /// A deterministic photo-like test image, encoded in `format`.
@@ -137,7 +137,7 @@ mod tests {
     #[test]
     fn every_algorithm_is_listed() {
         let all = algorithms();
-        assert_eq!(all.len(), fb::algorithms().as_array().unwrap().len());
+        assert_eq!(all.len(), fb::algorithms().len());
         assert!(all.iter().any(|a| a.name == "webp-lossy" && a.quality_param.as_deref() == Some("quality")));
     }
 

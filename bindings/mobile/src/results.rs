@@ -1,15 +1,16 @@
 //! The facade's JSON results → typed records. Field names follow the facade's
 //! snake_case keys, which uniffi camelCases for Kotlin and Swift.
 
-use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::errors::{FotobaseError, unexpected};
 
-/// Read a facade result into its record; a mismatch is a binding bug (`unexpected`).
-pub(crate) fn read<T: DeserializeOwned>(what: &str, v: Value) -> Result<T, FotobaseError> {
-    serde_json::from_value(v).map_err(|e| unexpected(what, e))
+/// Read a facade result into its record (through its serde form, the one every binding
+/// sees); a mismatch is a binding bug (`unexpected`).
+pub(crate) fn read<T: DeserializeOwned>(what: &str, v: &impl Serialize) -> Result<T, FotobaseError> {
+    serde_json::to_value(v).and_then(serde_json::from_value).map_err(|e| unexpected(what, e))
 }
 
 /// Encoded image bytes and what is known about them.
@@ -39,7 +40,7 @@ pub struct Compressed {
 
 impl Compressed {
     pub(crate) fn from_output(out: fotobase_bindings::Output) -> Result<Self, FotobaseError> {
-        let mut c: Compressed = read("compress result", out.info)?;
+        let mut c: Compressed = read("compress result", &out.info)?;
         c.data = out.data;
         Ok(c)
     }

@@ -10,7 +10,7 @@ use napi::bindgen_prelude::{AsyncTask, BigInt, Either};
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::convert::{Bytes, Json, from_js, whole};
+use crate::convert::{Bytes, Json, request, whole};
 use crate::errors::{self, invalid};
 use crate::task::{self, Job};
 
@@ -83,13 +83,14 @@ impl TokenIssuer {
         subject: String,
         #[napi(ts_arg_type = "IssueOptions")] options: Option<Value>,
     ) -> napi::Result<String> {
-        errors::sync(&env, || self.inner.issue(&subject, &issue_options(options)))
+        errors::sync(&env, || self.inner.issue(&subject, issue_options(options)?))
     }
 
     /// The verified claims, or the precise reason (`token_expired`, `token_invalid`, …).
     #[napi(ts_return_type = "Claims")]
     pub fn verify(&self, env: Env, token: String) -> napi::Result<Json> {
-        errors::sync(&env, || self.inner.verify(&token).map(Json))
+        // Claims keep their JWT names (`iat`, `exp`, the caller's own): not camelCased.
+        errors::sync(&env, || fb::to_json(&self.inner.verify(&token)?).map(Json))
     }
 
     /// The public keys, as served at `/.well-known/jwks.json`.
@@ -100,18 +101,14 @@ impl TokenIssuer {
 }
 
 /// `ttlSecs` → `ttl_secs`, but the extra `claims` keep the names the caller chose.
-fn issue_options(options: Option<Value>) -> Value {
-    match options {
-        Some(Value::Object(mut o)) => {
-            let claims = o.remove("claims");
-            let mut out = from_js(Some(Value::Object(o)));
-            if let (Some(claims), Some(out)) = (claims, out.as_object_mut()) {
-                out.insert("claims".into(), claims);
-            }
-            out
-        }
-        other => from_js(other),
+fn issue_options(options: Option<Value>) -> fb::Result<fb::TokenOptions> {
+    let mut options = options.unwrap_or(Value::Null);
+    let claims = options.as_object_mut().and_then(|o| o.remove("claims"));
+    let mut opts: fb::TokenOptions = request(Some(options))?;
+    if let Some(claims) = claims {
+        opts.claims = fb::value("claims", claims)?;
     }
+    Ok(opts)
 }
 
 /// An opaque id such as `img_…` for row `id`, keyed by `secret` (≥ 32 bytes).

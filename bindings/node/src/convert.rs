@@ -8,6 +8,8 @@ use fotobase_bindings::{Output, keys_to_camel, keys_to_snake};
 use napi::bindgen_prelude::{Buffer, FromNapiValue, Object, ToNapiValue, TypeName, Uint8Array};
 use napi::{Env, ValueType, sys};
 use napi_derive::napi;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::errors::{self, invalid};
@@ -53,17 +55,29 @@ pub fn whole<T: TryFrom<u64>>(what: &str, v: f64) -> fotobase_bindings::Result<T
         .ok_or_else(|| invalid(format!("{what} must be a non-negative integer in range, not {v}")))
 }
 
-/// An options object (or target) from JS in the facade's spelling; absent is `null`.
+/// A JS value in the facade's spelling; absent is `null`.
 pub fn from_js(v: Option<Value>) -> Value {
     v.map(keys_to_snake).unwrap_or(Value::Null)
+}
+
+/// A typed request from a JS options object; unknown names are `invalid_argument`
+/// listing the allowed ones, as in every binding.
+pub fn request<T: DeserializeOwned>(v: Option<Value>) -> fotobase_bindings::Result<T> {
+    fotobase_bindings::parse("options", from_js(v))
+}
+
+/// A typed argument (a target, a list of names) from a JS value.
+pub fn typed<T: DeserializeOwned>(what: &str, v: Option<Value>) -> fotobase_bindings::Result<T> {
+    fotobase_bindings::value(what, from_js(v))
 }
 
 /// A result for JS: camelCase keys, converted on the pool thread when async.
 pub struct Json(pub Value);
 
 impl Json {
-    pub fn camel(v: Value) -> Json {
-        Json(keys_to_camel(v))
+    /// A typed result, camelCased.
+    pub fn camel<T: Serialize + ?Sized>(v: &T) -> fotobase_bindings::Result<Json> {
+        Ok(Json(keys_to_camel(fotobase_bindings::to_json(v)?)))
     }
 }
 
@@ -102,6 +116,7 @@ impl ToNapiValue for Encoded {
         let mut obj = Object::new(&Env::from_raw(env))?;
         // The Vec becomes the Buffer's backing store: no copy of the image.
         obj.set("data", Buffer::from(data))?;
+        let info = fotobase_bindings::to_json(&info).map_err(|e| errors::to_js(&Env::from_raw(env), &e))?;
         if let Value::Object(fields) = keys_to_camel(info) {
             for (k, v) in fields {
                 obj.set(k, v)?;

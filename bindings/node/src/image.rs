@@ -6,23 +6,24 @@ use fotobase_bindings as fb;
 use napi::Env;
 use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi_derive::napi;
+use serde::Deserialize;
 use serde_json::Value;
 
-use crate::convert::{Bytes, Encoded, Json, OwnedPixels, PixelsArg, from_js, whole};
-use crate::errors::{self, invalid};
+use crate::convert::{Bytes, Encoded, Json, OwnedPixels, PixelsArg, request, typed, whole};
+use crate::errors;
 use crate::task::{self, Job};
 
 /// Decode, optionally resize, and encode: a fixed quality or the smallest output meeting `target`.
 #[napi(ts_args_type = "data: Uint8Array, options?: CompressOptions", ts_return_type = "Promise<CompressResult>")]
 pub fn compress(data: Bytes, options: Option<Value>) -> AsyncTask<Job<Encoded>> {
-    let (data, options) = (data.to_vec(), from_js(options));
-    task::spawn(move || fb::compress(&data, &options).map(Encoded))
+    let data = data.to_vec();
+    task::spawn(move || fb::compress(&data, &request(options)?).map(Encoded))
 }
 
 /// `compress` on the calling thread.
 #[napi(ts_args_type = "data: Uint8Array, options?: CompressOptions", ts_return_type = "CompressResult")]
 pub fn compress_sync(env: Env, data: Bytes, options: Option<Value>) -> napi::Result<Encoded> {
-    errors::sync(&env, || fb::compress(&data, &from_js(options)).map(Encoded))
+    errors::sync(&env, || fb::compress(&data, &request(options)?).map(Encoded))
 }
 
 /// The smallest encode by `algorithm` that meets `target` (a quality search).
@@ -36,8 +37,8 @@ pub fn optimize(
     target: Option<Value>,
     options: Option<Value>,
 ) -> AsyncTask<Job<Encoded>> {
-    let (data, target, options) = (data.to_vec(), from_js(target), from_js(options));
-    task::spawn(move || fb::optimize(&data, &algorithm, &target, &options).map(Encoded))
+    let data = data.to_vec();
+    task::spawn(move || fb::optimize(&data, &algorithm, typed("target", target)?, request(options)?).map(Encoded))
 }
 
 /// `optimize` on the calling thread.
@@ -52,7 +53,7 @@ pub fn optimize_sync(
     target: Option<Value>,
     options: Option<Value>,
 ) -> napi::Result<Encoded> {
-    errors::sync(&env, || fb::optimize(&data, &algorithm, &from_js(target), &from_js(options)).map(Encoded))
+    errors::sync(&env, || fb::optimize(&data, &algorithm, typed("target", target)?, request(options)?).map(Encoded))
 }
 
 /// Metrics between two encoded images (`metrics`: names, default all five).
@@ -62,7 +63,7 @@ pub fn optimize_sync(
 )]
 pub fn compare(reference: Bytes, distorted: Bytes, metrics: Option<Value>) -> AsyncTask<Job<Json>> {
     let (reference, distorted) = (reference.to_vec(), distorted.to_vec());
-    task::spawn(move || fb::compare(&reference, &distorted, metrics.as_ref()).map(Json::camel))
+    task::spawn(move || Json::camel(&fb::compare(&reference, &distorted, names(metrics)?.as_deref())?))
 }
 
 /// `compare` on the calling thread.
@@ -71,7 +72,7 @@ pub fn compare(reference: Bytes, distorted: Bytes, metrics: Option<Value>) -> As
     ts_return_type = "Comparison"
 )]
 pub fn compare_sync(env: Env, reference: Bytes, distorted: Bytes, metrics: Option<Value>) -> napi::Result<Json> {
-    errors::sync(&env, || fb::compare(&reference, &distorted, metrics.as_ref()).map(Json::camel))
+    errors::sync(&env, || Json::camel(&fb::compare(&reference, &distorted, names(metrics)?.as_deref())?))
 }
 
 /// Metrics between two pixel buffers of the same shape.
@@ -81,7 +82,9 @@ pub fn compare_sync(env: Env, reference: Bytes, distorted: Bytes, metrics: Optio
 )]
 pub fn compare_pixels(reference: PixelsArg, distorted: PixelsArg, metrics: Option<Value>) -> AsyncTask<Job<Json>> {
     let (reference, distorted) = (OwnedPixels::from(&reference), OwnedPixels::from(&distorted));
-    task::spawn(move || fb::compare_pixels(reference.view(), distorted.view(), metrics.as_ref()).map(Json::camel))
+    task::spawn(move || {
+        Json::camel(&fb::compare_pixels(reference.view(), distorted.view(), names(metrics)?.as_deref())?)
+    })
 }
 
 /// `comparePixels` on the calling thread.
@@ -92,7 +95,9 @@ pub fn compare_pixels_sync(
     distorted: PixelsArg,
     metrics: Option<Value>,
 ) -> napi::Result<Json> {
-    errors::sync(&env, || fb::compare_pixels(reference.view(), distorted.view(), metrics.as_ref()).map(Json::camel))
+    errors::sync(&env, || {
+        Json::camel(&fb::compare_pixels(reference.view(), distorted.view(), names(metrics)?.as_deref())?)
+    })
 }
 
 /// Every algorithm (or `algorithms`) at one target: a table and the winner (`best`).
@@ -101,20 +106,35 @@ pub fn compare_pixels_sync(
     ts_return_type = "Promise<CompareAllResult>"
 )]
 pub fn compare_all(data: Bytes, target: Option<Value>, algorithms: Option<Value>) -> AsyncTask<Job<Json>> {
-    let (data, target) = (data.to_vec(), from_js(target));
-    task::spawn(move || fb::compare_all(&data, &target, algorithms.as_ref()).map(Json::camel))
+    let data = data.to_vec();
+    task::spawn(move || compare_all_impl(&data, target, algorithms))
 }
 
 /// `compareAll` on the calling thread.
 #[napi(ts_args_type = "data: Uint8Array, target: Target, algorithms?: string[]", ts_return_type = "CompareAllResult")]
 pub fn compare_all_sync(env: Env, data: Bytes, target: Option<Value>, algorithms: Option<Value>) -> napi::Result<Json> {
-    errors::sync(&env, || fb::compare_all(&data, &from_js(target), algorithms.as_ref()).map(Json::camel))
+    errors::sync(&env, || compare_all_impl(&data, target, algorithms))
+}
+
+fn compare_all_impl(data: &[u8], target: Option<Value>, algorithms: Option<Value>) -> fb::Result<Json> {
+    let req =
+        fb::CompareAllRequest { target: typed("target", target)?, algorithms: names_of("algorithms", algorithms)? };
+    Json::camel(&fb::compare_all(data, &req)?)
+}
+
+/// Metric names; `null` or absent: the default.
+fn names(metrics: Option<Value>) -> fb::Result<Option<Vec<String>>> {
+    names_of("metrics", metrics)
+}
+
+fn names_of(what: &str, list: Option<Value>) -> fb::Result<Option<Vec<String>>> {
+    fb::value(what, list.unwrap_or(Value::Null))
 }
 
 /// The registry: name, format, lossless, description, quality parameter, params.
 #[napi(ts_return_type = "AlgorithmInfo[]")]
-pub fn algorithms() -> Json {
-    Json::camel(fb::algorithms())
+pub fn algorithms(env: Env) -> napi::Result<Json> {
+    errors::sync(&env, || Json::camel(&fb::algorithms()))
 }
 
 /// A small rendition for galleries: fit inside `width` × `height` (or `width`
@@ -143,30 +163,25 @@ pub fn thumbnail_sync(
     errors::sync(&env, || thumbnail_impl(&data, width, height, options))
 }
 
-/// The facade takes `fit` and `format` positionally; JS groups them in an options object.
+/// `thumbnail`'s options: the facade takes them positionally, JS groups them in an object.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThumbnailOptions {
+    fit: Option<String>,
+    format: Option<String>,
+}
+
 fn thumbnail_impl(data: &[u8], width: f64, height: Option<f64>, options: Option<Value>) -> fb::Result<Encoded> {
-    let o = match options {
-        None | Some(Value::Null) => Default::default(),
-        Some(Value::Object(o)) => o,
-        Some(_) => return Err(invalid("options must be an object")),
-    };
-    if let Some(k) = o.keys().find(|k| !matches!(k.as_str(), "fit" | "format")) {
-        return Err(invalid(format!("unknown option {k:?}")).with_context("allowed", "fit, format"));
-    }
-    let text = |k: &str| match o.get(k) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.as_str())),
-        Some(_) => Err(invalid(format!("{k} must be a string"))),
-    };
+    let o: ThumbnailOptions = request(options)?;
     let height = height.map(|h| whole("height", h)).transpose()?;
-    fb::thumbnail(data, whole("width", width)?, height, text("fit")?, text("format")?).map(Encoded)
+    fb::thumbnail(data, whole("width", width)?, height, o.fit.as_deref(), o.format.as_deref()).map(Encoded)
 }
 
 /// Format, stored dimensions, EXIF orientation, alpha, frames and camera facts, from the header
 /// and EXIF only.
 #[napi(ts_args_type = "data: Uint8Array", ts_return_type = "ProbeResult")]
 pub fn probe(env: Env, data: Bytes) -> napi::Result<Json> {
-    errors::sync(&env, || fb::probe(&data).map(Json::camel))
+    errors::sync(&env, || Json::camel(&fb::probe(&data)?))
 }
 
 /// A deterministic photo-like test image (default PNG), for examples and tests.

@@ -5,7 +5,7 @@ use fotobase_bindings as facade;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
-use crate::convert::{bytes_like, options, to_json, to_py, unsigned};
+use crate::convert::{bytes_like, request, result, to_json, to_py, unsigned};
 use crate::errors::{OrRaise, invalid};
 
 /// An argon2id PHC string for `password` at the core's OWASP defaults. Weak
@@ -79,15 +79,15 @@ impl TokenIssuer {
         claims: Option<&Bound<'_, PyAny>>,
         unknown: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<String> {
-        let opts = options(&[("ttl_secs", ttl_secs), ("roles", roles), ("scope", scope), ("claims", claims)], unknown)?;
-        py.detach(|| self.inner.issue(&subject, &opts)).or_raise()
+        let opts = request(&[("ttl_secs", ttl_secs), ("roles", roles), ("scope", scope), ("claims", claims)], unknown)?;
+        py.detach(|| self.inner.issue(&subject, opts)).or_raise()
     }
 
     /// The verified claims as a dict; otherwise raises the precise reason
     /// (`TokenExpiredError`, `TokenInvalidError`, `TokenAudienceError`, …).
     fn verify<'py>(&self, py: Python<'py>, token: String) -> PyResult<Bound<'py, PyAny>> {
         let claims = py.detach(|| self.inner.verify(&token)).or_raise()?;
-        to_py(py, &claims)
+        result(py, &claims)
     }
 
     /// The public keys as a JWKS dict, as served at `/.well-known/jwks.json`.

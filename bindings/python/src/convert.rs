@@ -8,7 +8,10 @@ use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyList, PyMemoryView, PyString, PyTuple};
 use serde_json::{Map, Number, Value};
 
-use crate::errors::invalid;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::errors::{OrRaise, invalid};
 
 /// A JSON-like Python value (None, bool, int, float, str, list/tuple, dict with str keys).
 pub fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
@@ -89,6 +92,26 @@ pub fn options(pairs: &[(&str, Option<&Bound<'_, PyAny>>)], extra: Option<&Bound
         }
     }
     Ok(Value::Object(map))
+}
+
+/// A typed request from keyword arguments (see [`options`]); unknown names are
+/// `InvalidArgumentError` listing the allowed ones, as in every binding.
+pub fn request<T: DeserializeOwned>(
+    pairs: &[(&str, Option<&Bound<'_, PyAny>>)],
+    extra: Option<&Bound<'_, PyDict>>,
+) -> PyResult<T> {
+    fotobase_bindings::parse("options", options(pairs, extra)?).or_raise()
+}
+
+/// A typed argument (a target, a list of names) from a Python value.
+pub fn typed<T: DeserializeOwned>(what: &str, obj: Option<&Bound<'_, PyAny>>) -> PyResult<T> {
+    let value = obj.map(to_json).transpose()?.unwrap_or(Value::Null);
+    fotobase_bindings::value(what, value).or_raise()
+}
+
+/// The Python value of a typed result.
+pub fn result<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
+    to_py(py, &fotobase_bindings::to_json(v).or_raise()?)
 }
 
 /// Image bytes from `bytes` (borrowed: immutable, so safe to read with the GIL

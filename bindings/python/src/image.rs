@@ -6,7 +6,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
-use crate::convert::{Picture, bytes_like, options, picture, size, to_json, to_py, unsigned};
+use crate::convert::{Picture, bytes_like, picture, request, result, size, typed, unsigned};
 use crate::errors::OrRaise;
 
 /// An encoded image and what is known about it: `data` (bytes), `info` (dict),
@@ -19,7 +19,7 @@ pub struct Compressed {
 
 impl Compressed {
     fn new(py: Python<'_>, out: facade::Output) -> PyResult<Compressed> {
-        let info = to_py(py, &out.info)?.cast_into::<PyDict>()?.unbind();
+        let info = result(py, &out.info)?.cast_into::<PyDict>()?.unbind();
         Ok(Compressed { data: PyBytes::new(py, &out.data).unbind(), info })
     }
 
@@ -148,7 +148,7 @@ pub fn compress(
     unknown: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Compressed> {
     let data = bytes_like(data)?;
-    let mut opts = options(
+    let mut req: facade::CompressRequest = request(
         &[
             ("algorithm", algorithm),
             ("format", format),
@@ -161,13 +161,9 @@ pub fn compress(
         ],
         unknown,
     )?;
-    if keep_metadata {
-        opts["keep_metadata"] = true.into();
-    }
-    if to_srgb {
-        opts["to_srgb"] = true.into();
-    }
-    let out = py.detach(|| facade::compress(&data, &opts)).or_raise()?;
+    req.keep_metadata = keep_metadata.then_some(true);
+    req.to_srgb = to_srgb.then_some(true);
+    let out = py.detach(|| facade::compress(&data, &req)).or_raise()?;
     Compressed::new(py, out)
 }
 
@@ -192,18 +188,14 @@ pub fn optimize(
     unknown: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Compressed> {
     let data = bytes_like(data)?;
-    let target = to_json(target)?;
-    let mut opts = options(
+    let target = typed("target", Some(target))?;
+    let mut opts: facade::OptimizeRequest = request(
         &[("resize", resize), ("params", params), ("metrics", metrics), ("max_encodes", max_encodes)],
         unknown,
     )?;
-    if keep_metadata {
-        opts["keep_metadata"] = true.into();
-    }
-    if to_srgb {
-        opts["to_srgb"] = true.into();
-    }
-    let out = py.detach(|| facade::optimize(&data, &algorithm, &target, &opts)).or_raise()?;
+    opts.keep_metadata = keep_metadata.then_some(true);
+    opts.to_srgb = to_srgb.then_some(true);
+    let out = py.detach(|| facade::optimize(&data, &algorithm, target, opts)).or_raise()?;
     Compressed::new(py, out)
 }
 
@@ -219,17 +211,18 @@ pub fn compare<'py>(
     distorted: &Bound<'py, PyAny>,
     metrics: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let metrics = metrics.map(to_json).transpose()?;
-    let metrics = metrics.as_ref();
-    let result = match (picture(reference)?, picture(distorted)?) {
-        (Picture::Encoded(a), Picture::Encoded(b)) => py.detach(|| facade::compare(&a, &b, metrics)),
+    let metrics: Option<Vec<String>> = typed("metrics", metrics)?;
+    let metrics = metrics.as_deref();
+    match (picture(reference)?, picture(distorted)?) {
+        (Picture::Encoded(a), Picture::Encoded(b)) => {
+            result(py, &py.detach(|| facade::compare(&a, &b, metrics)).or_raise()?)
+        }
         (Picture::Pixels(a), Picture::Pixels(b)) => {
             let (a, b) = (a.pixels(), b.pixels());
-            py.detach(|| facade::compare_pixels(a, b, metrics))
+            result(py, &py.detach(|| facade::compare_pixels(a, b, metrics)).or_raise()?)
         }
-        _ => return Err(PyTypeError::new_err("compare two encoded images or two arrays, not one of each")),
-    };
-    to_py(py, &result.or_raise()?)
+        _ => Err(PyTypeError::new_err("compare two encoded images or two arrays, not one of each")),
+    }
 }
 
 /// Every algorithm (or those named in `algorithms`) at one `target`:
@@ -243,17 +236,18 @@ pub fn compare_all<'py>(
     algorithms: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let data = bytes_like(data)?;
-    let target = to_json(target)?;
-    let algorithms = algorithms.map(to_json).transpose()?;
-    let result = py.detach(|| facade::compare_all(&data, &target, algorithms.as_ref())).or_raise()?;
-    to_py(py, &result)
+    let req = facade::CompareAllRequest {
+        target: typed("target", Some(target))?,
+        algorithms: typed("algorithms", algorithms)?,
+    };
+    result(py, &py.detach(|| facade::compare_all(&data, &req)).or_raise()?)
 }
 
 /// The encoder registry: a list of dicts (`name, format, lossless, description,
 /// quality_param, params`).
 #[pyfunction]
 pub fn algorithms(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    to_py(py, &facade::algorithms())
+    result(py, &facade::algorithms())
 }
 
 /// A gallery rendition: fit inside `width` × `height` (or `width` wide; `fit`
@@ -282,7 +276,7 @@ pub fn thumbnail(
 #[pyfunction]
 pub fn probe<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let data = bytes_like(data)?;
-    to_py(py, &facade::probe(&data).or_raise()?)
+    result(py, &facade::probe(&data).or_raise()?)
 }
 
 /// A deterministic photo-like test image of `width` × `height` (1 to 4096),

@@ -13,6 +13,7 @@ use super::Limits;
 use crate::{Error, ErrorKind, Result};
 
 /// Resampling filter.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Filter {
@@ -60,8 +61,9 @@ pub enum Gravity {
 }
 
 /// A resize request. `None` for a side derives it from the aspect ratio.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ResizeOptions {
     pub width: Option<u32>,
     pub height: Option<u32>,

@@ -305,6 +305,8 @@ pub struct CompareAllRow {
     /// Compression ratio: input bytes / output bytes.
     pub ratio: Option<f64>,
     pub metrics: Metrics,
+    /// Absent where timings are left out (results compared across runs and languages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encode_ms: Option<f64>,
     pub encodes: usize,
     pub met: bool,

@@ -144,6 +144,10 @@ impl From<Error> for ApiError {
         api.retry_after = e.retry_after().map(|d| d.as_secs().max(1));
         let context: serde_json::Map<_, _> =
             e.context().iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(v.as_str()))).collect();
+        // The request member at fault is the problem's `field`, wherever the core found it.
+        if let Some(field) = context.get("field") {
+            api.extra.insert("field".into(), field.clone());
+        }
         if !context.is_empty() {
             api.extra.insert("context".into(), context.into());
         }

@@ -12,7 +12,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 /// The compression algorithms with their parameters, ranges and defaults.
 #[utoipa::path(get, path = "/api/v1/algorithms", tag = "processing", operation_id = "list_algorithms",
     responses((status = 200, description = "The algorithms", body = Vec<AlgorithmInfo>)))]
-async fn algorithms() -> axum::Json<Value> {
+async fn algorithms() -> axum::Json<Vec<fotobase::image::AlgorithmInfo>> {
     axum::Json(fotobase_bindings::algorithms())
 }
 
@@ -23,7 +23,7 @@ pub struct Api;
 
 /// A compression algorithm as `GET /api/v1/algorithms` lists it.
 #[derive(Debug, ToSchema)]
-#[allow(dead_code)] // documentation only: built as JSON by the bindings' shared layer
+#[allow(dead_code)] // documentation only: the registry's own Serialize (params keyed by name) writes it
 pub struct AlgorithmInfo {
     /// e.g. `jpeg-mozjpeg`, `webp-lossy`, `avif-rav1e`, `png-oxipng`.
     pub name: String,

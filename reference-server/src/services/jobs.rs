@@ -9,9 +9,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::{get, post};
+use fotobase_bindings::{CompareAllRequest, CompressRequest};
 use fotobase_store::db::{Job, JobState, NewJob};
 use futures_util::Stream;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
@@ -60,20 +61,17 @@ async fn enqueue(
 ///
 /// The body takes the options of `compress` in every binding, checked before queueing.
 #[utoipa::path(post, path = "/api/v1/images/{id}/process", tag = "processing", operation_id = "process_image",
-    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = ProcessRequest,
+    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = CompressRequest,
     responses((status = 202, description = "Queued", body = Accepted,
         headers(("Location" = String, description = "The job's URL")))))]
 async fn process(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Json(body): Json<Value>,
+    Json(body): Json<CompressRequest>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<Accepted>)> {
     let image = owned_image(&state, &caller, &id).await?;
-    if !body.is_object() {
-        return Err(ApiError::invalid("the body must be a JSON object"));
-    }
-    let checked = fotobase_bindings::compress_options(&body, image.format.parse().ok())?;
+    let checked = body.options(image.format.parse().ok())?;
     if checked.quality.is_some() && checked.target.is_some() {
         return Err(ApiError::invalid("give quality or target, not both"));
     }
@@ -83,84 +81,27 @@ async fn process(
     enqueue(&state, &caller, PROCESS, kinds::payload(&kinds::Process { image_id: image.id, options: body })).await
 }
 
-/// The options of `compress` in every binding, as a process request.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProcessRequest {
-    /// An algorithm name from `GET /api/v1/algorithms` (e.g. `avif-rav1e`); or give `format`.
-    pub algorithm: Option<String>,
-    /// `jpeg`, `png`, `webp` or `avif`: that format's default algorithm.
-    pub format: Option<String>,
-    /// The algorithm's quality parameter (not with `target`).
-    pub quality: Option<i64>,
-    /// The smallest encode meeting this: `"ssimulacra2>=80"`, `{"metric": "ssim", "value": 0.95}` or
-    /// `{"max_bytes": 100000}` (not with `quality`).
-    #[schema(value_type = Option<Target>)]
-    pub target: Option<Value>,
-    /// Resize first: `{width?, height?, fit?, gravity?, without_enlargement?}`.
-    #[schema(value_type = Option<Object>)]
-    pub resize: Option<Value>,
-    /// The algorithm's own parameters (see `GET /api/v1/algorithms`).
-    #[schema(value_type = Option<Object>)]
-    pub params: Option<Value>,
-    /// Metrics to record for the result (default: all five).
-    pub metrics: Option<Vec<String>>,
-    /// Keep EXIF and XMP (default: only the ICC profile).
-    pub keep_metadata: Option<bool>,
-    /// Most encodes a quality search may make (1 to 16, default 10).
-    pub max_encodes: Option<u64>,
-}
-
-/// A quality target: an expression, a metric threshold, or a size budget.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)] // documentation only: requests carry it as JSON
-pub enum Target {
-    /// `metric>=value`, e.g. `ssimulacra2>=80`, `ssim>=0.95`, `psnr>=40`.
-    Expression(String),
-    Threshold {
-        /// `mse`, `psnr`, `ssim`, `ms_ssim` or `ssimulacra2`.
-        metric: String,
-        value: f64,
-    },
-    Budget {
-        max_bytes: u64,
-    },
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CompareAllBody {
-    #[schema(value_type = Target)]
-    target: Value,
-    /// Only these algorithms (default: every one).
-    algorithms: Option<Vec<String>>,
-}
-
 /// Queue "compare all algorithms": each one's smallest encode meeting the target, as a table with the
 /// `best` (smallest) in the job's result; the winner is stored as a version.
 #[utoipa::path(post, path = "/api/v1/images/{id}/compare-all", tag = "processing", operation_id = "compare_all",
-    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = CompareAllBody,
+    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = CompareAllRequest,
     responses((status = 202, description = "Queued", body = Accepted,
         headers(("Location" = String, description = "The job's URL")))))]
 async fn compare_all(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Json(body): Json<CompareAllBody>,
+    Json(body): Json<CompareAllRequest>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<Accepted>)> {
     let image = owned_image(&state, &caller, &id).await?;
-    fotobase_bindings::parse_target(&body.target).map_err(|e| ApiError::from(e).with_field("target"))?;
-    if let Some(names) = &body.algorithms {
-        if names.is_empty() {
-            return Err(ApiError::invalid("algorithms must not be empty").with_field("algorithms"));
-        }
-        for n in names {
-            fotobase::image::algorithm(n).map_err(|e| ApiError::from(e).with_field("algorithms"))?;
-        }
-    }
-    let job = kinds::CompareAll { image_id: image.id, target: body.target, algorithms: body.algorithms };
-    enqueue(&state, &caller, COMPARE_ALL, kinds::payload(&job)).await
+    body.check()?;
+    enqueue(
+        &state,
+        &caller,
+        COMPARE_ALL,
+        kinds::payload(&kinds::CompareAll { image_id: image.id, target: body.target, algorithms: body.algorithms }),
+    )
+    .await
 }
 
 /// A job as the API shows it.

@@ -2,6 +2,7 @@
 //! the workers run, in one place so the two cannot drift apart.
 
 use fotobase::{Error, ErrorKind};
+use fotobase_bindings::{CompressRequest, TargetSpec};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -30,7 +31,7 @@ pub struct Thumbnail {
 pub struct Process {
     pub image_id: i64,
     /// The options of `compress`, checked when the job was queued.
-    pub options: Value,
+    pub options: CompressRequest,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -38,7 +39,7 @@ pub struct Process {
 pub struct CompareAll {
     pub image_id: i64,
     /// A quality target, checked when the job was queued.
-    pub target: Value,
+    pub target: TargetSpec,
     /// Only these algorithms (`None`: every one).
     pub algorithms: Option<Vec<String>>,
 }

@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use fotobase::image::Format;
+use fotobase::image::Metric;
 use fotobase::{Error, ErrorKind};
+use fotobase_bindings::CompareAllRequest;
 use fotobase_store::db::{Image, ImageStatus, Lease, NewVersion};
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -136,11 +137,10 @@ async fn thumbnail(state: &AppState, job: kinds::Thumbnail) -> fotobase::Result<
 async fn process(state: &AppState, job_id: i64, job: kinds::Process) -> fotobase::Result<Value> {
     let (image, data) = original(state, job.image_id).await?;
     let mut options = job.options;
-    if options.get("metrics").is_none_or(Value::is_null) {
-        options["metrics"] = json!(["mse", "psnr", "ssim", "ms_ssim", "ssimulacra2"]);
-    }
-    // Checked when the job was queued; the algorithm follows the stored original's format.
-    let opts = fotobase_bindings::compress_options(&options, Format::sniff(&data))?;
+    // A version records every metric unless the request chose some.
+    options.metrics.get_or_insert_with(|| Metric::ALL.iter().map(|m| m.name().to_owned()).collect());
+    // Checked when the job was queued, against the same stored format.
+    let opts = options.options(image.format.parse().ok())?;
     let out = compute(move || fotobase::image::compress(&data, &opts)).await?;
     state.metrics.bytes_processed(image.bytes as u64, out.encoded.bytes as u64);
     let new = NewVersion {
@@ -172,9 +172,9 @@ async fn process(state: &AppState, job_id: i64, job: kinds::Process) -> fotobase
 
 async fn compare_all(state: &AppState, job: kinds::CompareAll) -> fotobase::Result<Value> {
     let (image, data) = original(state, job.image_id).await?;
-    let kinds::CompareAll { target, algorithms, .. } = job;
-    let algorithms = algorithms.map(|names| json!(names));
-    let mut table = compute(move || fotobase_bindings::compare_all(&data, &target, algorithms.as_ref())).await?;
+    let request = CompareAllRequest { target: job.target, algorithms: job.algorithms };
+    let table = compute(move || fotobase_bindings::compare_all(&data, &request)).await?;
+    let mut table = fotobase_bindings::to_json(&table)?;
     table["image_id"] = json!(state.public_id(ids::IMAGE, image.id));
     Ok(table)
 }
