@@ -60,17 +60,24 @@ pub enum Gravity {
     Entropy,
 }
 
-/// A resize request. `None` for a side derives it from the aspect ratio.
+/// A resize request. `None` for a side derives it from the aspect ratio; every member
+/// has a default, so a request names only what it changes.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ResizeOptions {
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub width: Option<u32>,
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub height: Option<u32>,
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub fit: Fit,
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub filter: Filter,
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub gravity: Gravity,
     /// Never upscale: leave images smaller than the box as they are.
+    #[cfg_attr(feature = "openapi", schema(required = false))]
     pub without_enlargement: bool,
 }
 

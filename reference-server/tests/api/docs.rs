@@ -124,3 +124,20 @@ fn the_documented_error_codes_are_the_ones_in_the_code() {
     }
     assert!(doc == fresh, "docs/ERRORS.md is out of date: FOTOBASE_BLESS=1 cargo test -p fotobase-server --test api");
 }
+
+/// The web UI's API types are generated from this copy of the document (`npm run api-types` in
+/// reference-server/web, checked by its tests): it must be the document the server serves.
+#[test]
+fn the_web_ui_types_are_generated_from_the_served_document() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/src/api/openapi.json");
+    let fresh = serde_json::to_string_pretty(&fotobase_server::openapi::document()).unwrap() + "\n";
+    let copy = std::fs::read_to_string(&path).unwrap_or_default();
+    if std::env::var_os("FOTOBASE_BLESS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    assert!(
+        copy == fresh,
+        "reference-server/web/src/api/openapi.json is out of date: FOTOBASE_BLESS=1 cargo test -p fotobase-server \
+         --test api, then npm run api-types in reference-server/web"
+    );
+}

@@ -8,6 +8,8 @@ import type {
   ImageItem,
   Job,
   Page,
+  ProcessOptions,
+  Target,
   Version,
   Visibility,
 } from './types';
@@ -58,17 +60,6 @@ export const versions = (id: string): Promise<Version[]> => api(`/api/v1/images/
 
 export const deleteVersion = (id: string, vid: string): Promise<void> =>
   api(`/api/v1/images/${enc(id)}/versions/${enc(vid)}`, { method: 'DELETE' });
-
-export type Target = { metric: string; value: number } | { max_bytes: number };
-
-export interface ProcessOptions {
-  algorithm: string;
-  quality?: number;
-  target?: Target;
-  params?: Record<string, number | boolean | string>;
-  resize?: { width?: number; height?: number };
-  max_encodes?: number;
-}
 
 export function process(id: string, opts: ProcessOptions): Promise<Accepted> {
   return api(`/api/v1/images/${enc(id)}/process`, { method: 'POST', json: opts });

@@ -1,69 +1,41 @@
-// JSON shapes of the fotobase API (see reference-server/src/services/*.rs).
+// JSON shapes of the fotobase API, from the server's OpenAPI document: schema.d.ts is
+// generated from it (`npm run api-types`); a server test keeps openapi.json equal to the
+// document the server serves, and tests/api/schema.test.ts keeps schema.d.ts current.
+import type { components } from './schema';
 
-export type Visibility = 'private' | 'public';
-export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
+type Schemas = components['schemas'];
+
+/**
+ * A response object as it arrives: the server sends every nullable member (as `null`
+ * when empty), which the document lists as not required; those in `Absent` are left
+ * out of the JSON when empty and stay optional.
+ */
+type Sent<T, Absent extends keyof T = never> = { [K in Exclude<keyof T, Absent>]-?: Exclude<T[K], undefined> } & {
+  [K in Absent]?: Exclude<T[K], null>;
+};
+
+export type Visibility = Schemas['Visibility'];
+export type JobState = Schemas['JobState'];
 
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
 }
 
-export interface TokenResponse {
-  access_token: string;
-  refresh_token?: string;
-  token_type: string;
-  expires_in: number;
-  user_id: string;
-}
+export type TokenResponse = Sent<Schemas['TokenResponse'], 'refresh_token'>;
+export type User = Sent<Schemas['UserView']>;
+export type ImageItem = Sent<Schemas['ImageView']>;
+/** Members default to null, so a client may also see them absent. */
+export type PhotoMetadata = Schemas['Metadata'];
+export type Folder = Sent<Schemas['FolderView']>;
+export type ShareCreated = Sent<Schemas['Created']>;
+export type ShareLink = Sent<Schemas['LinkView']>;
+export type Accepted = Schemas['Accepted'];
 
-export interface User {
-  id: string;
-  email: string;
-  display_name: string;
-  avatar_image_id: string | null;
-  preferences: Record<string, unknown>;
-  roles: string[];
-  created_at: number;
-  updated_at: number;
-  disabled: boolean;
-}
-
-export interface ImageItem {
-  id: string;
-  owner_id: string;
-  name: string;
-  format: string;
-  width: number;
-  height: number;
-  bytes: number;
-  sha256: string;
-  orientation: number;
-  taken_at: number | null;
-  /** Camera facts from the EXIF; `gps` only in the owner's own responses. */
-  metadata: PhotoMetadata | null;
-  uploaded_at: number;
-  captured_at: number;
-  updated_at: number;
-  visibility: Visibility;
-  status: 'processing' | 'ready' | 'failed';
-  tags: string[];
-  has_thumbnail: boolean;
-}
-
-export interface PhotoMetadata {
-  /** ISO 8601, with the UTC offset when the camera recorded one. */
-  taken_at: string | null;
-  make: string | null;
-  model: string | null;
-  lens: string | null;
-  iso: number | null;
-  f_number: number | null;
-  /** Seconds. */
-  exposure_time: number | null;
-  /** Millimetres. */
-  focal_length: number | null;
-  gps: { latitude: number; longitude: number; altitude: number | null } | null;
-}
+/** The body of `POST /images/{id}/process`: the options of `compress` in every binding. */
+export type ProcessOptions = Schemas['CompressRequest'];
+/** `"ssimulacra2>=80"`, `{metric, value}` or `{max_bytes}`. */
+export type Target = Schemas['TargetSpec'];
 
 export interface Metrics {
   mse?: number | null;
@@ -71,39 +43,6 @@ export interface Metrics {
   ssim?: number | null;
   ms_ssim?: number | null;
   ssimulacra2?: number | null;
-}
-
-export interface Version {
-  id: string;
-  image_id: string;
-  algorithm: string;
-  params: Record<string, unknown>;
-  format: string;
-  width: number;
-  height: number;
-  bytes: number;
-  ssimulacra2: number | null;
-  metrics: Metrics;
-  created_at: number;
-}
-
-export interface Job {
-  id: string;
-  kind: 'thumbnail' | 'process' | 'compare_all' | string;
-  state: JobState;
-  progress: number;
-  attempts: number;
-  image_id: string | null;
-  result: Record<string, unknown> | null;
-  error: { code: string; message: string } | null;
-  created_at: number;
-  updated_at: number;
-  finished_at: number | null;
-}
-
-export interface Accepted {
-  job_id: string;
-  state: JobState;
 }
 
 export type ParamSpec =
@@ -119,16 +58,6 @@ export interface Algorithm {
   quality_param: string | null;
   /** A map by parameter name (the core's own serialisation). */
   params: Record<string, ParamSpec>;
-}
-
-export interface CompareResult {
-  metrics: Metrics;
-  reference: { format: string; width: number; height: number; bytes: number };
-  distorted: { format: string; width: number; height: number; bytes: number };
-  ratio: number;
-  reference_resized: boolean;
-  image_id: string;
-  version: string;
 }
 
 export interface CompareAllRow {
@@ -153,64 +82,20 @@ export interface CompareAllResult {
   image_id?: string;
 }
 
-export interface AlgorithmStats {
-  algorithm: string;
-  versions: number;
-  bytes_in: number;
-  bytes_out: number;
-  bytes_saved: number;
-  mean_ssimulacra2: number | null;
-}
+// Where the document says only "an object" (metric maps, job results), the UI spells the shape out.
 
-export interface Stats {
-  images: number;
-  bytes_stored: number;
-  versions: number;
-  version_bytes: number;
-  bytes_saved: number;
-  by_algorithm: AlgorithmStats[];
-  jobs: Record<JobState, number>;
-  users?: number;
-}
+export type Version = Omit<Sent<Schemas['VersionView']>, 'metrics'> & { metrics: Metrics };
 
-export interface Folder {
-  id: string;
-  owner_id: string;
-  parent_id: string | null;
-  name: string;
-  visibility: Visibility;
-  tags: string[];
-  image_count: number;
-  created_at: number;
-  updated_at: number;
-}
+export type Job = Omit<Sent<Schemas['JobView']>, 'error'> & { error: { code: string; message: string } | null };
 
-export interface ShareCreated {
-  token: string;
-  url: string;
-  expires_at: number | null;
-  has_password: boolean;
-}
+export type CompareResult = Omit<Sent<Schemas['Comparison']>, 'metrics' | 'reference' | 'distorted'> & {
+  metrics: Metrics;
+  reference: { format: string; width: number; height: number; bytes: number };
+  distorted: { format: string; width: number; height: number; bytes: number };
+};
 
-export interface ShareLink {
-  /** `shr_…`: revokes the link without its token. */
-  id: string;
-  folder_id: string | null;
-  image_id: string | null;
-  has_password: boolean;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-}
+export type AlgorithmStats = Sent<Schemas['AlgorithmStats']>;
+export type Stats = Omit<Sent<Schemas['StatsView'], 'users'>, 'by_algorithm'> & { by_algorithm: AlgorithmStats[] };
 
-export interface SharedImage extends ImageItem {
-  original_url: string;
-  thumbnail_url: string | null;
-}
-
-export interface Shared {
-  folder: Folder | null;
-  images: SharedImage[];
-  next_cursor: string | null;
-  expires_at: number | null;
-}
+export type SharedImage = ImageItem & Sent<Omit<Schemas['SharedImage'], keyof Schemas['ImageView']>>;
+export type Shared = Omit<Sent<Schemas['Shared']>, 'images' | 'folder'> & { folder: Folder | null; images: SharedImage[] };

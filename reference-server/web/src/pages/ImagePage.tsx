@@ -3,7 +3,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import * as imagesApi from '../api/images';
 import { watchJob } from '../api/jobs';
 import { describe } from '../api/problem';
-import type { Algorithm, ImageItem, Job, Version } from '../api/types';
+import type { Algorithm, ImageItem, Job, ProcessOptions, Version } from '../api/types';
 import { AuthImage } from '../components/AuthImage';
 import { Icon } from '../components/Icon';
 import { Modal } from '../components/Modal';
@@ -54,7 +54,7 @@ export function ImagePage() {
     };
   }, [id]);
 
-  const compress = async (opts: imagesApi.ProcessOptions) => {
+  const compress = async (opts: ProcessOptions) => {
     setBusy(true);
     setJob(null);
     watch.current?.abort();

@@ -1,7 +1,8 @@
 // "Compare all algorithms" at one target: a job, then a table with the winner.
 
 import { useState, type FormEvent } from 'react';
-import { compareAll, type Target } from '../../api/images';
+import { compareAll } from '../../api/images';
+import type { Target } from '../../api/types';
 import { watchJob } from '../../api/jobs';
 import { describe } from '../../api/problem';
 import type { Algorithm, CompareAllResult, Job } from '../../api/types';

@@ -2,7 +2,7 @@
 // quality target the server searches for.
 
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
-import type { ProcessOptions, Target } from '../../api/images';
+import type { ProcessOptions, Target } from '../../api/types';
 import type { Algorithm, ParamSpec } from '../../api/types';
 
 export type TargetMetric = 'ssimulacra2' | 'ssim' | 'ms_ssim' | 'psnr' | 'max_bytes';

@@ -1,0 +1,2 @@
+export const schemaFile: URL;
+export function render(): Promise<string>;
