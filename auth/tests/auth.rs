@@ -576,3 +576,60 @@ fn tempdir(name: &str) -> std::path::PathBuf {
 async fn memory_throttle_store_meets_the_contract() {
     fotobase_testkit::throttle::run(&fotobase_auth::throttle::MemoryThrottleStore::new()).await;
 }
+
+#[tokio::test]
+async fn the_active_cache_forgets_what_this_sessions_revokes_and_trusts_the_rest_for_its_while() {
+    let c = clock();
+    let store: Arc<MemorySessionStore> = Arc::new(MemorySessionStore::new());
+    let cached = Sessions::new(store.clone(), tokens(keyset(Algorithm::EdDSA), &c), SessionConfig::default())
+        .with_clock(c.clone())
+        .with_active_cache(std::time::Duration::from_secs(3600));
+    // Another process on the same store (a split deployment's auth service, the CLI).
+    let elsewhere =
+        Sessions::new(store, tokens(keyset(Algorithm::EdDSA), &c), SessionConfig::default()).with_clock(c.clone());
+
+    let a = cached.login("usr_1", LoginInfo::default()).await.unwrap();
+    let b = cached.login("usr_1", LoginInfo::default()).await.unwrap();
+    let other = cached.login("usr_2", LoginInfo::default()).await.unwrap();
+    for s in [&a, &b, &other] {
+        assert!(cached.is_active(&s.session.id).await.unwrap());
+    }
+    // Through this Sessions: at once, one session or all but the current one.
+    cached.logout(&a.refresh_token).await.unwrap();
+    assert!(!cached.is_active(&a.session.id).await.unwrap());
+    let c2 = cached.login("usr_1", LoginInfo::default()).await.unwrap();
+    assert!(cached.is_active(&c2.session.id).await.unwrap());
+    cached.password_changed("usr_1", Some(&c2.session.id)).await.unwrap();
+    assert!(!cached.is_active(&b.session.id).await.unwrap());
+    assert!(cached.is_active(&c2.session.id).await.unwrap());
+    // Elsewhere: trusted until the while passes (an hour here), never past the session's end.
+    elsewhere.revoke(&other.session.id).await.unwrap();
+    assert!(cached.is_active(&other.session.id).await.unwrap(), "seen live within the while");
+    assert!(!elsewhere.is_active(&other.session.id).await.unwrap());
+    c.advance(8 * 86_400);
+    assert!(!cached.is_active(&c2.session.id).await.unwrap(), "the session's own end still counts");
+}
+
+#[test]
+fn a_remembered_token_is_still_checked_for_time_and_keys() {
+    let c = clock();
+    let t = tokens(keyset(Algorithm::EdDSA), &c).with_verify_cache(16);
+    let (token, claims) = t.issue(&TokenRequest::new("usr_1")).unwrap();
+    assert_eq!(t.verify(&token).unwrap(), claims);
+    assert_eq!(t.verify(&token).unwrap(), claims, "the second answer is the first");
+    // A different signature is not the remembered token.
+    let mut forged = token.clone();
+    forged.pop();
+    forged.push(if token.ends_with('A') { 'B' } else { 'A' });
+    assert!(t.verify(&forged).is_err());
+    // Expiry still counts for a remembered token.
+    c.advance(3600);
+    assert_eq!(t.verify(&token).unwrap_err().kind(), ErrorKind::TokenExpired);
+    // A new key set that drops the signing key ends its tokens at once.
+    let c = clock();
+    let t = tokens(keyset(Algorithm::EdDSA), &c).with_verify_cache(16);
+    let (token, _) = t.issue(&TokenRequest::new("usr_1")).unwrap();
+    t.verify(&token).unwrap();
+    t.replace_keys(keyset(Algorithm::EdDSA));
+    assert_eq!(t.verify(&token).unwrap_err().kind(), ErrorKind::UnknownKey);
+}

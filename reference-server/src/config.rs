@@ -85,6 +85,18 @@ pub struct Config {
     pub job_lease_secs: u64,
     /// Requests handled at once before new ones get 503 + Retry-After.
     pub max_concurrency: usize,
+    /// Password hashes (argon2id: logins, sign-ups, password changes, share-link passwords) run
+    /// at once; default: the cores. More at once only makes each slower.
+    pub hash_slots: usize,
+    /// Hashes that may wait for a slot; beyond them a request gets 503 + Retry-After at once.
+    pub hash_queue: usize,
+    /// Longest a hash waits for a slot before its request gets 503 + Retry-After.
+    pub hash_wait_ms: u64,
+    /// How long a session seen live is trusted without asking the database again when an
+    /// access token is checked. Revocations through this process take effect at once; through
+    /// another process (a split deployment's auth service, the CLI) within this time. 0: ask
+    /// every time.
+    pub session_cache_ms: u64,
     /// Longest a request may take (uploads and downloads included).
     pub request_timeout_secs: u64,
     /// Origins allowed by CORS (none: same-origin only).
@@ -130,6 +142,10 @@ impl Default for Config {
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()).min(4),
             job_lease_secs: 60,
             max_concurrency: 512,
+            hash_slots: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            hash_queue: 64,
+            hash_wait_ms: 100,
+            session_cache_ms: 1000,
             request_timeout_secs: 120,
             cors_origins: Vec::new(),
             log_format: "text".into(),
@@ -203,6 +219,10 @@ impl Config {
         overlay!(workers, "FOTOBASE_WORKERS");
         overlay!(job_lease_secs, "FOTOBASE_JOB_LEASE_SECS");
         overlay!(max_concurrency, "FOTOBASE_MAX_CONCURRENCY");
+        overlay!(hash_slots, "FOTOBASE_HASH_SLOTS");
+        overlay!(hash_queue, "FOTOBASE_HASH_QUEUE");
+        overlay!(hash_wait_ms, "FOTOBASE_HASH_WAIT_MS");
+        overlay!(session_cache_ms, "FOTOBASE_SESSION_CACHE_MS");
         overlay!(request_timeout_secs, "FOTOBASE_REQUEST_TIMEOUT_SECS");
         overlay!(log_format, "FOTOBASE_LOG_FORMAT");
         overlay!(hsts, "FOTOBASE_HSTS");
@@ -247,8 +267,8 @@ impl Config {
         if self.max_upload_bytes == 0 || self.max_pixels == 0 || self.max_json_bytes == 0 || self.job_lease_secs == 0 {
             return bad("limits must be positive");
         }
-        if self.max_concurrency == 0 || self.request_timeout_secs == 0 {
-            return bad("max_concurrency and request_timeout_secs must be positive");
+        if self.max_concurrency == 0 || self.request_timeout_secs == 0 || self.hash_slots == 0 {
+            return bad("max_concurrency, request_timeout_secs and hash_slots must be positive");
         }
         if self.tls_cert.is_some() != self.tls_key.is_some() {
             return bad("TLS needs both tls_cert and tls_key (FOTOBASE_TLS_CERT, FOTOBASE_TLS_KEY)");

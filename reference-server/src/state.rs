@@ -18,9 +18,13 @@ use fotobase_store::media::{Media, MediaConfig};
 use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Config;
+use crate::kit::hashing::HashSlots;
 use crate::kit::metrics::Metrics;
 use crate::kit::{ApiError, ApiResult};
 use crate::secrets::Secrets;
+
+/// Access tokens remembered as verified (about 1 KiB each).
+const VERIFIED_TOKENS: usize = 16_384;
 
 /// Cheap to clone: one `Arc`.
 #[derive(Clone, Debug)]
@@ -45,6 +49,8 @@ pub struct Inner {
     pub jobs_ready: Notify,
     /// Transforms rendered at once (the rest wait): bounds CPU and memory.
     pub transform_slots: Semaphore,
+    /// Password hashes run at once and waiting (the rest: 503).
+    pub hashing: HashSlots,
     pub metrics: Arc<Metrics>,
 }
 
@@ -104,12 +110,14 @@ impl AppState {
         }
         let mut token_config = TokenConfig::new(config.issuer.clone(), config.audience.clone());
         token_config.ttl = Duration::from_secs(config.access_ttl_secs);
-        let tokens = Tokens::new(key_set, token_config);
+        // Clients repeat one access token for its lifetime: its signature is checked once.
+        let tokens = Tokens::new(key_set, token_config).with_verify_cache(VERIFIED_TOKENS);
         let session_config = SessionConfig {
             absolute_ttl: Duration::from_secs(config.refresh_absolute_ttl_secs),
             idle_ttl: Duration::from_secs(config.refresh_idle_ttl_secs),
         };
-        let sessions = Sessions::new(Arc::new(SqlSessionStore::new(db.clone())), tokens, session_config);
+        let sessions = Sessions::new(Arc::new(SqlSessionStore::new(db.clone())), tokens, session_config)
+            .with_active_cache(std::time::Duration::from_millis(config.session_cache_ms));
         let throttle = LoginThrottle::new(Arc::new(SqlThrottleStore::new(db.clone())), ThrottleConfig::default());
         let media = Media::new(db.clone(), blobs)
             .with_config(MediaConfig { max_bytes: config.max_upload_bytes, ..MediaConfig::default() });
@@ -130,6 +138,11 @@ impl AppState {
             transform_key: secrets.transform,
             jobs_ready: Notify::new(),
             transform_slots: Semaphore::new(config.workers.max(1) * 2),
+            hashing: HashSlots::new(
+                config.hash_slots,
+                config.hash_queue,
+                std::time::Duration::from_millis(config.hash_wait_ms),
+            ),
             metrics: Default::default(),
             db,
             config,

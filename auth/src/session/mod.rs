@@ -4,6 +4,7 @@
 //! A refresh token is `fbr_` + 256 random bits in base64url; the prefix lets
 //! secret scanners recognise leaked tokens. Only its SHA-256 is stored.
 
+mod recent;
 mod store;
 
 use std::sync::Arc;
@@ -64,11 +65,22 @@ pub struct Sessions {
     tokens: Tokens,
     config: SessionConfig,
     clock: Arc<dyn Clock>,
+    recent: Option<Arc<recent::Recent>>,
 }
 
 impl Sessions {
     pub fn new(store: Arc<dyn SessionStore>, tokens: Tokens, config: SessionConfig) -> Self {
-        Sessions { store, tokens, config, clock: Arc::new(SystemClock) }
+        Sessions { store, tokens, config, clock: Arc::new(SystemClock), recent: None }
+    }
+
+    /// Trust a session seen live for `ttl` without asking the store again in [`is_active`](Self::is_active).
+    /// Revocations through this `Sessions` (and its clones) take effect at once; revocations
+    /// made elsewhere (another process, another `Sessions` on the same store) within `ttl`.
+    /// Zero (the default) asks the store every time.
+    #[must_use]
+    pub fn with_active_cache(mut self, ttl: Duration) -> Self {
+        self.recent = (!ttl.is_zero()).then(|| Arc::new(recent::Recent::new(ttl)));
+        self
     }
 
     /// Use `clock` for session times (give the same clock to [`Tokens::with_clock`]).
@@ -148,24 +160,34 @@ impl Sessions {
     pub async fn logout(&self, refresh_token: &str) -> Result<bool> {
         let hash = hash_refresh(refresh_token)?;
         match self.store.token(&hash).await? {
-            Some(rec) => self.store.revoke(&rec.session_id, self.clock.now(), "logout").await,
+            Some(rec) => {
+                let ended = self.store.revoke(&rec.session_id, self.clock.now(), "logout").await;
+                self.forget(&rec.session_id);
+                ended
+            }
             None => Ok(false),
         }
     }
 
     /// End one session by id (e.g. from a "your devices" page).
     pub async fn revoke(&self, session_id: &str) -> Result<bool> {
-        self.store.revoke(session_id, self.clock.now(), "revoked").await
+        let ended = self.store.revoke(session_id, self.clock.now(), "revoked").await;
+        self.forget(session_id);
+        ended
     }
 
     /// "Log out everywhere": end every session of the user.
     pub async fn logout_all(&self, user_id: &str) -> Result<u64> {
-        self.store.revoke_user(user_id, None, self.clock.now(), "logout_all").await
+        let ended = self.store.revoke_user(user_id, None, self.clock.now(), "logout_all").await;
+        self.forget_user(user_id, None);
+        ended
     }
 
     /// After a password change: end every session except the one that changed it.
     pub async fn password_changed(&self, user_id: &str, current_session: Option<&str>) -> Result<u64> {
-        self.store.revoke_user(user_id, current_session, self.clock.now(), "password_changed").await
+        let ended = self.store.revoke_user(user_id, current_session, self.clock.now(), "password_changed").await;
+        self.forget_user(user_id, current_session);
+        ended
     }
 
     /// The user's live sessions, oldest first.
@@ -177,7 +199,31 @@ impl Sessions {
     /// Whether a session (an access token's `sid`) is still live: for servers
     /// that check revocation on every request instead of waiting for expiry.
     pub async fn is_active(&self, session_id: &str) -> Result<bool> {
-        Ok(self.store.session(session_id).await?.is_some_and(|s| s.is_active(self.clock.now())))
+        let now = self.clock.now();
+        if let Some(recent) = &self.recent
+            && recent.is_live(session_id, now)
+        {
+            return Ok(true);
+        }
+        let Some(session) = self.store.session(session_id).await?.filter(|s| s.is_active(now)) else {
+            return Ok(false);
+        };
+        if let Some(recent) = &self.recent {
+            recent.saw_live(&session);
+        }
+        Ok(true)
+    }
+
+    fn forget(&self, session_id: &str) {
+        if let Some(recent) = &self.recent {
+            recent.forget(session_id);
+        }
+    }
+
+    fn forget_user(&self, user_id: &str, keep: Option<&str>) {
+        if let Some(recent) = &self.recent {
+            recent.forget_user(user_id, keep);
+        }
     }
 
     /// Delete sessions that ended more than `keep` ago.
@@ -186,7 +232,9 @@ impl Sessions {
     }
 
     async fn reuse_detected(&self, session_id: &str, now: i64) -> Error {
-        if let Err(e) = self.store.revoke(session_id, now, "refresh_token_reused").await {
+        let revoked = self.store.revoke(session_id, now, "refresh_token_reused").await;
+        self.forget(session_id);
+        if let Err(e) = revoked {
             return e;
         }
         Error::new(ErrorKind::TokenReused, "refresh token was already used; the session has been revoked")

@@ -9,6 +9,7 @@ mod alg;
 mod jws;
 mod keys;
 mod keyset;
+mod verified;
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -115,11 +116,22 @@ pub struct Tokens {
     keys: Arc<RwLock<Arc<KeySet>>>,
     config: TokenConfig,
     clock: Arc<dyn Clock>,
+    verified: Option<Arc<verified::Verified>>,
 }
 
 impl Tokens {
     pub fn new(keys: KeySet, config: TokenConfig) -> Self {
-        Tokens { keys: Arc::new(RwLock::new(Arc::new(keys))), config, clock: Arc::new(SystemClock) }
+        Tokens { keys: Arc::new(RwLock::new(Arc::new(keys))), config, clock: Arc::new(SystemClock), verified: None }
+    }
+
+    /// Remember up to `capacity` verified tokens, so that a token sent again skips the
+    /// signature check while the key set is unchanged (expiry, audience and issuer are
+    /// still checked every time). For servers, where each client repeats its token on
+    /// every request. Zero (the default) verifies every time.
+    #[must_use]
+    pub fn with_verify_cache(mut self, capacity: usize) -> Self {
+        self.verified = (capacity > 0).then(|| Arc::new(verified::Verified::new(capacity)));
+        self
     }
 
     #[must_use]
@@ -192,6 +204,11 @@ impl Tokens {
         if token.len() > self.config.max_token_bytes {
             return Err(invalid("token is too large").with_context("max_bytes", self.config.max_token_bytes));
         }
+        let keys = self.keys();
+        if let Some(claims) = self.verified.as_ref().and_then(|v| v.get(token, &keys)) {
+            self.check_claims(&claims)?;
+            return Ok(claims);
+        }
         let parsed = jws::parse(token)?;
         let header = &parsed.header;
         // An allowlist of algorithms before anything else (RFC 8725 §3.1): `none` and friends end here.
@@ -207,7 +224,6 @@ impl Tokens {
             }
         }
         let kid = header.kid.as_deref().ok_or_else(|| invalid("token has no kid"))?;
-        let keys = self.keys();
         let key = keys.get(kid).ok_or_else(|| {
             Error::new(ErrorKind::UnknownKey, "token was signed with an unknown key").with_context("kid", kid)
         })?;
@@ -218,6 +234,9 @@ impl Tokens {
         }
         let claims: Claims = parsed.verify(key.verifier())?;
         self.check_claims(&claims)?;
+        if let Some(v) = &self.verified {
+            v.put(token, keys.clone(), &claims);
+        }
         Ok(claims)
     }
 

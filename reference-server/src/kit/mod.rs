@@ -7,6 +7,7 @@ pub mod cookies;
 pub mod download;
 pub mod error;
 pub mod extract;
+pub mod hashing;
 pub mod http;
 pub mod ids;
 pub mod metrics;

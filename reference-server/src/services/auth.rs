@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use crate::kit::cookies;
 use crate::kit::error::codes;
 use crate::kit::extract::{ClientAddr, JsonOrEmpty};
-use crate::kit::{ApiError, ApiResult, Caller, Json, blocking, ids};
+use crate::kit::{ApiError, ApiResult, Caller, Json, ids};
 use crate::services::users::UserView;
 use crate::state::AppState;
 
@@ -119,12 +119,14 @@ async fn register(
     let hasher = state.hasher.clone();
     let (password, local, name) =
         (body.password, email.split('@').next().unwrap_or_default().to_owned(), display_name.clone());
-    let password_hash = blocking(move || {
-        hasher.check_policy(&password, &[&local, &name])?;
-        hasher.hash_unchecked(&password)
-    })
-    .await
-    .map_err(|e| e.with_field("password"))?;
+    let password_hash = state
+        .hashing
+        .run(move || {
+            hasher.check_policy(&password, &[&local, &name])?;
+            hasher.hash_unchecked(&password)
+        })
+        .await
+        .map_err(|e| e.with_field("password"))?;
     let new = NewUser {
         email_cipher: state.fields.encrypt_str(&email, "user.email")?,
         email_index: state.blind.email(&email),
@@ -158,6 +160,8 @@ async fn login(
     let (user_agent, ip) = client_info(&headers, addr);
     let email = normalize_email(&body.email);
     let index = state.blind.email(&email);
+    // The hashing slot first: a login the server cannot hash now is turned away before any work.
+    let slot = state.hashing.admit().await?;
     state.throttle.check(&index, ip).await?;
     if body.password.len() > state.hasher.policy().max_bytes {
         // Longer than any password that can be set: wrong for every account, known or not,
@@ -169,11 +173,12 @@ async fn login(
     let hasher = state.hasher.clone();
     let password = body.password;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let verified = blocking(move || match stored {
-        Some(hash) => hasher.verify_and_upgrade(&hash, &password),
-        None => Ok(fotobase_auth::password::Verified { ok: hasher.dummy_verify(&password), new_hash: None }),
-    })
-    .await?;
+    let verified = slot
+        .run(move || match stored {
+            Some(hash) => hasher.verify_and_upgrade(&hash, &password),
+            None => Ok(fotobase_auth::password::Verified { ok: hasher.dummy_verify(&password), new_hash: None }),
+        })
+        .await?;
     let user = match user {
         Some(u) if verified.ok => u,
         _ => {
@@ -273,15 +278,17 @@ async fn change_password(
     let (stored, current, new) = (user.password_hash.clone(), body.current_password, body.new_password);
     let email = state.fields.decrypt_str(&user.email_cipher, "user.email").unwrap_or_default();
     let (local, name) = (email.split('@').next().unwrap_or_default().to_owned(), user.display_name.clone());
-    let new_hash = blocking(move || {
-        if !hasher.verify(&stored, &current)? {
-            return Ok(None);
-        }
-        hasher.check_policy(&new, &[&local, &name])?;
-        hasher.hash_unchecked(&new).map(Some)
-    })
-    .await
-    .map_err(|e| e.with_field("new_password"))?;
+    let new_hash = state
+        .hashing
+        .run(move || {
+            if !hasher.verify(&stored, &current)? {
+                return Ok(None);
+            }
+            hasher.check_policy(&new, &[&local, &name])?;
+            hasher.hash_unchecked(&new).map(Some)
+        })
+        .await
+        .map_err(|e| e.with_field("new_password"))?;
     let Some(new_hash) = new_hash else {
         return Err(ApiError::new(StatusCode::FORBIDDEN, codes::INVALID_CREDENTIALS, "the current password is wrong")
             .with_field("current_password"));

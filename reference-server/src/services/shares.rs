@@ -18,7 +18,7 @@ use crate::kit::access::{owned_folder, owned_image};
 use crate::kit::download::Download;
 use crate::kit::error::codes;
 use crate::kit::extract::JsonOrEmpty;
-use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, blocking, ids};
+use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, ids};
 use crate::services::folders::FolderView;
 use crate::services::images::ImageView;
 use crate::state::AppState;
@@ -82,7 +82,7 @@ async fn create(
         Some(p) if p.is_empty() => return Err(ApiError::invalid("password must not be empty").with_field("password")),
         Some(p) => {
             let hasher = state.hasher.clone();
-            Some(blocking(move || hasher.hash(&p)).await.map_err(|e| e.with_field("password"))?)
+            Some(state.hashing.run(move || hasher.hash(&p)).await.map_err(|e| e.with_field("password"))?)
         }
         None => None,
     };
@@ -192,7 +192,7 @@ async fn unlock(state: &AppState, token: &str, headers: &HeaderMap) -> ApiResult
             return Err(ApiError::unauthenticated(format!("this link needs a password ({PASSWORD_HEADER} header)")));
         };
         let hasher = state.hasher.clone();
-        if !blocking(move || hasher.verify(&stored, &given)).await? {
+        if !state.hashing.run(move || hasher.verify(&stored, &given)).await? {
             state.throttle.failed(&key, None).await?;
             return Err(ApiError::new(StatusCode::FORBIDDEN, codes::INVALID_CREDENTIALS, "wrong share password"));
         }

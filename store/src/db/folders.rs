@@ -9,6 +9,7 @@ use sqlx::any::AnyRow;
 use super::images::not_found;
 use super::model::{Cols, Val, Where, bind_all, check_name, normalize_tags, placeholders};
 use super::page::{self, Page};
+use super::tags::{Tagged, tags_by_id, tags_of};
 use super::{Db, Visibility, db_err, is_unique_violation};
 use fotobase::{Error, ErrorKind, Result};
 use fotobase_auth::clock::{Clock, SystemClock};
@@ -177,15 +178,8 @@ impl Folders {
             .await
             .map_err(|e| db_err("cannot read folder", e))?;
         let mut folder = row.as_ref().map(folder_from).transpose()?.ok_or_else(|| not_found("folder", id))?;
-        folder.tags = self.tags_of(id).await?;
+        folder.tags = tags_of(&self.db, Tagged::Folders, id).await?;
         Ok(folder)
-    }
-
-    async fn tags_of(&self, id: i64) -> Result<Vec<String>> {
-        let q = self.db.sql("SELECT tag FROM folder_tags WHERE folder_id = ? ORDER BY tag");
-        let rows =
-            sqlx::query(&q).bind(id).fetch_all(&self.db.pool).await.map_err(|e| db_err("cannot read tags", e))?;
-        rows.iter().map(|r| Cols { row: r, what: "bad tag row" }.get("tag")).collect()
     }
 
     pub async fn update(&self, id: i64, update: &FolderUpdate) -> Result<Folder> {
@@ -249,8 +243,9 @@ impl Folders {
             .await
             .map_err(|e| db_err("cannot list folders", e))?;
         let mut folders = rows.iter().map(folder_from).collect::<Result<Vec<_>>>()?;
+        let mut tags = tags_by_id(&self.db, Tagged::Folders, &folders.iter().map(|f| f.id).collect::<Vec<_>>()).await?;
         for f in &mut folders {
-            f.tags = self.tags_of(f.id).await?;
+            f.tags = tags.remove(&f.id).unwrap_or_default();
         }
         Ok(page::finish(folders, limit, |f| vec![f.id]))
     }

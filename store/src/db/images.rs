@@ -10,6 +10,7 @@ use sqlx::any::AnyRow;
 
 use super::model::{Cols, Val, Where, bind_all, check_name, normalize_tags};
 use super::page::{self, Page};
+use super::tags::{Tagged, tags_by_id, tags_of};
 use super::{Db, Tx, Visibility, db_err};
 use fotobase::{Error, ErrorKind, Result};
 use fotobase_auth::clock::{Clock, SystemClock};
@@ -415,15 +416,8 @@ impl Images {
         let row =
             sqlx::query(&q).bind(id).fetch_optional(&self.db.pool).await.map_err(|e| db_err("cannot read image", e))?;
         let mut image = row.as_ref().map(image_from).transpose()?.ok_or_else(|| not_found("image", id))?;
-        image.tags = self.tags_of(id).await?;
+        image.tags = tags_of(&self.db, Tagged::Images, id).await?;
         Ok(image)
-    }
-
-    async fn tags_of(&self, id: i64) -> Result<Vec<String>> {
-        let q = self.db.sql("SELECT tag FROM image_tags WHERE image_id = ? ORDER BY tag");
-        let rows =
-            sqlx::query(&q).bind(id).fetch_all(&self.db.pool).await.map_err(|e| db_err("cannot read tags", e))?;
-        rows.iter().map(|r| Cols { row: r, what: "bad tag row" }.get("tag")).collect()
     }
 
     /// Change name, visibility or tags.
@@ -503,8 +497,9 @@ impl Images {
             .await
             .map_err(|e| db_err("cannot list images", e))?;
         let mut images = rows.iter().map(image_from).collect::<Result<Vec<_>>>()?;
+        let mut tags = tags_by_id(&self.db, Tagged::Images, &images.iter().map(|i| i.id).collect::<Vec<_>>()).await?;
         for image in &mut images {
-            image.tags = self.tags_of(image.id).await?;
+            image.tags = tags.remove(&image.id).unwrap_or_default();
         }
         Ok(page::finish(images, limit, |i| vec![i.captured_at, i.id]))
     }

@@ -16,6 +16,7 @@ mod model;
 mod page;
 pub mod queue;
 mod sessions;
+mod tags;
 mod throttle;
 mod users;
 
