@@ -310,6 +310,22 @@ async fn list_filters_and_pages() {
     };
     let all = app.get("/api/v1/images", Some(&t)).await.ok(200);
     assert_eq!(names(&all).len(), 3);
+    // Each listed image carries its own tags, sorted (read with the page in one query).
+    let mut tags: Vec<(String, Value)> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["name"].as_str().unwrap().to_owned(), i["tags"].clone()))
+        .collect();
+    tags.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        tags,
+        [
+            ("beach-1.jpg".to_owned(), json!(["beach", "summer"])),
+            ("beach-2.jpg".to_owned(), json!(["beach"])),
+            ("city.jpg".to_owned(), json!(["city"])),
+        ]
+    );
     assert_eq!(names(&app.get("/api/v1/images?name=BEACH", Some(&t)).await.ok(200)).len(), 2);
     assert_eq!(names(&app.get("/api/v1/images?tag=beach,summer", Some(&t)).await.ok(200)), ["beach-1.jpg"]);
     assert_eq!(names(&app.get("/api/v1/images?any_tag=city,summer", Some(&t)).await.ok(200)).len(), 2);
@@ -319,6 +335,7 @@ async fn list_filters_and_pages() {
     app.get("/api/v1/images?limit=many", Some(&t)).await.problem(400, "invalid_argument");
     app.get("/api/v1/images?cursor=%%%", Some(&t)).await.problem(400, "invalid_argument");
     let p1 = app.get("/api/v1/images?limit=2", Some(&t)).await.ok(200);
+    assert_eq!(names(&p1).len(), 2, "a page counts images, not image-tag rows");
     let p2 = app
         .get(&format!("/api/v1/images?limit=2&cursor={}", p1["next_cursor"].as_str().unwrap()), Some(&t))
         .await
