@@ -304,3 +304,47 @@ fn malformed_files_are_refused_with_codes() {
     }
     report!("corpus malformed/: {} files checked (refused with a code)", files.len());
 }
+
+/// Every file in the corpus that records where it was taken (camera and phone JPEGs, an
+/// iPhone HEIC, PNG/WebP/TIFF with EXIF) loses the location and nothing else: the same
+/// length, the same pixels, the same camera facts but GPS, and still no GPS on a second pass.
+#[test]
+fn every_located_file_loses_its_location_and_nothing_else() {
+    let Some(mut files) = folder("photos") else { return };
+    for sub in ["exif", "formats"] {
+        files.extend(folder(sub).unwrap_or_default());
+    }
+    let mut stripped = Vec::new();
+    for path in &files {
+        let data = read(path);
+        let Ok(info) = image::probe(&data) else { continue };
+        let out = image::strip_location(&data).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(out.len(), data.len(), "{}: the file keeps its length", path.display());
+        let after = image::probe(&out).unwrap_or_else(|e| panic!("{} no longer probes: {e}", path.display()));
+        assert_eq!(after.metadata.gps, None, "{}", path.display());
+        if info.metadata.gps.is_none() {
+            assert_eq!(after.metadata, info.metadata, "{}", path.display());
+        }
+        // The GPS directory's own date and time go with it; the camera facts stay.
+        assert_eq!((&after.metadata.make, &after.metadata.model), (&info.metadata.make, &info.metadata.model));
+        assert_eq!(after.orientation, info.orientation, "{}", path.display());
+        if info.metadata.gps.is_none() && data == out {
+            continue;
+        }
+        let (a, b) = (decode(path), image::decode(&out, &DecodeOptions::default()));
+        if let (Ok(a), Ok(b)) = (a, b) {
+            assert!(a.pixels() == b.pixels(), "{}: pixels changed", path.display());
+        }
+        if info.metadata.gps.is_some() {
+            stripped.push(name(path));
+        }
+    }
+    // The corpus's located files (MANIFEST.md): a Nikon with GPS, phones, the iPhone HEIC.
+    assert!(stripped.iter().any(|n| n == "DSCN0010.jpg"), "{stripped:?}");
+    report!(
+        "corpus location: {} of {} files had GPS and lost it: {}",
+        stripped.len(),
+        files.len(),
+        stripped.join(", ")
+    );
+}

@@ -5,21 +5,24 @@ use serde_json::{Map, Value};
 
 /// `max_bytes` → `maxBytes`, recursively through objects and arrays.
 pub fn keys_to_camel(v: Value) -> Value {
-    rename(v, &|k| {
-        let mut out = String::with_capacity(k.len());
-        let mut upper = false;
-        for c in k.chars() {
-            if c == '_' {
-                upper = true;
-            } else if upper {
-                out.extend(c.to_uppercase());
-                upper = false;
-            } else {
-                out.push(c);
-            }
+    rename(v, &camel)
+}
+
+/// `max_bytes` → `maxBytes`: one name as JavaScript, Kotlin and Swift spell it.
+pub fn camel(k: &str) -> String {
+    let mut out = String::with_capacity(k.len());
+    let mut upper = false;
+    for c in k.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
         }
-        out
-    })
+    }
+    out
 }
 
 /// `maxBytes` → `max_bytes`, recursively through objects and arrays.

@@ -205,10 +205,12 @@ impl CompressRequest {
 }
 
 /// Options of `optimize` (its algorithm and target are arguments).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OptimizeRequest {
     pub resize: Option<ResizeOptions>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub params: Option<Map<String, Value>>,
     pub metrics: Option<Vec<String>>,
     pub keep_metadata: Option<bool>,
@@ -266,6 +268,7 @@ pub(crate) fn metric_names(names: Option<&[String]>) -> Result<Option<Vec<Metric
 }
 
 /// What to put in an access token beyond subject, issuer and audience.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenOptions {
@@ -275,5 +278,6 @@ pub struct TokenOptions {
     /// Space-separated OAuth scopes.
     pub scope: Option<String>,
     /// Extra claims.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub claims: Option<Map<String, Value>>,
 }

@@ -24,6 +24,7 @@ pub struct Output {
 }
 
 /// What `compress`, `optimize` and `thumbnail` made.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CompressInfo {
     pub algorithm: &'static str,
@@ -35,7 +36,7 @@ pub struct CompressInfo {
     /// Size of the output.
     pub bytes: usize,
     pub input_bytes: usize,
-    /// `input_bytes / bytes` (2.0 = half the size).
+    /// Input bytes / output bytes (2.0 = half the size).
     pub ratio: f64,
     /// The complete encoder parameters used, defaults included.
     pub params: Params,
@@ -66,6 +67,7 @@ impl From<image::Compressed> for Output {
 }
 
 /// What an image's header and metadata say, without decoding pixels.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProbeInfo {
     pub format: Format,

@@ -11,6 +11,7 @@ mod encode;
 mod exif;
 mod format;
 mod limits;
+mod location;
 mod metadata;
 pub mod metrics;
 mod pipeline;
@@ -26,6 +27,7 @@ pub use encode::{
 pub use exif::{Orientation, taken_at};
 pub use format::Format;
 pub use limits::Limits;
+pub use location::strip_location;
 pub use metadata::{Gps, Metadata};
 pub use metrics::{CompareOptions, Comparison, Metric, Metrics, PixelsRef, compare, compare_images, compare_pixels};
 pub use pipeline::{CompressOptions, Compressed, compress, load};

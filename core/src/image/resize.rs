@@ -60,8 +60,8 @@ pub enum Gravity {
     Entropy,
 }
 
-/// A resize request. `None` for a side derives it from the aspect ratio; every member
-/// has a default, so a request names only what it changes.
+/// A resize request. A missing side follows the aspect ratio; every member has a
+/// default, so a request names only what it changes.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -18,6 +18,7 @@ use super::{DecodeOptions, Format, Image, MetadataPolicy, decode};
 use crate::{Error, ErrorKind, Result};
 
 /// What "good enough" means for a search.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
@@ -120,6 +121,7 @@ impl Default for OptimizeOptions {
 }
 
 /// One encode made during a search.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     pub quality: Option<i64>,
@@ -288,6 +290,7 @@ impl Default for CompareAllOptions {
 }
 
 /// A failed row's error, as data.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowError {
     pub code: String,
@@ -295,6 +298,7 @@ pub struct RowError {
 }
 
 /// One algorithm's line in the comparison table.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompareAllRow {
     pub algorithm: String,
@@ -315,6 +319,7 @@ pub struct CompareAllRow {
 }
 
 /// The comparison table and its winner.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompareAllResult {
     pub target: Target,

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use fotobase::image::Format;
 use fotobase_store::db::{Image, Visibility};
 
-use super::{ApiError, ApiResult};
+use super::{ApiError, ApiResult, Caller};
 use crate::state::AppState;
 
 /// The media type of a stored format's files.
@@ -29,6 +29,9 @@ pub struct Download<'a> {
     /// still be a polyglot carrying HTML or a zip, so a browser must never render it as a
     /// page. Renditions fotobase encoded itself are served `inline`.
     pub untrusted: bool,
+    /// Handed to someone other than the owner: where the photo was taken (EXIF GPS, XMP
+    /// location) is removed first, every other byte kept ([`fotobase::image::strip_location`]).
+    pub strip_location: bool,
 }
 
 impl<'a> Download<'a> {
@@ -41,6 +44,7 @@ impl<'a> Download<'a> {
             file_name: image.name.clone(),
             public: image.visibility == Visibility::Public,
             untrusted: true,
+            strip_location: false,
         }
     }
 
@@ -58,12 +62,25 @@ impl<'a> Download<'a> {
             file_name: format!("{}.thumbnail.webp", image.name),
             public: image.visibility == Visibility::Public,
             untrusted: false,
+            strip_location: false,
         })
     }
 
     /// Only private caches, whatever the image's visibility (share links).
     pub fn private(mut self) -> Self {
         self.public = false;
+        self
+    }
+
+    /// For anyone but `owner_id`: without the location (the owner's own copy stays byte-exact).
+    pub fn for_caller(mut self, caller: Option<&Caller>, owner_id: i64) -> Self {
+        self.strip_location = caller.is_none_or(|c| c.user_id != owner_id);
+        self
+    }
+
+    /// Without the location, whoever asks (share links).
+    pub fn without_location(mut self) -> Self {
+        self.strip_location = true;
         self
     }
 }
@@ -91,16 +108,27 @@ pub fn content_disposition(disposition: &str, name: &str) -> String {
 impl Download<'_> {
     /// Stream it (or `304 Not Modified`).
     pub async fn send(&self, state: &AppState, headers: &HeaderMap) -> ApiResult<Response> {
-        let etag = format!("\"{}\"", self.etag);
+        // The copy without location is another representation: another validator.
+        let etag = if self.strip_location { format!("\"{}.noloc\"", self.etag) } else { format!("\"{}\"", self.etag) };
         let cache =
             if self.public { "public, max-age=31536000, immutable" } else { "private, max-age=31536000, immutable" };
         let mut res = if super::http::not_modified(headers, &etag) {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
-            let meta = state.media.blobs().head(self.key).await?.ok_or_else(|| ApiError::not_found("file"))?;
-            let stream = state.media.blobs().get_stream(self.key).await?;
-            let mut res = Body::from_stream(stream).into_response();
-            res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(meta.bytes));
+            let mut res = if self.strip_location {
+                let bytes = state.media.blobs().get(self.key).await?;
+                let stripped = super::blocking(move || fotobase::image::strip_location(&bytes)).await?;
+                let len = stripped.len();
+                let mut res = Body::from(stripped).into_response();
+                res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+                res
+            } else {
+                let meta = state.media.blobs().head(self.key).await?.ok_or_else(|| ApiError::not_found("file"))?;
+                let stream = state.media.blobs().get_stream(self.key).await?;
+                let mut res = Body::from_stream(stream).into_response();
+                res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(meta.bytes));
+                res
+            };
             res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
             let disposition = if self.untrusted { "attachment" } else { "inline" };
             if let Ok(v) = HeaderValue::from_str(&content_disposition(disposition, &self.file_name)) {

@@ -383,7 +383,8 @@ async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<St
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The original file, byte for byte (`ETag`, `If-None-Match`).
+/// The original file: byte for byte for its owner; for anyone else (a public image) without
+/// where it was taken (EXIF GPS, XMP location), every other byte kept. `ETag`, `If-None-Match`.
 #[utoipa::path(get, path = "/api/v1/images/{id}/original", tag = "images", operation_id = "download_original",
     security((), ("bearer" = [])), params(("id" = String, Path, description = "`img_…`")),
     responses((status = 200, description = "The file", content_type = "image/*"), (status = 304, description = "Not modified")))]
@@ -394,7 +395,7 @@ async fn original(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let image = visible_image(&state, caller.as_ref(), &id).await?;
-    Download::original(&image).send(&state, &headers).await
+    Download::original(&image).for_caller(caller.as_ref(), image.owner_id).send(&state, &headers).await
 }
 
 /// The thumbnail (WebP within 320×320), once its job has run.

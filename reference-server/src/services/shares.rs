@@ -295,7 +295,7 @@ async fn shared_original(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let image = shared_target(&state, &token, &image, &headers).await?;
-    Download::original(&image).private().send(&state, &headers).await
+    Download::original(&image).private().without_location().send(&state, &headers).await
 }
 
 #[utoipa::path(get, path = "/api/v1/shared/{token}/images/{image}/thumbnail", tag = "sharing",

@@ -130,8 +130,10 @@ async fn download_version(
         file_name: format!("{stem}.{}.{ext}", v.algorithm),
         public: image.visibility == Visibility::Public,
         untrusted: false,
+        strip_location: false,
     };
-    download.send(&state, &headers).await
+    // A version made with `keep_metadata` carries the original's EXIF.
+    download.for_caller(caller.as_ref(), image.owner_id).send(&state, &headers).await
 }
 
 /// The versions' part of the OpenAPI document.

@@ -539,11 +539,18 @@ async fn signed_transform_urls() {
     app.get(&path, None).await.problem(404, "not_found");
 }
 
+/// The position an original file carries (EXIF GPS), read as a client would.
+fn gps_in(file: &[u8]) -> Option<fotobase::image::Gps> {
+    fotobase::image::probe(file).expect("an image comes back").metadata.gps
+}
+
 /// A camera photo's facts come back with the image; its position only to the owner: not to
-/// another account, not anonymously when public, not through a share link.
+/// another account, not anonymously when public, not through a share link; neither in the
+/// JSON nor in the original file, which the owner alone gets byte for byte.
 #[tokio::test]
 async fn camera_facts_for_everyone_the_position_for_the_owner() {
     let Some(photo) = corpus_file("photos/camera/DSCN0010.jpg") else { return };
+    let uploaded = photo.clone();
     let app = App::new().await;
     let ann = app.token("ann@example.com").await;
     let bob = app.token("bob@example.com").await;
@@ -566,6 +573,25 @@ async fn camera_facts_for_everyone_the_position_for_the_owner() {
     let image = &shared["images"][0];
     assert_eq!(image["metadata"]["make"], "NIKON", "{shared}");
     assert!(image["metadata"]["gps"].is_null(), "share links show no position: {shared}");
+
+    let original = format!("{path}/original");
+    let own = app.get(&original, Some(&ann)).await;
+    assert_eq!(own.status, 200);
+    assert!(own.body[..] == uploaded[..], "the owner's download is the uploaded file");
+    let shared_original = format!("/api/v1/shared/{}/images/{}/original", link["token"].as_str().unwrap(), id(&img));
+    for (who, res) in [
+        ("bob", app.get(&original, Some(&bob)).await),
+        ("anonymous", app.get(&original, None).await),
+        ("a share link", app.get(&shared_original, None).await),
+    ] {
+        assert_eq!(res.status, 200, "{who}");
+        assert_eq!(gps_in(&res.body), None, "{who} gets the file without its position");
+        assert_eq!(res.body.len(), uploaded.len(), "{who}: only the position is gone");
+        assert_ne!(res.headers[header::ETAG], own.headers[header::ETAG], "{who}: another representation");
+        let facts = fotobase::image::probe(&res.body).unwrap().metadata;
+        assert_eq!(facts.make.as_deref(), Some("NIKON"), "{who}: the camera facts stay");
+    }
+    assert!(gps_in(&uploaded).is_some(), "the corpus file records where it was taken");
 }
 
 /// An iPhone photo past `upload_memory_bytes` is staged, then probed whole: libheif checks every

@@ -76,6 +76,55 @@ impl Serialize for AlgorithmInfo {
     }
 }
 
+/// The schema of [`AlgorithmInfo`]'s own serialisation: parameters keyed by name.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for AlgorithmInfo {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Ref};
+
+        let text = |d: &str| ObjectBuilder::new().schema_type(utoipa::openapi::Type::String).description(Some(d));
+        let object = ObjectBuilder::new()
+            .description(Some("A compression algorithm: its format, whether it is lossless, and its parameters."))
+            .property("name", text("e.g. `jpeg-mozjpeg`, `webp-lossy`, `avif-rav1e`, `png-oxipng`."))
+            .property("format", Ref::from_schema_name("Format"))
+            .property("lossless", <bool as utoipa::PartialSchema>::schema())
+            .property("description", text("What it is good for."))
+            .property(
+                "quality_param",
+                ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                        utoipa::openapi::Type::String,
+                        utoipa::openapi::Type::Null,
+                    ]))
+                    .description(Some(
+                        "The parameter `quality` sets and a quality search varies (null for lossless ones).",
+                    )),
+            )
+            .property(
+                "params",
+                ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::Type::Object)
+                    .additional_properties(Some(Ref::from_schema_name("ParamSpec")))
+                    .description(Some("Parameter name → its type, range or choices, default and meaning.")),
+            );
+        ["name", "format", "lossless", "description", "quality_param", "params"]
+            .into_iter()
+            .fold(object, ObjectBuilder::required)
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for AlgorithmInfo {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        use utoipa::PartialSchema;
+        for (name, schema) in [("Format", Format::schema()), ("ParamSpec", ParamSpec::schema())] {
+            schemas.push((name.to_owned(), schema));
+        }
+        <ParamSpec as utoipa::ToSchema>::schemas(schemas);
+    }
+}
+
 /// What an encoder needs besides pixels and parameters.
 pub(crate) struct EncodeInput<'a> {
     pub pixels: &'a DynamicImage,

@@ -12,6 +12,7 @@ use super::AlgorithmInfo;
 use crate::{Error, ErrorKind, Result};
 
 /// One parameter value. JSON numbers map to `Int`, strings to `Str`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ParamValue {
@@ -47,15 +48,23 @@ impl From<&str> for ParamValue {
 }
 
 /// The type and allowed values of a parameter.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ParamKind {
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     Bool,
-    Choice { choices: &'static [&'static str] },
+    Choice {
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+        choices: &'static [&'static str],
+    },
 }
 
 /// Declaration of one parameter of an algorithm.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ParamSpec {
     #[serde(skip)]
@@ -120,6 +129,7 @@ impl ParamSpec {
 }
 
 /// A loose map of parameter values, keyed by name.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Params(BTreeMap<String, ParamValue>);

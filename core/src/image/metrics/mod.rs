@@ -31,6 +31,7 @@ use source::Source;
 pub use ssim::SsimOptions;
 
 /// A comparison metric. Higher is better except for MSE.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
@@ -79,9 +80,10 @@ impl FromStr for Metric {
     }
 }
 
-/// Values of the requested metrics; absent ones are `None` and not serialised.
+/// Values of the requested metrics; those not asked for are absent.
 ///
-/// PSNR of identical images is `f64::INFINITY`, serialised as JSON `null`.
+/// PSNR of identical images is infinite, written as JSON `null`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,6 +102,7 @@ pub struct Metrics {
 }
 
 /// Per-channel MSE and PSNR.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChannelMetrics {
     pub names: Vec<String>,
@@ -259,7 +262,8 @@ fn shared_planes(a: Source<'_>, b: Source<'_>) -> usize {
     }
 }
 
-/// Facts about one side of a [`Comparison`].
+/// Facts about one side of a comparison.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageSide {
     pub format: Format,
@@ -269,6 +273,7 @@ pub struct ImageSide {
 }
 
 /// Result of comparing two encoded files.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     pub metrics: Metrics,

@@ -249,7 +249,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The original file, byte for byte (`ETag`, `If-None-Match`). */
+        /**
+         * The original file: byte for byte for its owner; for anyone else (a public image) without
+         *     where it was taken (EXIF GPS, XMP location), every other byte kept. `ETag`, `If-None-Match`.
+         */
         get: operations["download_original"];
         put?: never;
         post?: never;
@@ -745,17 +748,20 @@ export interface components {
         AdminPatch: {
             disabled?: boolean | null;
         };
-        /** @description A compression algorithm as `GET /api/v1/algorithms` lists it. */
+        /** @description A compression algorithm: its format, whether it is lossless, and its parameters. */
         AlgorithmInfo: {
             /** @description e.g. `jpeg-mozjpeg`, `webp-lossy`, `avif-rav1e`, `png-oxipng`. */
             name: string;
-            format: string;
+            format: components["schemas"]["Format"];
             lossless: boolean;
+            /** @description What it is good for. */
             description: string;
-            /** @description The parameter `quality` sets and a quality search varies (absent for lossless ones). */
-            quality_param?: string | null;
-            /** @description Parameter name → its `type` (`int`, `bool`, `choice`), `min`/`max` or `choices`, `default`, `description`. */
-            params: Record<string, unknown>;
+            /** @description The parameter `quality` sets and a quality search varies (null for lossless ones). */
+            quality_param: string | null;
+            /** @description Parameter name → its type, range or choices, default and meaning. */
+            params: {
+                [key: string]: components["schemas"]["ParamSpec"];
+            };
         };
         /** @description How one algorithm did over all the images it processed. */
         AlgorithmStats: {
@@ -894,6 +900,8 @@ export interface components {
             /** Format: int64 */
             updated_at: number;
         };
+        /** @enum {string} */
+        Format: "jpeg" | "png" | "webp" | "avif" | "gif" | "heic" | "jxl" | "tiff" | "bmp" | "ico";
         /** @description A position in WGS 84 degrees (south and west negative) and metres above sea level. */
         Gps: {
             /** Format: double */
@@ -1148,6 +1156,29 @@ export interface components {
             }[];
             next_cursor?: string | null;
         };
+        /** @description The type and allowed values of a parameter. */
+        ParamKind: {
+            /** Format: int64 */
+            min: number;
+            /** Format: int64 */
+            max: number;
+            /** @enum {string} */
+            type: "int";
+        } | {
+            /** @enum {string} */
+            type: "bool";
+        } | {
+            choices: string[];
+            /** @enum {string} */
+            type: "choice";
+        };
+        /** @description Declaration of one parameter of an algorithm. */
+        ParamSpec: components["schemas"]["ParamKind"] & {
+            default: components["schemas"]["ParamValue"];
+            description: string;
+        };
+        /** @description One parameter value. JSON numbers map to `Int`, strings to `Str`. */
+        ParamValue: boolean | number | string;
         PasswordChange: {
             current_password: string;
             new_password: string;
@@ -1191,8 +1222,8 @@ export interface components {
             display_name?: string | null;
         };
         /**
-         * @description A resize request. `None` for a side derives it from the aspect ratio; every member
-         *     has a default, so a request names only what it changes.
+         * @description A resize request. A missing side follows the aspect ratio; every member has a
+         *     default, so a request names only what it changes.
          */
         ResizeOptions: {
             /**
