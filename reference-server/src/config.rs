@@ -99,6 +99,11 @@ pub struct Config {
     pub session_cache_ms: u64,
     /// Longest a request may take (uploads and downloads included).
     pub request_timeout_secs: u64,
+    /// When set, `/metrics` answers only `Authorization: Bearer <this>` (Prometheus'
+    /// `authorization.credentials`); unset, it is public, for deployments that keep the port
+    /// private. A secret: from `FOTOBASE_METRICS_TOKEN` only, never from the file.
+    #[serde(skip)]
+    pub metrics_token: Option<String>,
     /// Origins allowed by CORS (none: same-origin only).
     pub cors_origins: Vec<String>,
     /// `text` or `json` logs.
@@ -147,6 +152,7 @@ impl Default for Config {
             hash_wait_ms: 100,
             session_cache_ms: 1000,
             request_timeout_secs: 120,
+            metrics_token: None,
             cors_origins: Vec::new(),
             log_format: "text".into(),
             hsts: false,
@@ -237,6 +243,9 @@ impl Config {
             }
         }
         overlay!(upstream_timeout_secs, "FOTOBASE_UPSTREAM_TIMEOUT_SECS");
+        if let Some(v) = get("FOTOBASE_METRICS_TOKEN").filter(|v| !v.is_empty()) {
+            self.metrics_token = Some(v);
+        }
         if let Some(v) = get("FOTOBASE_SERVICE") {
             self.service = Service::parse(v.trim())?;
         }

@@ -127,6 +127,10 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
     }
 }
 
+/// Context members the store adds for logs and embedders that clients must not see: row
+/// numbers (the API speaks only public ids), blob keys, SQL.
+const INTERNAL_CONTEXT: &[&str] = &["id", "user", "job_id", "key", "statement", "migration"];
+
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let status = status_of(e.kind());
@@ -142,8 +146,12 @@ impl From<Error> for ApiError {
         }
         let mut api = ApiError::new(status, e.code(), e.message().to_owned());
         api.retry_after = e.retry_after().map(|d| d.as_secs().max(1));
-        let context: serde_json::Map<_, _> =
-            e.context().iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(v.as_str()))).collect();
+        let context: serde_json::Map<_, _> = e
+            .context()
+            .iter()
+            .filter(|(k, _)| !INTERNAL_CONTEXT.contains(k))
+            .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(v.as_str())))
+            .collect();
         // The request member at fault is the problem's `field`, wherever the core found it.
         if let Some(field) = context.get("field") {
             api.extra.insert("field".into(), field.clone());

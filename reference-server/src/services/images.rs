@@ -206,11 +206,11 @@ async fn upload(
 }
 
 /// The name an upload is kept under: the last component of whatever path the client sent
-/// (`../../x.jpg` and `C:\\x.jpg` are `x.jpg`), without control characters, at most 255
+/// (`../../x.jpg` and `C:\\x.jpg` are `x.jpg`), without control or bidi characters, at most 255
 /// characters; `None` when nothing usable is left.
 fn file_name_of(sent: &str) -> Option<String> {
     let last = sent.rsplit(['/', '\\']).next().unwrap_or_default();
-    let clean: String = last.chars().filter(|c| !c.is_control()).take(255).collect();
+    let clean: String = fotobase_store::db::displayable(last).chars().take(255).collect();
     let clean = clean.trim();
     (!clean.is_empty() && clean != "." && clean != "..").then(|| clean.to_owned())
 }

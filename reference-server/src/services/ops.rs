@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
@@ -42,10 +42,23 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, axum::Json<Value>)
     (status, axum::Json(json!({ "status": word(ok), "database": word(db), "blobs": word(blobs) })))
 }
 
-/// Prometheus metrics (OpenMetrics text): requests, latencies, jobs, bytes processed.
+/// Prometheus metrics (OpenMetrics text): requests, latencies, jobs, bytes processed; behind
+/// a bearer token when `FOTOBASE_METRICS_TOKEN` is set.
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
     responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text", body = String)))]
-async fn metrics(State(state): State<AppState>) -> Response {
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(want) = state.config.metrics_token.as_deref() {
+        let sent =
+            headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        // Compared in constant time: the token guards every counter the server keeps.
+        let ok = sent.is_some_and(|s| {
+            s.len() == want.len() && s.bytes().zip(want.bytes()).fold(0, |d, (a, b)| d | (a ^ b)) == 0
+        });
+        if !ok {
+            return ApiError::unauthenticated("the metrics need the bearer token this server was configured with")
+                .into_response();
+        }
+    }
     let queue = state.queue.counts(Some(IMAGES_QUEUE), None).await.ok();
     let Some(body) = state.metrics.encode(queue.as_ref()) else {
         return ApiError::internal().into_response();

@@ -264,6 +264,21 @@ async fn metrics_count_requests_by_route_template() {
     assert!(text.contains(r#"fotobase_image_bytes_processed_total{direction="in"}"#), "{text}");
 }
 
+/// With `FOTOBASE_METRICS_TOKEN` set, the counters are the scraper's alone: no token, another
+/// token or a user's access token is refused with a code.
+#[tokio::test]
+async fn metrics_behind_a_configured_token() {
+    let app = App::with(|c| c.metrics_token = Some("scrape-4f9a2c".into())).await;
+    let user = app.token("ann@example.com").await;
+    for sent in [None, Some("scrape-4f9a2"), Some("scrape-4f9a2c0"), Some(user.as_str())] {
+        app.get("/metrics", sent).await.problem(401, "unauthenticated");
+    }
+    let r = app.get("/metrics", Some("scrape-4f9a2c")).await;
+    assert_eq!(r.status, 200);
+    assert!(String::from_utf8_lossy(&r.body).contains("fotobase_http_requests_total"));
+    assert_eq!(app.get("/health", None).await.status, 200, "liveness stays open to probes");
+}
+
 /// `name=value` of a `Set-Cookie` header in the response.
 fn set_cookie(r: &crate::harness::Res, name: &str) -> (String, String) {
     let line = r

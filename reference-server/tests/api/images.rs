@@ -537,6 +537,32 @@ async fn signed_transform_urls() {
     // A deleted image's URL stops working.
     app.delete(&format!("/api/v1/images/{}", id(&img)), Some(&t)).await.ok(204);
     app.get(&path, None).await.problem(404, "not_found");
+    // Gone for its owner too, and the answer names no row number: the API speaks public ids only.
+    let gone = app.get(&format!("/api/v1/images/{}", id(&img)), Some(&t)).await.problem(404, "not_found");
+    let numbers = |v: &Value| {
+        v.as_object().is_some_and(|c| c.values().any(|x| x.as_str().is_some_and(|s| s.parse::<i64>().is_ok())))
+    };
+    assert!(!numbers(&gone["context"]), "{gone}");
+}
+
+/// Names as displayed: bidi controls that would show `gpj.exe` as `exe.jpg` are removed on
+/// upload and on rename; a rename to a path is refused, and nothing of it is stored.
+#[tokio::test]
+async fn names_cannot_spoof_or_climb() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    let img = app.upload_raw(&t, photo(40, 30, "jpeg"), "image/jpeg", "?name=%E2%80%AEgpj.exe").await.ok(201);
+    assert_eq!(img["name"], "gpj.exe", "{img}");
+    let path = format!("/api/v1/images/{}", id(&img));
+    let renamed = app.patch(&path, Some(&t), json!({"name": "holiday\u{2067}.jpg\u{2069}\u{200f}"})).await.ok(200);
+    assert_eq!(renamed["name"], "holiday.jpg", "{renamed}");
+    for climbing in ["../../../etc/shadow", "dir/x.jpg", "a\\b.jpg", "..", "\u{202e}"] {
+        let p = app.patch(&path, Some(&t), json!({"name": climbing})).await.problem(400, "invalid_argument");
+        assert_eq!(p["field"], if climbing == "\u{202e}" { Value::Null } else { json!("name") }, "{climbing}: {p}");
+    }
+    assert_eq!(app.get(&path, Some(&t)).await.ok(200)["name"], "holiday.jpg", "the refused names were not stored");
+    let folder = app.post("/api/v1/folders", Some(&t), json!({"name": "\u{202e}gnp.2024"})).await.ok(201);
+    assert_eq!(folder["name"], "gnp.2024", "{folder}");
 }
 
 /// The position an original file carries (EXIF GPS), read as a client would.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
-use super::model::{Cols, Val, Where, bind_all, check_name, normalize_tags};
+use super::model::{Cols, IMAGE_NAME, Val, Where, bind_all, check_name, normalize_tags};
 use super::page::{self, Page};
 use super::tags::{Tagged, tags_of};
 use super::{Db, Tx, Visibility, db_err};
@@ -67,7 +67,7 @@ pub struct NewImage {
 impl NewImage {
     /// The stored name and tags, or why the metadata cannot be stored.
     pub(crate) fn validated(&self) -> Result<(String, Vec<String>)> {
-        let name = check_name("image name", &self.name)?;
+        let name = check_name(IMAGE_NAME, &self.name)?;
         let tags = normalize_tags(&self.tags)?;
         if !(1..=8).contains(&self.orientation) {
             return Err(Error::new(ErrorKind::InvalidArgument, "orientation must be 1 to 8"));
@@ -424,7 +424,7 @@ impl Images {
     pub async fn update(&self, id: i64, update: &ImageUpdate) -> Result<Image> {
         let current = self.get(id).await?;
         let name = match &update.name {
-            Some(n) => check_name("image name", n)?,
+            Some(n) => check_name(IMAGE_NAME, n)?,
             None => current.name,
         };
         let visibility = update.visibility.unwrap_or(current.visibility);

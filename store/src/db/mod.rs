@@ -33,7 +33,7 @@ pub use images::{
 };
 pub(crate) use ledger::Ledger;
 pub use migrate::{MIGRATIONS, Migration};
-pub use model::{Visibility, normalize_tags};
+pub use model::{Visibility, displayable, normalize_tags};
 pub use page::{MAX_PAGE, Page};
 pub use queue::{Job, JobCounts, JobFilter, JobQueue, JobState, Lease, NewJob, QueueConfig};
 pub use sessions::SqlSessionStore;

@@ -60,13 +60,29 @@ pub fn normalize_tags<S: AsRef<str>>(tags: &[S]) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// A name as stored: trimmed, 1–255 printable characters.
+/// A name as stored: without control characters and those that reorder text (a name with
+/// U+202E shows `gpj.exe` as `exe.jpg`), trimmed, 1–255 characters. Image names are file
+/// names: no path separators, not `.` or `..`.
 pub(crate) fn check_name(what: &'static str, name: &str) -> Result<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+    let name = displayable(name);
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
         return Err(Error::new(ErrorKind::InvalidArgument, format!("{what} must be 1 to 255 printable characters")));
     }
-    Ok(name.to_owned())
+    if what == IMAGE_NAME && (name.contains(['/', '\\']) || name == "." || name == "..") {
+        return Err(Error::new(ErrorKind::InvalidArgument, "an image name is a file name, without path separators")
+            .with_context("field", "name"));
+    }
+    Ok(name)
+}
+
+pub(crate) const IMAGE_NAME: &str = "image name";
+
+/// `name` without control characters and Unicode bidirectional controls, trimmed: how every
+/// name is stored, and what an uploaded file's name becomes.
+pub fn displayable(name: &str) -> String {
+    let bidi =
+        |c: char| matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    name.chars().filter(|&c| !c.is_control() && !bidi(c)).collect::<String>().trim().to_owned()
 }
 
 /// `LIKE` pattern matching `needle` anywhere, with `!` escaping the wildcards
