@@ -238,7 +238,7 @@ async fn journey(api: &Api) {
     let rotated = api.ok(M::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": first})), 200).await;
     assert_ne!(rotated["refresh_token"], first);
     let t = rotated["access_token"].as_str().unwrap().to_owned();
-    api.ok(M::DELETE, "/api/v1/users/me", Some(&t), None, 204).await;
+    api.ok(M::DELETE, "/api/v1/users/me", Some(&t), Some(json!({"password": PASSWORD})), 204).await;
     let global = api.ok(M::GET, "/api/v1/stats/global", Some(&admin), None, 200).await;
     assert_eq!((global["images"].as_i64(), global["users"].as_i64()), (Some(0), Some(1)), "{global}");
 }

@@ -9,7 +9,7 @@ use fotobase_store::db::{Page, ProfileUpdate, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, ids};
+use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, ids, reauth};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -123,11 +123,25 @@ pub async fn delete_account(state: &AppState, user_id: i64) -> ApiResult<()> {
     Ok(())
 }
 
-/// Delete the caller's account and everything it owns: images, blobs, folders, share links, jobs, sessions.
+/// The password again, for what cannot be undone.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reauthentication {
+    password: String,
+}
+
+/// Delete the caller's account and everything it owns: images, blobs, folders, share links, jobs,
+/// sessions. Asks for the password again (a wrong one counts as a failed login).
 #[utoipa::path(delete, path = "/api/v1/users/me", tag = "users", operation_id = "delete_me",
-    security(("bearer" = [])), responses((status = 204, description = "Deleted")))]
-async fn delete_me(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    security(("bearer" = [])), request_body = Reauthentication,
+    responses((status = 204, description = "Deleted"), (status = 403, description = "Wrong password")))]
+async fn delete_me(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(again): Json<Reauthentication>,
+) -> ApiResult<StatusCode> {
     let user = state.users.get(caller.user_id).await?;
+    reauth::password_again(&state, &user, again.password).await?;
     // The last admin may not leave the system without one.
     if user.is_admin() {
         let admins = count_admins(&state).await?;

@@ -1,5 +1,6 @@
 //! The caller's profile, account deletion, and administration.
 
+use axum::http::Method;
 use serde_json::json;
 
 use crate::harness::{App, PASSWORD};
@@ -105,7 +106,13 @@ async fn deleting_an_account_leaves_nothing_behind() {
         .ok(201);
     let blobs_before = app.state.media.blobs().list("").await.unwrap().len();
 
-    app.delete("/api/v1/users/me", Some(&t)).await.ok(204);
+    // The access token alone is not enough: the password again, and a wrong one changes nothing.
+    let me = "/api/v1/users/me";
+    assert!(app.delete(me, Some(&t)).await.status.is_client_error());
+    let wrong = app.call(Method::DELETE, me, Some(&t), Some(json!({"password": "not it at all"}))).await;
+    assert_eq!(wrong.problem(403, "invalid_credentials")["field"], "password");
+    assert_eq!(app.get(me, Some(&t)).await.ok(200)["email"], "ann@example.com", "still there");
+    app.call(Method::DELETE, me, Some(&t), Some(json!({"password": PASSWORD}))).await.ok(204);
     app.get("/api/v1/users/me", Some(&t)).await.problem(401, "token_invalid");
     app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD}))
         .await
@@ -132,5 +139,7 @@ async fn deleting_an_account_leaves_nothing_behind() {
     assert_eq!(app.state.queue.counts(None, None).await.unwrap().succeeded, 1, "only the admin's thumbnail job");
 
     // The last admin cannot leave without a successor.
-    app.delete("/api/v1/users/me", Some(&admin)).await.problem(409, "conflict");
+    app.call(Method::DELETE, "/api/v1/users/me", Some(&admin), Some(json!({"password": PASSWORD})))
+        .await
+        .problem(409, "conflict");
 }

@@ -140,7 +140,10 @@ export interface paths {
         get: operations["get_me"];
         put?: never;
         post?: never;
-        /** Delete the caller's account and everything it owns: images, blobs, folders, share links, jobs, sessions. */
+        /**
+         * Delete the caller's account and everything it owns: images, blobs, folders, share links, jobs,
+         *     sessions. Asks for the password again (a wrong one counts as a failed login).
+         */
         delete: operations["delete_me"];
         options?: never;
         head?: never;
@@ -726,7 +729,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (OpenMetrics text): requests, latencies, jobs, bytes processed. */
+        /**
+         * Prometheus metrics (OpenMetrics text): requests, latencies, jobs, bytes processed; behind
+         *     a bearer token when `FOTOBASE_METRICS_TOKEN` is set.
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -1209,6 +1215,10 @@ export interface components {
             avatar_image_id?: string | null;
             preferences?: Record<string, unknown> | null;
         };
+        /** @description The password again, for what cannot be undone. */
+        Reauthentication: {
+            password: string;
+        };
         RefreshBody: {
             /** @description Absent: the browser session's cookie (with its CSRF header). */
             refresh_token?: string | null;
@@ -1623,10 +1633,21 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reauthentication"];
+            };
+        };
         responses: {
             /** @description Deleted */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Wrong password */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
