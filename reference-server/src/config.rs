@@ -39,6 +39,20 @@ impl Service {
     }
 }
 
+/// Who may create an account. Whatever the policy, the first account (which becomes admin)
+/// can always be made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Registration {
+    /// Anyone.
+    #[default]
+    Open,
+    /// Only with a single-use invitation an admin made (`POST /api/v1/invites`).
+    Invite,
+    /// Nobody: the server keeps the accounts it has (switch to `invite` to add someone).
+    Closed,
+}
+
 /// Base URLs of each service's instances, for the gateway.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -97,6 +111,8 @@ pub struct Config {
     /// another process (a split deployment's auth service, the CLI) within this time. 0: ask
     /// every time.
     pub session_cache_ms: u64,
+    /// Who may sign up: `open` (default), `invite` or `closed`.
+    pub registration: Registration,
     /// Longest a request may take (uploads and downloads included).
     pub request_timeout_secs: u64,
     /// When set, `/metrics` answers only `Authorization: Bearer <this>` (Prometheus'
@@ -151,6 +167,7 @@ impl Default for Config {
             hash_queue: 64,
             hash_wait_ms: 100,
             session_cache_ms: 1000,
+            registration: Registration::Open,
             request_timeout_secs: 120,
             metrics_token: None,
             cors_origins: Vec::new(),
@@ -243,6 +260,20 @@ impl Config {
             }
         }
         overlay!(upstream_timeout_secs, "FOTOBASE_UPSTREAM_TIMEOUT_SECS");
+        if let Some(v) = get("FOTOBASE_REGISTRATION") {
+            self.registration = match v.as_str() {
+                "open" => Registration::Open,
+                "invite" => Registration::Invite,
+                "closed" => Registration::Closed,
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidArgument,
+                        "FOTOBASE_REGISTRATION is open, invite or closed",
+                    )
+                    .with_context("value", v));
+                }
+            };
+        }
         if let Some(v) = get("FOTOBASE_METRICS_TOKEN").filter(|v| !v.is_empty()) {
             self.metrics_token = Some(v);
         }

@@ -13,7 +13,9 @@ use fotobase_auth::session::{SessionConfig, Sessions};
 use fotobase_auth::throttle::{LoginThrottle, ThrottleConfig};
 use fotobase_auth::token::{TokenConfig, Tokens};
 use fotobase_store::blob::BlobStore;
-use fotobase_store::db::{Db, Folders, Images, JobQueue, QueueConfig, SqlSessionStore, SqlThrottleStore, Users};
+use fotobase_store::db::{
+    Db, Folders, Images, Invites, JobQueue, QueueConfig, SqlSessionStore, SqlThrottleStore, Users,
+};
 use fotobase_store::media::{Media, MediaConfig};
 use tokio::sync::{Notify, Semaphore};
 
@@ -37,6 +39,8 @@ pub struct Inner {
     pub users: Users,
     pub media: Media,
     pub folders: Folders,
+    /// Single-use sign-up invitations (`registration = "invite"`).
+    pub invites: Invites,
     pub queue: JobQueue,
     pub sessions: Sessions,
     pub hasher: PasswordHasher,
@@ -124,6 +128,7 @@ impl AppState {
         let state = AppState(Arc::new(Inner {
             users: Users::new(db.clone()),
             folders: Folders::new(db.clone()),
+            invites: Invites::new(db.clone()),
             queue: JobQueue::new(db.clone()).with_config(QueueConfig {
                 lease_secs: i64::try_from(config.job_lease_secs).unwrap_or(i64::MAX),
                 ..QueueConfig::default()

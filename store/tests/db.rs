@@ -130,3 +130,36 @@ async fn concurrent_first_sign_ups_make_exactly_one_admin() {
         assert_eq!(admins, 1, "{:?}", db.backend());
     }
 }
+
+/// Invitations on every database: taken once, not after they expire, given back when the
+/// sign-up fails (but not once an account used them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn invitations_are_single_use_and_expire() {
+    use fotobase_auth::clock::{Clock as _, ManualClock, SystemClock};
+    use fotobase_store::db::{Invites, NewUser, Users};
+    for db in databases().await {
+        let backend = db.backend();
+        let users = Users::new(db.clone());
+        let new = NewUser {
+            email_cipher: "c".into(),
+            email_index: "admin".into(),
+            password_hash: "h".into(),
+            display_name: "admin".into(),
+        };
+        let admin = users.create(&new).await.unwrap();
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let invites = Invites::new(db.clone()).with_clock(clock.clone());
+        invites.create(admin.id, "a", 60).await.unwrap();
+        invites.create(admin.id, "b", 60).await.unwrap();
+        invites.take("a").await.unwrap();
+        assert_eq!(invites.take("a").await.unwrap_err().kind(), ErrorKind::NotFound, "{backend:?}: used");
+        invites.release("a").await.unwrap();
+        invites.take("a").await.unwrap();
+        invites.used_by("a", admin.id).await.unwrap();
+        invites.release("a").await.unwrap();
+        assert_eq!(invites.take("a").await.unwrap_err().kind(), ErrorKind::NotFound, "{backend:?}: spent for good");
+        assert_eq!(invites.take("nope").await.unwrap_err().kind(), ErrorKind::NotFound);
+        clock.advance(61);
+        assert_eq!(invites.take("b").await.unwrap_err().kind(), ErrorKind::NotFound, "{backend:?}: expired");
+    }
+}

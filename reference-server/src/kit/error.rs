@@ -29,6 +29,10 @@ pub mod codes {
         INVALID_CREDENTIALS = "invalid_credentials" => "401 (login), 403",
         /// Authenticated, but this caller may not do this (another user's public item, a missing role).
         FORBIDDEN = "forbidden" => "403",
+        /// Sign-up is closed on this server, or needs an invitation (the `registration` setting).
+        REGISTRATION_CLOSED = "registration_closed" => "403",
+        /// The invitation code is unknown, used or expired.
+        INVITE_INVALID = "invite_invalid" => "403",
         /// A cookie-authenticated request without the `X-CSRF-Token` header matching the `fotobase_csrf` cookie.
         CSRF = "csrf_failed" => "403",
         /// The route exists but not with this method.

@@ -18,6 +18,13 @@ pub use auth::Caller;
 pub use error::{ApiError, ApiResult};
 pub use extract::{Json, PageQuery, Path, Query};
 
+/// The SHA-256 (hex) a bearer secret is stored as (share-link tokens, invitation codes): a
+/// leaked table gives nothing to present.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest as _;
+    fotobase_auth::random::hex(&sha2::Sha256::digest(token.as_bytes()))
+}
+
 /// Run CPU-heavy work (decoding, encoding, hashing) on the blocking pool.
 pub async fn compute<T: Send + 'static>(
     f: impl FnOnce() -> fotobase::Result<T> + Send + 'static,

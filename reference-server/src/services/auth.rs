@@ -18,9 +18,11 @@ use utoipa::ToSchema;
 use crate::kit::cookies;
 use crate::kit::error::codes;
 use crate::kit::extract::{ClientAddr, JsonOrEmpty};
-use crate::kit::{ApiError, ApiResult, Caller, Json, ids};
+use crate::kit::{self, ApiError, ApiResult, Caller, Json, ids};
 use crate::services::users::UserView;
 use crate::state::AppState;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -30,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/auth/logout", post(logout))
         .route("/api/v1/auth/logout-all", post(logout_all))
         .route("/api/v1/auth/password", post(change_password))
+        .route("/api/v1/auth/invites", post(create_invite))
         .route("/.well-known/jwks.json", get(jwks))
         .with_state(state)
 }
@@ -44,6 +47,8 @@ pub struct Register {
     password: String,
     /// Default: the e-mail address's local part.
     display_name: Option<String>,
+    /// The invitation code, where sign-up needs one (`registration = "invite"`).
+    invite: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -108,9 +113,50 @@ fn check_email(email: &str) -> ApiResult<String> {
     request_body = Register, responses((status = 201, description = "The new account", body = UserView)))]
 async fn register(
     State(state): State<AppState>,
-    Json(body): Json<Register>,
+    Json(mut body): Json<Register>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     let email = check_email(&body.email)?;
+    let invite = admit_sign_up(&state, body.invite.take()).await?;
+    let made = create_account(&state, email, body).await;
+    match (&made, invite) {
+        (Ok((id, _)), Some(code)) => state.invites.used_by(&code, *id).await?,
+        // A taken address or a weak password: the invitation is not spent.
+        (Err(_), Some(code)) => state.invites.release(&code).await?,
+        (_, None) => {}
+    }
+    made.map(|(_, view)| (StatusCode::CREATED, Json(view)))
+}
+
+/// Whether the registration policy lets this sign-up go ahead; an invitation it needs is
+/// taken (its code's hash returned, to record or release). The first account can always be
+/// made: it becomes the admin who then invites or creates the others.
+async fn admit_sign_up(state: &AppState, invite: Option<String>) -> ApiResult<Option<String>> {
+    use crate::config::Registration;
+    let policy = state.config.registration;
+    if policy == Registration::Open || state.users.list(None, 1).await?.items.is_empty() {
+        return Ok(None);
+    }
+    let closed = |detail: &str| ApiError::new(StatusCode::FORBIDDEN, codes::REGISTRATION_CLOSED, detail.to_owned());
+    match (policy, invite) {
+        (Registration::Invite, Some(code)) => {
+            let hash = kit::token_hash(&code);
+            state.invites.take(&hash).await.map_err(|_| {
+                ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    codes::INVITE_INVALID,
+                    "the invitation is unknown, used or expired",
+                )
+                .with_field("invite")
+            })?;
+            Ok(Some(hash))
+        }
+        (Registration::Invite, None) => Err(closed("sign-up on this server needs an invitation").with_field("invite")),
+        _ => Err(closed("sign-up is closed on this server")),
+    }
+}
+
+/// The account's row id and its view.
+async fn create_account(state: &AppState, email: String, body: Register) -> ApiResult<(i64, UserView)> {
     let display_name = body
         .display_name
         .map(|n| n.trim().to_owned())
@@ -135,7 +181,41 @@ async fn register(
     };
     let user = state.users.create(&new).await.map_err(|e| ApiError::from(e).with_field("email"))?;
     tracing::info!(user = %state.public_id(ids::USER, user.id), "account registered");
-    Ok((StatusCode::CREATED, Json(UserView::new(&state, user)?)))
+    Ok((user.id, UserView::new(state, user)?))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvite {
+    /// Seconds until it expires: 1 to 2,592,000 (30 days); default 604,800 (7 days).
+    expires_in: Option<i64>,
+}
+
+/// A sign-up invitation: give `code` to the person (it is shown once; only its hash is kept).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Invite {
+    code: String,
+    /// Unix seconds.
+    expires_at: i64,
+}
+
+/// Make a single-use sign-up invitation (admins), for `registration = "invite"`.
+#[utoipa::path(post, path = "/api/v1/auth/invites", tag = "auth", operation_id = "create_invite",
+    security(("bearer" = [])), request_body = NewInvite,
+    responses((status = 201, description = "The invitation", body = Invite)))]
+async fn create_invite(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonOrEmpty(body): JsonOrEmpty<NewInvite>,
+) -> ApiResult<(StatusCode, Json<Invite>)> {
+    caller.require_admin(&state).await?;
+    let ttl = body.expires_in.unwrap_or(7 * 86_400);
+    if !(1..=30 * 86_400).contains(&ttl) {
+        return Err(ApiError::invalid("expires_in is 1 to 2592000 seconds").with_field("expires_in"));
+    }
+    let code = URL_SAFE_NO_PAD.encode(fotobase_auth::random_bytes(24));
+    let expires_at = state.invites.create(caller.user_id, &kit::token_hash(&code), ttl).await?;
+    Ok((StatusCode::CREATED, Json(Invite { code, expires_at })))
 }
 
 fn invalid_credentials() -> ApiError {
@@ -316,5 +396,5 @@ pub struct Jwks {
 
 /// The auth service's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(register, login, refresh, logout, logout_all, change_password, jwks))]
+#[openapi(paths(register, login, refresh, logout, logout_all, change_password, create_invite, jwks))]
 pub struct Api;

@@ -11,14 +11,13 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use fotobase_store::db::{Image, ImageFilter, ShareLink, ShareTarget};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 use utoipa::ToSchema;
 
 use crate::kit::access::{owned_folder, owned_image};
 use crate::kit::download::Download;
 use crate::kit::error::codes;
 use crate::kit::extract::JsonOrEmpty;
-use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, ids};
+use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, ids, token_hash};
 use crate::services::folders::FolderView;
 use crate::services::images::ImageView;
 use crate::state::AppState;
@@ -57,11 +56,6 @@ pub struct Created {
     url: String,
     expires_at: Option<i64>,
     has_password: bool,
-}
-
-fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn create(

@@ -279,6 +279,44 @@ async fn metrics_behind_a_configured_token() {
     assert_eq!(app.get("/health", None).await.status, 200, "liveness stays open to probes");
 }
 
+/// `registration = "closed"`: the first account (the admin) can still be made, nobody after it.
+/// `"invite"`: only with an admin's single-use invitation, which a failed sign-up does not spend.
+#[tokio::test]
+async fn registration_policies() {
+    use fotobase_server::config::Registration;
+    let register = "/api/v1/auth/register";
+    let closed = App::with(|c| c.registration = Registration::Closed).await;
+    closed.signup("admin@example.com").await;
+    closed
+        .post(register, None, json!({"email": "eve@example.com", "password": PASSWORD}))
+        .await
+        .problem(403, "registration_closed");
+
+    let app = App::with(|c| c.registration = Registration::Invite).await;
+    let admin = app.token("admin@example.com").await;
+    let bob = |invite: &str| json!({"email": "bob@example.com", "password": PASSWORD, "invite": invite});
+    let p = app.post(register, None, json!({"email": "bob@example.com", "password": PASSWORD})).await;
+    assert_eq!(p.problem(403, "registration_closed")["field"], "invite");
+    app.post(register, None, bob("made-up")).await.problem(403, "invite_invalid");
+    let invite = app.post("/api/v1/auth/invites", Some(&admin), json!({"expires_in": 3600})).await.ok(201);
+    let code = invite["code"].as_str().unwrap();
+    assert!(invite["expires_at"].as_i64().is_some(), "{invite}");
+    let weak = json!({"email": "bob@example.com", "password": "password", "invite": code});
+    app.post(register, None, weak).await.problem(422, "weak_password");
+    app.post(register, None, bob(code)).await.ok(201);
+    let carol = json!({"email": "carol@example.com", "password": PASSWORD, "invite": code});
+    app.post(register, None, carol).await.problem(403, "invite_invalid");
+    let login = json!({"email": "bob@example.com", "password": PASSWORD});
+    let bob_token =
+        app.post("/api/v1/auth/login", None, login).await.ok(200)["access_token"].as_str().unwrap().to_owned();
+    app.post("/api/v1/auth/invites", Some(&bob_token), json!({})).await.problem(403, "forbidden");
+    for bad in [0, 30 * 86_400 + 1] {
+        app.post("/api/v1/auth/invites", Some(&admin), json!({"expires_in": bad}))
+            .await
+            .problem(400, "invalid_argument");
+    }
+}
+
 /// `name=value` of a `Set-Cookie` header in the response.
 fn set_cookie(r: &crate::harness::Res, name: &str) -> (String, String) {
     let line = r

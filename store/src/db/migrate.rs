@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_library"),
     migration!(3, "0003_job_outputs"),
     migration!(4, "0004_photo_metadata"),
+    migration!(5, "0005_invites"),
 ];
 
 const LOCK_ID: i64 = 0x666f_746f_6261_7365; // "fotobase"

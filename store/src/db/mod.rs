@@ -10,6 +10,7 @@
 mod algorithms;
 mod folders;
 mod images;
+mod invites;
 mod ledger;
 mod migrate;
 mod model;
@@ -31,6 +32,7 @@ pub use images::{
     AlgorithmStats, Comparison, Image, ImageFilter, ImageStatus, ImageUpdate, Images, NewImage, NewVersion, Stats,
     Version,
 };
+pub use invites::Invites;
 pub(crate) use ledger::Ledger;
 pub use migrate::{MIGRATIONS, Migration};
 pub use model::{Visibility, displayable, normalize_tags};

@@ -5,11 +5,12 @@ import { ApiError, problemFrom } from './problem';
 import { clearTokens, csrfToken, refresh, setTokens } from './session';
 import type { TokenResponse, User } from './types';
 
-export function register(email: string, password: string, displayName?: string): Promise<User> {
+/** Create an account; `invite` is the code an admin gave, where sign-up needs one. */
+export function register(email: string, password: string, displayName?: string, invite?: string): Promise<User> {
   return api<User>('/api/v1/auth/register', {
     method: 'POST',
     auth: false,
-    json: { email, password, ...(displayName ? { display_name: displayName } : {}) },
+    json: { email, password, ...(displayName ? { display_name: displayName } : {}), ...(invite ? { invite } : {}) },
   });
 }
 

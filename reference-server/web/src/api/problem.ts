@@ -76,6 +76,10 @@ export function describe(err: unknown, context: 'login' | 'register' | 'upload' 
       return context === 'login' ? 'This account is disabled.' : 'You are not allowed to do this.';
     case 'already_exists':
       return context === 'register' ? 'An account with this e-mail address already exists.' : 'That already exists.';
+    case 'registration_closed':
+      return err.field === 'invite' ? 'Sign-up on this server needs an invitation code.' : 'Sign-up is closed on this server.';
+    case 'invite_invalid':
+      return 'This invitation code is unknown, already used or expired.';
     case 'weak_password':
       return err.detail || 'This password is too weak.';
     case 'unsupported_format':

@@ -112,6 +112,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/invites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make a single-use sign-up invitation (admins), for `registration = "invite"`. */
+        post: operations["create_invite"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -969,6 +986,15 @@ export interface components {
             tags: string[];
             has_thumbnail: boolean;
         };
+        /** @description A sign-up invitation: give `code` to the person (it is shown once; only its hash is kept). */
+        Invite: {
+            code: string;
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            expires_at: number;
+        };
         /** @description Jobs per state. */
         JobCounts: {
             /** Format: int64 */
@@ -1089,6 +1115,13 @@ export interface components {
             path: string;
             /** @description The path on the server's public URL. */
             url: string;
+        };
+        NewInvite: {
+            /**
+             * Format: int64
+             * @description Seconds until it expires: 1 to 2,592,000 (30 days); default 604,800 (7 days).
+             */
+            expires_in?: number | null;
         };
         /** @description One page of results and the cursor for the next (absent on the last page). */
         Page_FolderView: {
@@ -1230,6 +1263,8 @@ export interface components {
             password: string;
             /** @description Default: the e-mail address's local part. */
             display_name?: string | null;
+            /** @description The invitation code, where sign-up needs one (`registration = "invite"`). */
+            invite?: string | null;
         };
         /**
          * @description A resize request. A missing side follows the aspect ratio; every member has a
@@ -1576,6 +1611,32 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Ended"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    create_invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewInvite"];
+            };
+        };
+        responses: {
+            /** @description The invitation */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invite"];
                 };
             };
             "4XX": components["responses"]["Problem"];

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Link, Navigate, useNavigate } from 'react-router-dom';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { register } from '../api/auth';
 import { ApiError, describe } from '../api/problem';
 import { useAuth } from '../auth/AuthContext';
@@ -9,6 +9,10 @@ import { AuthFrame } from './AuthFrame';
 export function RegisterPage() {
   const { status, signIn } = useAuth();
   const navigate = useNavigate();
+  const [params] = useSearchParams();
+  // An invitation link (`/register?invite=…`) fills the code; a server that needs one says so.
+  const [invite, setInvite] = useState(params.get('invite') ?? '');
+  const [askInvite, setAskInvite] = useState(!!params.get('invite'));
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
@@ -29,11 +33,12 @@ export function RegisterPage() {
     }
     setBusy(true);
     try {
-      await register(email.trim(), password, name.trim() || undefined);
+      await register(email.trim(), password, name.trim() || undefined, invite.trim() || undefined);
       await signIn(email.trim(), password);
       navigate('/', { replace: true });
     } catch (err) {
       const msg = describe(err, 'register');
+      if (err instanceof ApiError && err.field === 'invite') setAskInvite(true);
       if (err instanceof ApiError && err.field) setFieldErrors({ [err.field]: msg });
       else setError(msg);
     } finally {
@@ -112,6 +117,20 @@ export function RegisterPage() {
           />
           {fieldError('confirm')}
         </div>
+        {askInvite && (
+          <div className="field">
+            <label htmlFor="reg-invite">Invitation code</label>
+            <input
+              id="reg-invite"
+              autoComplete="off"
+              value={invite}
+              aria-invalid={!!fieldErrors.invite}
+              aria-describedby={fieldErrors.invite ? 'reg-invite-error' : undefined}
+              onChange={(e) => setInvite(e.target.value)}
+            />
+            {fieldError('invite')}
+          </div>
+        )}
         <button className="button button--primary button--block" type="submit" disabled={busy || !email || !password}>
           {busy ? 'Creating account…' : 'Create account'}
         </button>

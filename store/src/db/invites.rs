@@ -1,0 +1,86 @@
+//! Single-use invitations for invite-only sign-up. Only a code's SHA-256 is stored (the
+//! server shows the code once, to the admin who made it), like share-link tokens.
+
+use std::sync::Arc;
+
+use fotobase::{Error, ErrorKind, Result};
+use fotobase_auth::clock::{Clock, SystemClock};
+
+use super::{Db, db_err};
+
+pub struct Invites {
+    db: Db,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Invites {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Invites")
+    }
+}
+
+impl Invites {
+    pub fn new(db: Db) -> Self {
+        Invites { db, clock: Arc::new(SystemClock) }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Record an invitation by its code's hash, valid for `ttl_secs`; returns when it expires.
+    pub async fn create(&self, created_by: i64, code_hash: &str, ttl_secs: i64) -> Result<i64> {
+        let now = self.clock.now();
+        let expires_at = now.saturating_add(ttl_secs);
+        let q = self.db.sql("INSERT INTO invites (code_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)");
+        sqlx::query(&q)
+            .bind(code_hash)
+            .bind(created_by)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&self.db.pool)
+            .await
+            .map_err(|e| db_err("cannot store invitation", e))?;
+        Ok(expires_at)
+    }
+
+    /// Take the invitation for a sign-up: once per code, before it expires. Unknown, used and
+    /// expired codes are alike `not_found`. [`Invites::release`] gives it back if the sign-up
+    /// then fails.
+    pub async fn take(&self, code_hash: &str) -> Result<()> {
+        let now = self.clock.now();
+        let q =
+            self.db.sql("UPDATE invites SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?");
+        let done = sqlx::query(&q)
+            .bind(now)
+            .bind(code_hash)
+            .bind(now)
+            .execute(&self.db.pool)
+            .await
+            .map_err(|e| db_err("cannot take invitation", e))?;
+        if done.rows_affected() != 1 {
+            return Err(Error::new(ErrorKind::NotFound, "no such invitation (unknown, used or expired)"));
+        }
+        Ok(())
+    }
+
+    /// Give back a taken invitation whose sign-up failed (a taken address, a weak password).
+    pub async fn release(&self, code_hash: &str) -> Result<()> {
+        let q = self.db.sql("UPDATE invites SET used_at = NULL WHERE code_hash = ? AND used_by IS NULL");
+        sqlx::query(&q).bind(code_hash).execute(&self.db.pool).await.map_err(|e| db_err("cannot release", e))?;
+        Ok(())
+    }
+
+    /// Note which account a taken invitation made.
+    pub async fn used_by(&self, code_hash: &str, user_id: i64) -> Result<()> {
+        let q = self.db.sql("UPDATE invites SET used_by = ? WHERE code_hash = ?");
+        sqlx::query(&q)
+            .bind(user_id)
+            .bind(code_hash)
+            .execute(&self.db.pool)
+            .await
+            .map_err(|e| db_err("cannot record invitation use", e))?;
+        Ok(())
+    }
+}
