@@ -1,7 +1,10 @@
 //! Signed transform URLs, imgproxy-style: `/t/{signature}/{options}/{image}`
 //! returns a resized, re-encoded rendition. The signature (HMAC-SHA256 over
 //! `options/image` with the server's transform key) is the authorization, so
-//! nobody can make the server do work its owner did not mint a URL for. With
+//! nobody can make the server do work its owner did not mint a URL for. Every URL
+//! expires (`e:`), and one minted for a public image (`v:public`) stops working
+//! when the image is made private or deleted; caches keep a rendition only as long
+//! as its URL lives, shared caches only for public images. With
 //! `f:auto` the format follows `Accept` (AVIF, then WebP, else the original's
 //! family). Results are cached in the blob store under `cache/t/`.
 
@@ -24,6 +27,7 @@ use utoipa::ToSchema;
 use crate::kit::access::owned_image;
 use crate::kit::{ApiError, ApiResult, Caller, Json, Path, blocking, ids};
 use crate::state::AppState;
+use fotobase_store::db::Visibility;
 
 /// Largest width or height a transform may ask for.
 pub const MAX_SIDE: u32 = 4096;
@@ -49,7 +53,26 @@ pub struct Transform {
     pub quality: Option<u8>,
     /// `jpeg`, `png`, `webp`, `avif`, or absent / `auto` to negotiate.
     pub format: Option<String>,
+    /// When minting: seconds the URL works, 60 to 31,536,000 (a year); default 604,800 (a week).
+    #[schema(minimum = 60, maximum = 31_536_000)]
+    pub expires_in: Option<u32>,
+    /// In a URL: when it stops working (unix seconds, `e:`), and whether it was minted for a
+    /// public image (`v:public`, revoked when the image is made private) or by its owner for a
+    /// private one (`v:private`).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub grant: Option<Grant>,
 }
+
+/// What a minted URL allows beyond the rendition: until when, for which visibility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    pub expires_at: i64,
+    pub public: bool,
+}
+
+/// How long a transform URL works unless the minting request says otherwise: a week.
+pub const DEFAULT_EXPIRES_IN: u32 = 7 * 86_400;
 
 fn named<T: serde::de::DeserializeOwned>(field: &str, v: &str) -> ApiResult<T> {
     serde_json::from_value(json!(v))
@@ -75,6 +98,18 @@ impl Transform {
                         Some(u8::try_from(num("quality")?).map_err(|_| ApiError::invalid("quality is 1 to 100"))?);
                 }
                 "f" => t.format = (v != "auto").then(|| v.to_owned()),
+                "e" => {
+                    let expires_at = v.parse().map_err(|_| ApiError::invalid("e must be unix seconds"))?;
+                    t.grant = Some(Grant { expires_at, public: t.grant.is_some_and(|g| g.public) });
+                }
+                "v" => {
+                    let public = match v {
+                        "public" => true,
+                        "private" => false,
+                        _ => return Err(ApiError::invalid("v is public or private")),
+                    };
+                    t.grant = Some(Grant { expires_at: t.grant.map_or(0, |g| g.expires_at), public });
+                }
                 _ => return Err(ApiError::invalid(format!("unknown transform option {k:?}"))),
             }
         }
@@ -127,6 +162,10 @@ impl Transform {
             parts.push(format!("q:{q}"));
         }
         parts.push(format!("f:{}", self.format.as_deref().unwrap_or("auto")));
+        if let Some(g) = self.grant {
+            parts.push(format!("e:{}", g.expires_at));
+            parts.push(format!("v:{}", if g.public { "public" } else { "private" }));
+        }
         parts.join(",")
     }
 }
@@ -168,7 +207,15 @@ async fn mint(
     Json(t): Json<Transform>,
 ) -> ApiResult<Json<Minted>> {
     let image = owned_image(&state, &caller, &id).await?;
-    let options = t.validated()?.canonical();
+    let mut t = t.validated()?;
+    let expires_in = t.expires_in.take().unwrap_or(DEFAULT_EXPIRES_IN);
+    if !(60..=31_536_000).contains(&expires_in) {
+        return Err(ApiError::invalid("expires_in is 60 to 31536000 seconds").with_field("expires_in"));
+    }
+    let now = fotobase_auth::clock::Clock::now(&fotobase_auth::clock::SystemClock);
+    let public = image.visibility == Visibility::Public;
+    t.grant = Some(Grant { expires_at: now + i64::from(expires_in), public });
+    let options = t.canonical();
     let public = state.public_id(ids::IMAGE, image.id);
     let path = format!("/t/{}/{options}/{public}", sign(&state, &options, &public));
     Ok(Json(Minted { url: format!("{}{path}", state.config.public_url()), path }))
@@ -209,7 +256,15 @@ async fn render(
         return Err(ApiError::forbidden("the transform URL's signature does not match"));
     }
     let t = Transform::parse(&options)?;
+    let now = fotobase_auth::clock::Clock::now(&fotobase_auth::clock::SystemClock);
+    let Some(grant) = t.grant.filter(|g| g.expires_at > now) else {
+        return Err(ApiError::forbidden("the transform URL has expired; mint a new one"));
+    };
     let img = state.images().get(state.row_id(ids::IMAGE, &image, "image")?).await?;
+    let public = img.visibility == Visibility::Public;
+    if grant.public && !public {
+        return Err(ApiError::forbidden("the image is no longer public"));
+    }
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let format = negotiate(t.format.as_deref(), accept, &img.format);
     let digest = Sha256::digest(format!("{}|{}|{}", img.sha256, t.canonical(), format.name()).as_bytes());
@@ -247,7 +302,12 @@ async fn render(
     let mut res = (StatusCode::OK, Body::from(data)).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.mime_type()));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    // Kept no longer than the URL works; by shared caches only while the image is public.
+    let scope = if public && grant.public { "public" } else { "private" };
+    let cache = format!("{scope}, max-age={}, immutable", grant.expires_at - now);
+    if let Ok(v) = HeaderValue::from_str(&cache) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
     if let Ok(v) = HeaderValue::from_str(&format!("\"{etag}\"")) {
         h.insert(header::ETAG, v);
     }
@@ -266,7 +326,10 @@ mod tests {
         let t = Transform::parse("q:70,w:320,fit:cover,g:entropy").unwrap();
         assert_eq!(t.canonical(), "w:320,fit:cover,g:entropy,q:70,f:auto");
         assert_eq!(Transform::parse(&t.canonical()).unwrap(), t);
-        for bad in ["w:0", "w:99999", "q:101", "q:-1", "x:1", "w", "fit:squash", "f:bmp", "h:abc"] {
+        let signed = Transform::parse("w:10,f:auto,e:1700000000,v:private").unwrap();
+        assert_eq!(signed.grant, Some(Grant { expires_at: 1_700_000_000, public: false }));
+        assert_eq!(signed.canonical(), "w:10,f:auto,e:1700000000,v:private");
+        for bad in ["w:0", "w:99999", "q:101", "q:-1", "x:1", "w", "fit:squash", "f:bmp", "h:abc", "e:soon", "v:all"] {
             assert!(Transform::parse(bad).is_err(), "{bad}");
         }
     }

@@ -501,14 +501,17 @@ async fn signed_transform_urls() {
     let mint = format!("/api/v1/images/{}/transform-url", id(&img));
     let minted = app.post(&mint, Some(&t), json!({"width": 200, "fit": "cover", "height": 100})).await.ok(200);
     let path = minted["path"].as_str().unwrap().to_owned();
-    assert!(path.contains("/w:200,h:100,fit:cover,f:auto/"), "{path}");
+    assert!(path.contains("/w:200,h:100,fit:cover,f:auto,e:"), "{path}");
+    assert!(path.contains(",v:private/"), "minted for a private image: {path}");
     assert!(minted["url"].as_str().unwrap().ends_with(&path));
     app.post(&mint, Some(&t), json!({"width": 100000})).await.problem(400, "invalid_argument");
     app.post(&mint, Some(&t), json!({"format": "bmp"})).await.problem(400, "invalid_argument");
     app.post(&mint, Some(&t), json!({"crop": true})).await.problem(400, "invalid_argument");
+    app.post(&mint, Some(&t), json!({"expires_in": 59})).await.problem(400, "invalid_argument");
     let auto =
         app.post(&mint, Some(&t), json!({"width": 200, "height": 100, "fit": "cover", "format": "auto"})).await.ok(200);
-    assert_eq!(auto["path"], path.as_str(), "format auto is the same URL as no format");
+    let options = |p: &str| p.split('/').nth(3).unwrap().split(",e:").next().unwrap().to_owned();
+    assert_eq!(options(auto["path"].as_str().unwrap()), options(&path), "format auto is the same as no format");
 
     let fetch = |path: String, accept: &'static str| {
         App::req(Method::GET, &path, None).header(header::ACCEPT, accept).body(Body::empty()).unwrap()
@@ -516,6 +519,9 @@ async fn signed_transform_urls() {
     let avif = app.send(fetch(path.clone(), "image/avif,image/webp,*/*")).await;
     assert_eq!(avif.status, 200);
     assert_eq!(avif.headers[header::CONTENT_TYPE], "image/avif");
+    let cache = avif.headers[header::CACHE_CONTROL].to_str().unwrap();
+    let max_age: i64 = cache.split("max-age=").nth(1).unwrap().split(',').next().unwrap().parse().unwrap();
+    assert!(cache.starts_with("private,") && (604_000..=604_800).contains(&max_age), "{cache}");
     assert_eq!(avif.headers[header::VARY], "Accept");
     let info = fotobase::image::probe(&avif.body).unwrap();
     assert_eq!((info.width, info.height), (200, 100));
@@ -526,6 +532,23 @@ async fn signed_transform_urls() {
     // Renditions are cached in the blob store; the same request is served from there.
     assert_eq!(app.state.media.blobs().list("cache/t").await.unwrap().len(), 3);
     assert_eq!(app.send(fetch(path.clone(), "image/webp")).await.body, webp.body);
+
+    // An expired URL, even correctly signed, renders nothing.
+    let image_id = id(&img).to_owned();
+    let past = "w:200,f:auto,e:1600000000,v:private";
+    let expired =
+        format!("/t/{}/{past}/{image_id}", fotobase_server::services::transform::sign(&app.state, past, &image_id));
+    app.get(&expired, None).await.problem(403, "forbidden");
+    // Minted while public: shared caches may keep it, until the image is made private.
+    let image_path = format!("/api/v1/images/{image_id}");
+    app.patch(&image_path, Some(&t), json!({"visibility": "public"})).await.ok(200);
+    let public = app.post(&mint, Some(&t), json!({"width": 50})).await.ok(200)["path"].as_str().unwrap().to_owned();
+    assert!(public.contains(",v:public/"), "{public}");
+    let shown = app.get(&public, None).await;
+    assert!(shown.headers[header::CACHE_CONTROL].to_str().unwrap().starts_with("public,"));
+    app.patch(&image_path, Some(&t), json!({"visibility": "private"})).await.ok(200);
+    app.get(&public, None).await.problem(403, "forbidden");
+    assert_eq!(app.get(&path, None).await.status, 200, "the owner's private URL still works");
 
     // Any change to the URL breaks the signature.
     app.get(&path.replace("w:200", "w:4000"), None).await.problem(403, "forbidden");

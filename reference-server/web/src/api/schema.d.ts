@@ -1379,6 +1379,11 @@ export interface components {
             quality?: number | null;
             /** @description `jpeg`, `png`, `webp`, `avif`, or absent / `auto` to negotiate. */
             format?: string | null;
+            /**
+             * Format: int32
+             * @description When minting: seconds the URL works, 60 to 31,536,000 (a year); default 604,800 (a week).
+             */
+            expires_in?: number | null;
         };
         UpdateBody: {
             name?: string | null;
