@@ -47,6 +47,9 @@ pub struct ShareBody {
     expires_in: Option<u64>,
     /// Required from whoever opens the link (`X-Share-Password`).
     password: Option<String>,
+    /// Hand out originals with where they were taken (EXIF GPS, XMP places) and show the
+    /// position; default false: recipients get the files without it.
+    include_location: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -56,6 +59,7 @@ pub struct Created {
     url: String,
     expires_at: Option<i64>,
     has_password: bool,
+    include_location: bool,
 }
 
 async fn create(
@@ -81,15 +85,16 @@ async fn create(
         None => None,
     };
     let token = URL_SAFE_NO_PAD.encode(fotobase_auth::random_bytes(32));
-    let link = state
+    let mut link = state
         .folders
         .create_share(caller.user_id, target, &token_hash(&token), password_hash.as_deref(), expires_at)
         .await?;
+    if body.include_location == Some(true) {
+        link = state.folders.include_location(caller.user_id, link.id).await?;
+    }
     let url = format!("{}/s/{token}", state.config.public_url());
-    Ok((
-        StatusCode::CREATED,
-        Json(Created { token, url, expires_at: link.expires_at, has_password: link.has_password }),
-    ))
+    let (expires_at, has_password, include_location) = (link.expires_at, link.has_password, link.include_location);
+    Ok((StatusCode::CREATED, Json(Created { token, url, expires_at, has_password, include_location })))
 }
 
 /// Make a share link to a folder of the caller's.
@@ -130,6 +135,8 @@ pub struct LinkView {
     folder_id: Option<String>,
     image_id: Option<String>,
     has_password: bool,
+    /// Originals go out with their location.
+    include_location: bool,
     created_at: i64,
     expires_at: Option<i64>,
     revoked_at: Option<i64>,
@@ -153,6 +160,7 @@ async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<V
                     folder_id: state.public_opt(ids::FOLDER, folder),
                     image_id: state.public_opt(ids::IMAGE, image),
                     has_password: l.has_password,
+                    include_location: l.include_location,
                     created_at: l.created_at,
                     expires_at: l.expires_at,
                     revoked_at: l.revoked_at,
@@ -212,9 +220,11 @@ pub struct Shared {
     expires_at: Option<i64>,
 }
 
-fn shared_image(state: &AppState, token: &str, image: Image) -> SharedImage {
-    // Share links show no position, whoever opens them.
-    let view = ImageView::new(state, image, None);
+fn shared_image(state: &AppState, link: &ShareLink, token: &str, image: Image) -> SharedImage {
+    // Share links show no position, whoever opens them, unless the owner chose to share it:
+    // then it is shown as to the owner.
+    let viewer = link.include_location.then_some(image.owner_id);
+    let view = ImageView::new(state, image, viewer);
     let base = format!("/api/v1/shared/{token}/images/{}", view.id);
     SharedImage {
         original_url: format!("{base}/original"),
@@ -240,7 +250,7 @@ async fn open(
             let image = state.images().get(id).await?;
             Ok(Json(Shared {
                 folder: None,
-                images: vec![shared_image(&state, &token, image)],
+                images: vec![shared_image(&state, &link, &token, image)],
                 next_cursor: None,
                 expires_at: link.expires_at,
             }))
@@ -257,7 +267,7 @@ async fn open(
             let page = state.images().list(&filter).await?;
             Ok(Json(Shared {
                 folder: Some(FolderView::new(&state, folder)),
-                images: page.items.into_iter().map(|i| shared_image(&state, &token, i)).collect(),
+                images: page.items.into_iter().map(|i| shared_image(&state, &link, &token, i)).collect(),
                 next_cursor: page.next_cursor,
                 expires_at: link.expires_at,
             }))
@@ -266,7 +276,12 @@ async fn open(
 }
 
 /// An image reachable through the link: the shared image, or one in the shared folder.
-async fn shared_target(state: &AppState, token: &str, image: &str, headers: &HeaderMap) -> ApiResult<Image> {
+async fn shared_target(
+    state: &AppState,
+    token: &str,
+    image: &str,
+    headers: &HeaderMap,
+) -> ApiResult<(ShareLink, Image)> {
     let link = unlock(state, token, headers).await?;
     let id = state.row_id(ids::IMAGE, image, "image")?;
     let reachable = match link.target {
@@ -276,7 +291,7 @@ async fn shared_target(state: &AppState, token: &str, image: &str, headers: &Hea
     if !reachable {
         return Err(ApiError::not_found("image"));
     }
-    Ok(state.images().get(id).await?)
+    Ok((link, state.images().get(id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/shared/{token}/images/{image}/original", tag = "sharing",
@@ -288,8 +303,10 @@ async fn shared_original(
     Path((token, image)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let image = shared_target(&state, &token, &image, &headers).await?;
-    Download::original(&image).private().without_location().send(&state, &headers).await
+    let (link, image) = shared_target(&state, &token, &image, &headers).await?;
+    let download = Download::original(&image).private();
+    let download = if link.include_location { download } else { download.without_location() };
+    download.send(&state, &headers).await
 }
 
 #[utoipa::path(get, path = "/api/v1/shared/{token}/images/{image}/thumbnail", tag = "sharing",
@@ -301,7 +318,7 @@ async fn shared_thumbnail(
     Path((token, image)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let image = shared_target(&state, &token, &image, &headers).await?;
+    let (_, image) = shared_target(&state, &token, &image, &headers).await?;
     Download::thumbnail(&image)?.private().send(&state, &headers).await
 }
 

@@ -641,6 +641,18 @@ async fn camera_facts_for_everyone_the_position_for_the_owner() {
         assert_eq!(facts.make.as_deref(), Some("NIKON"), "{who}: the camera facts stay");
     }
     assert!(gps_in(&uploaded).is_some(), "the corpus file records where it was taken");
+
+    // A link its owner made with the location: the file byte for byte, the position shown.
+    let with = app.post(&format!("{path}/share"), Some(&ann), json!({"include_location": true})).await.ok(201);
+    assert_eq!(with["include_location"], true, "{with}");
+    let token = with["token"].as_str().unwrap();
+    let opened = app.get(&format!("/api/v1/shared/{token}"), None).await.ok(200);
+    assert!(opened["images"][0]["metadata"]["gps"]["latitude"].is_number(), "{opened}");
+    let file = app.get(&format!("/api/v1/shared/{token}/images/{}/original", id(&img)), None).await;
+    assert!(file.body[..] == uploaded[..], "the link hands out the file as uploaded");
+    let listed = app.get("/api/v1/shares", Some(&ann)).await.ok(200);
+    let flags: Vec<bool> = listed.as_array().unwrap().iter().map(|l| l["include_location"] == true).collect();
+    assert_eq!(flags.iter().filter(|f| **f).count(), 1, "{listed}");
 }
 
 /// An iPhone photo past `upload_memory_bytes` is staged, then probed whole: libheif checks every

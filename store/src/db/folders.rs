@@ -88,6 +88,8 @@ pub struct ShareLink {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// Originals go out with their location (EXIF GPS, XMP places); by default they do not.
+    pub include_location: bool,
 }
 
 /// Typed access to `folders`, `folder_tags`, `folder_images` and `share_links`.
@@ -99,8 +101,7 @@ pub struct Folders {
 
 const COLUMNS: &str = "f.id, f.owner_id, f.parent_id, f.name, f.visibility, f.created_at, f.updated_at, \
      (SELECT COUNT(*) FROM folder_images m JOIN images i ON i.id = m.image_id WHERE m.folder_id = f.id AND i.deleted_at IS NULL) AS image_count";
-const SHARE_COLUMNS: &str =
-    "id, token_hash, owner_id, folder_id, image_id, password_hash, created_at, expires_at, revoked_at";
+const SHARE_COLUMNS: &str = "id, token_hash, owner_id, folder_id, image_id, password_hash, created_at, expires_at, revoked_at, include_location";
 
 impl Folders {
     pub fn new(db: Db) -> Self {
@@ -397,6 +398,21 @@ impl Folders {
         self.share(id).await
     }
 
+    /// Let link `id` hand out originals with their location (only its owner may).
+    pub async fn include_location(&self, owner_id: i64, id: i64) -> Result<ShareLink> {
+        let q = self.db.sql("UPDATE share_links SET include_location = 1 WHERE id = ? AND owner_id = ?");
+        let done = sqlx::query(&q)
+            .bind(id)
+            .bind(owner_id)
+            .execute(&self.db.pool)
+            .await
+            .map_err(|e| db_err("cannot update share", e))?;
+        if done.rows_affected() == 0 {
+            return Err(not_found("share link", id));
+        }
+        self.share(id).await
+    }
+
     async fn share(&self, id: i64) -> Result<ShareLink> {
         let q = self.db.sql(&format!("SELECT {SHARE_COLUMNS} FROM share_links WHERE id = ?"));
         let row =
@@ -494,6 +510,7 @@ fn share_from(row: &AnyRow) -> Result<ShareLink> {
         password_hash,
         created_at: c.get("created_at")?,
         expires_at: c.get("expires_at")?,
+        include_location: c.get::<i64>("include_location")? != 0,
         revoked_at: c.get("revoked_at")?,
     })
 }

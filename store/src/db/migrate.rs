@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_job_outputs"),
     migration!(4, "0004_photo_metadata"),
     migration!(5, "0005_invites"),
+    migration!(6, "0006_share_location"),
 ];
 
 const LOCK_ID: i64 = 0x666f_746f_6261_7365; // "fotobase"

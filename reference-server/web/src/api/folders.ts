@@ -49,6 +49,8 @@ export function removeFromFolder(id: string, imageIds: string[]) {
 export interface ShareOptions {
   expires_in?: number;
   password?: string;
+  /** Originals go out with their location (default: removed). */
+  include_location?: boolean;
 }
 
 export function shareFolder(id: string, o: ShareOptions): Promise<ShareCreated> {

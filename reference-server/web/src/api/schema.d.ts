@@ -893,6 +893,7 @@ export interface components {
             /** Format: int64 */
             expires_at?: number | null;
             has_password: boolean;
+            include_location: boolean;
         };
         Ended: {
             /** Format: int64 */
@@ -1049,6 +1050,8 @@ export interface components {
             folder_id?: string | null;
             image_id?: string | null;
             has_password: boolean;
+            /** @description Originals go out with their location. */
+            include_location: boolean;
             /** Format: int64 */
             created_at: number;
             /** Format: int64 */
@@ -1301,6 +1304,11 @@ export interface components {
             expires_in?: number | null;
             /** @description Required from whoever opens the link (`X-Share-Password`). */
             password?: string | null;
+            /**
+             * @description Hand out originals with where they were taken (EXIF GPS, XMP places) and show the
+             *     position; default false: recipients get the files without it.
+             */
+            include_location?: boolean | null;
         };
         /** @description What a share link opens: a folder and a page of its photos, or one photo. */
         Shared: {

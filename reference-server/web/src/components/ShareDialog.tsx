@@ -54,6 +54,8 @@ export function ShareDialog({ open, onClose, kind, id, name }: Props) {
   const toast = useToast();
   const [expiry, setExpiry] = useState('7 days');
   const [password, setPassword] = useState('');
+  // Off by default: recipients get the files without where they were taken.
+  const [location, setLocation] = useState(false);
   const [created, setCreated] = useState<ShareCreated | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -73,7 +75,7 @@ export function ShareDialog({ open, onClose, kind, id, name }: Props) {
     setError(null);
     try {
       const seconds = EXPIRIES.find(([l]) => l === expiry)?.[1] ?? null;
-      const opts = { ...(seconds ? { expires_in: seconds } : {}), ...(password ? { password } : {}) };
+      const opts = { ...(seconds ? { expires_in: seconds } : {}), ...(password ? { password } : {}), ...(location ? { include_location: true } : {}) };
       setCreated(kind === 'folder' ? await shareFolder(id, opts) : await shareImage(id, opts));
     } catch (err) {
       setError(describe(err));
@@ -104,6 +106,10 @@ export function ShareDialog({ open, onClose, kind, id, name }: Props) {
             </label>
             <input id="share-password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} />
           </div>
+          <label className="switch">
+            <input type="checkbox" checked={location} onChange={(e) => setLocation(e.target.checked)} />
+            <span>Include where the photos were taken (GPS): off, recipients get the files without it</span>
+          </label>
           <div className="modal__actions">
             <button type="button" className="button button--ghost" onClick={close}>
               Cancel
@@ -136,7 +142,8 @@ export function ShareDialog({ open, onClose, kind, id, name }: Props) {
           </div>
           <p className="muted small">
             {created.expires_at ? `Expires ${formatDate(created.expires_at)}.` : 'Never expires.'}{' '}
-            {created.has_password ? 'Protected by a password.' : 'No password.'}
+            {created.has_password ? 'Protected by a password.' : 'No password.'}{' '}
+            {created.include_location ? 'Photos keep their location.' : 'Locations are removed.'}
           </p>
           <div className="modal__actions">
             <button

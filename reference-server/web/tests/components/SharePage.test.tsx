@@ -61,7 +61,7 @@ describe('SharePage', () => {
   });
 
   it('builds a reachable link when the server names an unusable address', () => {
-    const created = { token: 'abc', has_password: false, expires_at: null };
+    const created = { token: 'abc', has_password: false, expires_at: null, include_location: false };
     expect(shareLink({ ...created, url: 'https://photos.example/s/abc' }, 'http://127.0.0.1:9')).toBe('https://photos.example/s/abc');
     expect(shareLink({ ...created, url: 'http://127.0.0.1:0/s/abc' }, 'http://127.0.0.1:9')).toBe('http://127.0.0.1:9/s/abc');
     expect(shareLink({ ...created, url: 'http://0.0.0.0:8080/s/abc' }, 'http://localhost:8080')).toBe('http://localhost:8080/s/abc');
