@@ -2,9 +2,14 @@
 //!
 //! After `free_failures` failures a key must wait `base_delay · 2^(n - free)`
 //! (capped at `max_delay`) after its latest failure before the next attempt;
-//! failures are forgotten `forget_after` after the last one. Accounts get a low
-//! free allowance, addresses (shared by NAT, offices) a high one. IPv6 clients
-//! are keyed by their /64, since one host usually owns the whole prefix.
+//! failures are forgotten `forget_after` after the last one. When the client's
+//! address is known, an account's low allowance applies per address: a stranger's
+//! wrong passwords slow the stranger, not the owner signing in from elsewhere
+//! (a lock-out anyone could otherwise cause); the account as a whole keeps a
+//! higher allowance against guesses spread over many addresses, and each address
+//! (shared by NAT, offices) a high one across accounts. Without an address the
+//! account's low allowance applies to the account. IPv6 clients are keyed by their
+//! /64, since one host usually owns the whole prefix.
 //! A correct password never bypasses an active back-off (it would tell an
 //! attacker the guess was right).
 
@@ -93,10 +98,14 @@ impl Backoff {
     }
 }
 
-/// Throttle settings: accounts and addresses.
+/// Throttle settings: accounts (per address, and from anywhere) and addresses.
 #[derive(Debug, Clone, Copy)]
 pub struct ThrottleConfig {
+    /// One account from one address (or the account, when the address is unknown).
     pub account: Backoff,
+    /// One account from all addresses together: guesses spread over a botnet.
+    pub account_anywhere: Backoff,
+    /// One address across all accounts: password spraying.
     pub address: Backoff,
 }
 
@@ -106,6 +115,12 @@ impl Default for ThrottleConfig {
         ThrottleConfig {
             account: Backoff {
                 free_failures: 5,
+                base_delay: Duration::from_secs(1),
+                max_delay: Duration::from_secs(15 * 60),
+                forget_after,
+            },
+            account_anywhere: Backoff {
+                free_failures: 50,
                 base_delay: Duration::from_secs(1),
                 max_delay: Duration::from_secs(15 * 60),
                 forget_after,
@@ -168,19 +183,30 @@ impl LoginThrottle {
         Ok(())
     }
 
-    /// A successful login resets the account's counter (the address keeps its
+    /// A successful login resets the account's counters (the address keeps its
     /// count: one good password must not launder a spray from that address).
-    pub async fn succeeded(&self, account: &str) -> Result<()> {
-        self.store.clear(&account_key(account)).await
+    pub async fn succeeded(&self, account: &str, addr: Option<IpAddr>) -> Result<()> {
+        self.store.clear(&account_key(account)).await?;
+        if let Some(ip) = addr {
+            self.store.clear(&pair_key(account, ip)).await?;
+        }
+        Ok(())
     }
 
     fn keys(&self, account: &str, addr: Option<IpAddr>) -> Vec<(String, Backoff)> {
-        let mut keys = vec![(account_key(account), self.config.account)];
-        if let Some(ip) = addr {
-            keys.push((address_key(ip), self.config.address));
+        match addr {
+            Some(ip) => vec![
+                (pair_key(account, ip), self.config.account),
+                (account_key(account), self.config.account_anywhere),
+                (address_key(ip), self.config.address),
+            ],
+            None => vec![(account_key(account), self.config.account)],
         }
-        keys
     }
+}
+
+fn pair_key(account: &str, ip: IpAddr) -> String {
+    format!("{}|{}", account_key(account), address_key(ip))
 }
 
 fn account_key(account: &str) -> String {
@@ -236,7 +262,7 @@ mod tests {
             "capped"
         );
         t.check("bob@example.com", None).await.expect("other accounts unaffected");
-        t.succeeded("alice@example.com").await.unwrap();
+        t.succeeded("alice@example.com", None).await.unwrap();
         t.check("alice@example.com", None).await.unwrap();
     }
 
@@ -249,6 +275,25 @@ mod tests {
             proptest::prop_assert!(d1 <= b.max_delay.as_secs() as i64);
             proptest::prop_assert_eq!(d0 == 0, n < b.free_failures);
         }
+    }
+
+    #[tokio::test]
+    async fn a_strangers_failures_do_not_lock_the_owner_out() {
+        let clock = Arc::new(ManualClock::new(0));
+        let t = throttle(&clock);
+        let (stranger, owner): (IpAddr, IpAddr) = ("203.0.113.9".parse().unwrap(), "198.51.100.7".parse().unwrap());
+        for _ in 0..5 {
+            t.failed("dana@example.com", Some(stranger)).await.unwrap();
+        }
+        assert_eq!(t.check("dana@example.com", Some(stranger)).await.unwrap_err().code(), "rate_limited");
+        t.check("dana@example.com", Some(owner)).await.expect("the owner, elsewhere, signs in");
+        t.succeeded("dana@example.com", Some(owner)).await.unwrap();
+        assert!(t.check("dana@example.com", Some(stranger)).await.is_err(), "the stranger stays slowed");
+        // Guesses spread over many addresses still reach the account's own limit.
+        for i in 0..50u8 {
+            t.failed("dana@example.com", Some(IpAddr::from([192, 0, 2, i]))).await.unwrap();
+        }
+        assert!(t.check("dana@example.com", Some(owner)).await.is_err(), "a distributed attack backs off everyone");
     }
 
     #[tokio::test]
@@ -277,7 +322,7 @@ mod tests {
         let e = t.check("fresh-account", Some(a)).await.unwrap_err();
         assert_eq!(e.code(), "rate_limited");
         t.check("fresh-account", Some("2001:db8:1:3::1".parse().unwrap())).await.expect("other /64 is fine");
-        t.succeeded("user0").await.unwrap();
+        t.succeeded("user0", Some(a)).await.unwrap();
         assert!(t.check("user0", Some(a)).await.is_err(), "success does not clear the address");
         assert_eq!(address_key("::ffff:192.0.2.7".parse().unwrap()), "ip:192.0.2.7");
     }

@@ -36,7 +36,7 @@ async fn main() -> fotobase::Result<()> {
     assert_eq!(emails.email(" Alice@Example.com "), email_idx, "lookups are normalised");
     let verified = passwords.verify_and_upgrade(&stored_hash, "alice-in-the-darkroom")?;
     assert!(verified.ok && verified.new_hash.is_none());
-    throttle.succeeded("alice@example.com").await?;
+    throttle.succeeded("alice@example.com", None).await?;
 
     // Tokens: an Ed25519 key set; rotate by adding a key and activating it.
     let mut keys = KeySet::new();

@@ -2,6 +2,8 @@
 //! again, checked like a login (a hashing slot, the account's failed-login throttle), so a
 //! stolen access token alone is not enough.
 
+use std::net::IpAddr;
+
 use axum::http::StatusCode;
 use fotobase_store::db::User;
 
@@ -10,21 +12,21 @@ use super::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// `Ok` when `password` is `user`'s; a wrong one counts as a failed login of the account.
-pub async fn password_again(state: &AppState, user: &User, password: String) -> ApiResult<()> {
+pub async fn password_again(state: &AppState, user: &User, password: String, ip: Option<IpAddr>) -> ApiResult<()> {
     let slot = state.hashing.admit().await?;
-    state.throttle.check(&user.email_index, None).await?;
+    state.throttle.check(&user.email_index, ip).await?;
     let wrong = || {
         ApiError::new(StatusCode::FORBIDDEN, codes::INVALID_CREDENTIALS, "the password is wrong").with_field("password")
     };
     if password.len() > state.hasher.policy().max_bytes {
-        state.throttle.failed(&user.email_index, None).await?;
+        state.throttle.failed(&user.email_index, ip).await?;
         return Err(wrong());
     }
     let (hasher, stored) = (state.hasher.clone(), user.password_hash.clone());
     if !slot.run(move || hasher.verify(&stored, &password)).await? {
-        state.throttle.failed(&user.email_index, None).await?;
+        state.throttle.failed(&user.email_index, ip).await?;
         return Err(wrong());
     }
-    state.throttle.succeeded(&user.email_index).await?;
+    state.throttle.succeeded(&user.email_index, ip).await?;
     Ok(())
 }

@@ -269,7 +269,7 @@ async fn login(
     if user.disabled_at.is_some() {
         return Err(ApiError::forbidden("this account is disabled"));
     }
-    state.throttle.succeeded(&index).await?;
+    state.throttle.succeeded(&index, ip).await?;
     if let Some(new_hash) = verified.new_hash {
         state.users.set_password_hash(user.id, &new_hash).await?;
     }

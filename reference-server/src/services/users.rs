@@ -9,6 +9,7 @@ use fotobase_store::db::{Page, ProfileUpdate, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::kit::extract::ClientAddr;
 use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, ids, reauth};
 use crate::state::AppState;
 
@@ -137,11 +138,12 @@ pub struct Reauthentication {
     responses((status = 204, description = "Deleted"), (status = 403, description = "Wrong password")))]
 async fn delete_me(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     caller: Caller,
     Json(again): Json<Reauthentication>,
 ) -> ApiResult<StatusCode> {
     let user = state.users.get(caller.user_id).await?;
-    reauth::password_again(&state, &user, again.password).await?;
+    reauth::password_again(&state, &user, again.password, addr.map(|a| a.ip())).await?;
     // The last admin may not leave the system without one.
     if user.is_admin() {
         let admins = count_admins(&state).await?;

@@ -117,7 +117,9 @@ async fn brute_force_from_one_or_many_addresses_is_throttled() {
     let app = App::new().await;
     app.signup("ann@example.com").await;
     app.signup("bob@example.com").await;
-    for i in 0..6 {
+    // Spread over many addresses, guesses at one account reach its limit from anywhere (50); five
+    // from one address only slow that address (`strangers_cannot_lock_the_owner_out`).
+    for i in 0..51 {
         let res = app.send(login_from([127, 1, 0, i], "ann@example.com", "nope nope nope")).await;
         assert!(matches!(res.status.as_u16(), 401 | 429), "{}", res.status);
     }
@@ -315,6 +317,20 @@ async fn registration_policies() {
             .await
             .problem(400, "invalid_argument");
     }
+}
+
+/// A stranger's wrong passwords slow the stranger: the owner, from another address, still
+/// signs in (otherwise anyone could lock anyone out with five guesses).
+#[tokio::test]
+async fn strangers_cannot_lock_the_owner_out() {
+    let app = App::new().await;
+    app.signup("ann@example.com").await;
+    let from = |ip: [u8; 4], password: &str| login_from(ip, "ann@example.com", password);
+    for _ in 0..5 {
+        app.send(from([203, 0, 113, 9], "not the password")).await.problem(401, "invalid_credentials");
+    }
+    app.send(from([203, 0, 113, 9], PASSWORD)).await.problem(429, "rate_limited");
+    app.send(from([198, 51, 100, 7], PASSWORD)).await.ok(200);
 }
 
 /// `name=value` of a `Set-Cookie` header in the response.
