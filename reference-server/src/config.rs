@@ -122,6 +122,10 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Origins allowed by CORS (none: same-origin only).
     pub cors_origins: Vec<String>,
+    /// Proxies (CIDRs, e.g. the gateway's network) whose `X-Forwarded-For` names the client:
+    /// behind them, throttles and logs see the client's address, not the proxy's. None by default:
+    /// a client-sent header is never believed.
+    pub trusted_proxies: Vec<String>,
     /// `text` or `json` logs.
     pub log_format: String,
     /// Send `Strict-Transport-Security` (always on when this process terminates TLS; set it
@@ -171,6 +175,7 @@ impl Default for Config {
             request_timeout_secs: 120,
             metrics_token: None,
             cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
             log_format: "text".into(),
             hsts: false,
             tls_cert: None,
@@ -286,6 +291,9 @@ impl Config {
         if let Some(v) = get("FOTOBASE_CORS_ORIGINS") {
             self.cors_origins = list(v);
         }
+        if let Some(v) = get("FOTOBASE_TRUSTED_PROXIES") {
+            self.trusted_proxies = list(v);
+        }
         for (name, field) in [
             ("FOTOBASE_UPSTREAM_AUTH", &mut self.upstreams.auth),
             ("FOTOBASE_UPSTREAM_USERS", &mut self.upstreams.users),
@@ -299,8 +307,23 @@ impl Config {
         Ok(())
     }
 
+    /// `trusted_proxies` parsed; a bare address is a /32 (or /128).
+    pub fn trusted_proxy_nets(&self) -> std::result::Result<Vec<ipnet::IpNet>, String> {
+        self.trusted_proxies
+            .iter()
+            .map(|s| {
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!("trusted_proxies: {s:?} is not an address or CIDR"))
+            })
+            .collect()
+    }
+
     pub fn validate(&self) -> Result<()> {
         let bad = |what: &str| Err(Error::new(ErrorKind::InvalidArgument, format!("config: {what}")));
+        if let Err(e) = self.trusted_proxy_nets() {
+            return bad(&e);
+        }
         if self.access_ttl_secs == 0 || self.refresh_idle_ttl_secs == 0 || self.refresh_absolute_ttl_secs == 0 {
             return bad("token lifetimes must be positive");
         }

@@ -361,6 +361,8 @@ async fn split_services_behind_the_gateway() {
             ("FOTOBASE_BLIND_INDEX_KEY", blind.clone()),
             ("FOTOBASE_TRANSFORM_KEY", transform.clone()),
             ("FOTOBASE_FIELD_KEYS", field.clone()),
+            // As deployed: the services believe the gateway's X-Forwarded-For.
+            ("FOTOBASE_TRUSTED_PROXIES", "127.0.0.1".into()),
         ];
         env.extend(extra.iter().cloned());
         env

@@ -43,6 +43,13 @@ pub fn with_fallbacks(router: Router, web: Option<super::web::Web>) -> Router {
 
 /// Wrap `router` in the shared middleware stack.
 pub fn layers(router: Router, config: &Config) -> Router {
+    let proxies = config.trusted_proxy_nets().unwrap_or_default();
+    let router = if proxies.is_empty() {
+        router
+    } else {
+        let proxies = std::sync::Arc::new(proxies);
+        router.layer(axum::middleware::from_fn(move |req, next| forwarded_client(proxies.clone(), req, next)))
+    };
     let mut router = router
         // Innermost: the request's own work, bounded in time and in concurrency.
         .layer(
@@ -132,6 +139,35 @@ pub fn not_modified(headers: &axum::http::HeaderMap, etag: &str) -> bool {
 fn panicked(_: Box<dyn Any + Send + 'static>) -> Response {
     tracing::error!("a handler panicked");
     ApiError::internal().into_response()
+}
+
+/// Behind a trusted proxy, the client is the last `X-Forwarded-For` address that is not a
+/// trusted proxy itself (each proxy appends what it saw); the peer address stands in for it
+/// everywhere after this layer. From anyone else the header is ignored: clients can write it.
+async fn forwarded_client(
+    proxies: std::sync::Arc<Vec<ipnet::IpNet>>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::extract::ConnectInfo;
+    use std::net::{IpAddr, SocketAddr};
+    let trusted = |ip: &IpAddr| proxies.iter().any(|n| n.contains(ip));
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    if let Some(peer) = peer.filter(|p| trusted(&p.ip())) {
+        let client = req
+            .headers()
+            .get_all(HeaderName::from_static("x-forwarded-for"))
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+            .rev()
+            .find(|ip| !trusted(ip));
+        if let Some(ip) = client {
+            req.extensions_mut().insert(ConnectInfo(SocketAddr::new(ip, peer.port())));
+        }
+    }
+    next.run(req).await
 }
 
 #[cfg(test)]

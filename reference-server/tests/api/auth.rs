@@ -333,6 +333,32 @@ async fn strangers_cannot_lock_the_owner_out() {
     app.send(from([198, 51, 100, 7], PASSWORD)).await.ok(200);
 }
 
+/// Behind a trusted proxy (the gateway, an ingress) the throttle sees each client, not the
+/// proxy: one client's wrong passwords leave another's login alone. Anyone else's
+/// `X-Forwarded-For` is ignored: a client cannot pick the address it is counted under.
+#[tokio::test]
+async fn the_client_behind_a_trusted_proxy_is_the_forwarded_address() {
+    let app = App::with(|c| c.trusted_proxies = vec!["10.0.0.0/8".into()]).await;
+    app.signup("ann@example.com").await;
+    let via = |peer: [u8; 4], forwarded: &str, password: &str| {
+        let mut req = login_from(peer, "ann@example.com", password);
+        req.headers_mut().insert("x-forwarded-for", forwarded.parse().unwrap());
+        req
+    };
+    for _ in 0..5 {
+        app.send(via([10, 0, 0, 2], "203.0.113.9, 10.0.0.7", "not the password"))
+            .await
+            .problem(401, "invalid_credentials");
+    }
+    app.send(via([10, 0, 0, 2], "203.0.113.9", PASSWORD)).await.problem(429, "rate_limited");
+    app.send(via([10, 0, 0, 2], "198.51.100.7", PASSWORD)).await.ok(200);
+    for i in 0..5 {
+        let forged = format!("198.51.100.{i}");
+        app.send(via([192, 0, 2, 1], &forged, "not the password")).await.problem(401, "invalid_credentials");
+    }
+    app.send(via([192, 0, 2, 1], "198.51.100.50", PASSWORD)).await.problem(429, "rate_limited");
+}
+
 /// `name=value` of a `Set-Cookie` header in the response.
 fn set_cookie(r: &crate::harness::Res, name: &str) -> (String, String) {
     let line = r
