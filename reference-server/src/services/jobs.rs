@@ -40,13 +40,43 @@ pub struct Accepted {
     state: JobState,
 }
 
+/// The client's `Idempotency-Key` (1 to 200 bytes), so a retried request queues nothing twice.
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
+    match v.to_str() {
+        Ok(k) if !k.is_empty() && k.len() <= 200 => Ok(Some(k.to_owned())),
+        _ => {
+            Err(ApiError::invalid("Idempotency-Key must be 1 to 200 visible characters").with_field("idempotency-key"))
+        }
+    }
+}
+
+/// Queue a job; a request repeating an `Idempotency-Key` of the caller's gets the job the first
+/// one queued (202, the same id), and a different request under a key in use is refused (409).
 async fn enqueue(
     state: &AppState,
     caller: &Caller,
+    key: Option<String>,
     kind: &str,
     payload: Value,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<Accepted>)> {
-    let job = state.queue.enqueue(NewJob::new(IMAGES_QUEUE, kind, payload).owner(caller.user_id)).await?;
+    let mut new = NewJob::new(IMAGES_QUEUE, kind, payload.clone()).owner(caller.user_id);
+    if let Some(k) = &key {
+        // Scoped to the caller: another account's keys neither collide nor reveal anything.
+        new = new.idempotency_key(format!("user:{}:{k}", caller.user_id));
+    }
+    let job = state.queue.enqueue(new).await.map_err(|e| {
+        let reused = e.kind() == fotobase::ErrorKind::AlreadyExists;
+        let e = ApiError::from(e);
+        if reused { e.with_field("idempotency-key") } else { e }
+    })?;
+    if key.is_some() && job.payload != payload {
+        return Err(ApiError::from(fotobase::Error::new(
+            fotobase::ErrorKind::AlreadyExists,
+            "this Idempotency-Key was used for another request",
+        ))
+        .with_field("idempotency-key"));
+    }
     state.jobs_ready.notify_waiters();
     let job_id = state.public_id(ids::JOB, job.id);
     let mut headers = HeaderMap::new();
@@ -61,15 +91,18 @@ async fn enqueue(
 ///
 /// The body takes the options of `compress` in every binding, checked before queueing.
 #[utoipa::path(post, path = "/api/v1/images/{id}/process", tag = "processing", operation_id = "process_image",
-    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = CompressRequest,
+    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeat it to retry without queueing twice (1 to 200 bytes)")), request_body = CompressRequest,
     responses((status = 202, description = "Queued", body = Accepted,
         headers(("Location" = String, description = "The job's URL")))))]
 async fn process(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Json(body): Json<CompressRequest>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<Accepted>)> {
+    let key = idempotency_key(&headers)?;
     let image = owned_image(&state, &caller, &id).await?;
     let checked = body.options(image.format.parse().ok())?;
     if checked.quality.is_some() && checked.target.is_some() {
@@ -78,26 +111,30 @@ async fn process(
     if !(1..=MAX_ENCODES).contains(&checked.max_encodes) {
         return Err(ApiError::invalid(format!("max_encodes must be 1 to {MAX_ENCODES}")).with_field("max_encodes"));
     }
-    enqueue(&state, &caller, PROCESS, kinds::payload(&kinds::Process { image_id: image.id, options: body })).await
+    enqueue(&state, &caller, key, PROCESS, kinds::payload(&kinds::Process { image_id: image.id, options: body })).await
 }
 
 /// Queue "compare all algorithms": each one's smallest encode meeting the target, as a table with the
 /// `best` (smallest) in the job's result; the winner is stored as a version.
 #[utoipa::path(post, path = "/api/v1/images/{id}/compare-all", tag = "processing", operation_id = "compare_all",
-    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = CompareAllRequest,
+    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeat it to retry without queueing twice (1 to 200 bytes)")), request_body = CompareAllRequest,
     responses((status = 202, description = "Queued", body = Accepted,
         headers(("Location" = String, description = "The job's URL")))))]
 async fn compare_all(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Json(body): Json<CompareAllRequest>,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<Accepted>)> {
+    let key = idempotency_key(&headers)?;
     let image = owned_image(&state, &caller, &id).await?;
     body.check()?;
     enqueue(
         &state,
         &caller,
+        key,
         COMPARE_ALL,
         kinds::payload(&kinds::CompareAll { image_id: image.id, target: body.target, algorithms: body.algorithms }),
     )

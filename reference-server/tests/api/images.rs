@@ -568,6 +568,34 @@ async fn signed_transform_urls() {
     assert!(!numbers(&gone["context"]), "{gone}");
 }
 
+/// `Idempotency-Key` on job creation: a retried request gets the job the first one queued,
+/// another request under the same key is refused, and keys are each account's own.
+#[tokio::test]
+async fn a_retried_job_request_queues_once() {
+    let app = App::new().await;
+    let (ann, bob) = (app.token("ann@example.com").await, app.token("bob@example.com").await);
+    let (a, b) = (app.upload(&ann, "jpeg", "").await, app.upload(&bob, "jpeg", "").await);
+    let post = |token: &str, image: &Value, key: &str, body: Value| {
+        App::req(Method::POST, &format!("/api/v1/images/{}/process", id(image)), Some(token))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", key)
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let webp = json!({"format": "webp", "quality": 70});
+    let first = app.send(post(&ann, &a, "k-1", webp.clone())).await.ok(202);
+    let again = app.send(post(&ann, &a, "k-1", webp.clone())).await.ok(202);
+    assert_eq!(first["job_id"], again["job_id"], "one job for the retried request");
+    let other = app.send(post(&ann, &a, "k-1", json!({"format": "avif"}))).await.problem(409, "already_exists");
+    assert_eq!(other["field"], "idempotency-key");
+    let bobs = app.send(post(&bob, &b, "k-1", webp.clone())).await.ok(202);
+    assert_ne!(bobs["job_id"], first["job_id"], "keys are each account's own");
+    let fresh = app.send(post(&ann, &a, "k-2", webp)).await.ok(202);
+    assert_ne!(fresh["job_id"], first["job_id"]);
+    let jobs = app.state.queue.counts(None, None).await.unwrap();
+    assert_eq!(jobs.queued + jobs.running + jobs.succeeded, 5, "2 thumbnails and 3 processing jobs: {jobs:?}");
+}
+
 /// Names as displayed: bidi controls that would show `gpj.exe` as `exe.jpg` are removed on
 /// upload and on rename; a rename to a path is refused, and nothing of it is stored.
 #[tokio::test]

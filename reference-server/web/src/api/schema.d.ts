@@ -2112,7 +2112,10 @@ export interface operations {
     process_image: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat it to retry without queueing twice (1 to 200 bytes) */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description `img_…` */
                 id: string;
@@ -2143,7 +2146,10 @@ export interface operations {
     compare_all: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat it to retry without queueing twice (1 to 200 bytes) */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description `img_…` */
                 id: string;
