@@ -1,4 +1,6 @@
-//! Schema migrations, embedded in the binary, one file per backend and version.
+//! Schema migrations, embedded in the binary: one file per backend and version where the
+//! dialects differ (`migrations/<backend>/`), one for all where the SQL is portable
+//! (`migrations/portable/`).
 //!
 //! Applied versions are recorded in `fotobase_schema`. Replicas starting at the
 //! same time serialise on an advisory lock (PostgreSQL `pg_advisory_lock`,
@@ -29,16 +31,25 @@ macro_rules! migration {
             mysql: include_str!(concat!("../../migrations/mysql/", $file, ".sql")),
         }
     };
+    ($version:expr, $file:literal, portable) => {
+        Migration {
+            version: $version,
+            name: $file,
+            sqlite: include_str!(concat!("../../migrations/portable/", $file, ".sql")),
+            postgres: include_str!(concat!("../../migrations/portable/", $file, ".sql")),
+            mysql: include_str!(concat!("../../migrations/portable/", $file, ".sql")),
+        }
+    };
 }
 
 /// Every migration, oldest first.
 pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_auth"),
     migration!(2, "0002_library"),
-    migration!(3, "0003_job_outputs"),
-    migration!(4, "0004_photo_metadata"),
-    migration!(5, "0005_invites"),
-    migration!(6, "0006_share_location"),
+    migration!(3, "0003_job_outputs", portable),
+    migration!(4, "0004_photo_metadata", portable),
+    migration!(5, "0005_invites", portable),
+    migration!(6, "0006_share_location", portable),
 ];
 
 const LOCK_ID: i64 = 0x666f_746f_6261_7365; // "fotobase"

@@ -1,5 +1,5 @@
 -- Single-use invitations for invite-only sign-up (registration = "invite"). Only the code's
--- SHA-256 is kept: the code itself is shown once, to the admin who made it. Same in every dialect.
+-- SHA-256 is kept: the code itself is shown once, to the admin who made it.
 CREATE TABLE invites (
     code_hash VARCHAR(64) NOT NULL PRIMARY KEY,
     created_by BIGINT NOT NULL,

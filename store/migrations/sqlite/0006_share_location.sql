@@ -1,3 +1,0 @@
--- A share link may hand out originals with their location (EXIF GPS, XMP places) when its owner
--- says so; by default (0) recipients get the files without it. Same in every dialect.
-ALTER TABLE share_links ADD COLUMN include_location BIGINT NOT NULL DEFAULT 0;
