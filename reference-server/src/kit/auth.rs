@@ -3,8 +3,8 @@
 //! token must still be live, so logout and "log out everywhere" take effect at once.
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use fotobase_store::db::ADMIN;
 
 use super::error::{ApiError, ApiResult};
@@ -35,8 +35,9 @@ impl Caller {
     }
 }
 
-fn bearer(parts: &Parts) -> ApiResult<Option<&str>> {
-    let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(None) };
+/// The token of `Authorization: Bearer <token>`; `None` without the header.
+pub fn bearer(headers: &HeaderMap) -> ApiResult<Option<&str>> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
     let value = value.to_str().map_err(|_| ApiError::unauthenticated("malformed Authorization header"))?;
     match value.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
@@ -68,7 +69,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        match bearer(parts)? {
+        match bearer(&parts.headers)? {
             Some(token) => authenticate(state, token).await,
             None => Err(ApiError::unauthenticated("sign in first: missing Authorization: Bearer token")),
         }
@@ -81,7 +82,7 @@ impl OptionalFromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Option<Self>> {
-        match bearer(parts)? {
+        match bearer(&parts.headers)? {
             Some(token) => authenticate(state, token).await.map(Some),
             None => Ok(None),
         }

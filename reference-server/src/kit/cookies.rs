@@ -59,9 +59,7 @@ pub fn refresh_token(headers: &HeaderMap) -> ApiResult<&str> {
         .ok_or_else(|| ApiError::unauthenticated("no refresh token: send it in the body or sign in again"))?;
     let cookie = get(headers, CSRF_COOKIE).unwrap_or("");
     let header = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let same =
-        cookie.len() == header.len() && cookie.bytes().zip(header.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-    if cookie.is_empty() || !same {
+    if cookie.is_empty() || !super::same_secret(header, cookie) {
         return Err(ApiError::new(
             axum::http::StatusCode::FORBIDDEN,
             codes::CSRF,

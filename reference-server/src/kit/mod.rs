@@ -25,6 +25,12 @@ pub fn token_hash(token: &str) -> String {
     fotobase_auth::random::hex(&sha2::Sha256::digest(token.as_bytes()))
 }
 
+/// Whether a presented secret (a CSRF token, the metrics token) equals the expected one, in
+/// time that does not depend on where they first differ.
+pub fn same_secret(given: &str, want: &str) -> bool {
+    given.len() == want.len() && given.bytes().zip(want.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
 /// Run CPU-heavy work (decoding, encoding, hashing) on the blocking pool.
 pub async fn compute<T: Send + 'static>(
     f: impl FnOnce() -> fotobase::Result<T> + Send + 'static,

@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::kit::ApiError;
+use crate::kit::auth::bearer;
+use crate::kit::{ApiError, same_secret};
 use crate::state::AppState;
 use crate::worker::kinds::IMAGES_QUEUE;
 
@@ -47,17 +48,11 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, axum::Json<Value>)
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
     responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text", body = String)))]
 async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(want) = state.config.metrics_token.as_deref() {
-        let sent =
-            headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-        // Compared in constant time: the token guards every counter the server keeps.
-        let ok = sent.is_some_and(|s| {
-            s.len() == want.len() && s.bytes().zip(want.bytes()).fold(0, |d, (a, b)| d | (a ^ b)) == 0
-        });
-        if !ok {
-            return ApiError::unauthenticated("the metrics need the bearer token this server was configured with")
-                .into_response();
-        }
+    if let Some(want) = state.config.metrics_token.as_deref()
+        && !matches!(bearer(&headers), Ok(Some(sent)) if same_secret(sent, want))
+    {
+        return ApiError::unauthenticated("the metrics need the bearer token this server was configured with")
+            .into_response();
     }
     let queue = state.queue.counts(Some(IMAGES_QUEUE), None).await.ok();
     let Some(body) = state.metrics.encode(queue.as_ref()) else {
