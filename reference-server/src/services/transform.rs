@@ -82,6 +82,7 @@ fn named<T: serde::de::DeserializeOwned>(field: &str, v: &str) -> ApiResult<T> {
 impl Transform {
     pub fn parse(s: &str) -> ApiResult<Transform> {
         let mut t = Transform::default();
+        let (mut expires_at, mut public) = (None, false);
         for part in s.split(',').filter(|p| !p.is_empty()) {
             let (k, v) =
                 part.split_once(':').ok_or_else(|| ApiError::invalid(format!("option {part:?} is not key:value")))?;
@@ -98,21 +99,19 @@ impl Transform {
                         Some(u8::try_from(num("quality")?).map_err(|_| ApiError::invalid("quality is 1 to 100"))?);
                 }
                 "f" => t.format = (v != "auto").then(|| v.to_owned()),
-                "e" => {
-                    let expires_at = v.parse().map_err(|_| ApiError::invalid("e must be unix seconds"))?;
-                    t.grant = Some(Grant { expires_at, public: t.grant.is_some_and(|g| g.public) });
-                }
+                "e" => expires_at = Some(v.parse().map_err(|_| ApiError::invalid("e must be unix seconds"))?),
                 "v" => {
-                    let public = match v {
+                    public = match v {
                         "public" => true,
                         "private" => false,
                         _ => return Err(ApiError::invalid("v is public or private")),
                     };
-                    t.grant = Some(Grant { expires_at: t.grant.map_or(0, |g| g.expires_at), public });
                 }
                 _ => return Err(ApiError::invalid(format!("unknown transform option {k:?}"))),
             }
         }
+        // Without an expiry there is no grant, and the URL renders nothing.
+        t.grant = expires_at.map(|expires_at| Grant { expires_at, public });
         t.validated()
     }
 
@@ -142,8 +141,19 @@ impl Transform {
         Ok(self)
     }
 
-    /// The canonical option string: what is signed, in a fixed order.
+    /// The canonical option string: what is signed, the rendition then the grant.
     pub fn canonical(&self) -> String {
+        match self.grant {
+            Some(g) => {
+                format!("{},e:{},v:{}", self.rendition(), g.expires_at, if g.public { "public" } else { "private" })
+            }
+            None => self.rendition(),
+        }
+    }
+
+    /// The rendition's options in a fixed order: what the rendition cache is keyed by, so
+    /// every URL minted for the same rendition shares one cached file.
+    pub fn rendition(&self) -> String {
         let text = |v: serde_json::Value| v.as_str().unwrap_or_default().to_owned();
         let mut parts = Vec::new();
         if let Some(w) = self.width {
@@ -162,10 +172,6 @@ impl Transform {
             parts.push(format!("q:{q}"));
         }
         parts.push(format!("f:{}", self.format.as_deref().unwrap_or("auto")));
-        if let Some(g) = self.grant {
-            parts.push(format!("e:{}", g.expires_at));
-            parts.push(format!("v:{}", if g.public { "public" } else { "private" }));
-        }
         parts.join(",")
     }
 }
@@ -267,7 +273,7 @@ async fn render(
     }
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let format = negotiate(t.format.as_deref(), accept, &img.format);
-    let digest = Sha256::digest(format!("{}|{}|{}", img.sha256, t.canonical(), format.name()).as_bytes());
+    let digest = Sha256::digest(format!("{}|{}|{}", img.sha256, t.rendition(), format.name()).as_bytes());
     let etag: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     let key = format!("cache/t/{etag}");
     let blobs = state.media.blobs();

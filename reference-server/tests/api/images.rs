@@ -532,6 +532,12 @@ async fn signed_transform_urls() {
     // Renditions are cached in the blob store; the same request is served from there.
     assert_eq!(app.state.media.blobs().list("cache/t").await.unwrap().len(), 3);
     assert_eq!(app.send(fetch(path.clone(), "image/webp")).await.body, webp.body);
+    // Another URL for the same rendition (another expiry) is served from the same cached file.
+    let body = json!({"width": 200, "height": 100, "fit": "cover", "expires_in": 3600});
+    let hour = app.post(&mint, Some(&t), body).await.ok(200)["path"].as_str().unwrap().to_owned();
+    assert_ne!(hour, path);
+    assert_eq!(app.send(fetch(hour, "image/webp")).await.body, webp.body);
+    assert_eq!(app.state.media.blobs().list("cache/t").await.unwrap().len(), 3, "one cached file per rendition");
 
     // An expired URL, even correctly signed, renders nothing.
     let image_id = id(&img).to_owned();
