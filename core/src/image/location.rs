@@ -240,7 +240,8 @@ fn blank_properties(xmp: &mut [u8]) {
         let mut at = 0;
         while let Some(i) = find(&xmp[at..], name.as_bytes()).map(|i| i + at) {
             // The whole qualified name: `exif:GPS` matches `exif:GPSLatitude`.
-            let name_end = i + xmp[i..].iter().position(|c| !(c.is_ascii_alphanumeric() || *c == b':')).unwrap_or(0);
+            let name_end =
+                i + xmp[i..].iter().position(|c| !(c.is_ascii_alphanumeric() || *c == b':')).unwrap_or(xmp.len() - i);
             let full = xmp[i..name_end].to_vec();
             let span = if i > 0 && xmp[i - 1] == b'<' {
                 element_span(xmp, i - 1, &full)
