@@ -89,6 +89,7 @@ fn image(owner: i64, i: u64) -> NewImage {
         orientation: 1,
         taken_at: Some(1_600_000_000 + i as i64 * 60),
         tags: vec![["beach", "city", "family", "food"][(i % 4) as usize].to_string()],
+        idempotency_key: None,
         ..Default::default()
     }
 }

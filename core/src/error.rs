@@ -88,6 +88,9 @@ error_kinds! {
     DecryptFailed = "decrypt_failed",
     /// Too many attempts; `Error::retry_after` says when to try again.
     RateLimited = "rate_limited",
+    /// An account's quota (stored bytes, queued jobs, uploads per minute) would be exceeded;
+    /// the `quota` context names which, and `Error::retry_after` says when a rate frees up.
+    QuotaExceeded = "quota_exceeded",
     /// The thing asked for (a blob, a row) does not exist.
     NotFound = "not_found",
     /// The thing to create exists already (an e-mail address, an idempotency key with other content).

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use fotobase::{Error, ErrorKind, Result};
+use fotobase_store::db::QuotaLimits;
 use serde::{Deserialize, Serialize};
 
 /// Which part of the system a process runs.
@@ -51,6 +52,76 @@ pub enum Registration {
     Invite,
     /// Nobody: the server keeps the accounts it has (switch to `invite` to add someone).
     Closed,
+}
+
+/// Quotas of an account an admin has not set apart: room for a large personal library, a
+/// handful of processing jobs at once, and uploads at a phone's backup pace, so one account (or
+/// a stranger who signed up) cannot fill the disk or the job queue. In the file (`[quota]`) and
+/// the environment each is a number or `"unlimited"`; one left out keeps its default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuotaConfig {
+    pub max_bytes: Limit,
+    pub max_queued_jobs: Limit,
+    pub uploads_per_minute: Limit,
+}
+
+impl Default for QuotaConfig {
+    fn default() -> Self {
+        QuotaConfig {
+            max_bytes: Limit(Some(100 << 30)),
+            max_queued_jobs: Limit(Some(20)),
+            uploads_per_minute: Limit(Some(600)),
+        }
+    }
+}
+
+impl QuotaConfig {
+    pub fn limits(&self) -> QuotaLimits {
+        QuotaLimits {
+            max_bytes: self.max_bytes.0,
+            max_queued_jobs: self.max_queued_jobs.0,
+            uploads_per_minute: self.uploads_per_minute.0,
+        }
+    }
+}
+
+/// A limit: a number, or `None` for "unlimited".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "LimitText", into = "LimitText")]
+pub struct Limit(pub Option<u64>);
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum LimitText {
+    Number(u64),
+    Word(String),
+}
+
+impl TryFrom<LimitText> for Limit {
+    type Error = String;
+    fn try_from(t: LimitText) -> std::result::Result<Self, String> {
+        match t {
+            LimitText::Number(n) => Ok(Limit(Some(n))),
+            LimitText::Word(w) => w.parse(),
+        }
+    }
+}
+
+impl From<Limit> for LimitText {
+    fn from(l: Limit) -> Self {
+        l.0.map_or_else(|| LimitText::Word("unlimited".into()), LimitText::Number)
+    }
+}
+
+impl std::str::FromStr for Limit {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.trim() {
+            "unlimited" => Ok(Limit(None)),
+            n => n.parse().map(|n| Limit(Some(n))).map_err(|_| format!("{s:?} is not a number or \"unlimited\"")),
+        }
+    }
 }
 
 /// Base URLs of each service's instances, for the gateway.
@@ -113,6 +184,10 @@ pub struct Config {
     pub session_cache_ms: u64,
     /// Who may sign up: `open` (default), `invite` or `closed`.
     pub registration: Registration,
+    /// Every account's quotas unless an admin set its own (`PUT /api/v1/users/{id}/quota`);
+    /// a limit left out is no limit. Environment: `FOTOBASE_QUOTA_BYTES`,
+    /// `FOTOBASE_QUOTA_QUEUED_JOBS`, `FOTOBASE_QUOTA_UPLOADS_PER_MINUTE` (a number or `unlimited`).
+    pub quota: QuotaConfig,
     /// Longest a request may take (uploads and downloads included).
     pub request_timeout_secs: u64,
     /// When set, `/metrics` answers only `Authorization: Bearer <this>` (Prometheus'
@@ -172,6 +247,7 @@ impl Default for Config {
             hash_wait_ms: 100,
             session_cache_ms: 1000,
             registration: Registration::Open,
+            quota: QuotaConfig::default(),
             request_timeout_secs: 120,
             metrics_token: None,
             cors_origins: Vec::new(),
@@ -219,9 +295,9 @@ impl Config {
         }
         let get = |name: &str| env(name).filter(|v| !v.is_empty());
         macro_rules! overlay {
-            ($field:ident, $name:literal) => {
+            ($($field:ident).+, $name:literal) => {
                 if let Some(v) = get($name) {
-                    self.$field = parsed($name, &v)?;
+                    self.$($field).+ = parsed($name, &v)?;
                 }
             };
             ($field:ident, $name:literal, some) => {
@@ -279,6 +355,9 @@ impl Config {
                 }
             };
         }
+        overlay!(quota.max_bytes, "FOTOBASE_QUOTA_BYTES");
+        overlay!(quota.max_queued_jobs, "FOTOBASE_QUOTA_QUEUED_JOBS");
+        overlay!(quota.uploads_per_minute, "FOTOBASE_QUOTA_UPLOADS_PER_MINUTE");
         if let Some(v) = get("FOTOBASE_METRICS_TOKEN").filter(|v| !v.is_empty()) {
             self.metrics_token = Some(v);
         }

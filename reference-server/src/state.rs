@@ -14,7 +14,7 @@ use fotobase_auth::throttle::{LoginThrottle, ThrottleConfig};
 use fotobase_auth::token::{TokenConfig, Tokens};
 use fotobase_store::blob::BlobStore;
 use fotobase_store::db::{
-    Db, Folders, Images, Invites, JobQueue, QueueConfig, SqlSessionStore, SqlThrottleStore, Users,
+    Db, Folders, Images, Invites, JobQueue, QueueConfig, Quotas, SqlSessionStore, SqlThrottleStore, Users,
 };
 use fotobase_store::media::{Media, MediaConfig};
 use tokio::sync::{Notify, Semaphore};
@@ -41,6 +41,8 @@ pub struct Inner {
     pub folders: Folders,
     /// Single-use sign-up invitations (`registration = "invite"`).
     pub invites: Invites,
+    /// Per-account limits and usage; the defaults are `config.quota`.
+    pub quotas: Quotas,
     pub queue: JobQueue,
     pub sessions: Sessions,
     pub hasher: PasswordHasher,
@@ -123,12 +125,16 @@ impl AppState {
         let sessions = Sessions::new(Arc::new(SqlSessionStore::new(db.clone())), tokens, session_config)
             .with_active_cache(std::time::Duration::from_millis(config.session_cache_ms));
         let throttle = LoginThrottle::new(Arc::new(SqlThrottleStore::new(db.clone())), ThrottleConfig::default());
-        let media = Media::new(db.clone(), blobs)
-            .with_config(MediaConfig { max_bytes: config.max_upload_bytes, ..MediaConfig::default() });
+        let media = Media::new(db.clone(), blobs).with_config(MediaConfig {
+            max_bytes: config.max_upload_bytes,
+            default_quota_bytes: config.quota.limits().max_bytes,
+            ..MediaConfig::default()
+        });
         let state = AppState(Arc::new(Inner {
             users: Users::new(db.clone()),
             folders: Folders::new(db.clone()),
             invites: Invites::new(db.clone()),
+            quotas: Quotas::new(db.clone()),
             queue: JobQueue::new(db.clone()).with_config(QueueConfig {
                 lease_secs: i64::try_from(config.job_lease_secs).unwrap_or(i64::MAX),
                 ..QueueConfig::default()

@@ -244,6 +244,14 @@ async fn crash_many_times(db_url: &str, blob_url: &str, rounds: u32) {
         let n: i64 = sqlx::query(table).fetch_one(db.pool()).await.unwrap().get("n");
         assert_eq!(n, 0, "{table}");
     }
+    // The quota's running total agrees with the live rows, whatever the kills interrupted.
+    let mut live = 0;
+    for image in &images.items {
+        let versions = media.images().versions(image.id).await.unwrap();
+        live += image.bytes + versions.iter().map(|v| v.bytes).sum::<i64>();
+    }
+    let used = fotobase_store::db::Quotas::new(db.clone()).get(1).await.unwrap().bytes_used;
+    assert_eq!(used as i64, live, "bytes_used against the live originals and versions");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

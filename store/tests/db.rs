@@ -163,3 +163,87 @@ async fn invitations_are_single_use_and_expire() {
         assert_eq!(invites.take("b").await.unwrap_err().kind(), ErrorKind::NotFound, "{backend:?}: expired");
     }
 }
+
+/// Quotas on every database: stored bytes are a running total that originals and versions add
+/// to and deletions give back, checked in the storing transaction (of uploads racing for the
+/// last room, only those that fit are stored); an account's own limit wins over the default;
+/// uploads per minute count in a window that a minute later starts again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn quotas_keep_the_running_total() {
+    use bytes::Bytes;
+    use fotobase_auth::clock::{Clock as _, ManualClock, SystemClock};
+    use fotobase_store::blob::BlobStore;
+    use fotobase_store::db::{NewImage, NewUser, NewVersion, QuotaLimits, Quotas, Users};
+    use fotobase_store::media::{Media, MediaConfig};
+    for db in databases().await {
+        let backend = db.backend();
+        let users = Users::new(db.clone());
+        let user = |name: &str| NewUser {
+            email_cipher: "c".into(),
+            email_index: name.into(),
+            password_hash: "h".into(),
+            display_name: name.into(),
+        };
+        let (ann, bob) = (users.create(&user("ann")).await.unwrap(), users.create(&user("bob")).await.unwrap());
+        let media = Media::new(db.clone(), BlobStore::from_url("memory://").unwrap())
+            .with_config(MediaConfig { default_quota_bytes: Some(100), ..MediaConfig::default() });
+        let quotas = Quotas::new(db.clone());
+        let image = |owner: i64| NewImage {
+            owner_id: owner,
+            name: "a.jpg".into(),
+            format: "jpeg".into(),
+            width: 1,
+            height: 1,
+            orientation: 1,
+            ..Default::default()
+        };
+        let bytes = |n: usize, seed: u8| Bytes::from(vec![seed; n]);
+        let first = media.upload(&image(ann.id), &bytes(40, 1)).await.unwrap();
+        media.upload(&image(ann.id), &bytes(40, 2)).await.unwrap();
+        let full = media.upload(&image(ann.id), &bytes(40, 3)).await.unwrap_err();
+        assert_eq!((full.kind(), full.code()), (ErrorKind::QuotaExceeded, "quota_exceeded"), "{backend:?}");
+        assert_eq!(quotas.get(ann.id).await.unwrap().bytes_used, 80, "{backend:?}: a refused upload adds nothing");
+        // Six uploads of 15 bytes race for the last 20: exactly one fits.
+        let racers = (0..6u8).map(|i| {
+            let (media, new) = (media.clone(), image(ann.id));
+            tokio::spawn(async move { media.upload(&new, &Bytes::from(vec![10 + i; 15])).await.is_ok() })
+        });
+        let stored = futures_util::future::join_all(racers).await.into_iter().filter(|r| *r.as_ref().unwrap()).count();
+        assert_eq!(stored, 1, "{backend:?}");
+        assert_eq!(quotas.get(ann.id).await.unwrap().bytes_used, 95, "{backend:?}");
+        // Versions count; another account is untouched.
+        let version = NewVersion {
+            image_id: first.id,
+            algorithm: "mozjpeg".into(),
+            params: serde_json::json!({}),
+            format: "jpeg".into(),
+            width: 1,
+            height: 1,
+            metrics: serde_json::json!({}),
+            job_id: None,
+        };
+        assert_eq!(media.add_version(&version, &bytes(10, 30)).await.unwrap_err().kind(), ErrorKind::QuotaExceeded);
+        media.add_version(&version, &bytes(5, 31)).await.unwrap();
+        assert_eq!(quotas.get(ann.id).await.unwrap().bytes_used, 100, "{backend:?}");
+        assert_eq!(quotas.get(bob.id).await.unwrap().bytes_used, 0, "{backend:?}");
+        // Deleting the image gives back it and its version; an own limit wins over the default.
+        media.delete_image(first.id).await.unwrap();
+        assert_eq!(quotas.get(ann.id).await.unwrap().bytes_used, 55, "{backend:?}");
+        let own = QuotaLimits { max_bytes: Some(1000), max_queued_jobs: None, uploads_per_minute: Some(2) };
+        assert_eq!(quotas.set(ann.id, &own).await.unwrap().own, own, "{backend:?}");
+        media.upload(&image(ann.id), &bytes(500, 40)).await.unwrap();
+        assert_eq!(quotas.get(ann.id).await.unwrap().bytes_used, 555, "{backend:?}");
+
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let quotas = quotas.with_clock(clock.clone());
+        quotas.take_upload(ann.id, Some(100)).await.unwrap();
+        quotas.take_upload(ann.id, Some(100)).await.unwrap();
+        let slow = quotas.take_upload(ann.id, Some(100)).await.unwrap_err();
+        assert_eq!(slow.kind(), ErrorKind::QuotaExceeded, "{backend:?}");
+        assert!(slow.retry_after().is_some_and(|d| (1..=60).contains(&d.as_secs())), "{slow}");
+        quotas.take_upload(bob.id, Some(1)).await.unwrap();
+        assert!(quotas.take_upload(bob.id, Some(1)).await.is_err(), "{backend:?}: the default applies to bob");
+        clock.advance(61);
+        quotas.take_upload(ann.id, Some(100)).await.unwrap();
+    }
+}

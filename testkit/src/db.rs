@@ -122,6 +122,7 @@ async fn add_image(images: &Images, owner: i64, name: &str, taken: Option<i64>, 
         photo_metadata: taken.map(|_| r#"{"make":"Canon","model":"EOS 5D"}"#.to_owned()),
         visibility: vis,
         tags: tags.iter().map(|t| t.to_string()).collect(),
+        idempotency_key: None,
     };
     let mut tx = images.db().pool().begin().await.unwrap();
     let id = images.insert(&mut tx, &new, &format!("cas/aa/bb/{name}"), "00", 1000).await.unwrap();

@@ -49,7 +49,10 @@ pub mod codes {
 pub fn markdown_table() -> String {
     let mut out = String::from("| code | HTTP status | from | meaning |\n|---|---|---|---|\n");
     for kind in ErrorKind::ALL {
-        let status = status_of(*kind).as_u16();
+        let status = match kind {
+            ErrorKind::QuotaExceeded => "413 (bytes), 429".to_owned(),
+            _ => status_of(*kind).as_u16().to_string(),
+        };
         out.push_str(&format!("| `{}` | {status} | core | {} |\n", kind.code(), kind.description()));
     }
     for (code, status, meaning) in codes::ALL {
@@ -123,11 +126,23 @@ pub fn status_of(kind: ErrorKind) -> StatusCode {
         | ErrorKind::TokenIssuer
         | ErrorKind::TokenReused
         | ErrorKind::UnknownKey => StatusCode::UNAUTHORIZED,
-        ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        // Stored bytes are 413 instead, see `status_for`.
+        ErrorKind::RateLimited | ErrorKind::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::AlreadyExists | ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// HTTP status of a core error: [`status_of`] its kind, but a full storage quota is
+/// 413 Content Too Large (waiting does not help), while rate quotas are 429.
+pub fn status_for(e: &Error) -> StatusCode {
+    match e.kind() {
+        ErrorKind::QuotaExceeded if e.context().iter().any(|(k, v)| *k == "quota" && v == "bytes") => {
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        kind => status_of(kind),
     }
 }
 
@@ -137,7 +152,7 @@ const INTERNAL_CONTEXT: &[&str] = &["id", "user", "job_id", "key", "statement", 
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        let status = status_of(e.kind());
+        let status = status_for(&e);
         if e.kind() == ErrorKind::Unavailable {
             // The database or blob store is down for now: say when to try again, not why.
             tracing::warn!(error = %e, source = ?std::error::Error::source(&e), "dependency unavailable");

@@ -98,3 +98,15 @@ pub fn parse_time(field: &str, s: &str) -> ApiResult<i64> {
     }
     Err(ApiError::invalid(format!("{field} must be unix seconds, YYYY-MM-DD or an RFC 3339 time")).with_field(field))
 }
+
+/// The client's `Idempotency-Key` (1 to 200 bytes), so a retried request stores or queues
+/// nothing twice.
+pub fn idempotency_key(headers: &axum::http::HeaderMap) -> ApiResult<Option<String>> {
+    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
+    match v.to_str() {
+        Ok(k) if !k.is_empty() && k.len() <= 200 => Ok(Some(k.to_owned())),
+        _ => {
+            Err(ApiError::invalid("Idempotency-Key must be 1 to 200 visible characters").with_field("idempotency-key"))
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub mod hashing;
 pub mod http;
 pub mod ids;
 pub mod metrics;
+pub mod quota;
 pub mod reauth;
 pub mod web;
 

@@ -15,8 +15,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::kit::access::{owned_image, visible_image};
 use crate::kit::download::Download;
-use crate::kit::extract::parse_time;
-use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, ids};
+use crate::kit::extract::{idempotency_key, parse_time};
+use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, ids, quota};
 use crate::services::upload::{self, BodyFailed, Received};
 use crate::state::AppState;
 use crate::worker::kinds::{self, IMAGES_QUEUE};
@@ -123,10 +123,12 @@ fn split_tags(s: &str) -> Vec<String> {
 }
 
 /// Upload an image: multipart with a `file` field (and optional `name`, `tags`, `visibility` fields), or the
-/// bytes themselves with `Content-Type: image/*`. Size and pixel limits apply; large files stream to the blob
-/// store instead of memory; a thumbnail job is queued.
+/// bytes themselves with `Content-Type: image/*`. Size and pixel limits and the account's quotas apply
+/// (`quota_exceeded`: 413 when its storage is full, 429 past its uploads per minute); large files stream to
+/// the blob store instead of memory; a thumbnail job is queued.
 #[utoipa::path(post, path = "/api/v1/images", tag = "images", operation_id = "upload_image",
-    security(("bearer" = [])), params(UploadQuery),
+    security(("bearer" = [])), params(UploadQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeat it to retry without storing twice (1 to 200 bytes)")),
     request_body(content(
         (UploadForm = "multipart/form-data"),
         ("application/octet-stream"),
@@ -140,6 +142,20 @@ async fn upload(
     req: Request,
 ) -> ApiResult<(StatusCode, Json<ImageView>)> {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let key = idempotency_key(req.headers())?;
+    let earlier = match &key {
+        Some(k) => state.images().by_idempotency_key(caller.user_id, k).await?,
+        None => None,
+    };
+    if earlier.is_none() {
+        // A raw body's length is the file's; a form's only bounds it.
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+            .filter(|_| !content_type.starts_with("multipart/"));
+        quota::admit_upload(&state, caller.user_id, declared).await?;
+    }
     let mut meta = q;
     let mut file_name = None;
     let received = if content_type.starts_with("multipart/form-data") {
@@ -189,9 +205,46 @@ async fn upload(
             "send multipart/form-data with a `file` field, or the image itself with Content-Type: image/*",
         ));
     };
-    let stored = store(&state, &caller, meta, file_name, &received).await;
+    if let Some(k) = &key {
+        let image = match earlier {
+            Some(image) => image,
+            None => match store(&state, &caller, meta, file_name, &received, key.clone()).await {
+                Ok(image) => {
+                    received.discard(&state).await;
+                    return uploaded(&state, &caller, image).await;
+                }
+                // A request with the same key stored first: answered like a retry.
+                Err(e) => match state.images().by_idempotency_key(caller.user_id, k).await {
+                    Ok(Some(image)) => image,
+                    _ => {
+                        received.discard(&state).await;
+                        return Err(e);
+                    }
+                },
+            },
+        };
+        let same = image.sha256
+            == match &received {
+                Received::Memory(b) => sha256_hex(b),
+                Received::Staged { staged, .. } => staged.sha256.clone(),
+            };
+        received.discard(&state).await;
+        if !same {
+            return Err(ApiError::from(fotobase::Error::new(
+                fotobase::ErrorKind::AlreadyExists,
+                "this Idempotency-Key was used for another upload",
+            ))
+            .with_field("idempotency-key"));
+        }
+        return Ok((StatusCode::CREATED, Json(ImageView::new(&state, image, Some(caller.user_id)))));
+    }
+    let stored = store(&state, &caller, meta, file_name, &received, None).await;
     received.discard(&state).await;
-    let image = stored?;
+    uploaded(&state, &caller, stored?).await
+}
+
+/// The answer to a stored upload, once its thumbnail is queued.
+async fn uploaded(state: &AppState, caller: &Caller, image: Image) -> ApiResult<(StatusCode, Json<ImageView>)> {
     state
         .queue
         .enqueue(
@@ -202,7 +255,12 @@ async fn upload(
         )
         .await?;
     state.jobs_ready.notify_waiters();
-    Ok((StatusCode::CREATED, Json(ImageView::new(&state, image, Some(caller.user_id)))))
+    Ok((StatusCode::CREATED, Json(ImageView::new(state, image, Some(caller.user_id)))))
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    fotobase_auth::random::hex(&sha2::Sha256::digest(bytes))
 }
 
 /// The name an upload is kept under: the last component of whatever path the client sent
@@ -222,6 +280,7 @@ async fn store(
     meta: UploadQuery,
     file_name: Option<String>,
     received: &Received,
+    idempotency_key: Option<String>,
 ) -> ApiResult<Image> {
     if received.is_empty() {
         return Err(ApiError::invalid("the upload is empty").with_field("file"));
@@ -269,6 +328,7 @@ async fn store(
             })?,
         visibility,
         tags: meta.tags.as_deref().map(split_tags).unwrap_or_default(),
+        idempotency_key,
     };
     Ok(match received {
         Received::Memory(data) => state.media.upload(&new, data).await?,

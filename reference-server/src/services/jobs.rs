@@ -17,7 +17,8 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::kit::access::owned_image;
-use crate::kit::{ApiError, ApiResult, Caller, Json, Path, ids};
+use crate::kit::extract::idempotency_key;
+use crate::kit::{ApiError, ApiResult, Caller, Json, Path, ids, quota};
 use crate::state::AppState;
 use crate::worker::kinds::{self, COMPARE_ALL, IMAGES_QUEUE, PROCESS};
 
@@ -40,17 +41,6 @@ pub struct Accepted {
     state: JobState,
 }
 
-/// The client's `Idempotency-Key` (1 to 200 bytes), so a retried request queues nothing twice.
-fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
-    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
-    match v.to_str() {
-        Ok(k) if !k.is_empty() && k.len() <= 200 => Ok(Some(k.to_owned())),
-        _ => {
-            Err(ApiError::invalid("Idempotency-Key must be 1 to 200 visible characters").with_field("idempotency-key"))
-        }
-    }
-}
-
 /// Queue a job; a request repeating an `Idempotency-Key` of the caller's gets the job the first
 /// one queued (202, the same id), and a different request under a key in use is refused (409).
 async fn enqueue(
@@ -61,9 +51,18 @@ async fn enqueue(
     payload: Value,
 ) -> ApiResult<(StatusCode, HeaderMap, Json<Accepted>)> {
     let mut new = NewJob::new(IMAGES_QUEUE, kind, payload.clone()).owner(caller.user_id);
-    if let Some(k) = &key {
-        // Scoped to the caller: another account's keys neither collide nor reveal anything.
-        new = new.idempotency_key(format!("user:{}:{k}", caller.user_id));
+    // Scoped to the caller: another account's keys neither collide nor reveal anything.
+    let key_scoped = key.as_ref().map(|k| format!("user:{}:{k}", caller.user_id));
+    let replay = match &key_scoped {
+        Some(k) => state.queue.by_key(k).await?.is_some(),
+        None => false,
+    };
+    // A retry of a queued request is answered whatever the quota says now.
+    if !replay {
+        quota::admit_job(state, caller.user_id).await?;
+    }
+    if let Some(k) = key_scoped {
+        new = new.idempotency_key(k);
     }
     let job = state.queue.enqueue(new).await.map_err(|e| {
         let reused = e.kind() == fotobase::ErrorKind::AlreadyExists;

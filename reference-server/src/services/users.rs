@@ -5,12 +5,12 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, put};
-use fotobase_store::db::{Page, ProfileUpdate, User};
+use fotobase_store::db::{Page, ProfileUpdate, QuotaLimits, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::kit::extract::ClientAddr;
-use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, ids, reauth};
+use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, ids, quota, reauth};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -19,6 +19,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/users", get(list))
         .route("/api/v1/users/{id}", get(get_user).patch(admin_update))
         .route("/api/v1/users/{id}/roles/{role}", put(grant).delete(revoke))
+        .route("/api/v1/users/me/quota", get(my_quota))
+        .route("/api/v1/users/{id}/quota", get(user_quota).put(set_quota))
         .with_state(state)
 }
 
@@ -263,7 +265,79 @@ async fn revoke(
     Ok(Json(UserView::new(&state, user)?))
 }
 
+/// An account's quotas: the limits that apply (its own, else the server's defaults; `null`: no
+/// limit), the ones an admin set for it (`null`: the default), and what it uses.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuotaView {
+    pub limits: QuotaLimits,
+    pub own: QuotaLimits,
+    /// Bytes of the account's originals and versions.
+    pub bytes_used: u64,
+    /// Processing jobs of the account queued or running.
+    pub queued_jobs: u64,
+}
+
+async fn quota_view(state: &AppState, user: i64) -> ApiResult<QuotaView> {
+    let (row, limits) = quota::of(state, user).await?;
+    Ok(QuotaView {
+        limits,
+        own: row.own,
+        bytes_used: row.bytes_used,
+        queued_jobs: quota::queued_jobs(state, user).await?,
+    })
+}
+
+/// The caller's quotas and usage.
+#[utoipa::path(get, path = "/api/v1/users/me/quota", tag = "users", operation_id = "get_my_quota",
+    security(("bearer" = [])), responses((status = 200, description = "Quotas and usage", body = QuotaView)))]
+async fn my_quota(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<QuotaView>> {
+    Ok(Json(quota_view(&state, caller.user_id).await?))
+}
+
+/// An account's quotas and usage (admins).
+#[utoipa::path(get, path = "/api/v1/users/{id}/quota", tag = "users", operation_id = "get_user_quota",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`usr_…`")),
+    responses((status = 200, description = "Quotas and usage", body = QuotaView)))]
+async fn user_quota(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<QuotaView>> {
+    let id = target(&state, &caller, &id).await?;
+    Ok(Json(quota_view(&state, id).await?))
+}
+
+/// Set an account's own quotas (admins): each limit a number, or `null` (or left out) for the
+/// server's default. Lowering a limit below what the account uses keeps what it has and refuses
+/// what would add to it.
+#[utoipa::path(put, path = "/api/v1/users/{id}/quota", tag = "users", operation_id = "set_user_quota",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`usr_…`")), request_body = QuotaLimits,
+    responses((status = 200, description = "Quotas and usage", body = QuotaView)))]
+async fn set_quota(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(own): Json<QuotaLimits>,
+) -> ApiResult<Json<QuotaView>> {
+    let id = target(&state, &caller, &id).await?;
+    state.quotas.set(id, &own).await?;
+    tracing::info!(user = %state.public_id(ids::USER, id), by = %state.public_id(ids::USER, caller.user_id), "quota set");
+    Ok(Json(quota_view(&state, id).await?))
+}
+
 /// The user service's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(me, update_me, delete_me, list, get_user, admin_update, grant, revoke))]
+#[openapi(paths(
+    me,
+    update_me,
+    delete_me,
+    list,
+    get_user,
+    admin_update,
+    grant,
+    revoke,
+    my_quota,
+    user_quota,
+    set_quota
+))]
 pub struct Api;

@@ -703,3 +703,109 @@ async fn a_large_heic_upload_is_probed_whole() {
     let img = app.get(&format!("/api/v1/images/{}", id(&img)), Some(&t)).await.ok(200);
     assert_eq!(img["status"], "ready", "the thumbnail job decodes it: {img}");
 }
+
+/// Quotas: stored bytes (413, checked again in the storing transaction), uploads per minute
+/// (429 + Retry-After), queued jobs (429); an admin sets an account's own limits, which win over
+/// the server's; deleting frees the bytes; the numbers are each account's own.
+#[tokio::test]
+async fn quotas_bound_bytes_uploads_and_jobs() {
+    let app = App::with(|c| {
+        c.quota.max_bytes = "60000".parse().unwrap();
+        c.quota.uploads_per_minute = "4".parse().unwrap();
+        c.quota.max_queued_jobs = "1".parse().unwrap();
+    })
+    .await;
+    let admin = app.token("admin@example.com").await;
+    let ann = app.token("ann@example.com").await;
+    let me = app.get("/api/v1/users/me/quota", Some(&ann)).await.ok(200);
+    assert_eq!(me["limits"], json!({"max_bytes": 60000, "max_queued_jobs": 1, "uploads_per_minute": 4}));
+    assert_eq!((me["bytes_used"].as_u64(), me["queued_jobs"].as_u64()), (Some(0), Some(0)));
+
+    // Bytes: a file that does not fit is refused whole, before or while storing.
+    let big = photo(400, 300, "png");
+    assert!(big.len() > 60000, "{}", big.len());
+    let full = app.upload_raw(&ann, big.clone(), "image/png", "").await.problem(413, "quota_exceeded");
+    assert_eq!(full["context"]["quota"], "bytes");
+    let (form_type, form) = multipart(&big, "big.png", &[]);
+    app.upload_raw(&ann, form, &form_type, "").await.problem(413, "quota_exceeded");
+    let small = app.upload(&ann, "jpeg", "").await;
+    let used = app.get("/api/v1/users/me/quota", Some(&ann)).await.ok(200)["bytes_used"].as_u64().unwrap();
+    assert_eq!(used, small["bytes"].as_u64().unwrap());
+
+    // Jobs: one queued at a time (thumbnails do not count).
+    let process = |key: &str| {
+        App::req(Method::POST, &format!("/api/v1/images/{}/process", id(&small)), Some(&ann))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", key)
+            .body(Body::from(json!({"format": "webp", "quality": 60}).to_string()))
+            .unwrap()
+    };
+    let job = app.send(process("j1")).await.ok(202);
+    let busy = app.send(process("j2")).await.problem(429, "quota_exceeded");
+    assert_eq!(busy["context"]["quota"], "queued_jobs");
+    assert_eq!(app.send(process("j1")).await.ok(202)["job_id"], job["job_id"], "a retry is answered at the limit");
+    app.drain().await;
+    app.send(process("j2")).await.ok(202);
+    app.drain().await;
+    let with_version = app.get("/api/v1/users/me/quota", Some(&ann)).await.ok(200)["bytes_used"].as_u64().unwrap();
+    assert!(with_version > used, "versions count: {with_version} vs {used}");
+
+    // Uploads per minute: 4 started this minute (two refused, one stored, one more now).
+    app.upload(&ann, "jpeg", "").await;
+    let slow = app.upload_raw(&ann, photo(96, 64, "jpeg"), "image/jpeg", "").await;
+    let problem = slow.problem(429, "quota_exceeded");
+    assert_eq!(problem["context"]["quota"], "uploads_per_minute");
+    let wait: u64 = slow.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // Another account has its own minute.
+    let bob = app.token("bob@example.com").await;
+    app.upload(&bob, "jpeg", "").await;
+
+    // An admin's own limits win; `null` goes back to the default; users cannot set theirs.
+    let ann_id = app.get("/api/v1/users/me", Some(&ann)).await.ok(200)["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/users/{ann_id}/quota");
+    let raised = json!({"max_bytes": 10_000_000, "uploads_per_minute": 100, "max_queued_jobs": null});
+    app.call(Method::PUT, &path, Some(&ann), Some(raised.clone())).await.problem(403, "forbidden");
+    let set = app.call(Method::PUT, &path, Some(&admin), Some(raised)).await.ok(200);
+    assert_eq!(set["own"], json!({"max_bytes": 10_000_000, "max_queued_jobs": null, "uploads_per_minute": 100}));
+    assert_eq!(set["limits"]["max_queued_jobs"], 1);
+    app.call(Method::PUT, &path, Some(&admin), Some(json!({"max_bytes": "lots"})))
+        .await
+        .problem(400, "invalid_argument");
+    app.upload_raw(&ann, big, "image/png", "").await.ok(201);
+
+    // Deleting gives the bytes back (originals and their versions).
+    let before = app.get(&path, Some(&admin)).await.ok(200)["bytes_used"].as_u64().unwrap();
+    app.delete(&format!("/api/v1/images/{}", id(&small)), Some(&ann)).await.ok(204);
+    let after = app.get(&path, Some(&admin)).await.ok(200)["bytes_used"].as_u64().unwrap();
+    assert_eq!(before - after, with_version, "the image and its versions: {before} → {after}");
+}
+
+/// `Idempotency-Key` on uploads: a retry stores nothing twice and answers with the first image;
+/// other bytes under the same key are refused; keys are each account's own.
+#[tokio::test]
+async fn a_retried_upload_stores_once() {
+    let app = App::new().await;
+    let (ann, bob) = (app.token("ann@example.com").await, app.token("bob@example.com").await);
+    let send = |token: &str, key: &str, data: Vec<u8>| {
+        App::req(Method::POST, "/api/v1/images", Some(token))
+            .header(header::CONTENT_TYPE, "image/jpeg")
+            .header("idempotency-key", key)
+            .body(Body::from(data))
+            .unwrap()
+    };
+    let data = photo(96, 64, "jpeg");
+    let first = app.send(send(&ann, "u-1", data.clone())).await.ok(201);
+    let again = app.send(send(&ann, "u-1", data.clone())).await.ok(201);
+    assert_eq!(first["id"], again["id"]);
+    let other = app.send(send(&ann, "u-1", photo(97, 64, "jpeg"))).await.problem(409, "already_exists");
+    assert_eq!(other["field"], "idempotency-key");
+    let bobs = app.send(send(&bob, "u-1", data.clone())).await.ok(201);
+    assert_ne!(bobs["id"], first["id"]);
+    let list = app.get("/api/v1/images", Some(&ann)).await.ok(200);
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+    let jobs = app.state.queue.counts(None, None).await.unwrap();
+    assert_eq!(jobs.queued, 2, "one thumbnail per stored image: {jobs:?}");
+    // A bad key is refused before anything is read.
+    app.send(send(&ann, "", data)).await.problem(400, "invalid_argument");
+}

@@ -62,6 +62,9 @@ pub struct NewImage {
     pub photo_metadata: Option<String>,
     pub visibility: Visibility,
     pub tags: Vec<String>,
+    /// The client's `Idempotency-Key`: a second image of the owner with the same key is refused
+    /// (see [`Images::by_idempotency_key`]).
+    pub idempotency_key: Option<String>,
 }
 
 impl NewImage {
@@ -74,6 +77,10 @@ impl NewImage {
         }
         if self.format.is_empty() || self.format.len() > 16 {
             return Err(Error::new(ErrorKind::InvalidArgument, "format must be a short name such as jpeg"));
+        }
+        if self.idempotency_key.as_ref().is_some_and(|k| k.is_empty() || k.len() > 200) {
+            return Err(Error::new(ErrorKind::InvalidArgument, "an idempotency key has 1 to 200 bytes")
+                .with_context("field", "idempotency-key"));
         }
         Ok((name, tags))
     }
@@ -250,8 +257,8 @@ impl Images {
         let now = self.clock.now();
         let q = self.db.insert_sql(
             "INSERT INTO images (owner_id, name, blob_key, sha256, format, width, height, bytes, orientation, taken_at, \
-             photo_metadata, uploaded_at, captured_at, updated_at, visibility, status) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             photo_metadata, uploaded_at, captured_at, updated_at, visibility, status, idempotency_key) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         );
         let query = sqlx::query(&q)
             .bind(new.owner_id)
@@ -269,8 +276,18 @@ impl Images {
             .bind(new.taken_at.unwrap_or(now))
             .bind(now)
             .bind(new.visibility.as_str())
-            .bind(ImageStatus::Processing.as_str());
-        let id = self.db.inserted_id(&mut **tx, query).await?;
+            .bind(ImageStatus::Processing.as_str())
+            .bind(new.idempotency_key.as_deref());
+        let id = match self.db.inserted_id(&mut **tx, query).await {
+            Err(e)
+                if new.idempotency_key.is_some()
+                    && std::error::Error::source(&e).is_some_and(super::is_unique_violation) =>
+            {
+                return Err(Error::new(ErrorKind::AlreadyExists, "this Idempotency-Key was used for another upload")
+                    .with_context("field", "idempotency-key"));
+            }
+            other => other?,
+        };
         self.write_tags(tx, id, &tags).await?;
         Ok(id)
     }
@@ -332,6 +349,8 @@ impl Images {
     pub(crate) async fn mark_deleted(&self, id: i64) -> Result<bool> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
+        // Credited first, while the rows still count as live (a no-op for one already deleted).
+        super::quotas::credit_image(&self.db, &mut tx, id).await?;
         let q = self.db.sql("UPDATE images SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL");
         let done =
             sqlx::query(&q).bind(now).bind(id).execute(&mut *tx).await.map_err(|e| db_err("cannot delete image", e))?;
@@ -346,13 +365,16 @@ impl Images {
 
     /// Mark one version deleted; false when no live version has `id`.
     pub(crate) async fn mark_version_deleted(&self, id: i64) -> Result<bool> {
+        let mut tx = self.db.begin().await?;
+        super::quotas::credit_version(&self.db, &mut tx, id).await?;
         let q = self.db.sql("UPDATE processed_images SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL");
         let done = sqlx::query(&q)
             .bind(self.clock.now())
             .bind(id)
-            .execute(self.db.pool())
+            .execute(&mut *tx)
             .await
             .map_err(|e| db_err("cannot delete version", e))?;
+        tx.commit().await.map_err(|e| db_err("cannot commit deletion", e))?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -408,6 +430,23 @@ impl Images {
             .await
             .map_err(|e| db_err("cannot list deletions", e))?;
         rows.iter().map(|r| r.try_get("id").map_err(|e| db_err("bad row", e))).collect()
+    }
+
+    /// The owner's live image stored under an upload's idempotency key, if any.
+    pub async fn by_idempotency_key(&self, owner_id: i64, key: &str) -> Result<Option<Image>> {
+        let q = self
+            .db
+            .sql("SELECT i.id FROM images i WHERE i.owner_id = ? AND i.idempotency_key = ? AND i.deleted_at IS NULL");
+        let row = sqlx::query(&q)
+            .bind(owner_id)
+            .bind(key)
+            .fetch_optional(&self.db.pool)
+            .await
+            .map_err(|e| db_err("cannot read image", e))?;
+        match row {
+            Some(r) => Ok(Some(self.get(r.try_get("id").map_err(|e| db_err("bad image row", e))?).await?)),
+            None => Ok(None),
+        }
     }
 
     /// A live (not deleted) image, `not_found` otherwise.

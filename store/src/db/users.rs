@@ -120,6 +120,12 @@ impl Users {
             .execute(&mut *tx)
             .await
             .map_err(|e| db_err("cannot store profile", e))?;
+        // A row left by an earlier account with this id (MariaDB may hand out an id again after
+        // a restart) is not this account's.
+        for q in ["DELETE FROM quotas WHERE user_id = ?", "INSERT INTO quotas (user_id) VALUES (?)"] {
+            let q = self.db.sql(q);
+            sqlx::query(&q).bind(id).execute(&mut *tx).await.map_err(|e| db_err("cannot store quota", e))?;
+        }
         // Serialise first sign-ups on the admin role's row (SQLite already has one writer).
         let lock = self.db.sql(&format!("SELECT name FROM roles WHERE name = ?{}", self.db.for_update()));
         sqlx::query(&lock).bind(ADMIN).fetch_optional(&mut *tx).await.map_err(|e| db_err("cannot lock roles", e))?;
@@ -313,6 +319,8 @@ impl Users {
     /// Remove the account, its profile and roles. The caller removes what the
     /// account owns elsewhere first (images, folders, sessions, jobs).
     pub async fn delete(&self, id: i64) -> Result<()> {
+        let q = self.db.sql("DELETE FROM quotas WHERE user_id = ?");
+        sqlx::query(&q).bind(id).execute(&self.db.pool).await.map_err(|e| db_err("cannot delete quota", e))?;
         let q = self.db.sql("DELETE FROM users WHERE id = ?");
         self.update_one(sqlx::query(&q).bind(id), id).await
     }

@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use super::blob::{BlobStore, Staged};
 use super::db::{Db, Image, Images, Ledger, NewImage, NewVersion, Tx, Version};
-use crate::db::is_unique_violation;
+use crate::db::{is_unique_violation, quotas};
 use fotobase::{Error, ErrorKind, Result};
 use fotobase_auth::clock::{Clock, SystemClock};
 
@@ -40,11 +40,20 @@ pub struct MediaConfig {
     pub takeover_secs: i64,
     /// Largest original or version accepted.
     pub max_bytes: u64,
+    /// Bytes of originals and versions an account may keep unless an admin set its own
+    /// quota (`db::Quotas`); `None`: no limit.
+    pub default_quota_bytes: Option<u64>,
 }
 
 impl Default for MediaConfig {
     fn default() -> Self {
-        MediaConfig { claim_window_secs: 15 * 60, grace_secs: 60 * 60, takeover_secs: 5 * 60, max_bytes: 200 << 20 }
+        MediaConfig {
+            claim_window_secs: 15 * 60,
+            grace_secs: 60 * 60,
+            takeover_secs: 5 * 60,
+            max_bytes: 200 << 20,
+            default_quota_bytes: None,
+        }
     }
 }
 
@@ -139,6 +148,7 @@ impl Media {
         let (key, sha, bytes) = self.prepare(&source)?;
         let mut tx = self.stored_and_claimed(&key, &source).await?;
         let id = self.images.insert(&mut tx, new, &key, &sha, bytes).await?;
+        quotas::charge(&self.db, &mut tx, new.owner_id, bytes, self.config.default_quota_bytes).await?;
         tx.commit().await.map_err(|e| sql_err("cannot commit image", e))?;
         Ok(id)
     }
@@ -159,7 +169,11 @@ impl Media {
         self.images.get(new.image_id).await?;
         let mut tx = self.stored_and_claimed(&key, &source).await?;
         let id = match self.images.insert_version(&mut tx, new, &key, bytes).await {
-            Ok(id) => id,
+            Ok(id) => {
+                let owner = quotas::owner_of_image(&self.db, &mut tx, new.image_id).await?;
+                quotas::charge(&self.db, &mut tx, owner, bytes, self.config.default_quota_bytes).await?;
+                id
+            }
             // Another run of the same job got there first (its bytes are collected if unused).
             Err(e) if std::error::Error::source(&e).is_some_and(is_unique_violation) => {
                 drop(tx);

@@ -18,6 +18,8 @@ export class ApiError extends Error {
   readonly field: string | undefined;
   /** Seconds, from `Retry-After` (throttled logins, overload). */
   readonly retryAfter: number | undefined;
+  /** Diagnostics of the failure (e.g. `quota`: which quota a `quota_exceeded` is about). */
+  readonly context: Record<string, string>;
 
   constructor(status: number, body: ProblemBody, retryAfter?: number) {
     super(body.detail || body.title || `HTTP ${status}`);
@@ -27,6 +29,7 @@ export class ApiError extends Error {
     this.detail = body.detail ?? '';
     this.field = body.field;
     this.retryAfter = retryAfter;
+    this.context = body.context ?? {};
   }
 }
 
@@ -65,6 +68,12 @@ export function describe(err: unknown, context: 'login' | 'register' | 'upload' 
       return err.retryAfter !== undefined
         ? `Too many attempts. Try again in ${formatWait(err.retryAfter)}.`
         : 'Too many attempts. Please wait a moment and try again.';
+    case 'quota_exceeded':
+      if (err.context.quota === 'bytes') return 'Your storage is full. Delete some photos or ask an admin for more room.';
+      if (err.context.quota === 'queued_jobs') return 'Too many jobs are waiting. Try again when some have finished.';
+      return err.retryAfter !== undefined
+        ? `Too many uploads at once. Try again in ${formatWait(err.retryAfter)}.`
+        : 'Too many uploads at once. Please wait a moment.';
     case 'unauthenticated':
     case 'token_expired':
     case 'token_invalid':

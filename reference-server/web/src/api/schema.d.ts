@@ -221,6 +221,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's quotas and usage. */
+        get: operations["get_my_quota"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account's quotas and usage (admins). */
+        get: operations["get_user_quota"];
+        /**
+         * Set an account's own quotas (admins): each limit a number, or `null` (or left out) for the
+         *     server's default. Lowering a limit below what the account uses keeps what it has and refuses
+         *     what would add to it.
+         */
+        put: operations["set_user_quota"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/images": {
         parameters: {
             query?: never;
@@ -233,8 +272,9 @@ export interface paths {
         put?: never;
         /**
          * Upload an image: multipart with a `file` field (and optional `name`, `tags`, `visibility` fields), or the
-         *     bytes themselves with `Content-Type: image/*`. Size and pixel limits apply; large files stream to the blob
-         *     store instead of memory; a thumbnail job is queued.
+         *     bytes themselves with `Content-Type: image/*`. Size and pixel limits and the account's quotas apply
+         *     (`quota_exceeded`: 413 when its storage is full, 429 past its uploads per minute); large files stream to
+         *     the blob store instead of memory; a thumbnail job is queued.
          */
         post: operations["upload_image"];
         delete?: never;
@@ -1251,6 +1291,48 @@ export interface components {
             avatar_image_id?: string | null;
             preferences?: Record<string, unknown> | null;
         };
+        /**
+         * @description Quota limits; `None` is "no limit" for the server's defaults and "the default" for an
+         *     account's own.
+         */
+        QuotaLimits: {
+            /**
+             * Format: int64
+             * @description Bytes of originals and versions an account may keep.
+             * @default null
+             */
+            max_bytes?: number | null;
+            /**
+             * Format: int64
+             * @description Processing jobs an account may have queued or running at once.
+             * @default null
+             */
+            max_queued_jobs?: number | null;
+            /**
+             * Format: int64
+             * @description Uploads an account may start per minute.
+             * @default null
+             */
+            uploads_per_minute?: number | null;
+        };
+        /**
+         * @description An account's quotas: the limits that apply (its own, else the server's defaults; `null`: no
+         *     limit), the ones an admin set for it (`null`: the default), and what it uses.
+         */
+        QuotaView: {
+            limits: components["schemas"]["QuotaLimits"];
+            own: components["schemas"]["QuotaLimits"];
+            /**
+             * Format: int64
+             * @description Bytes of the account's originals and versions.
+             */
+            bytes_used: number;
+            /**
+             * Format: int64
+             * @description Processing jobs of the account queued or running.
+             */
+            queued_jobs: number;
+        };
         /** @description The password again, for what cannot be undone. */
         Reauthentication: {
             password: string;
@@ -1892,6 +1974,82 @@ export interface operations {
             "5XX": components["responses"]["Problem"];
         };
     };
+    get_my_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Quotas and usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaView"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    get_user_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `usr_…` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Quotas and usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaView"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    set_user_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `usr_…` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaLimits"];
+            };
+        };
+        responses: {
+            /** @description Quotas and usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaView"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
     list_images: {
         parameters: {
             query?: {
@@ -1943,7 +2101,10 @@ export interface operations {
                 /** @description `private` (default) or `public`. */
                 visibility?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Repeat it to retry without storing twice (1 to 200 bytes) */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };

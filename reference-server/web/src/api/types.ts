@@ -24,6 +24,8 @@ export interface Page<T> {
 
 export type TokenResponse = Sent<Schemas['TokenResponse'], 'refresh_token'>;
 export type User = Sent<Schemas['UserView']>;
+/** Limits are `null` when there is none. */
+export type Quota = Sent<Schemas['QuotaView']>;
 export type ImageItem = Sent<Schemas['ImageView']>;
 /** Members default to null, so a client may also see them absent. */
 export type PhotoMetadata = Schemas['Metadata'];

@@ -1,13 +1,15 @@
 // The caller's account, statistics, and administration.
 
 import { api, query } from './http';
-import type { Page, Stats, User } from './types';
+import type { Page, Quota, Stats, User } from './types';
 
 export const me = (): Promise<User> => api('/api/v1/users/me');
 
 export function updateMe(patch: { display_name?: string; avatar_image_id?: string | null }): Promise<User> {
   return api('/api/v1/users/me', { method: 'PATCH', json: patch });
 }
+
+export const myQuota = (): Promise<Quota> => api('/api/v1/users/me/quota');
 
 export const stats = (): Promise<Stats> => api('/api/v1/stats');
 export const globalStats = (): Promise<Stats> => api('/api/v1/stats/global');

@@ -4,14 +4,15 @@ import { changePassword, logout, logoutEverywhere } from '../api/auth';
 import { listImages, thumbnailUrl } from '../api/images';
 import { ApiError, describe } from '../api/problem';
 import type { ImageItem } from '../api/types';
-import { updateMe } from '../api/users';
+import { myQuota, updateMe } from '../api/users';
 import { useAuth } from '../auth/AuthContext';
 import { AuthImage } from '../components/AuthImage';
 import { Avatar } from '../components/Avatar';
 import { Modal } from '../components/Modal';
 import { useToast } from '../components/Toast';
-import { Alert, PageHeader } from '../components/ui';
-import { formatDate } from '../lib/format';
+import { Alert, PageHeader, ProgressBar } from '../components/ui';
+import { formatBytes, formatDate } from '../lib/format';
+import { useAsync } from '../lib/useAsync';
 
 export function ProfilePage() {
   const { user, setUser, forget } = useAuth();
@@ -25,6 +26,7 @@ export function ProfilePage() {
   const [confirm, setConfirm] = useState('');
   const [pwError, setPwError] = useState<string | null>(null);
   const [pwBusy, setPwBusy] = useState(false);
+  const quota = useAsync(myQuota, []);
 
   if (!user) return null;
 
@@ -111,6 +113,19 @@ export function ProfilePage() {
           </button>
         </form>
       </section>
+
+      {quota.data && (
+        <section className="card" aria-label="Storage">
+          <h2 className="card__title">Storage</h2>
+          <p>
+            {formatBytes(quota.data.bytes_used)} used
+            {quota.data.limits.max_bytes != null ? ` of ${formatBytes(quota.data.limits.max_bytes)}` : ' (no limit)'}
+          </p>
+          {quota.data.limits.max_bytes != null && (
+            <ProgressBar value={quota.data.bytes_used / Math.max(1, quota.data.limits.max_bytes)} label="Storage used" />
+          )}
+        </section>
+      )}
 
       <section className="card">
         <h2 className="card__title">Change password</h2>

@@ -60,6 +60,18 @@ describe('api client', () => {
     expect([b.code, b.field, say(b, 'register')]).toEqual(['weak_password', 'password', 'too short']);
   });
 
+  it('names the quota a quota_exceeded is about', async () => {
+    mockFetch({
+      'POST /api/v1/images': () => problem(413, 'quota_exceeded', 'full', {}, { context: { quota: 'bytes', limit: '10' } }),
+      'POST /api/v1/images/img_1/process': () =>
+        problem(429, 'quota_exceeded', 'busy', { 'retry-after': '5' }, { context: { quota: 'uploads_per_minute' } }),
+    });
+    const full = (await api('/api/v1/images', { method: 'POST', json: {} }).catch((e: unknown) => e)) as ApiError;
+    expect([full.status, full.context.quota, say(full, 'upload')]).toEqual([413, 'bytes', 'Your storage is full. Delete some photos or ask an admin for more room.']);
+    const busy = (await api('/api/v1/images/img_1/process', { method: 'POST', json: {} }).catch((e: unknown) => e)) as ApiError;
+    expect(say(busy, 'upload')).toBe('Too many uploads at once. Try again in 5 seconds.');
+  });
+
   it('reports network failures as code "network"', async () => {
     vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))));
     const e = (await api('/api/v1/stats', { auth: false }).catch((x: unknown) => x)) as ApiError;

@@ -350,7 +350,8 @@ impl JobQueue {
         }
     }
 
-    async fn by_key(&self, key: &str) -> Result<Option<Job>> {
+    /// The job stored under an idempotency key, if any.
+    pub async fn by_key(&self, key: &str) -> Result<Option<Job>> {
         let q = self.db.sql(&format!("SELECT {COLUMNS} FROM jobs WHERE idempotency_key = ?"));
         let row =
             sqlx::query(&q).bind(key).fetch_optional(self.db.pool()).await.map_err(|e| db_err("cannot read job", e))?;
@@ -630,6 +631,23 @@ impl JobQueue {
             }
         }
         Ok(counts)
+    }
+
+    /// How many of `owner_id`'s jobs of these kinds in `queue` are queued or running (what a
+    /// queued-jobs quota counts).
+    pub async fn unfinished(&self, queue: &str, owner_id: i64, kinds: &[&str]) -> Result<u64> {
+        let marks = vec!["?"; kinds.len()].join(", ");
+        let q = self.db.sql(&format!(
+            "SELECT {} AS n FROM jobs WHERE queue = ? AND owner_id = ? AND state IN ('queued', 'running') AND kind IN ({marks})",
+            self.db.int("COUNT(*)")
+        ));
+        let mut query = sqlx::query(&q).bind(queue).bind(owner_id);
+        for kind in kinds {
+            query = query.bind(*kind);
+        }
+        let row = query.fetch_one(self.db.pool()).await.map_err(|e| db_err("cannot count jobs", e))?;
+        let n: i64 = row.try_get("n").map_err(|e| db_err("bad count row", e))?;
+        Ok(n.max(0) as u64)
     }
 
     /// Put a dead job back in line with a fresh set of attempts.
