@@ -17,8 +17,9 @@ pub struct Secrets {
     pub ids: PublicIds,
     pub fields: FieldCipher,
     pub blind: BlindIndex,
-    /// HMAC key of signed transform URLs.
-    pub transform: Secret,
+    /// HMAC keys of signed transform URLs by id, the first signing: each URL names its key
+    /// (`k:`), so a new key can sign while the old one still verifies until it is removed.
+    pub transform: Vec<(String, Secret)>,
     /// `id:base64` list of password peppers, if configured.
     pub peppers: Vec<(String, Secret)>,
 }
@@ -45,7 +46,10 @@ impl Secrets {
         };
         let ids = PublicIds::new(&single("FOTOBASE_ID_KEY", "id.key")?)?;
         let blind = BlindIndex::new(single("FOTOBASE_BLIND_INDEX_KEY", "blind-index.key")?)?;
-        let transform = single("FOTOBASE_TRANSFORM_KEY", "transform.key")?;
+        let transform = match get("FOTOBASE_TRANSFORM_KEYS") {
+            Some(v) => transform_keys(v.trim()).map_err(|e| named(e, "FOTOBASE_TRANSFORM_KEYS"))?,
+            None => vec![(DEFAULT_TRANSFORM_KEY_ID.to_owned(), single("FOTOBASE_TRANSFORM_KEY", "transform.key")?)],
+        };
         let field_spec = match get("FOTOBASE_FIELD_KEYS") {
             Some(v) => v,
             None => read_or_create(&dir, "field.keys", || format!("k1:{}", Secret::random(32).to_base64()))?,
@@ -64,6 +68,28 @@ impl Secrets {
         let dir = env("FOTOBASE_JWT_KEYS_DIR").filter(|v| !v.trim().is_empty()).map(PathBuf::from);
         load_or_create_keys(&dir.unwrap_or_else(|| data_dir.join("keys")))
     }
+}
+
+/// The id of the one transform key of `FOTOBASE_TRANSFORM_KEY` (or the generated file).
+pub const DEFAULT_TRANSFORM_KEY_ID: &str = "k1";
+
+/// `id:base64,…` transform keys: at least one, ids of letters, digits, `_` and `-` (they
+/// travel in URLs), none twice.
+fn transform_keys(spec: &str) -> Result<Vec<(String, Secret)>> {
+    let keys = parse_key_list(spec, 32)?;
+    let bad = |what: &str| Err(Error::new(ErrorKind::InvalidArgument, format!("transform keys: {what}")));
+    if keys.is_empty() {
+        return bad("at least one id:base64 key");
+    }
+    for (i, (id, _)) in keys.iter().enumerate() {
+        if id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+            return bad("ids are 1 to 32 letters, digits, _ or -");
+        }
+        if keys[..i].iter().any(|(other, _)| other == id) {
+            return bad("an id appears twice");
+        }
+    }
+    Ok(keys)
 }
 
 fn named(e: Error, name: &str) -> Error {
@@ -142,7 +168,7 @@ mod tests {
         let a = Secrets::load(dir.path(), &none).unwrap();
         let b = Secrets::load(dir.path(), &none).unwrap();
         assert_eq!(a.ids.encode("img", 7).unwrap(), b.ids.encode("img", 7).unwrap());
-        assert_eq!(a.transform.expose(), b.transform.expose());
+        assert_eq!(a.transform[0].1.expose(), b.transform[0].1.expose());
         let (ka, kb) =
             (Secrets::signing_keys(dir.path(), &none).unwrap(), Secrets::signing_keys(dir.path(), &none).unwrap());
         assert_eq!(ka.active().unwrap().kid(), kb.active().unwrap().kid());
@@ -168,5 +194,20 @@ mod tests {
         let short = |k: &str| (k == "FOTOBASE_TRANSFORM_KEY").then(|| "c2hvcnQ=".to_owned());
         let e = Secrets::load(dir.path(), &short).unwrap_err();
         assert!(e.context().iter().any(|(k, v)| *k == "setting" && v == "FOTOBASE_TRANSFORM_KEY"), "{e:?}");
+    }
+
+    #[test]
+    fn transform_keys_are_a_list_whose_first_signs() {
+        let dir = tempfile::tempdir().unwrap();
+        let one = Secrets::load(dir.path(), &|_| None).unwrap();
+        assert_eq!(one.transform.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), [DEFAULT_TRANSFORM_KEY_ID]);
+        let key = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+        let list = format!("k2:{key}, k1:{key}");
+        let two = Secrets::load(dir.path(), &|v| (v == "FOTOBASE_TRANSFORM_KEYS").then(|| list.clone())).unwrap();
+        assert_eq!(two.transform.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["k2", "k1"]);
+        for bad in [format!("k1:{key},k1:{key}"), format!("a,b:{key}"), format!("k/1:{key}"), "k1:c2hvcnQ=".into()] {
+            let e = Secrets::load(dir.path(), &|v| (v == "FOTOBASE_TRANSFORM_KEYS").then(|| bad.clone())).unwrap_err();
+            assert!(e.context().iter().any(|(k, v)| *k == "setting" && v == "FOTOBASE_TRANSFORM_KEYS"), "{bad}: {e:?}");
+        }
     }
 }

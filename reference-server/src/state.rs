@@ -50,7 +50,8 @@ pub struct Inner {
     pub ids: PublicIds,
     pub fields: FieldCipher,
     pub blind: BlindIndex,
-    pub transform_key: Secret,
+    /// Transform-URL keys by id, the first signing (see `services::transform`).
+    pub transform_keys: Vec<(String, Secret)>,
     /// Woken when a job is enqueued, so idle workers start at once.
     pub jobs_ready: Notify,
     /// Transforms rendered at once (the rest wait): bounds CPU and memory.
@@ -146,7 +147,7 @@ impl AppState {
             ids: secrets.ids,
             fields: secrets.fields,
             blind: secrets.blind,
-            transform_key: secrets.transform,
+            transform_keys: secrets.transform,
             jobs_ready: Notify::new(),
             transform_slots: Semaphore::new(config.workers.max(1) * 2),
             hashing: HashSlots::new(

@@ -2,8 +2,9 @@
 //! returns a resized, re-encoded rendition. The signature (HMAC-SHA256 over
 //! `options/image` with the server's transform key) is the authorization, so
 //! nobody can make the server do work its owner did not mint a URL for. Every URL
-//! expires (`e:`), and one minted for a public image (`v:public`) stops working
-//! when the image is made private or deleted; caches keep a rendition only as long
+//! expires (`e:`), names the key that signed it (`k:`, so keys rotate: the first of
+//! `FOTOBASE_TRANSFORM_KEYS` signs, the others still verify until removed), and one minted for a
+//! public image (`v:public`) stops working when the image is made private or deleted; caches keep a rendition only as long
 //! as its URL lives, shared caches only for public images. With
 //! `f:auto` the format follows `Accept` (AVIF, then WebP, else the original's
 //! family). Results are cached in the blob store under `cache/t/`.
@@ -64,11 +65,14 @@ pub struct Transform {
     pub grant: Option<Grant>,
 }
 
-/// What a minted URL allows beyond the rendition: until when, for which visibility.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a minted URL allows beyond the rendition: until when, for which visibility, signed
+/// with which transform key.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     pub expires_at: i64,
     pub public: bool,
+    /// The id of the key that signed it (`k:`): removing that key revokes the URL.
+    pub key: String,
 }
 
 /// How long a transform URL works unless the minting request says otherwise: a week.
@@ -82,7 +86,7 @@ fn named<T: serde::de::DeserializeOwned>(field: &str, v: &str) -> ApiResult<T> {
 impl Transform {
     pub fn parse(s: &str) -> ApiResult<Transform> {
         let mut t = Transform::default();
-        let (mut expires_at, mut public) = (None, false);
+        let (mut expires_at, mut public, mut key) = (None, false, None);
         for part in s.split(',').filter(|p| !p.is_empty()) {
             let (k, v) =
                 part.split_once(':').ok_or_else(|| ApiError::invalid(format!("option {part:?} is not key:value")))?;
@@ -100,6 +104,7 @@ impl Transform {
                 }
                 "f" => t.format = (v != "auto").then(|| v.to_owned()),
                 "e" => expires_at = Some(v.parse().map_err(|_| ApiError::invalid("e must be unix seconds"))?),
+                "k" => key = Some(v.to_owned()),
                 "v" => {
                     public = match v {
                         "public" => true,
@@ -110,8 +115,8 @@ impl Transform {
                 _ => return Err(ApiError::invalid(format!("unknown transform option {k:?}"))),
             }
         }
-        // Without an expiry there is no grant, and the URL renders nothing.
-        t.grant = expires_at.map(|expires_at| Grant { expires_at, public });
+        // Without an expiry and a key there is no grant, and the URL renders nothing.
+        t.grant = expires_at.zip(key).map(|(expires_at, key)| Grant { expires_at, public, key });
         t.validated()
     }
 
@@ -143,10 +148,14 @@ impl Transform {
 
     /// The canonical option string: what is signed, the rendition then the grant.
     pub fn canonical(&self) -> String {
-        match self.grant {
-            Some(g) => {
-                format!("{},e:{},v:{}", self.rendition(), g.expires_at, if g.public { "public" } else { "private" })
-            }
+        match &self.grant {
+            Some(g) => format!(
+                "{},e:{},v:{},k:{}",
+                self.rendition(),
+                g.expires_at,
+                if g.public { "public" } else { "private" },
+                g.key
+            ),
             None => self.rendition(),
         }
     }
@@ -176,22 +185,31 @@ impl Transform {
     }
 }
 
-fn mac(state: &AppState) -> Hmac<Sha256> {
-    Hmac::<Sha256>::new_from_slice(state.transform_key.expose()).expect("HMAC takes any key length")
+/// The HMAC of `"{options}/{image}"` under the transform key `key_id`; `None` when no key has
+/// that id (never configured, or removed to revoke its URLs).
+fn mac(state: &AppState, key_id: &str, options: &str, image: &str) -> Option<Hmac<Sha256>> {
+    let (_, key) = state.transform_keys.iter().find(|(id, _)| id == key_id)?;
+    let mut m = Hmac::<Sha256>::new_from_slice(key.expose()).expect("HMAC takes any key length");
+    m.update(format!("{options}/{image}").as_bytes());
+    Some(m)
 }
 
-/// `base64url(HMAC-SHA256(key, "{options}/{image}"))`.
+/// The id of the key new URLs are signed with (the first configured).
+pub fn signing_key(state: &AppState) -> &str {
+    state.transform_keys.first().map_or("", |(id, _)| id.as_str())
+}
+
+/// `base64url(HMAC-SHA256(key, "{options}/{image}"))` with the signing key (the grant in
+/// `options` names it).
 pub fn sign(state: &AppState, options: &str, image: &str) -> String {
-    let mut m = mac(state);
-    m.update(format!("{options}/{image}").as_bytes());
-    URL_SAFE_NO_PAD.encode(m.finalize().into_bytes())
+    mac(state, signing_key(state), options, image)
+        .map(|m| URL_SAFE_NO_PAD.encode(m.finalize().into_bytes()))
+        .unwrap_or_default()
 }
 
-fn verify(state: &AppState, signature: &str, options: &str, image: &str) -> bool {
+fn verify(state: &AppState, key_id: &str, signature: &str, options: &str, image: &str) -> bool {
     let Ok(given) = URL_SAFE_NO_PAD.decode(signature) else { return false };
-    let mut m = mac(state);
-    m.update(format!("{options}/{image}").as_bytes());
-    m.verify_slice(&given).is_ok()
+    mac(state, key_id, options, image).is_some_and(|m| m.verify_slice(&given).is_ok())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -220,7 +238,7 @@ async fn mint(
     }
     let now = fotobase_auth::clock::Clock::now(&fotobase_auth::clock::SystemClock);
     let public = image.visibility == Visibility::Public;
-    t.grant = Some(Grant { expires_at: now + i64::from(expires_in), public });
+    t.grant = Some(Grant { expires_at: now + i64::from(expires_in), public, key: signing_key(&state).to_owned() });
     let options = t.canonical();
     let public = state.public_id(ids::IMAGE, image.id);
     let path = format!("/t/{}/{options}/{public}", sign(&state, &options, &public));
@@ -258,14 +276,17 @@ async fn render(
     Path((signature, options, image)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    if !verify(&state, &signature, &options, &image) {
-        return Err(ApiError::forbidden("the transform URL's signature does not match"));
+    // Unsigned options are parsed only to find the key (strictly, and nothing is done with them).
+    let unsigned = || ApiError::forbidden("the transform URL's signature does not match");
+    let t = Transform::parse(&options).map_err(|_| unsigned())?;
+    let Some(grant) = t.grant.clone() else { return Err(unsigned()) };
+    if !verify(&state, &grant.key, &signature, &options, &image) {
+        return Err(unsigned());
     }
-    let t = Transform::parse(&options)?;
     let now = fotobase_auth::clock::Clock::now(&fotobase_auth::clock::SystemClock);
-    let Some(grant) = t.grant.filter(|g| g.expires_at > now) else {
+    if grant.expires_at <= now {
         return Err(ApiError::forbidden("the transform URL has expired; mint a new one"));
-    };
+    }
     let img = state.images().get(state.row_id(ids::IMAGE, &image, "image")?).await?;
     let public = img.visibility == Visibility::Public;
     if grant.public && !public {
@@ -332,9 +353,10 @@ mod tests {
         let t = Transform::parse("q:70,w:320,fit:cover,g:entropy").unwrap();
         assert_eq!(t.canonical(), "w:320,fit:cover,g:entropy,q:70,f:auto");
         assert_eq!(Transform::parse(&t.canonical()).unwrap(), t);
-        let signed = Transform::parse("w:10,f:auto,e:1700000000,v:private").unwrap();
-        assert_eq!(signed.grant, Some(Grant { expires_at: 1_700_000_000, public: false }));
-        assert_eq!(signed.canonical(), "w:10,f:auto,e:1700000000,v:private");
+        let signed = Transform::parse("w:10,f:auto,e:1700000000,v:private,k:k2").unwrap();
+        assert_eq!(signed.grant, Some(Grant { expires_at: 1_700_000_000, public: false, key: "k2".into() }));
+        assert_eq!(signed.canonical(), "w:10,f:auto,e:1700000000,v:private,k:k2");
+        assert_eq!(Transform::parse("w:10,e:1700000000").unwrap().grant, None, "no key, no grant");
         for bad in ["w:0", "w:99999", "q:101", "q:-1", "x:1", "w", "fit:squash", "f:bmp", "h:abc", "e:soon", "v:all"] {
             assert!(Transform::parse(bad).is_err(), "{bad}");
         }

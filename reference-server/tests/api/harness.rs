@@ -15,7 +15,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct App {
     pub state: AppState,
     pub router: Router,
-    _dir: tempfile::TempDir,
+    _dir: std::sync::Arc<tempfile::TempDir>,
 }
 
 pub struct Res {
@@ -54,6 +54,11 @@ impl App {
     }
 
     pub async fn with(tweak: impl FnOnce(&mut Config)) -> App {
+        Self::with_env(tweak, &|_| None).await
+    }
+
+    /// [`App::with`], with environment variables (secrets) from `env`.
+    pub async fn with_env(tweak: impl FnOnce(&mut Config), env: &(dyn Fn(&str) -> Option<String> + Sync)) -> App {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config {
             data_dir: dir.path().to_owned(),
@@ -62,9 +67,17 @@ impl App {
             ..Config::default()
         };
         tweak(&mut config);
-        let state = AppState::open(config, &|_| None).await.unwrap();
+        let state = AppState::open(config, env).await.unwrap();
         let router = all_in_one(state.clone());
-        App { state, router, _dir: dir }
+        App { state, router, _dir: std::sync::Arc::new(dir) }
+    }
+
+    /// Another process on the same configuration and data (a restart with other environment
+    /// variables): give it blobs in the data dir, not `memory://`, to share them.
+    pub async fn reopened(&self, env: &(dyn Fn(&str) -> Option<String> + Sync)) -> App {
+        let state = AppState::open(self.state.config.clone(), env).await.unwrap();
+        let router = all_in_one(state.clone());
+        App { state, router, _dir: self._dir.clone() }
     }
 
     pub async fn send(&self, req: Request<Body>) -> Res {

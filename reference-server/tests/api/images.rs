@@ -502,7 +502,7 @@ async fn signed_transform_urls() {
     let minted = app.post(&mint, Some(&t), json!({"width": 200, "fit": "cover", "height": 100})).await.ok(200);
     let path = minted["path"].as_str().unwrap().to_owned();
     assert!(path.contains("/w:200,h:100,fit:cover,f:auto,e:"), "{path}");
-    assert!(path.contains(",v:private/"), "minted for a private image: {path}");
+    assert!(path.contains(",v:private,k:k1/"), "minted for a private image with key k1: {path}");
     assert!(minted["url"].as_str().unwrap().ends_with(&path));
     app.post(&mint, Some(&t), json!({"width": 100000})).await.problem(400, "invalid_argument");
     app.post(&mint, Some(&t), json!({"format": "bmp"})).await.problem(400, "invalid_argument");
@@ -541,7 +541,7 @@ async fn signed_transform_urls() {
 
     // An expired URL, even correctly signed, renders nothing.
     let image_id = id(&img).to_owned();
-    let past = "w:200,f:auto,e:1600000000,v:private";
+    let past = "w:200,f:auto,e:1600000000,v:private,k:k1";
     let expired =
         format!("/t/{}/{past}/{image_id}", fotobase_server::services::transform::sign(&app.state, past, &image_id));
     app.get(&expired, None).await.problem(403, "forbidden");
@@ -549,7 +549,7 @@ async fn signed_transform_urls() {
     let image_path = format!("/api/v1/images/{image_id}");
     app.patch(&image_path, Some(&t), json!({"visibility": "public"})).await.ok(200);
     let public = app.post(&mint, Some(&t), json!({"width": 50})).await.ok(200)["path"].as_str().unwrap().to_owned();
-    assert!(public.contains(",v:public/"), "{public}");
+    assert!(public.contains(",v:public,k:k1/"), "{public}");
     let shown = app.get(&public, None).await;
     assert!(shown.headers[header::CACHE_CONTROL].to_str().unwrap().starts_with("public,"));
     app.patch(&image_path, Some(&t), json!({"visibility": "private"})).await.ok(200);
@@ -808,4 +808,32 @@ async fn a_retried_upload_stores_once() {
     assert_eq!(jobs.queued, 2, "one thumbnail per stored image: {jobs:?}");
     // A bad key is refused before anything is read.
     app.send(send(&ann, "", data)).await.problem(400, "invalid_argument");
+}
+
+/// Transform keys rotate: URLs name their key (`k:`); with a new key first in
+/// `FOTOBASE_TRANSFORM_KEYS`, new URLs use it and old ones still work until their key is removed,
+/// which revokes them alone.
+#[tokio::test]
+async fn transform_keys_rotate_and_removing_one_revokes_its_urls() {
+    const OLD: &str = "old:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+    const NEW: &str = "new:AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
+    let keys = |v: String| move |name: &str| (name == "FOTOBASE_TRANSFORM_KEYS").then(|| v.clone());
+    let before = App::with_env(|c| c.blob_url = None, &keys(OLD.into())).await;
+    let t = before.token("ann@example.com").await;
+    let img = before.upload(&t, "jpeg", "").await;
+    let mint = format!("/api/v1/images/{}/transform-url", id(&img));
+    let old = before.post(&mint, Some(&t), json!({"width": 32})).await.ok(200)["path"].as_str().unwrap().to_owned();
+    assert!(old.contains(",k:old/"), "{old}");
+
+    let during = before.reopened(&keys(format!("{NEW},{OLD}"))).await;
+    let new = during.post(&mint, Some(&t), json!({"width": 32})).await.ok(200)["path"].as_str().unwrap().to_owned();
+    assert!(new.contains(",k:new/"), "{new}");
+    assert_eq!(during.get(&old, None).await.status, 200, "the old key still verifies");
+    assert_eq!(during.get(&new, None).await.status, 200);
+    // A URL naming a key it was not signed with is refused.
+    during.get(&old.replace(",k:old/", ",k:new/"), None).await.problem(403, "forbidden");
+
+    let after = before.reopened(&keys(NEW.into())).await;
+    after.get(&old, None).await.problem(403, "forbidden");
+    assert_eq!(after.get(&new, None).await.status, 200);
 }

@@ -81,6 +81,9 @@ async fn load(api: Api, token: String, ledger: Arc<Mutex<Ledger>>, stop: Arc<Ato
                     let v: Value = res.json().await.unwrap_or_default();
                     if status == 202 {
                         ledger.lock().unwrap().jobs.insert(v["job_id"].as_str().unwrap().to_owned(), id);
+                    } else if status == 429 {
+                        // The account's queued-jobs quota: nothing was queued.
+                        assert_eq!(v["code"], "quota_exceeded", "{v}");
                     } else {
                         // Only this client deletes: an image is gone only if a delete was cut off.
                         assert_eq!(status, 404, "{v}");
@@ -93,8 +96,14 @@ async fn load(api: Api, token: String, ledger: Arc<Mutex<Ledger>>, stop: Arc<Ato
                 let sent =
                     api.http.post(url).bearer_auth(&token).header("content-type", "image/png").body(data.clone());
                 if let Ok(res) = sent.send().await {
-                    assert_eq!(res.status(), 201);
+                    let status = res.status();
                     let v: Value = res.json().await.unwrap();
+                    if status == 429 {
+                        // The account's uploads per minute: nothing was stored.
+                        assert_eq!(v["code"], "quota_exceeded", "{v}");
+                        continue;
+                    }
+                    assert_eq!(status, 201, "{v}");
                     ledger.lock().unwrap().stored.insert(v["id"].as_str().unwrap().to_owned(), sha256(&data));
                 }
             }
