@@ -107,6 +107,9 @@ pub struct ThrottleConfig {
     pub account_anywhere: Backoff,
     /// One address across all accounts: password spraying.
     pub address: Backoff,
+    /// Sign-ups from one address, whatever their outcome: scripted account creation, and
+    /// taken-address answers used as a directory of who has an account.
+    pub sign_up: Backoff,
 }
 
 impl Default for ThrottleConfig {
@@ -130,6 +133,14 @@ impl Default for ThrottleConfig {
                 base_delay: Duration::from_secs(1),
                 max_delay: Duration::from_secs(60 * 60),
                 forget_after,
+            },
+            // A household or an office behind one address signs up a few people at once; a
+            // script making accounts waits a minute, doubling to an hour.
+            sign_up: Backoff {
+                free_failures: 10,
+                base_delay: Duration::from_secs(60),
+                max_delay: Duration::from_secs(60 * 60),
+                forget_after: Duration::from_secs(3600),
             },
         }
     }
@@ -193,6 +204,26 @@ impl LoginThrottle {
         Ok(())
     }
 
+    /// Count a sign-up attempt from `addr` (IPv6 by /64), or `rate_limited` when that address
+    /// is in back-off. Every attempt counts, made or refused: a taken address must not be a free
+    /// lookup. Without a known address nothing is counted.
+    pub async fn sign_up(&self, addr: Option<IpAddr>) -> Result<()> {
+        let Some(ip) = addr else { return Ok(()) };
+        let (key, backoff) = (format!("signup|{}", address_key(ip)), self.config.sign_up);
+        let now = self.clock.now();
+        if let Some(a) = self.store.get(&key).await?
+            && now - a.last_failure_at < backoff.forget_after.as_secs() as i64
+        {
+            let wait = a.last_failure_at + backoff.delay(a) - now;
+            if wait > 0 {
+                return Err(Error::new(ErrorKind::RateLimited, "too many sign-ups from this address; try again later")
+                    .with_context("retry_after_secs", wait));
+            }
+        }
+        self.store.record_failure(&key, now, now - backoff.forget_after.as_secs() as i64).await?;
+        Ok(())
+    }
+
     fn keys(&self, account: &str, addr: Option<IpAddr>) -> Vec<(String, Backoff)> {
         match addr {
             Some(ip) => vec![
@@ -235,6 +266,25 @@ mod tests {
 
     fn throttle(clock: &Arc<ManualClock>) -> LoginThrottle {
         LoginThrottle::new(Arc::new(MemoryThrottleStore::new()), ThrottleConfig::default()).with_clock(clock.clone())
+    }
+
+    #[tokio::test]
+    async fn sign_ups_from_one_address_back_off_and_others_are_free() {
+        let clock = Arc::new(ManualClock::new(1_000_000));
+        let t = throttle(&clock);
+        let (here, there) = ("203.0.113.9".parse().ok(), "198.51.100.7".parse().ok());
+        for _ in 0..10 {
+            t.sign_up(here).await.unwrap();
+        }
+        let e = t.sign_up(here).await.unwrap_err();
+        assert_eq!((e.kind(), e.retry_after()), (ErrorKind::RateLimited, Some(Duration::from_secs(60))));
+        t.sign_up(there).await.unwrap();
+        t.sign_up(None).await.unwrap();
+        clock.advance(60);
+        t.sign_up(here).await.unwrap();
+        assert_eq!(t.sign_up(here).await.unwrap_err().retry_after(), Some(Duration::from_secs(120)), "doubling");
+        clock.advance(3600);
+        t.sign_up(here).await.unwrap();
     }
 
     #[tokio::test]

@@ -113,9 +113,11 @@ fn check_email(email: &str) -> ApiResult<String> {
     request_body = Register, responses((status = 201, description = "The new account", body = UserView)))]
 async fn register(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Json(mut body): Json<Register>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
     let email = check_email(&body.email)?;
+    state.throttle.sign_up(addr.map(|a| a.ip())).await?;
     let invite = admit_sign_up(&state, body.invite.take()).await?;
     let made = create_account(&state, email, body).await;
     match (&made, invite) {

@@ -424,3 +424,27 @@ async fn browser_sessions_keep_the_refresh_token_in_an_httponly_cookie() {
     let _ = (refresh2, csrf2);
     app.post("/api/v1/auth/refresh", None, json!({})).await.problem(401, "unauthenticated");
 }
+
+/// Sign-ups are throttled per address, whatever their outcome: scripted account creation
+/// stops after a few, and answers for taken addresses cannot be collected at speed; other
+/// addresses sign up as usual.
+#[tokio::test]
+async fn sign_ups_from_one_address_are_throttled() {
+    let app = App::new().await;
+    let register = |ip: [u8; 4], email: &str| {
+        App::req(Method::POST, "/api/v1/auth/register", None)
+            .header(header::CONTENT_TYPE, "application/json")
+            .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((ip, 40_000))))
+            .body(Body::from(json!({"email": email, "password": PASSWORD}).to_string()))
+            .unwrap()
+    };
+    let here = [203, 0, 113, 9];
+    app.send(register(here, "ann@example.com")).await.ok(201);
+    for _ in 0..9 {
+        app.send(register(here, "ann@example.com")).await.problem(409, "already_exists");
+    }
+    let slow = app.send(register(here, "new@example.com")).await;
+    slow.problem(429, "rate_limited");
+    assert_eq!(slow.headers["retry-after"], "60");
+    app.send(register([198, 51, 100, 7], "bob@example.com")).await.ok(201);
+}
