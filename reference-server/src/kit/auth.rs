@@ -53,14 +53,16 @@ async fn authenticate(state: &AppState, token: &str) -> ApiResult<Caller> {
         .ids
         .decode(USER_PREFIX, &claims.sub)
         .map_err(|_| ApiError::unauthenticated("token subject is not a user"))? as i64;
-    if let Some(sid) = &claims.sid
-        && !state.sessions.is_active(sid).await?
-    {
-        return Err(ApiError::new(
-            axum::http::StatusCode::UNAUTHORIZED,
-            fotobase::ErrorKind::TokenInvalid.code(),
-            "the session of this token has ended",
-        ));
+    // Every access token this API accepts belongs to a session, so logout, "log out everywhere",
+    // a password change or disabling the account ends it at once. A token without one (minted
+    // with `fotobase token issue`, which serves other services) is refused, not trusted until
+    // it expires.
+    let ended = |detail: &str| {
+        ApiError::new(axum::http::StatusCode::UNAUTHORIZED, fotobase::ErrorKind::TokenInvalid.code(), detail.to_owned())
+    };
+    let Some(sid) = &claims.sid else { return Err(ended("the token belongs to no session")) };
+    if !state.sessions.is_active(sid).await? {
+        return Err(ended("the session of this token has ended"));
     }
     Ok(Caller { user_id, public_id: claims.sub, roles: claims.roles, session_id: claims.sid })
 }

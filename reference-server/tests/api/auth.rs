@@ -219,6 +219,25 @@ async fn forged_and_malformed_tokens_are_401_with_their_code() {
     app.get("/api/v1/users/me", Some(&foreign)).await.problem(401, "unknown_key");
 }
 
+/// Every access token the API accepts belongs to a session and so can be revoked: one signed
+/// with the server's own key but without `sid` (what `fotobase token issue` mints for other
+/// services) is refused, even for a real account.
+#[tokio::test]
+async fn tokens_without_a_session_are_refused() {
+    let app = App::new().await;
+    let token = app.token("ann@example.com").await;
+    let me = app.get("/api/v1/users/me", Some(&token)).await.ok(200);
+    let mut req = fotobase_auth::token::TokenRequest::new(me["id"].as_str().unwrap());
+    req.roles = vec!["admin".into()];
+    let (bare, claims) = app.state.tokens().issue(&req).unwrap();
+    assert!(claims.sid.is_none());
+    let r = app.get("/api/v1/users/me", Some(&bare)).await.problem(401, "token_invalid");
+    assert_eq!(r["detail"], "the token belongs to no session");
+    req.sid = Some("no-such-session".into());
+    let (unknown, _) = app.state.tokens().issue(&req).unwrap();
+    app.get("/api/v1/users/me", Some(&unknown)).await.problem(401, "token_invalid");
+}
+
 #[tokio::test]
 async fn jwks_publishes_the_public_key_only() {
     let app = App::new().await;
