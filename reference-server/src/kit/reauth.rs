@@ -1,6 +1,7 @@
-//! Re-authentication before what cannot be undone (deleting the account): the password
-//! again, checked like a login (a hashing slot, the account's failed-login throttle), so a
-//! stolen access token alone is not enough.
+//! Re-authentication before what cannot be undone or takes the account over (deleting it,
+//! changing its password): the password again, checked like a login (a hashing slot, the
+//! account's failed-login throttle), so a stolen access token alone is not enough, and guessing
+//! the password through these calls is as slow as through login.
 
 use std::net::IpAddr;
 
@@ -11,13 +12,19 @@ use super::error::codes;
 use super::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// `Ok` when `password` is `user`'s; a wrong one counts as a failed login of the account.
-pub async fn password_again(state: &AppState, user: &User, password: String, ip: Option<IpAddr>) -> ApiResult<()> {
+/// `Ok` when `password` (the request member `field`) is `user`'s; a wrong one counts as a
+/// failed login of the account.
+pub async fn password_again(
+    state: &AppState,
+    user: &User,
+    password: String,
+    field: &'static str,
+    ip: Option<IpAddr>,
+) -> ApiResult<()> {
     let slot = state.hashing.admit().await?;
     state.throttle.check(&user.email_index, ip).await?;
-    let wrong = || {
-        ApiError::new(StatusCode::FORBIDDEN, codes::INVALID_CREDENTIALS, "the password is wrong").with_field("password")
-    };
+    let wrong =
+        || ApiError::new(StatusCode::FORBIDDEN, codes::INVALID_CREDENTIALS, "the password is wrong").with_field(field);
     if password.len() > state.hasher.policy().max_bytes {
         state.throttle.failed(&user.email_index, ip).await?;
         return Err(wrong());

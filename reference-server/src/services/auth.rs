@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use crate::kit::cookies;
 use crate::kit::error::codes;
 use crate::kit::extract::{ClientAddr, JsonOrEmpty};
-use crate::kit::{self, ApiError, ApiResult, Caller, Json, ids};
+use crate::kit::{self, ApiError, ApiResult, Caller, Json, ids, reauth};
 use crate::services::users::UserView;
 use crate::state::AppState;
 use base64::Engine as _;
@@ -352,29 +352,24 @@ async fn logout_all(State(state): State<AppState>, caller: Caller) -> ApiResult<
     responses((status = 200, description = "Changed; other sessions ended", body = Ended)))]
 async fn change_password(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     caller: Caller,
     Json(body): Json<PasswordChange>,
 ) -> ApiResult<Json<Ended>> {
     let user = state.users.get(caller.user_id).await?;
+    reauth::password_again(&state, &user, body.current_password, "current_password", addr.map(|a| a.ip())).await?;
     let hasher = state.hasher.clone();
-    let (stored, current, new) = (user.password_hash.clone(), body.current_password, body.new_password);
+    let new = body.new_password;
     let email = state.fields.decrypt_str(&user.email_cipher, "user.email").unwrap_or_default();
     let (local, name) = (email.split('@').next().unwrap_or_default().to_owned(), user.display_name.clone());
     let new_hash = state
         .hashing
         .run(move || {
-            if !hasher.verify(&stored, &current)? {
-                return Ok(None);
-            }
             hasher.check_policy(&new, &[&local, &name])?;
-            hasher.hash_unchecked(&new).map(Some)
+            hasher.hash_unchecked(&new)
         })
         .await
         .map_err(|e| e.with_field("new_password"))?;
-    let Some(new_hash) = new_hash else {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, codes::INVALID_CREDENTIALS, "the current password is wrong")
-            .with_field("current_password"));
-    };
     state.users.set_password_hash(user.id, &new_hash).await?;
     let n = state.sessions.password_changed(&caller.public_id, caller.session_id.as_deref()).await?;
     Ok(Json(Ended { sessions_ended: n }))

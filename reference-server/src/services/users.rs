@@ -145,7 +145,7 @@ async fn delete_me(
     Json(again): Json<Reauthentication>,
 ) -> ApiResult<StatusCode> {
     let user = state.users.get(caller.user_id).await?;
-    reauth::password_again(&state, &user, again.password, addr.map(|a| a.ip())).await?;
+    reauth::password_again(&state, &user, again.password, "password", addr.map(|a| a.ip())).await?;
     // The last admin may not leave the system without one.
     if user.is_admin() {
         let admins = count_admins(&state).await?;

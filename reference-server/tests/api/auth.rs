@@ -197,6 +197,23 @@ async fn password_change_keeps_this_session_and_ends_the_others() {
     app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": new})).await.ok(200);
 }
 
+/// A stolen access token cannot guess the password through the password change faster than
+/// through login: wrong current passwords count as failed logins of the account and back off.
+#[tokio::test]
+async fn guessing_the_current_password_is_throttled_like_login() {
+    let app = App::new().await;
+    let access = app.token("ann@example.com").await;
+    let change = |current: &str| json!({"current_password": current, "new_password": "a much better passphrase"});
+    for _ in 0..5 {
+        let r = app.post("/api/v1/auth/password", Some(&access), change("guess guess")).await;
+        assert_eq!(r.problem(403, "invalid_credentials")["field"], "current_password");
+    }
+    app.post("/api/v1/auth/password", Some(&access), change("guess guess")).await.problem(429, "rate_limited");
+    app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD}))
+        .await
+        .problem(429, "rate_limited");
+}
+
 #[tokio::test]
 async fn forged_and_malformed_tokens_are_401_with_their_code() {
     let app = App::new().await;
