@@ -8,63 +8,19 @@
 //! rewrites it.
 #![cfg(feature = "openapi")]
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use fotobase::image::{AlgorithmInfo, CompareAllResult, Comparison, Metric, Metrics, ResizeOptions};
-use fotobase_bindings::{CompressInfo, CompressRequest, OptimizeRequest, ProbeInfo, TargetSpec, TokenOptions, camel};
+use fotobase_bindings::camel;
 use serde_json::Value;
-use utoipa::ToSchema;
 
-/// Rust names that Node has always spelt differently (its public API).
-const TS_NAMES: &[(&str, &str)] = &[
-    ("CompressRequest", "CompressOptions"),
-    ("OptimizeRequest", "OptimizeOptions"),
-    ("TokenOptions", "IssueOptions"),
-    ("ProbeInfo", "ProbeResult"),
-    ("Metadata", "PhotoMetadata"),
-    ("Step", "SearchStep"),
-    ("Metric", "MetricName"),
-    ("TargetSpec", "Target"),
-    // The core's resolved target, as a compare-all table reports it.
-    ("Target", "ResolvedTarget"),
-];
-
-fn ts_name(rust: &str) -> String {
-    TS_NAMES.iter().find(|(r, _)| *r == rust).map_or(rust, |(_, t)| t).to_owned()
-}
-
-/// Every schema reachable from `T`, by Rust name.
-fn collect<T: ToSchema>(out: &mut BTreeMap<String, Value>) {
-    let mut found = vec![(T::name().into_owned(), T::schema())];
-    T::schemas(&mut found);
-    for (name, schema) in found {
-        out.insert(name, serde_json::to_value(schema).expect("a schema is JSON"));
-    }
-}
+mod schemas;
 
 fn render_all() -> String {
-    let mut schemas = BTreeMap::new();
-    collect::<CompressRequest>(&mut schemas);
-    collect::<OptimizeRequest>(&mut schemas);
-    collect::<TargetSpec>(&mut schemas);
-    collect::<ResizeOptions>(&mut schemas);
-    collect::<TokenOptions>(&mut schemas);
-    collect::<Metric>(&mut schemas);
-    collect::<CompressInfo>(&mut schemas);
-    collect::<ProbeInfo>(&mut schemas);
-    collect::<Metrics>(&mut schemas);
-    collect::<Comparison>(&mut schemas);
-    collect::<CompareAllResult>(&mut schemas);
-    collect::<AlgorithmInfo>(&mut schemas);
-
-    let mut named: Vec<(String, &Value)> = schemas.iter().map(|(n, s)| (ts_name(n), s)).collect();
-    named.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out = String::from(
         "/* Generated from the Rust types by bindings/common/tests/node_types.rs (FOTOBASE_BLESS=1 rewrites it);\n   \
          napi-rs puts it at the top of index.d.ts. Edit the Rust types, or dts-handwritten.d.ts. */\n/* eslint-disable */\n",
     );
-    for (name, schema) in named {
+    for (name, schema) in &schemas::all() {
         out.push('\n');
         out.push_str(&doc(schema, ""));
         match object_body(schema, "") {
@@ -93,17 +49,11 @@ fn doc(schema: &Value, indent: &str) -> String {
 
 /// `{ name: T; … }` for a schema with properties, one member a line.
 fn object_body(schema: &Value, indent: &str) -> Option<String> {
-    // Alphabetical: serde_json keeps declaration order only where a workspace build turns
-    // on its `preserve_order`, and the output must not depend on who builds it.
-    let props: BTreeMap<&String, &Value> = schema.get("properties")?.as_object()?.iter().collect();
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map_or(vec![], |r| r.iter().filter_map(Value::as_str).collect());
+    let props = schemas::properties(schema)?;
     let inner = format!("{indent}  ");
     let mut out = String::from("{\n");
-    for (key, prop) in props {
-        let optional = if required.contains(&key.as_str()) { "" } else { "?" };
+    for (key, prop, required) in props {
+        let optional = if required { "" } else { "?" };
         out.push_str(&doc(prop, &inner));
         out.push_str(&format!("{inner}{}{optional}: {}\n", camel(key), ty(prop, &inner)));
     }
@@ -114,8 +64,8 @@ fn object_body(schema: &Value, indent: &str) -> Option<String> {
 
 /// A schema as a TypeScript type expression.
 fn ty(schema: &Value, indent: &str) -> String {
-    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        return ts_name(r.rsplit('/').next().unwrap_or(r));
+    if let Some(name) = schemas::ref_name(schema) {
+        return name;
     }
     for (key, sep) in [("oneOf", " | "), ("anyOf", " | "), ("allOf", " & ")] {
         if let Some(list) = schema.get(key).and_then(Value::as_array) {
@@ -125,11 +75,7 @@ fn ty(schema: &Value, indent: &str) -> String {
     if let Some(values) = schema.get("enum").and_then(Value::as_array) {
         return values.iter().map(Value::to_string).collect::<Vec<_>>().join(" | ");
     }
-    let types: Vec<&str> = match schema.get("type") {
-        Some(Value::String(t)) => vec![t.as_str()],
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
-        _ => vec![],
-    };
+    let types = schemas::types(schema);
     if types.is_empty() {
         return "unknown".into();
     }

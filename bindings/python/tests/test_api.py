@@ -98,6 +98,67 @@ def test_stub_and_py_typed_ship_and_cover_the_module():
     assert declared - set(fotobase.__all__) == set(), "in __init__.pyi but not in the module"
 
 
+def conforms(value, hint, where="value"):
+    """Check a returned value against a fotobase.types annotation (TypedDicts, Literals,
+    Unions, lists, dicts): the keys a TypedDict requires are there, no others appear."""
+    import typing
+
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is typing.Any:
+        return
+    if isinstance(hint, type) and typing.is_typeddict(hint):
+        assert isinstance(value, dict), f"{where}: {value!r} is not a dict"
+        hints = typing.get_type_hints(hint)
+        missing = hint.__required_keys__ - value.keys()
+        assert not missing, f"{where}: missing {sorted(missing)}"
+        unknown = value.keys() - hints.keys()
+        assert not unknown, f"{where}: keys the types do not know: {sorted(unknown)}"
+        for key, item in value.items():
+            conforms(item, hints[key], f"{where}.{key}")
+    elif origin is typing.Union:
+        errors = []
+        for option in args:
+            try:
+                return conforms(value, option, where)
+            except AssertionError as e:
+                errors.append(str(e))
+        raise AssertionError(f"{where}: {value!r} fits none of {args}: {errors}")
+    elif origin is typing.Literal:
+        assert value in args, f"{where}: {value!r} not in {args}"
+    elif origin is list:
+        assert isinstance(value, list), f"{where}: {value!r} is not a list"
+        for i, item in enumerate(value):
+            conforms(item, args[0], f"{where}[{i}]")
+    elif origin is dict:
+        assert isinstance(value, dict), f"{where}: {value!r} is not a dict"
+        for key, item in value.items():
+            conforms(item, args[1], f"{where}.{key}")
+    elif hint is type(None):
+        assert value is None, f"{where}: {value!r} is not None"
+    elif hint is float:
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), f"{where}: {value!r} is not a number"
+    else:
+        assert isinstance(value, hint) and not (hint is int and isinstance(value, bool)), f"{where}: {value!r} is not {hint}"
+
+
+def test_results_have_the_shapes_fotobase_types_declare():
+    from fotobase import types
+
+    jpeg = fotobase.compress(PNG, format="jpeg", quality=80)
+    conforms(fotobase.probe(PNG), types.ProbeResult, "probe")
+    conforms(jpeg.info, types.CompressInfo, "compress")
+    photo = fotobase.synthetic(256, 192, seed=2, format="png")
+    searched = fotobase.compress(photo, format="jpeg", target="ssimulacra2>=50", metrics=["psnr", "ssim"])
+    assert searched.steps, "a search reports its steps"
+    conforms(searched.info, types.CompressInfo, "compress with a target")
+    conforms(fotobase.compare(PNG, jpeg.data, ["mse", "psnr", "ssim"]), types.Comparison, "compare")
+    conforms(fotobase.compare_all(photo, "ssimulacra2>=50", ["jpeg-mozjpeg", "webp-lossy"]), types.CompareAllResult)
+    for info in fotobase.algorithms():
+        conforms(info, types.AlgorithmInfo, f"algorithms[{info['name']}]")
+    with pytest.raises(AssertionError):
+        conforms({"format": "png"}, types.ProbeResult)
+
+
 # --- errors ---------------------------------------------------------------------
 
 

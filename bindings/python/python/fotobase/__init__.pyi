@@ -6,6 +6,20 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union, final
 import numpy
 import numpy.typing
 
+from .types import (
+    AlgorithmInfo,
+    CompareAllResult,
+    Comparison,
+    CompressInfo,
+    MetricName,
+    Metrics,
+    Params,
+    ProbeResult,
+    ResizeOptions,
+    SearchStep,
+    Target,
+)
+
 __version__: str
 
 _BytesLike = Union[bytes, bytearray, memoryview]
@@ -14,7 +28,7 @@ _BytesLike = Union[bytes, bytearray, memoryview]
 _PixelArray = numpy.typing.NDArray[numpy.uint8]
 """Raw pixels, H×W or H×W×C (C = 1..4), read in place when C-contiguous."""
 
-_Target = Union[str, Mapping[str, Any]]
+_Target = Target
 """``"ssimulacra2>=80"``, ``{"metric": "ssim", "value": 0.98}`` or ``{"max_bytes": 50000}``."""
 
 _JSON = Any
@@ -27,7 +41,7 @@ class Compressed:
     def data(self) -> builtins.bytes:
         """The encoded image."""
     @property
-    def info(self) -> Dict[str, _JSON]:
+    def info(self) -> CompressInfo:
         """All fields below as one dict (the same keys in every fotobase binding)."""
     @property
     def algorithm(self) -> str:
@@ -54,13 +68,13 @@ class Compressed:
     def ratio(self) -> float:
         """``input_bytes / bytes``."""
     @property
-    def params(self) -> Dict[str, _JSON]:
+    def params(self) -> Params:
         """The encoder parameters used."""
     @property
-    def metrics(self) -> Dict[str, float]:
+    def metrics(self) -> Metrics:
         """Metrics of the output against the input."""
     @property
-    def steps(self) -> List[Dict[str, _JSON]]:
+    def steps(self) -> List[SearchStep]:
         """The quality search's steps (empty for a fixed-quality encode)."""
     def __bytes__(self) -> builtins.bytes: ...
 
@@ -71,9 +85,9 @@ def compress(
     format: Optional[str] = None,
     quality: Optional[int] = None,
     target: Optional[_Target] = None,
-    resize: Optional[Mapping[str, Any]] = None,
+    resize: Optional[ResizeOptions] = None,
     params: Optional[Mapping[str, Any]] = None,
-    metrics: Optional[Sequence[str]] = None,
+    metrics: Optional[Sequence[MetricName]] = None,
     keep_metadata: bool = False,
     max_encodes: Optional[int] = None,
     to_srgb: bool = False,
@@ -90,9 +104,9 @@ def optimize(
     algorithm: str,
     target: _Target,
     *,
-    resize: Optional[Mapping[str, Any]] = None,
+    resize: Optional[ResizeOptions] = None,
     params: Optional[Mapping[str, Any]] = None,
-    metrics: Optional[Sequence[str]] = None,
+    metrics: Optional[Sequence[MetricName]] = None,
     keep_metadata: bool = False,
     max_encodes: Optional[int] = None,
     to_srgb: bool = False,
@@ -102,18 +116,18 @@ def optimize(
 def compare(
     reference: Union[_BytesLike, _PixelArray],
     distorted: Union[_BytesLike, _PixelArray],
-    metrics: Optional[Sequence[str]] = None,
-) -> Dict[str, _JSON]:
+    metrics: Optional[Sequence[MetricName]] = None,
+) -> Union[Comparison, Metrics]:
     """Metrics of ``distorted`` against ``reference``. Releases the GIL.
 
     Two encoded images give ``{metrics, reference, distorted, ratio}``; two pixel arrays
     of the same shape give the metrics dict.
     """
 
-def compare_all(data: _BytesLike, target: _Target, algorithms: Optional[Sequence[str]] = None) -> Dict[str, _JSON]:
+def compare_all(data: _BytesLike, target: _Target, algorithms: Optional[Sequence[str]] = None) -> CompareAllResult:
     """Every algorithm (or ``algorithms``) at one target: ``{target, input_bytes, results, best}``. Releases the GIL."""
 
-def algorithms() -> List[Dict[str, _JSON]]:
+def algorithms() -> List[AlgorithmInfo]:
     """The encoder registry."""
 
 def thumbnail(
@@ -125,7 +139,7 @@ def thumbnail(
 ) -> Compressed:
     """A gallery rendition that fits inside ``width`` × ``height``, never enlarged. Releases the GIL."""
 
-def probe(data: _BytesLike) -> Dict[str, _JSON]:
+def probe(data: _BytesLike) -> ProbeResult:
     """Format, size, orientation, alpha, ``frames`` and ``metadata`` (``taken_at``, ``make``,
     ``model``, ``lens``, ``iso``, ``f_number``, ``exposure_time``, ``focal_length``, ``gps``:
     ``{latitude, longitude, altitude}``; ``None`` where the file does not say) from the header
@@ -190,6 +204,7 @@ class FotobaseError(Exception):
     context: Dict[str, str]
 
 # One subclass per error code (generated at import from error_codes()).
+# BEGIN error classes (generated)
 class UnsupportedFormatError(FotobaseError): ...
 class CorruptInputError(FotobaseError): ...
 class LimitExceededError(FotobaseError): ...
@@ -213,6 +228,7 @@ class AlreadyExistsError(FotobaseError): ...
 class ConflictError(FotobaseError): ...
 class UnavailableError(FotobaseError): ...
 class UnexpectedError(FotobaseError): ...
+# END error classes
 
 __all__ = [
     "Compressed",
@@ -232,6 +248,7 @@ __all__ = [
     "public_id_decode",
     "error_codes",
     "FotobaseError",
+    # BEGIN error classes (generated)
     "UnsupportedFormatError",
     "CorruptInputError",
     "LimitExceededError",
@@ -255,4 +272,5 @@ __all__ = [
     "ConflictError",
     "UnavailableError",
     "UnexpectedError",
+    # END error classes
 ]
