@@ -9,13 +9,16 @@
 //! - [`session`]: refresh-token sessions with rotation and reuse detection (RFC 9700);
 //! - [`throttle`]: back-off for failed logins per account and per client address;
 //! - [`field`]: authenticated encryption of sensitive columns plus blind indexes;
-//! - [`public_id`]: opaque, typed, tamper-evident ids for API responses.
+//! - [`public_id`]: opaque, typed, tamper-evident ids for API responses;
+//! - `mail` (feature `mail`): account e-mail over SMTP, or into an outbox folder.
 //!
 //! Secrets are always passed in by the caller (from env or config), never
 //! derived from constants; their `Debug` output is redacted.
 
 pub mod clock;
 pub mod field;
+#[cfg(feature = "mail")]
+pub mod mail;
 pub mod password;
 pub mod public_id;
 pub mod random;

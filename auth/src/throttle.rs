@@ -110,6 +110,8 @@ pub struct ThrottleConfig {
     /// Sign-ups from one address, whatever their outcome: scripted account creation, and
     /// taken-address answers used as a directory of who has an account.
     pub sign_up: Backoff,
+    /// Recovery e-mail (password reset) per account: a mailbox is not flooded.
+    pub recovery: Backoff,
 }
 
 impl Default for ThrottleConfig {
@@ -138,6 +140,12 @@ impl Default for ThrottleConfig {
             // script making accounts waits a minute, doubling to an hour.
             sign_up: Backoff {
                 free_failures: 10,
+                base_delay: Duration::from_secs(60),
+                max_delay: Duration::from_secs(60 * 60),
+                forget_after: Duration::from_secs(3600),
+            },
+            recovery: Backoff {
+                free_failures: 3,
                 base_delay: Duration::from_secs(60),
                 max_delay: Duration::from_secs(60 * 60),
                 forget_after: Duration::from_secs(3600),
@@ -209,18 +217,33 @@ impl LoginThrottle {
     /// lookup. Without a known address nothing is counted.
     pub async fn sign_up(&self, addr: Option<IpAddr>) -> Result<()> {
         let Some(ip) = addr else { return Ok(()) };
-        let (key, backoff) = (format!("signup|{}", address_key(ip)), self.config.sign_up);
+        self.count(&format!("signup|{}", address_key(ip)), self.config.sign_up).await
+    }
+
+    /// Count a recovery request (a password-reset e-mail) for `account` (known or not: the
+    /// answer must not differ) and from `addr` (as sign-ups), or `rate_limited` when either is
+    /// in back-off.
+    pub async fn recovery(&self, account: &str, addr: Option<IpAddr>) -> Result<()> {
+        self.count(&format!("recovery|{}", account_key(account)), self.config.recovery).await?;
+        match addr {
+            Some(ip) => self.count(&format!("recovery|{}", address_key(ip)), self.config.sign_up).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Record one event under `key`, unless the key is in back-off (then `rate_limited`).
+    async fn count(&self, key: &str, backoff: Backoff) -> Result<()> {
         let now = self.clock.now();
-        if let Some(a) = self.store.get(&key).await?
+        if let Some(a) = self.store.get(key).await?
             && now - a.last_failure_at < backoff.forget_after.as_secs() as i64
         {
             let wait = a.last_failure_at + backoff.delay(a) - now;
             if wait > 0 {
-                return Err(Error::new(ErrorKind::RateLimited, "too many sign-ups from this address; try again later")
+                return Err(Error::new(ErrorKind::RateLimited, "too many requests; try again later")
                     .with_context("retry_after_secs", wait));
             }
         }
-        self.store.record_failure(&key, now, now - backoff.forget_after.as_secs() as i64).await?;
+        self.store.record_failure(key, now, now - backoff.forget_after.as_secs() as i64).await?;
         Ok(())
     }
 

@@ -124,6 +124,20 @@ impl std::str::FromStr for Limit {
     }
 }
 
+/// Whether an account's e-mail address must be confirmed through a link sent to it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailVerification {
+    /// No link is sent.
+    Off,
+    /// A link is sent at sign-up; accounts work before it is followed.
+    #[default]
+    Optional,
+    /// Accounts sign in only once the link was followed; sign-up answers alike for taken and
+    /// free addresses (the holder of a taken one is told by e-mail), so it reveals no account.
+    Required,
+}
+
 /// Base URLs of each service's instances, for the gateway.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -184,6 +198,15 @@ pub struct Config {
     pub session_cache_ms: u64,
     /// Who may sign up: `open` (default), `invite` or `closed`.
     pub registration: Registration,
+    /// `off`, `optional` (default) or `required`.
+    pub email_verification: EmailVerification,
+    /// The sender of account e-mail.
+    pub mail_from: String,
+    /// SMTP relay for account e-mail (`smtp://host:587?tls=required`, `smtps://user:pass@host:465`);
+    /// unset, messages are written to `<data>/outbox/` instead. May carry a password: from
+    /// `FOTOBASE_SMTP_URL` only, never from the file.
+    #[serde(skip)]
+    pub smtp_url: Option<String>,
     /// Every account's quotas unless an admin set its own (`PUT /api/v1/users/{id}/quota`);
     /// a limit left out is no limit. Environment: `FOTOBASE_QUOTA_BYTES`,
     /// `FOTOBASE_QUOTA_QUEUED_JOBS`, `FOTOBASE_QUOTA_UPLOADS_PER_MINUTE` (a number or `unlimited`).
@@ -247,6 +270,9 @@ impl Default for Config {
             hash_wait_ms: 100,
             session_cache_ms: 1000,
             registration: Registration::Open,
+            email_verification: EmailVerification::Optional,
+            mail_from: "fotobase <noreply@localhost>".into(),
+            smtp_url: None,
             quota: QuotaConfig::default(),
             request_timeout_secs: 120,
             metrics_token: None,
@@ -358,6 +384,24 @@ impl Config {
         overlay!(quota.max_bytes, "FOTOBASE_QUOTA_BYTES");
         overlay!(quota.max_queued_jobs, "FOTOBASE_QUOTA_QUEUED_JOBS");
         overlay!(quota.uploads_per_minute, "FOTOBASE_QUOTA_UPLOADS_PER_MINUTE");
+        overlay!(mail_from, "FOTOBASE_MAIL_FROM");
+        if let Some(v) = get("FOTOBASE_EMAIL_VERIFICATION") {
+            self.email_verification = match v.trim() {
+                "off" => EmailVerification::Off,
+                "optional" => EmailVerification::Optional,
+                "required" => EmailVerification::Required,
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidArgument,
+                        "FOTOBASE_EMAIL_VERIFICATION is off, optional or required",
+                    )
+                    .with_context("value", v));
+                }
+            };
+        }
+        if let Some(v) = get("FOTOBASE_SMTP_URL") {
+            self.smtp_url = Some(v);
+        }
         if let Some(v) = get("FOTOBASE_METRICS_TOKEN").filter(|v| !v.is_empty()) {
             self.metrics_token = Some(v);
         }

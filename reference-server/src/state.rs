@@ -7,6 +7,7 @@ use fotobase::Result;
 use fotobase::image::Limits;
 use fotobase_auth::Secret;
 use fotobase_auth::field::{BlindIndex, FieldCipher};
+use fotobase_auth::mail::{Mailer, OutboxMailer, SmtpMailer};
 use fotobase_auth::password::{HashParams, PasswordHasher};
 use fotobase_auth::public_id::PublicIds;
 use fotobase_auth::session::{SessionConfig, Sessions};
@@ -14,7 +15,7 @@ use fotobase_auth::throttle::{LoginThrottle, ThrottleConfig};
 use fotobase_auth::token::{TokenConfig, Tokens};
 use fotobase_store::blob::BlobStore;
 use fotobase_store::db::{
-    Db, Folders, Images, Invites, JobQueue, QueueConfig, Quotas, SqlSessionStore, SqlThrottleStore, Users,
+    Db, EmailTokens, Folders, Images, Invites, JobQueue, QueueConfig, Quotas, SqlSessionStore, SqlThrottleStore, Users,
 };
 use fotobase_store::media::{Media, MediaConfig};
 use tokio::sync::{Notify, Semaphore};
@@ -43,6 +44,10 @@ pub struct Inner {
     pub invites: Invites,
     /// Per-account limits and usage; the defaults are `config.quota`.
     pub quotas: Quotas,
+    /// Single-use links sent by e-mail (verification, password reset), by hash.
+    pub email_tokens: EmailTokens,
+    /// Account e-mail: SMTP when `smtp_url` is set, else files in `<data>/outbox`.
+    pub mailer: Arc<dyn Mailer>,
     pub queue: JobQueue,
     pub sessions: Sessions,
     pub hasher: PasswordHasher,
@@ -126,6 +131,10 @@ impl AppState {
         let sessions = Sessions::new(Arc::new(SqlSessionStore::new(db.clone())), tokens, session_config)
             .with_active_cache(std::time::Duration::from_millis(config.session_cache_ms));
         let throttle = LoginThrottle::new(Arc::new(SqlThrottleStore::new(db.clone())), ThrottleConfig::default());
+        let mailer: Arc<dyn Mailer> = match &config.smtp_url {
+            Some(url) => Arc::new(SmtpMailer::from_url(url, &config.mail_from)?),
+            None => Arc::new(OutboxMailer::new(config.data_dir.join("outbox"), &config.mail_from)?),
+        };
         let media = Media::new(db.clone(), blobs).with_config(MediaConfig {
             max_bytes: config.max_upload_bytes,
             default_quota_bytes: config.quota.limits().max_bytes,
@@ -136,6 +145,8 @@ impl AppState {
             folders: Folders::new(db.clone()),
             invites: Invites::new(db.clone()),
             quotas: Quotas::new(db.clone()),
+            email_tokens: EmailTokens::new(db.clone()),
+            mailer,
             queue: JobQueue::new(db.clone()).with_config(QueueConfig {
                 lease_secs: i64::try_from(config.job_lease_secs).unwrap_or(i64::MAX),
                 ..QueueConfig::default()

@@ -247,3 +247,40 @@ async fn quotas_keep_the_running_total() {
         quotas.take_upload(ann.id, Some(100)).await.unwrap();
     }
 }
+
+/// E-mail links on every database: spent once, for their purpose only, not after they expire;
+/// a newer link of the same purpose retires the older; peeking spends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn email_tokens_are_single_use_per_purpose() {
+    use fotobase_auth::clock::{Clock as _, ManualClock, SystemClock};
+    use fotobase_store::db::{EmailPurpose, EmailTokens, NewUser, Users};
+    for db in databases().await {
+        let backend = db.backend();
+        let users = Users::new(db.clone());
+        let new = NewUser {
+            email_cipher: "c".into(),
+            email_index: "ann".into(),
+            password_hash: "h".into(),
+            display_name: "ann".into(),
+        };
+        let ann = users.create(&new).await.unwrap();
+        assert_eq!(ann.email_verified_at, None);
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let tokens = EmailTokens::new(db.clone()).with_clock(clock.clone());
+        tokens.create(ann.id, EmailPurpose::Reset, "r1", 60).await.unwrap();
+        tokens.create(ann.id, EmailPurpose::Verify, "v1", 60).await.unwrap();
+        assert_eq!(tokens.take(EmailPurpose::Verify, "r1").await.unwrap_err().kind(), ErrorKind::TokenInvalid);
+        assert_eq!(tokens.peek(EmailPurpose::Reset, "r1").await.unwrap(), ann.id, "{backend:?}");
+        assert_eq!(tokens.take(EmailPurpose::Reset, "r1").await.unwrap(), ann.id, "{backend:?}");
+        assert!(tokens.take(EmailPurpose::Reset, "r1").await.is_err(), "{backend:?}: spent");
+        tokens.create(ann.id, EmailPurpose::Reset, "r2", 60).await.unwrap();
+        tokens.create(ann.id, EmailPurpose::Reset, "r3", 60).await.unwrap();
+        assert!(tokens.peek(EmailPurpose::Reset, "r2").await.is_err(), "{backend:?}: retired by r3");
+        clock.advance(61);
+        assert!(tokens.take(EmailPurpose::Reset, "r3").await.is_err(), "{backend:?}: expired");
+        assert_eq!(tokens.take(EmailPurpose::Verify, "v1").await.unwrap_err().kind(), ErrorKind::TokenInvalid);
+        let verified = users.set_email_verified(ann.id).await.unwrap();
+        assert!(verified.email_verified_at.is_some(), "{backend:?}");
+        users.delete(ann.id).await.unwrap();
+    }
+}

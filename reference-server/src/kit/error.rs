@@ -33,6 +33,8 @@ pub mod codes {
         REGISTRATION_CLOSED = "registration_closed" => "403",
         /// The invitation code is unknown, used or expired.
         INVITE_INVALID = "invite_invalid" => "403",
+        /// The account's e-mail address is not confirmed yet and this server requires it (`email_verification = "required"`).
+        EMAIL_UNVERIFIED = "email_unverified" => "403",
         /// A cookie-authenticated request without the `X-CSRF-Token` header matching the `fotobase_csrf` cookie.
         CSRF = "csrf_failed" => "403",
         /// The route exists but not with this method.

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod hashing;
 pub mod http;
 pub mod ids;
+pub mod mail;
 pub mod metrics;
 pub mod quota;
 pub mod reauth;
@@ -24,6 +25,12 @@ pub use extract::{Json, PageQuery, Path, Query};
 pub fn token_hash(token: &str) -> String {
     use sha2::Digest as _;
     fotobase_auth::random::hex(&sha2::Sha256::digest(token.as_bytes()))
+}
+
+/// A fresh bearer secret for links and codes: 24 random bytes, base64url (192 bits).
+pub fn random_token() -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(fotobase_auth::random_bytes(24))
 }
 
 /// Whether a presented secret (a CSRF token, the metrics token) equals the expected one, in

@@ -15,14 +15,16 @@ use fotobase_store::db::NewUser;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::config::EmailVerification;
 use crate::kit::cookies;
 use crate::kit::error::codes;
 use crate::kit::extract::{ClientAddr, JsonOrEmpty};
+use crate::kit::mail::{self, Pending};
 use crate::kit::{self, ApiError, ApiResult, Caller, Json, ids, reauth};
 use crate::services::users::UserView;
 use crate::state::AppState;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use fotobase_auth::mail::Mail;
+use fotobase_store::db::EmailPurpose;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -110,23 +112,52 @@ fn check_email(email: &str) -> ApiResult<String> {
 
 /// Create an account (the first one becomes admin).
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", operation_id = "register",
-    request_body = Register, responses((status = 201, description = "The new account", body = UserView)))]
+    request_body = Register, responses((status = 201, description = "The new account", body = UserView),
+        (status = 202, description = "With `email_verification = required`: the same for taken and free addresses; the link is in the mailbox", body = Pending)))]
 async fn register(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     Json(mut body): Json<Register>,
-) -> ApiResult<(StatusCode, Json<UserView>)> {
+) -> ApiResult<Response> {
     let email = check_email(&body.email)?;
     state.throttle.sign_up(addr.map(|a| a.ip())).await?;
     let invite = admit_sign_up(&state, body.invite.take()).await?;
-    let made = create_account(&state, email, body).await;
+    let made = create_account(&state, email.clone(), body).await;
     match (&made, invite) {
         (Ok((id, _)), Some(code)) => state.invites.used_by(&code, *id).await?,
         // A taken address or a weak password: the invitation is not spent.
         (Err(_), Some(code)) => state.invites.release(&code).await?,
         (_, None) => {}
     }
-    made.map(|(_, view)| (StatusCode::CREATED, Json(view)))
+    let required = state.config.email_verification == EmailVerification::Required;
+    let pending = || (StatusCode::ACCEPTED, Json(Pending::CHECK_EMAIL)).into_response();
+    match made {
+        Ok((id, view)) => {
+            if state.config.email_verification != EmailVerification::Off {
+                mail::send_verification(&state, id, &email).await?;
+            }
+            Ok(if required { pending() } else { (StatusCode::CREATED, Json(view)).into_response() })
+        }
+        // The same answer as for a new address; only the address's holder is told.
+        Err(e) if required && e.code == fotobase::ErrorKind::AlreadyExists.code() => {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let told = async {
+                    let Some(user) = state.users.by_email_index(&state.blind.email(&email)).await? else {
+                        return Ok(());
+                    };
+                    let link = mail::link(&state, user.id, EmailPurpose::Reset, "reset-password").await?;
+                    mail::send_later(&state, Mail::already_registered(&email, mail::SERVICE, &link));
+                    Ok::<_, ApiError>(())
+                };
+                if let Err(e) = told.await {
+                    tracing::warn!(code = e.code, "sign-up notice not sent");
+                }
+            });
+            Ok(pending())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether the registration policy lets this sign-up go ahead; an invitation it needs is
@@ -215,7 +246,7 @@ async fn create_invite(
     if !(1..=30 * 86_400).contains(&ttl) {
         return Err(ApiError::invalid("expires_in is 1 to 2592000 seconds").with_field("expires_in"));
     }
-    let code = URL_SAFE_NO_PAD.encode(fotobase_auth::random_bytes(24));
+    let code = kit::random_token();
     let expires_at = state.invites.create(caller.user_id, &kit::token_hash(&code), ttl).await?;
     Ok((StatusCode::CREATED, Json(Invite { code, expires_at })))
 }
@@ -270,6 +301,13 @@ async fn login(
     };
     if user.disabled_at.is_some() {
         return Err(ApiError::forbidden("this account is disabled"));
+    }
+    if state.config.email_verification == EmailVerification::Required && user.email_verified_at.is_none() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            codes::EMAIL_UNVERIFIED,
+            "confirm your e-mail address first: follow the link sent to it",
+        ));
     }
     state.throttle.succeeded(&index, ip).await?;
     if let Some(new_hash) = verified.new_hash {
@@ -335,7 +373,7 @@ async fn logout(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Ended {
-    sessions_ended: u64,
+    pub sessions_ended: u64,
 }
 
 /// End every session of the caller; access tokens stop working at once.

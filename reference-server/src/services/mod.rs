@@ -10,6 +10,7 @@ pub mod folders;
 pub mod images;
 pub mod jobs;
 pub mod ops;
+pub mod recovery;
 pub mod shares;
 pub mod stats;
 pub mod transform;

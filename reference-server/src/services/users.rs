@@ -38,6 +38,8 @@ pub struct UserView {
     pub created_at: i64,
     pub updated_at: i64,
     pub disabled: bool,
+    /// Whether the address was confirmed through a link sent to it.
+    pub email_verified: bool,
 }
 
 impl UserView {
@@ -52,6 +54,7 @@ impl UserView {
             created_at: u.created_at,
             updated_at: u.updated_at,
             disabled: u.disabled_at.is_some(),
+            email_verified: u.email_verified_at.is_some(),
         })
     }
 }

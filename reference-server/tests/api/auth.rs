@@ -484,3 +484,94 @@ async fn sign_ups_from_one_address_are_throttled() {
     assert_eq!(slow.headers["retry-after"], "60");
     app.send(register([198, 51, 100, 7], "bob@example.com")).await.ok(201);
 }
+
+/// A message to `to` whose subject has `subject` in the server's outbox (the mailer without
+/// SMTP), removed from it, with quoted-printable undone; waits for the background send.
+async fn mail_to(app: &App, to: &str, subject: &str) -> String {
+    let outbox = app.state.config.data_dir.join("outbox");
+    for _ in 0..200 {
+        if let Ok(dir) = std::fs::read_dir(&outbox) {
+            for entry in dir.flatten() {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                let subject_line = text.lines().find(|l| l.starts_with("Subject:")).unwrap_or_default();
+                if text.contains(&format!("To: {to}")) && subject_line.contains(subject) {
+                    std::fs::remove_file(entry.path()).unwrap();
+                    return text.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("no mail to {to} in {}", outbox.display());
+}
+
+/// The token of the first link in a mail.
+fn link_token(mail: &str) -> String {
+    let at = mail.find("?token=").expect("a link") + "?token=".len();
+    mail[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+}
+
+/// A forgotten password: asking answers alike for any address; the link sets a new password
+/// once (a weak one is refused without spending it), ends every session, and works no more.
+#[tokio::test]
+async fn password_reset_by_email() {
+    let app = App::new().await;
+    let first = app.signup("ann@example.com").await;
+    app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.ok(200);
+    let asked = app.post("/api/v1/auth/password-reset", None, json!({"email": "Ann@Example.com"})).await.ok(202);
+    let unknown = app.post("/api/v1/auth/password-reset", None, json!({"email": "nobody@example.com"})).await.ok(202);
+    assert_eq!(asked, unknown, "the answer does not say whether the address has an account");
+    let mail = mail_to(&app, "ann@example.com", "Reset").await;
+    assert!(mail.contains("/reset-password?token=") && mail.contains("multipart/alternative"), "{mail}");
+    let token = link_token(&mail);
+    let confirm = |token: &str, password: &str| json!({"token": token, "new_password": password});
+    let url = "/api/v1/auth/password-reset/confirm";
+    app.post(url, None, confirm(&token, "short")).await.problem(422, "weak_password");
+    app.post(url, None, confirm("not-a-token", "a fresh long passphrase")).await.problem(401, "token_invalid");
+    let done = app.post(url, None, confirm(&token, "a fresh long passphrase")).await.ok(200);
+    assert_eq!(done["sessions_ended"], 2);
+    app.post(url, None, confirm(&token, "another long passphrase")).await.problem(401, "token_invalid");
+    app.get("/api/v1/users/me", Some(first["access_token"].as_str().unwrap())).await.problem(401, "token_invalid");
+    app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD}))
+        .await
+        .problem(401, "invalid_credentials");
+    let again = json!({"email": "ann@example.com", "password": "a fresh long passphrase"});
+    let t = app.post("/api/v1/auth/login", None, again).await.ok(200);
+    let me = app.get("/api/v1/users/me", Some(t["access_token"].as_str().unwrap())).await.ok(200);
+    assert_eq!(me["email_verified"], true, "following the link proved the mailbox");
+    // Asking again and again for one account backs off (its mailbox is not flooded).
+    for _ in 0..2 {
+        app.post("/api/v1/auth/password-reset", None, json!({"email": "ann@example.com"})).await.ok(202);
+    }
+    app.post("/api/v1/auth/password-reset", None, json!({"email": "ann@example.com"}))
+        .await
+        .problem(429, "rate_limited");
+}
+
+/// Optional verification (the default): the account works at once and a link confirms it.
+/// Required: sign-up answers the same for a taken address (whose holder is told by mail), and
+/// signing in waits for the link.
+#[tokio::test]
+async fn email_verification_optional_and_required() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    assert_eq!(app.get("/api/v1/users/me", Some(&t)).await.ok(200)["email_verified"], false);
+    let token = link_token(&mail_to(&app, "ann@example.com", "Confirm").await);
+    app.post("/api/v1/auth/verify-email", None, json!({"token": token})).await.ok(200);
+    app.post("/api/v1/auth/verify-email", None, json!({"token": token})).await.problem(401, "token_invalid");
+    assert_eq!(app.get("/api/v1/users/me", Some(&t)).await.ok(200)["email_verified"], true);
+
+    let app = App::with(|c| c.email_verification = fotobase_server::config::EmailVerification::Required).await;
+    let register = json!({"email": "bob@example.com", "password": PASSWORD});
+    let new = app.post("/api/v1/auth/register", None, register.clone()).await.ok(202);
+    let taken = app.post("/api/v1/auth/register", None, register.clone()).await.ok(202);
+    assert_eq!(new, taken, "a taken address is answered as a free one");
+    assert_eq!(new["status"], "check_email");
+    let login = json!({"email": "bob@example.com", "password": PASSWORD});
+    app.post("/api/v1/auth/login", None, login.clone()).await.problem(403, "email_unverified");
+    let confirm = mail_to(&app, "bob@example.com", "Confirm").await;
+    let notice = mail_to(&app, "bob@example.com", "already have").await;
+    assert!(notice.contains("already has one") && notice.contains("/reset-password?token="), "{notice}");
+    app.post("/api/v1/auth/verify-email", None, json!({"token": link_token(&confirm)})).await.ok(200);
+    app.post("/api/v1/auth/login", None, login).await.ok(200);
+}

@@ -51,6 +51,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_invites", portable),
     migration!(6, "0006_share_location", portable),
     migration!(7, "0007_quotas", portable),
+    migration!(8, "0008_email", portable),
 ];
 
 const LOCK_ID: i64 = 0x666f_746f_6261_7365; // "fotobase"

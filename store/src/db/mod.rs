@@ -8,6 +8,7 @@
 //! of the conformance suites.
 
 mod algorithms;
+mod email_tokens;
 mod folders;
 mod images;
 mod invites;
@@ -28,6 +29,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor as _, Row as _};
 
 pub use algorithms::AlgorithmRow;
+pub use email_tokens::{EmailPurpose, EmailTokens};
 pub use folders::{Folder, FolderFilter, FolderUpdate, Folders, MAX_DEPTH, NewFolder, ShareLink, ShareTarget};
 pub use images::{
     AlgorithmStats, Comparison, Image, ImageFilter, ImageStatus, ImageUpdate, Images, NewImage, NewVersion, Stats,

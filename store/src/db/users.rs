@@ -49,6 +49,8 @@ pub struct User {
     pub created_at: i64,
     pub updated_at: i64,
     pub disabled_at: Option<i64>,
+    /// When the address was confirmed through a link sent to it.
+    pub email_verified_at: Option<i64>,
 }
 
 impl User {
@@ -75,7 +77,7 @@ pub struct Users {
 }
 
 const SELECT: &str = "SELECT u.id, u.email_cipher, u.email_index, u.password_hash, u.created_at, u.updated_at, \
-     u.disabled_at, p.display_name, p.avatar_image_id, p.preferences FROM users u JOIN profiles p ON p.user_id = u.id";
+     u.disabled_at, u.email_verified_at, p.display_name, p.avatar_image_id, p.preferences FROM users u JOIN profiles p ON p.user_id = u.id";
 
 impl Users {
     pub fn new(db: Db) -> Self {
@@ -255,6 +257,16 @@ impl Users {
         self.update_one(sqlx::query(&q).bind(hash).bind(self.clock.now()).bind(id), id).await
     }
 
+    /// Note that the account's address was confirmed (kept from the first time).
+    pub async fn set_email_verified(&self, id: i64) -> Result<User> {
+        let now = self.clock.now();
+        let q = self
+            .db
+            .sql("UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?), updated_at = ? WHERE id = ?");
+        self.update_one(sqlx::query(&q).bind(now).bind(now).bind(id), id).await?;
+        self.get(id).await
+    }
+
     /// Disable or re-enable an account (disabled accounts cannot log in).
     pub async fn set_disabled(&self, id: i64, disabled: bool) -> Result<User> {
         let now = self.clock.now();
@@ -378,5 +390,6 @@ fn user_from(row: &AnyRow) -> Result<User> {
         created_at: row.try_get("created_at").map_err(get)?,
         updated_at: row.try_get("updated_at").map_err(get)?,
         disabled_at: row.try_get("disabled_at").map_err(get)?,
+        email_verified_at: row.try_get("email_verified_at").map_err(get)?,
     })
 }

@@ -146,6 +146,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password-reset link. The answer is the same for every address (202); an account's
+         *     address gets a link that works once, for 30 minutes. Throttled per address and per client.
+         */
+        post: operations["request_password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a reset link's token. Every session of the account ends; the token
+         *     is spent (a weak password is refused without spending it). Following the link also confirms
+         *     the address.
+         */
+        post: operations["confirm_password_reset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm an account's address with the token of the link sent to it (once, within 48 hours). */
+        post: operations["verify_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify-email/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the caller a new verification link (earlier ones stop working). Throttled like resets. */
+        post: operations["resend_verification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me": {
         parameters: {
             query?: never;
@@ -1235,6 +1310,8 @@ export interface components {
                 /** Format: int64 */
                 updated_at: number;
                 disabled: boolean;
+                /** @description Whether the address was confirmed through a link sent to it. */
+                email_verified: boolean;
             }[];
             next_cursor?: string | null;
         };
@@ -1264,6 +1341,11 @@ export interface components {
         PasswordChange: {
             current_password: string;
             new_password: string;
+        };
+        /** @description The answer to a request whose outcome only a mailbox learns. */
+        Pending: {
+            /** @description `check_email`. */
+            status: string;
         };
         /** @description An RFC 9457 problem document: the body of every error response. */
         Problem: {
@@ -1350,6 +1432,14 @@ export interface components {
             display_name?: string | null;
             /** @description The invitation code, where sign-up needs one (`registration = "invite"`). */
             invite?: string | null;
+        };
+        ResetConfirm: {
+            /** @description From the link. */
+            token: string;
+            new_password: string;
+        };
+        ResetRequest: {
+            email: string;
         };
         /**
          * @description A resize request. A missing side follows the aspect ratio; every member has a
@@ -1509,6 +1599,15 @@ export interface components {
             /** Format: int64 */
             updated_at: number;
             disabled: boolean;
+            /** @description Whether the address was confirmed through a link sent to it. */
+            email_verified: boolean;
+        };
+        Verified: {
+            email_verified: boolean;
+        };
+        VerifyEmail: {
+            /** @description From the link. */
+            token: string;
         };
         /** @description A processed version as the API shows it. */
         VersionView: {
@@ -1574,6 +1673,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description With `email_verification = required`: the same for taken and free addresses; the link is in the mailbox */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pending"];
                 };
             };
             "4XX": components["responses"]["Problem"];
@@ -1754,6 +1862,106 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Jwks"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    request_password_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetRequest"];
+            };
+        };
+        responses: {
+            /** @description Sent if the address has an account */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pending"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    confirm_password_reset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetConfirm"];
+            };
+        };
+        responses: {
+            /** @description Password set; sessions ended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ended"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    verify_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmail"];
+            };
+        };
+        responses: {
+            /** @description Confirmed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Verified"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    resend_verification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sent unless already confirmed */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pending"];
                 };
             };
             "4XX": components["responses"]["Problem"];

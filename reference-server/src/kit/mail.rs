@@ -1,0 +1,58 @@
+//! Account e-mail as the services send it: single-use links (a random token, its hash stored),
+//! and sending off the request path, so an answer takes as long whether or not a message went
+//! out (a reset request for an unknown address must look like one for a known address).
+
+use fotobase_auth::mail::Mail;
+use fotobase_store::db::EmailPurpose;
+
+use crate::kit::{self, ApiResult};
+use crate::state::AppState;
+
+/// How long a verification link works.
+pub const VERIFY_HOURS: u64 = 48;
+/// How long a password-reset link works.
+pub const RESET_MINUTES: u64 = 30;
+
+/// A new single-use link for `user` to the web UI's `page` (`verify-email`, `reset-password`);
+/// earlier links of the same purpose stop working.
+pub async fn link(state: &AppState, user: i64, purpose: EmailPurpose, page: &str) -> ApiResult<String> {
+    let token = kit::random_token();
+    let ttl = match purpose {
+        EmailPurpose::Verify => VERIFY_HOURS * 3600,
+        EmailPurpose::Reset => RESET_MINUTES * 60,
+    };
+    state.email_tokens.create(user, purpose, &kit::token_hash(&token), ttl as i64).await?;
+    Ok(format!("{}/{page}?token={token}", state.config.public_url()))
+}
+
+/// Send `mail` in the background; a failure is logged (without the message) and not the
+/// request's.
+pub fn send_later(state: &AppState, mail: Mail) {
+    let mailer = state.mailer.clone();
+    tokio::spawn(async move {
+        if let Err(e) = mailer.send(&mail).await {
+            tracing::warn!(error = %e, subject = %mail.subject, "account e-mail not sent");
+        }
+    });
+}
+
+/// The name mails call the service by.
+pub const SERVICE: &str = "fotobase";
+
+/// Mail a new verification link for `user` to `to`.
+pub async fn send_verification(state: &AppState, user: i64, to: &str) -> ApiResult<()> {
+    let link = link(state, user, EmailPurpose::Verify, "verify-email").await?;
+    send_later(state, Mail::verification(to, SERVICE, &link, VERIFY_HOURS));
+    Ok(())
+}
+
+/// The answer to a request whose outcome only a mailbox learns.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Pending {
+    /// `check_email`.
+    pub status: &'static str,
+}
+
+impl Pending {
+    pub const CHECK_EMAIL: Pending = Pending { status: "check_email" };
+}
