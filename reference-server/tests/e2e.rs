@@ -413,3 +413,92 @@ async fn split_services_behind_the_gateway() {
     }
     nothing_left(&db_url, &blob_url).await;
 }
+
+/// A real SMTP server (aiosmtpd from PyPI, installed into `.venv` by scripts/setup.sh) that
+/// keeps each message it receives in a maildir; stopped when dropped.
+struct SmtpSink {
+    child: Child,
+    port: u16,
+    maildir: std::path::PathBuf,
+}
+
+impl SmtpSink {
+    fn start(dir: &std::path::Path) -> SmtpSink {
+        let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let maildir = dir.join("maildir");
+        let child = Command::new(&python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{} -m aiosmtpd: {e} (scripts/setup.sh installs it)", python.display()));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "aiosmtpd did not listen on {port} (is it in .venv? scripts/setup.sh)");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SmtpSink { child, port, maildir }
+    }
+
+    /// The first received message whose text has `needle`, quoted-printable undone.
+    async fn message_with(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            for sub in ["new", "cur"] {
+                for entry in std::fs::read_dir(self.maildir.join(sub)).into_iter().flatten().flatten() {
+                    let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                    let text = text.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+                    if text.contains(needle) {
+                        return text;
+                    }
+                }
+            }
+            assert!(Instant::now() < deadline, "no message with {needle:?} reached the SMTP server");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Account e-mail through a real SMTP server: with `FOTOBASE_SMTP_URL` set, a sign-up's
+/// verification link and a reset link arrive there, and following them works end to end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_mail_goes_through_a_real_smtp_server() {
+    use reqwest::Method as M;
+    let root = tempfile::tempdir().unwrap();
+    let smtp = SmtpSink::start(root.path());
+    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let env = [
+        ("FOTOBASE_SMTP_URL", url.as_str()),
+        ("FOTOBASE_MAIL_FROM", "Photos <photos@example.org>"),
+        ("FOTOBASE_EMAIL_VERIFICATION", "required"),
+    ];
+    let server = Server::spawn(&["serve"], &root.path().join("data"), &env);
+    let api = Api { http: Client::new(), base: server.base.clone() };
+    let creds = json!({"email": "ann@example.com", "password": PASSWORD});
+    api.ok(M::POST, "/api/v1/auth/register", None, Some(creds.clone()), 202).await;
+    api.ok(M::POST, "/api/v1/auth/login", None, Some(creds.clone()), 403).await;
+    let mail = smtp.message_with("verify-email?token=").await;
+    assert!(mail.contains("From: Photos <photos@example.org>") && mail.contains("To: ann@example.com"), "{mail}");
+    let token = |mail: &str| {
+        let at = mail.find("?token=").unwrap() + 7;
+        mail[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect::<String>()
+    };
+    api.ok(M::POST, "/api/v1/auth/verify-email", None, Some(json!({"token": token(&mail)})), 200).await;
+    api.ok(M::POST, "/api/v1/auth/login", None, Some(creds), 200).await;
+    api.ok(M::POST, "/api/v1/auth/password-reset", None, Some(json!({"email": "ann@example.com"})), 202).await;
+    let reset = smtp.message_with("reset-password?token=").await;
+    let body = json!({"token": token(&reset), "new_password": "a brand new passphrase"});
+    api.ok(M::POST, "/api/v1/auth/password-reset/confirm", None, Some(body), 200).await;
+    let creds = json!({"email": "ann@example.com", "password": "a brand new passphrase"});
+    api.ok(M::POST, "/api/v1/auth/login", None, Some(creds), 200).await;
+    server.stop();
+}

@@ -3,11 +3,19 @@
 import { api } from './http';
 import { ApiError, problemFrom } from './problem';
 import { clearTokens, csrfToken, refresh, setTokens } from './session';
-import type { TokenResponse, User } from './types';
+import type { Pending, TokenResponse, User } from './types';
 
-/** Create an account; `invite` is the code an admin gave, where sign-up needs one. */
-export function register(email: string, password: string, displayName?: string, invite?: string): Promise<User> {
-  return api<User>('/api/v1/auth/register', {
+/**
+ * Create an account; `invite` is the code an admin gave, where sign-up needs one. A server that
+ * requires a confirmed address answers `{status: 'check_email'}` instead of the account.
+ */
+export function register(
+  email: string,
+  password: string,
+  displayName?: string,
+  invite?: string,
+): Promise<User | Pending> {
+  return api<User | Pending>('/api/v1/auth/register', {
     method: 'POST',
     auth: false,
     json: { email, password, ...(displayName ? { display_name: displayName } : {}), ...(invite ? { invite } : {}) },
@@ -55,4 +63,28 @@ export function logoutEverywhere(): Promise<{ sessions_ended: number }> {
 
 export function changePassword(current: string, next: string): Promise<{ sessions_ended: number }> {
   return api('/api/v1/auth/password', { method: 'POST', json: { current_password: current, new_password: next } });
+}
+
+/** Ask for a password-reset link (the answer is the same whether the address has an account). */
+export function requestPasswordReset(email: string): Promise<Pending> {
+  return api('/api/v1/auth/password-reset', { method: 'POST', auth: false, json: { email } });
+}
+
+/** Set a new password with a reset link's token; every session ends. */
+export function confirmPasswordReset(token: string, newPassword: string): Promise<{ sessions_ended: number }> {
+  return api('/api/v1/auth/password-reset/confirm', {
+    method: 'POST',
+    auth: false,
+    json: { token, new_password: newPassword },
+  });
+}
+
+/** Confirm the address with a verification link's token. */
+export function verifyEmail(token: string): Promise<{ email_verified: boolean }> {
+  return api('/api/v1/auth/verify-email', { method: 'POST', auth: false, json: { token } });
+}
+
+/** Send the signed-in user a new verification link. */
+export function resendVerification(): Promise<Pending> {
+  return api('/api/v1/auth/verify-email/resend', { method: 'POST' });
 }

@@ -87,6 +87,8 @@ export function describe(err: unknown, context: 'login' | 'register' | 'upload' 
       return context === 'register' ? 'An account with this e-mail address already exists.' : 'That already exists.';
     case 'registration_closed':
       return err.field === 'invite' ? 'Sign-up on this server needs an invitation code.' : 'Sign-up is closed on this server.';
+    case 'email_unverified':
+      return 'Confirm your e-mail address first: follow the link we sent you.';
     case 'invite_invalid':
       return 'This invitation code is unknown, already used or expired.';
     case 'weak_password':

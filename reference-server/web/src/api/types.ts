@@ -22,6 +22,8 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+/** The answer when only a mailbox learns the outcome (`status: 'check_email'`). */
+export type Pending = Schemas['Pending'];
 export type TokenResponse = Sent<Schemas['TokenResponse'], 'refresh_token'>;
 export type User = Sent<Schemas['UserView']>;
 /** Limits are `null` when there is none. */

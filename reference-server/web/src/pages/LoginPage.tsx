@@ -69,7 +69,7 @@ export function LoginPage() {
       subtitle="Welcome back. Sign in to your photo library."
       footer={
         <>
-          New here? <Link to="/register">Create an account</Link>
+          New here? <Link to="/register">Create an account</Link> · <Link to="/forgot-password">Forgot your password?</Link>
         </>
       }
     >

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { changePassword, logout, logoutEverywhere } from '../api/auth';
+import { changePassword, logout, logoutEverywhere, resendVerification } from '../api/auth';
 import { listImages, thumbnailUrl } from '../api/images';
 import { ApiError, describe } from '../api/problem';
 import type { ImageItem } from '../api/types';
@@ -78,6 +78,26 @@ export function ProfilePage() {
   return (
     <div className="page page--narrow">
       <PageHeader title="Profile" subtitle={`${user.email} · member since ${formatDate(user.created_at)}`} />
+      {!user.email_verified && (
+        <Alert kind="warning">
+          Your e-mail address is not confirmed yet.{' '}
+          <button
+            type="button"
+            className="button button--ghost"
+            onClick={async () => {
+              try {
+                await resendVerification();
+                toast.success(`A new link is on its way to ${user.email}.`);
+              } catch (err) {
+                toast.error(describe(err));
+              }
+            }}
+          >
+            Send the link again
+          </button>
+        </Alert>
+      )}
+
       <section className="card">
         <h2 className="card__title">Your profile</h2>
         <div className="profile-head">

@@ -21,7 +21,16 @@ export function RegisterPage() {
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
 
+  const [sentTo, setSentTo] = useState<string | null>(null);
+
   if (status === 'signed-in') return <Navigate to="/" replace />;
+  if (sentTo) {
+    return (
+      <AuthFrame title="Check your e-mail" subtitle={`We sent a message to ${sentTo}.`} footer={<Link to="/login">Sign in</Link>}>
+        <Alert kind="info">Follow the link in it to confirm your address, then sign in.</Alert>
+      </AuthFrame>
+    );
+  }
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -33,7 +42,11 @@ export function RegisterPage() {
     }
     setBusy(true);
     try {
-      await register(email.trim(), password, name.trim() || undefined, invite.trim() || undefined);
+      const made = await register(email.trim(), password, name.trim() || undefined, invite.trim() || undefined);
+      if ('status' in made) {
+        setSentTo(email.trim());
+        return;
+      }
       await signIn(email.trim(), password);
       navigate('/', { replace: true });
     } catch (err) {
