@@ -76,10 +76,12 @@ pub async fn shutdown_signal() {
 }
 
 /// Background work every process with a database does now and then: collect
-/// orphaned blobs, forget finished jobs and ended sessions after a week.
+/// orphaned blobs, forget finished jobs and ended sessions after a week, and security events
+/// after a year (long enough to answer "was that me?" for any sign-in people remember).
 async fn maintenance(state: AppState, mut shutdown: watch::Receiver<bool>) {
     const EVERY: Duration = Duration::from_secs(600);
     const KEEP: i64 = 7 * 86_400;
+    const KEEP_EVENTS: i64 = 365 * 86_400;
     loop {
         tokio::select! {
             () = tokio::time::sleep(EVERY) => {}
@@ -95,6 +97,9 @@ async fn maintenance(state: AppState, mut shutdown: watch::Receiver<bool>) {
         }
         if let Err(e) = state.sessions.purge(Duration::from_secs(KEEP as u64)).await {
             tracing::warn!(error = %e, "purging ended sessions failed");
+        }
+        if let Err(e) = state.audit.purge(now - KEEP_EVENTS).await {
+            tracing::warn!(error = %e, "purging old security events failed");
         }
     }
 }

@@ -15,7 +15,8 @@ use fotobase_auth::throttle::{LoginThrottle, ThrottleConfig};
 use fotobase_auth::token::{TokenConfig, Tokens};
 use fotobase_store::blob::BlobStore;
 use fotobase_store::db::{
-    Db, EmailTokens, Folders, Images, Invites, JobQueue, QueueConfig, Quotas, SqlSessionStore, SqlThrottleStore, Users,
+    Audit, Db, EmailTokens, Folders, Images, Invites, JobQueue, QueueConfig, Quotas, SqlSessionStore, SqlThrottleStore,
+    Users,
 };
 use fotobase_store::media::{Media, MediaConfig};
 use tokio::sync::{Notify, Semaphore};
@@ -44,6 +45,8 @@ pub struct Inner {
     pub invites: Invites,
     /// Per-account limits and usage; the defaults are `config.quota`.
     pub quotas: Quotas,
+    /// Each account's security events.
+    pub audit: Audit,
     /// Single-use links sent by e-mail (verification, password reset), by hash.
     pub email_tokens: EmailTokens,
     /// Account e-mail: SMTP when `smtp_url` is set, else files in `<data>/outbox`.
@@ -146,6 +149,7 @@ impl AppState {
             invites: Invites::new(db.clone()),
             quotas: Quotas::new(db.clone()),
             email_tokens: EmailTokens::new(db.clone()),
+            audit: Audit::new(db.clone()),
             mailer,
             queue: JobQueue::new(db.clone()).with_config(QueueConfig {
                 lease_secs: i64::try_from(config.job_lease_secs).unwrap_or(i64::MAX),

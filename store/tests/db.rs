@@ -284,3 +284,44 @@ async fn email_tokens_are_single_use_per_purpose() {
         users.delete(ann.id).await.unwrap();
     }
 }
+
+/// Security events on every database: newest first in pages, each account's own, gone with the
+/// account, and purged by age.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn audit_events_page_newest_first_and_purge_by_age() {
+    use fotobase_auth::clock::{Clock as _, ManualClock, SystemClock};
+    use fotobase_store::db::{Audit, AuditKind, AuditSource, NewUser, Users};
+    for db in databases().await {
+        let backend = db.backend();
+        let users = Users::new(db.clone());
+        let user = |name: &str| NewUser {
+            email_cipher: "c".into(),
+            email_index: name.into(),
+            password_hash: "h".into(),
+            display_name: name.into(),
+        };
+        let (ann, bob) = (users.create(&user("ann")).await.unwrap(), users.create(&user("bob")).await.unwrap());
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let audit = Audit::new(db.clone()).with_clock(clock.clone());
+        let from = AuditSource { ip: Some("203.0.113.9".into()), user_agent: Some("x".repeat(300)), actor_id: None };
+        audit.record(ann.id, AuditKind::SignInFailed, &from).await.unwrap();
+        clock.advance(100);
+        audit.record(ann.id, AuditKind::SignedIn, &from).await.unwrap();
+        audit
+            .record(ann.id, AuditKind::Disabled, &AuditSource { actor_id: Some(bob.id), ..Default::default() })
+            .await
+            .unwrap();
+        audit.record(bob.id, AuditKind::SignedIn, &AuditSource::default()).await.unwrap();
+        let page = audit.list(ann.id, None, 2).await.unwrap();
+        let kinds: Vec<_> = page.items.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [AuditKind::Disabled, AuditKind::SignedIn], "{backend:?}");
+        assert_eq!(page.items[0].actor_id, Some(bob.id));
+        assert_eq!(page.items[1].user_agent.as_ref().map(String::len), Some(255), "{backend:?}: cut to the column");
+        let rest = audit.list(ann.id, page.next_cursor.as_deref(), 2).await.unwrap();
+        assert_eq!(rest.items.iter().map(|e| e.kind).collect::<Vec<_>>(), [AuditKind::SignInFailed]);
+        assert_eq!(rest.next_cursor, None);
+        assert_eq!(audit.purge(clock.now() - 50).await.unwrap(), 1, "{backend:?}: the old failure");
+        users.delete(bob.id).await.unwrap();
+        assert!(audit.list(bob.id, None, 10).await.unwrap().items.is_empty(), "{backend:?}: gone with the account");
+    }
+}

@@ -2,6 +2,7 @@
 //! authenticated caller, public ids, HTTP middleware.
 
 pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod cookies;
 pub mod download;

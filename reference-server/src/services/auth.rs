@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::config::EmailVerification;
+use crate::kit::audit::{self, Origin};
 use crate::kit::cookies;
 use crate::kit::error::codes;
 use crate::kit::extract::{ClientAddr, JsonOrEmpty};
@@ -24,7 +25,7 @@ use crate::kit::{self, ApiError, ApiResult, Caller, Json, ids, reauth};
 use crate::services::users::UserView;
 use crate::state::AppState;
 use fotobase_auth::mail::Mail;
-use fotobase_store::db::EmailPurpose;
+use fotobase_store::db::{AuditKind, EmailPurpose};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -267,6 +268,7 @@ fn client_info(headers: &HeaderMap, addr: Option<SocketAddr>) -> (Option<String>
 async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    Origin(origin): Origin,
     headers: HeaderMap,
     Json(body): Json<Login>,
 ) -> ApiResult<Response> {
@@ -294,7 +296,10 @@ async fn login(
         .await?;
     let user = match user {
         Some(u) if verified.ok => u,
-        _ => {
+        other => {
+            if let Some(u) = other {
+                audit::record(&state, u.id, AuditKind::SignInFailed, &origin).await;
+            }
             state.throttle.failed(&index, ip).await?;
             return Err(invalid_credentials());
         }
@@ -316,6 +321,7 @@ async fn login(
     let sub = state.public_id(ids::USER, user.id);
     let info = LoginInfo { roles: user.roles.clone(), scope: None, user_agent, ip: ip.map(|i| i.to_string()) };
     let issued = state.sessions.login(&sub, info).await?;
+    audit::record(&state, user.id, AuditKind::SignedIn, &origin).await;
     Ok(respond(&state, issued, body.cookie))
 }
 
@@ -379,8 +385,9 @@ pub struct Ended {
 /// End every session of the caller; access tokens stop working at once.
 #[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", operation_id = "logout_all",
     security(("bearer" = [])), responses((status = 200, description = "Sessions ended", body = Ended)))]
-async fn logout_all(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Ended>> {
+async fn logout_all(State(state): State<AppState>, Origin(origin): Origin, caller: Caller) -> ApiResult<Json<Ended>> {
     let n = state.sessions.logout_all(&caller.public_id).await?;
+    audit::record(&state, caller.user_id, AuditKind::SignedOutEverywhere, &origin).await;
     Ok(Json(Ended { sessions_ended: n }))
 }
 
@@ -391,6 +398,7 @@ async fn logout_all(State(state): State<AppState>, caller: Caller) -> ApiResult<
 async fn change_password(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    Origin(origin): Origin,
     caller: Caller,
     Json(body): Json<PasswordChange>,
 ) -> ApiResult<Json<Ended>> {
@@ -410,6 +418,7 @@ async fn change_password(
         .map_err(|e| e.with_field("new_password"))?;
     state.users.set_password_hash(user.id, &new_hash).await?;
     let n = state.sessions.password_changed(&caller.public_id, caller.session_id.as_deref()).await?;
+    audit::record(&state, user.id, AuditKind::PasswordChanged, &origin).await;
     Ok(Json(Ended { sessions_ended: n }))
 }
 

@@ -10,10 +10,11 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use fotobase_auth::field::normalize_email;
 use fotobase_auth::mail::Mail;
-use fotobase_store::db::EmailPurpose;
+use fotobase_store::db::{AuditKind, EmailPurpose};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::kit::audit::{self, Origin};
 use crate::kit::extract::ClientAddr;
 use crate::kit::mail::{self, Pending, RESET_MINUTES, SERVICE};
 use crate::kit::{self, ApiResult, Caller, Json, ids};
@@ -42,6 +43,7 @@ pub struct ResetRequest {
 async fn request_reset(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
+    Origin(origin): Origin,
     Json(body): Json<ResetRequest>,
 ) -> ApiResult<(StatusCode, Json<Pending>)> {
     let index = state.blind.email(&normalize_email(&body.email));
@@ -57,6 +59,7 @@ async fn request_reset(
             let link = mail::link(&state, user.id, EmailPurpose::Reset, "reset-password").await?;
             let to = state.fields.decrypt_str(&user.email_cipher, "user.email")?;
             mail::send_later(&state, Mail::password_reset(&to, SERVICE, &link, RESET_MINUTES));
+            audit::record(&state, user.id, AuditKind::PasswordResetRequested, &origin).await;
             Ok::<_, crate::kit::ApiError>(())
         };
         if let Err(e) = sent.await {
@@ -79,7 +82,11 @@ pub struct ResetConfirm {
 /// the address.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth", operation_id = "confirm_password_reset",
     request_body = ResetConfirm, responses((status = 200, description = "Password set; sessions ended", body = Ended)))]
-async fn confirm_reset(State(state): State<AppState>, Json(body): Json<ResetConfirm>) -> ApiResult<Json<Ended>> {
+async fn confirm_reset(
+    State(state): State<AppState>,
+    Origin(origin): Origin,
+    Json(body): Json<ResetConfirm>,
+) -> ApiResult<Json<Ended>> {
     let hash = kit::token_hash(&body.token);
     let user = state.users.get(state.email_tokens.peek(EmailPurpose::Reset, &hash).await?).await?;
     let email = state.fields.decrypt_str(&user.email_cipher, "user.email")?;
@@ -103,6 +110,7 @@ async fn confirm_reset(State(state): State<AppState>, Json(body): Json<ResetConf
     state.users.set_password_hash(user.id, &new_hash).await?;
     state.users.set_email_verified(user.id).await?;
     let ended = state.sessions.logout_all(&state.public_id(ids::USER, user.id)).await?;
+    audit::record(&state, user.id, AuditKind::PasswordReset, &origin).await;
     tracing::info!(user = %state.public_id(ids::USER, user.id), "password reset");
     Ok(Json(Ended { sessions_ended: ended }))
 }
@@ -122,9 +130,14 @@ pub struct Verified {
 /// Confirm an account's address with the token of the link sent to it (once, within 48 hours).
 #[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth", operation_id = "verify_email",
     request_body = VerifyEmail, responses((status = 200, description = "Confirmed", body = Verified)))]
-async fn verify_email(State(state): State<AppState>, Json(body): Json<VerifyEmail>) -> ApiResult<Json<Verified>> {
+async fn verify_email(
+    State(state): State<AppState>,
+    Origin(origin): Origin,
+    Json(body): Json<VerifyEmail>,
+) -> ApiResult<Json<Verified>> {
     let user = state.email_tokens.take(EmailPurpose::Verify, &kit::token_hash(&body.token)).await?;
     state.users.set_email_verified(user).await?;
+    audit::record(&state, user, AuditKind::EmailVerified, &origin).await;
     Ok(Json(Verified { email_verified: true }))
 }
 

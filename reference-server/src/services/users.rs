@@ -5,10 +5,11 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, put};
-use fotobase_store::db::{Page, ProfileUpdate, QuotaLimits, User};
+use fotobase_store::db::{AuditKind, Page, ProfileUpdate, QuotaLimits, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::kit::audit::{self, Origin};
 use crate::kit::extract::ClientAddr;
 use crate::kit::{ApiError, ApiResult, Caller, Json, PageQuery, Path, Query, ids, quota, reauth};
 use crate::state::AppState;
@@ -21,6 +22,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/users/{id}/roles/{role}", put(grant).delete(revoke))
         .route("/api/v1/users/me/quota", get(my_quota))
         .route("/api/v1/users/{id}/quota", get(user_quota).put(set_quota))
+        .route("/api/v1/users/me/events", get(my_events))
+        .route("/api/v1/users/{id}/events", get(user_events))
         .with_state(state)
 }
 
@@ -220,6 +223,7 @@ pub struct AdminPatch {
     responses((status = 200, description = "The account", body = UserView)))]
 async fn admin_update(
     State(state): State<AppState>,
+    origin: Origin,
     caller: Caller,
     Path(id): Path<String>,
     Json(patch): Json<AdminPatch>,
@@ -231,6 +235,8 @@ async fn admin_update(
             return Err(ApiError::invalid("admins cannot disable their own account").with_field("disabled"));
         }
         user = state.users.set_disabled(id, disabled).await?;
+        let kind = if disabled { AuditKind::Disabled } else { AuditKind::Enabled };
+        audit::record(&state, id, kind, &origin.by(caller.user_id)).await;
         if disabled {
             state.sessions.logout_all(&state.public_id(ids::USER, id)).await?;
         }
@@ -245,11 +251,13 @@ async fn admin_update(
     responses((status = 200, description = "The account", body = UserView)))]
 async fn grant(
     State(state): State<AppState>,
+    origin: Origin,
     caller: Caller,
     Path((id, role)): Path<(String, String)>,
 ) -> ApiResult<Json<UserView>> {
     let id = target(&state, &caller, &id).await?;
     let user = state.users.grant_role(id, &role).await?;
+    audit::record(&state, id, AuditKind::RoleGranted, &origin.by(caller.user_id)).await;
     Ok(Json(UserView::new(&state, user)?))
 }
 
@@ -260,11 +268,13 @@ async fn grant(
     responses((status = 200, description = "The account", body = UserView)))]
 async fn revoke(
     State(state): State<AppState>,
+    origin: Origin,
     caller: Caller,
     Path((id, role)): Path<(String, String)>,
 ) -> ApiResult<Json<UserView>> {
     let id = target(&state, &caller, &id).await?;
     let user = state.users.revoke_role(id, &role).await?;
+    audit::record(&state, id, AuditKind::RoleRevoked, &origin.by(caller.user_id)).await;
     Ok(Json(UserView::new(&state, user)?))
 }
 
@@ -318,14 +328,66 @@ async fn user_quota(
     responses((status = 200, description = "Quotas and usage", body = QuotaView)))]
 async fn set_quota(
     State(state): State<AppState>,
+    origin: Origin,
     caller: Caller,
     Path(id): Path<String>,
     Json(own): Json<QuotaLimits>,
 ) -> ApiResult<Json<QuotaView>> {
     let id = target(&state, &caller, &id).await?;
     state.quotas.set(id, &own).await?;
+    audit::record(&state, id, AuditKind::QuotaSet, &origin.by(caller.user_id)).await;
     tracing::info!(user = %state.public_id(ids::USER, id), by = %state.public_id(ids::USER, caller.user_id), "quota set");
     Ok(Json(quota_view(&state, id).await?))
+}
+
+/// A security event of an account, as its holder and admins see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    pub kind: AuditKind,
+    /// Unix seconds.
+    pub at: i64,
+    /// The client's address, when known.
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The admin who did it (`usr_…`), when not the account itself.
+    pub by: Option<String>,
+}
+
+async fn events(state: &AppState, user: i64, q: &PageQuery) -> ApiResult<Page<EventView>> {
+    let page = state.audit.list(user, q.cursor.as_deref(), q.limit).await?;
+    Ok(page.map(|e| EventView {
+        kind: e.kind,
+        at: e.created_at,
+        ip: e.ip,
+        user_agent: e.user_agent,
+        by: state.public_opt(ids::USER, e.actor_id),
+    }))
+}
+
+/// The caller's security events (sign-ins, failures, password changes, …), newest first.
+#[utoipa::path(get, path = "/api/v1/users/me/events", tag = "users", operation_id = "my_events",
+    security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, description = "A page of events", body = Page<EventView>)))]
+async fn my_events(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Page<EventView>>> {
+    Ok(Json(events(&state, caller.user_id, &q).await?))
+}
+
+/// An account's security events (admins).
+#[utoipa::path(get, path = "/api/v1/users/{id}/events", tag = "users", operation_id = "user_events",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`usr_…`"), PageQuery),
+    responses((status = 200, description = "A page of events", body = Page<EventView>)))]
+async fn user_events(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Page<EventView>>> {
+    let id = target(&state, &caller, &id).await?;
+    Ok(Json(events(&state, id, &q).await?))
 }
 
 /// The user service's part of the OpenAPI document.
@@ -341,6 +403,8 @@ async fn set_quota(
     revoke,
     my_quota,
     user_quota,
-    set_quota
+    set_quota,
+    my_events,
+    user_events
 ))]
 pub struct Api;

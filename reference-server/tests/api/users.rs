@@ -1,6 +1,7 @@
 //! The caller's profile, account deletion, and administration.
 
-use axum::http::Method;
+use axum::body::Body;
+use axum::http::{Method, header};
 use serde_json::json;
 
 use crate::harness::{App, PASSWORD};
@@ -142,4 +143,47 @@ async fn deleting_an_account_leaves_nothing_behind() {
     app.call(Method::DELETE, "/api/v1/users/me", Some(&admin), Some(json!({"password": PASSWORD})))
         .await
         .problem(409, "conflict");
+}
+
+/// Each account's security events, newest first: sign-ins and failures with the client's
+/// address and user agent, password changes, what an admin did (and which admin); the holder
+/// sees their own, admins anyone's, nobody else's.
+#[tokio::test]
+async fn security_events_are_recorded_and_shown_to_the_holder_and_admins() {
+    let app = App::new().await;
+    let admin = app.token("admin@example.com").await;
+    let ann = app.token("ann@example.com").await;
+    let login_from = |password: &str| {
+        App::req(Method::POST, "/api/v1/auth/login", None)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::USER_AGENT, "Firefox/140")
+            .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from(([203, 0, 113, 9], 40_000))))
+            .body(Body::from(json!({"email": "ann@example.com", "password": password}).to_string()))
+            .unwrap()
+    };
+    app.send(login_from("a wrong password")).await.problem(401, "invalid_credentials");
+    app.send(login_from(PASSWORD)).await.ok(200);
+    let change = json!({"current_password": PASSWORD, "new_password": "another long passphrase"});
+    app.post("/api/v1/auth/password", Some(&ann), change).await.ok(200);
+    let ann_id = app.get("/api/v1/users/me", Some(&ann)).await.ok(200)["id"].as_str().unwrap().to_owned();
+    app.call(Method::PUT, &format!("/api/v1/users/{ann_id}/roles/admin"), Some(&admin), None).await.ok(200);
+
+    let mine = app.get("/api/v1/users/me/events", Some(&ann)).await.ok(200);
+    let kinds: Vec<&str> = mine["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["role_granted", "password_changed", "signed_in", "sign_in_failed", "signed_in"], "{mine}");
+    let items = mine["items"].as_array().unwrap();
+    assert_eq!((items[2]["ip"].as_str(), items[2]["user_agent"].as_str()), (Some("203.0.113.9"), Some("Firefox/140")));
+    let admin_id = app.get("/api/v1/users/me", Some(&admin)).await.ok(200)["id"].clone();
+    assert_eq!(items[0]["by"], admin_id, "the admin who acted is named");
+    assert!(items[1]["by"].is_null());
+    // Pages, newest first.
+    let first = app.get("/api/v1/users/me/events?limit=2", Some(&ann)).await.ok(200);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let next = app.get(&format!("/api/v1/users/me/events?limit=2&cursor={cursor}"), Some(&ann)).await.ok(200);
+    assert_eq!(next["items"][0]["kind"], "signed_in");
+    // Admins see anyone's; others see only their own.
+    let seen = app.get(&format!("/api/v1/users/{ann_id}/events"), Some(&admin)).await.ok(200);
+    assert_eq!(seen["items"].as_array().unwrap().len(), 5);
+    let bob = app.token("bob@example.com").await;
+    app.get(&format!("/api/v1/users/{ann_id}/events"), Some(&bob)).await.problem(403, "forbidden");
 }

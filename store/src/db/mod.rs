@@ -8,6 +8,7 @@
 //! of the conformance suites.
 
 mod algorithms;
+mod audit;
 mod email_tokens;
 mod folders;
 mod images;
@@ -29,6 +30,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor as _, Row as _};
 
 pub use algorithms::AlgorithmRow;
+pub use audit::{Audit, AuditEvent, AuditKind, AuditSource};
 pub use email_tokens::{EmailPurpose, EmailTokens};
 pub use folders::{Folder, FolderFilter, FolderUpdate, Folders, MAX_DEPTH, NewFolder, ShareLink, ShareTarget};
 pub use images::{

@@ -335,6 +335,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's security events (sign-ins, failures, password changes, …), newest first. */
+        get: operations["my_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An account's security events (admins). */
+        get: operations["user_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/images": {
         parameters: {
             query?: never;
@@ -921,6 +955,11 @@ export interface components {
             /** Format: double */
             mean_ssimulacra2?: number | null;
         };
+        /**
+         * @description What happened.
+         * @enum {string}
+         */
+        AuditKind: "signed_in" | "sign_in_failed" | "signed_out" | "signed_out_everywhere" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "refresh_reused" | "disabled" | "enabled" | "role_granted" | "role_revoked" | "quota_set";
         /** @description The largest output allowed; quality is maximised under it. */
         Budget: {
             /** Format: int64 */
@@ -1013,6 +1052,20 @@ export interface components {
         Ended: {
             /** Format: int64 */
             sessions_ended: number;
+        };
+        /** @description A security event of an account, as its holder and admins see it. */
+        EventView: {
+            kind: components["schemas"]["AuditKind"];
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            at: number;
+            /** @description The client's address, when known. */
+            ip?: string | null;
+            user_agent?: string | null;
+            /** @description The admin who did it (`usr_…`), when not the account itself. */
+            by?: string | null;
         };
         /**
          * @description Resampling filter.
@@ -1240,6 +1293,23 @@ export interface components {
              * @description Seconds until it expires: 1 to 2,592,000 (30 days); default 604,800 (7 days).
              */
             expires_in?: number | null;
+        };
+        /** @description One page of results and the cursor for the next (absent on the last page). */
+        Page_EventView: {
+            items: {
+                kind: components["schemas"]["AuditKind"];
+                /**
+                 * Format: int64
+                 * @description Unix seconds.
+                 */
+                at: number;
+                /** @description The client's address, when known. */
+                ip?: string | null;
+                user_agent?: string | null;
+                /** @description The admin who did it (`usr_…`), when not the account itself. */
+                by?: string | null;
+            }[];
+            next_cursor?: string | null;
         };
         /** @description One page of results and the cursor for the next (absent on the last page). */
         Page_FolderView: {
@@ -2252,6 +2322,63 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QuotaView"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    my_events: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Page size: 0 or absent for 50; larger than 500 is taken as 500. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EventView"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    user_events: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Page size: 0 or absent for 50; larger than 500 is taken as 500. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description `usr_…` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EventView"];
                 };
             };
             "4XX": components["responses"]["Problem"];

@@ -26,6 +26,8 @@ export interface Page<T> {
 export type Pending = Schemas['Pending'];
 export type TokenResponse = Sent<Schemas['TokenResponse'], 'refresh_token'>;
 export type User = Sent<Schemas['UserView']>;
+/** A security event of the account (`kind`: `signed_in`, `sign_in_failed`, …). */
+export type SecurityEvent = Sent<Schemas['EventView']>;
 /** Limits are `null` when there is none. */
 export type Quota = Sent<Schemas['QuotaView']>;
 export type ImageItem = Sent<Schemas['ImageView']>;

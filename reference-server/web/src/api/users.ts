@@ -1,7 +1,7 @@
 // The caller's account, statistics, and administration.
 
 import { api, query } from './http';
-import type { Page, Quota, Stats, User } from './types';
+import type { Page, Quota, SecurityEvent, Stats, User } from './types';
 
 export const me = (): Promise<User> => api('/api/v1/users/me');
 
@@ -10,6 +10,9 @@ export function updateMe(patch: { display_name?: string; avatar_image_id?: strin
 }
 
 export const myQuota = (): Promise<Quota> => api('/api/v1/users/me/quota');
+
+/** The caller's security events, newest first. */
+export const myEvents = (limit = 10): Promise<Page<SecurityEvent>> => api(`/api/v1/users/me/events${query({ limit })}`);
 
 export const stats = (): Promise<Stats> => api('/api/v1/stats');
 export const globalStats = (): Promise<Stats> => api('/api/v1/stats/global');

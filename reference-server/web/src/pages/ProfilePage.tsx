@@ -3,8 +3,8 @@ import { useNavigate } from 'react-router-dom';
 import { changePassword, logout, logoutEverywhere, resendVerification } from '../api/auth';
 import { listImages, thumbnailUrl } from '../api/images';
 import { ApiError, describe } from '../api/problem';
-import type { ImageItem } from '../api/types';
-import { myQuota, updateMe } from '../api/users';
+import type { ImageItem, SecurityEvent } from '../api/types';
+import { myEvents, myQuota, updateMe } from '../api/users';
 import { useAuth } from '../auth/AuthContext';
 import { AuthImage } from '../components/AuthImage';
 import { Avatar } from '../components/Avatar';
@@ -27,6 +27,7 @@ export function ProfilePage() {
   const [pwError, setPwError] = useState<string | null>(null);
   const [pwBusy, setPwBusy] = useState(false);
   const quota = useAsync(myQuota, []);
+  const events = useAsync(() => myEvents(10), []);
 
   if (!user) return null;
 
@@ -177,6 +178,33 @@ export function ProfilePage() {
         </button>
       </section>
 
+      {events.data && events.data.items.length > 0 && (
+        <section className="card" aria-label="Recent activity">
+          <h2 className="card__title">Recent activity</h2>
+          <p className="muted">Sign-ins and changes to your account. Something you do not recognise? Change your password and log out everywhere.</p>
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>What</th>
+                  <th>When</th>
+                  <th>From</th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.data.items.map((e, i) => (
+                  <tr key={`${e.at}-${i}`}>
+                    <td>{describeEvent(e)}</td>
+                    <td>{formatDate(e.at)}</td>
+                    <td>{[e.ip, e.user_agent].filter(Boolean).join(' · ') || '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+
       <AvatarPicker
         open={picking}
         onClose={() => setPicking(false)}
@@ -213,4 +241,27 @@ function AvatarPicker({ open, onClose, onPick }: { open: boolean; onClose(): voi
       </ul>
     </Modal>
   );
+}
+
+const EVENT_WORDS: Record<SecurityEvent['kind'], string> = {
+  signed_in: 'Signed in',
+  sign_in_failed: 'Failed sign-in (wrong password)',
+  signed_out: 'Signed out',
+  signed_out_everywhere: 'Logged out everywhere',
+  password_changed: 'Password changed',
+  password_reset_requested: 'Password reset link sent',
+  password_reset: 'Password reset with an e-mailed link',
+  email_verified: 'E-mail address confirmed',
+  refresh_reused: 'A stolen session was stopped',
+  disabled: 'Account disabled',
+  enabled: 'Account enabled',
+  role_granted: 'Role granted',
+  role_revoked: 'Role taken away',
+  quota_set: 'Storage quota changed',
+};
+
+/** An event in words, naming the admin when one acted. */
+export function describeEvent(e: SecurityEvent): string {
+  const words = EVENT_WORDS[e.kind] ?? e.kind;
+  return e.by ? `${words} by an administrator` : words;
 }
