@@ -313,6 +313,12 @@ impl Config {
     }
 
     fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<()> {
+        /// One of a setting's words (its enum's snake_case names, as in the file).
+        fn word<T: serde::de::DeserializeOwned>(name: &str, v: &str, allowed: &str) -> Result<T> {
+            T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(v.trim())).map_err(|_| {
+                Error::new(ErrorKind::InvalidArgument, format!("{name} is {allowed}")).with_context("value", v)
+            })
+        }
         fn parsed<T: std::str::FromStr>(name: &str, v: &str) -> Result<T> {
             v.trim().parse().map_err(|_| {
                 Error::new(ErrorKind::InvalidArgument, "environment variable has an invalid value")
@@ -368,36 +374,14 @@ impl Config {
         }
         overlay!(upstream_timeout_secs, "FOTOBASE_UPSTREAM_TIMEOUT_SECS");
         if let Some(v) = get("FOTOBASE_REGISTRATION") {
-            self.registration = match v.as_str() {
-                "open" => Registration::Open,
-                "invite" => Registration::Invite,
-                "closed" => Registration::Closed,
-                _ => {
-                    return Err(Error::new(
-                        ErrorKind::InvalidArgument,
-                        "FOTOBASE_REGISTRATION is open, invite or closed",
-                    )
-                    .with_context("value", v));
-                }
-            };
+            self.registration = word("FOTOBASE_REGISTRATION", &v, "open, invite or closed")?;
         }
         overlay!(quota.max_bytes, "FOTOBASE_QUOTA_BYTES");
         overlay!(quota.max_queued_jobs, "FOTOBASE_QUOTA_QUEUED_JOBS");
         overlay!(quota.uploads_per_minute, "FOTOBASE_QUOTA_UPLOADS_PER_MINUTE");
         overlay!(mail_from, "FOTOBASE_MAIL_FROM");
         if let Some(v) = get("FOTOBASE_EMAIL_VERIFICATION") {
-            self.email_verification = match v.trim() {
-                "off" => EmailVerification::Off,
-                "optional" => EmailVerification::Optional,
-                "required" => EmailVerification::Required,
-                _ => {
-                    return Err(Error::new(
-                        ErrorKind::InvalidArgument,
-                        "FOTOBASE_EMAIL_VERIFICATION is off, optional or required",
-                    )
-                    .with_context("value", v));
-                }
-            };
+            self.email_verification = word("FOTOBASE_EMAIL_VERIFICATION", &v, "off, optional or required")?;
         }
         if let Some(v) = get("FOTOBASE_SMTP_URL") {
             self.smtp_url = Some(v);
@@ -581,6 +565,30 @@ mod tests {
         assert!(Config::load(None, |k| (k == "FOTOBASE_TLS_CERT").then(|| "cert.pem".into())).is_err());
         let tls = Config::load(None, |k| k.starts_with("FOTOBASE_TLS_").then(|| "x.pem".into())).unwrap();
         assert!(tls.public_url().starts_with("https://"));
+    }
+
+    #[test]
+    fn policy_words_and_limits_come_from_the_environment() {
+        let env = |k: &str| match k {
+            "FOTOBASE_EMAIL_VERIFICATION" => Some("required".to_owned()),
+            "FOTOBASE_REGISTRATION" => Some(" invite ".to_owned()),
+            "FOTOBASE_QUOTA_BYTES" => Some("unlimited".to_owned()),
+            "FOTOBASE_QUOTA_QUEUED_JOBS" => Some("3".to_owned()),
+            _ => None,
+        };
+        let c = Config::load(None, env).unwrap();
+        assert_eq!((c.email_verification, c.registration), (EmailVerification::Required, Registration::Invite));
+        assert_eq!((c.quota.max_bytes, c.quota.max_queued_jobs), (Limit(None), Limit(Some(3))));
+        assert_eq!(c.quota.uploads_per_minute, QuotaConfig::default().uploads_per_minute, "left out: the default");
+        let e = Config::load(None, |k| (k == "FOTOBASE_EMAIL_VERIFICATION").then(|| "sometimes".into())).unwrap_err();
+        assert_eq!(e.message(), "FOTOBASE_EMAIL_VERIFICATION is off, optional or required");
+        assert!(Config::load(None, |k| (k == "FOTOBASE_QUOTA_BYTES").then(|| "lots".into())).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[quota]\nmax_bytes = \"unlimited\"\nuploads_per_minute = 5\n").unwrap();
+        let c = Config::load(Some(&file), |_| None).unwrap();
+        assert_eq!((c.quota.max_bytes, c.quota.uploads_per_minute), (Limit(None), Limit(Some(5))));
+        assert_eq!(c.quota.max_queued_jobs, QuotaConfig::default().max_queued_jobs);
     }
 
     #[test]

@@ -15,6 +15,16 @@ async fn databases() -> Vec<Db> {
     dbs::fresh().await
 }
 
+/// An account to register, named `name` (its e-mail index too).
+fn account(name: &str) -> fotobase_store::db::NewUser {
+    fotobase_store::db::NewUser {
+        email_cipher: "c".into(),
+        email_index: name.into(),
+        password_hash: "h".into(),
+        display_name: name.into(),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_database_reaches_the_same_schema_version_and_migrating_again_is_a_no_op() {
     let dbs = databases().await;
@@ -136,17 +146,11 @@ async fn concurrent_first_sign_ups_make_exactly_one_admin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn invitations_are_single_use_and_expire() {
     use fotobase_auth::clock::{Clock as _, ManualClock, SystemClock};
-    use fotobase_store::db::{Invites, NewUser, Users};
+    use fotobase_store::db::{Invites, Users};
     for db in databases().await {
         let backend = db.backend();
         let users = Users::new(db.clone());
-        let new = NewUser {
-            email_cipher: "c".into(),
-            email_index: "admin".into(),
-            password_hash: "h".into(),
-            display_name: "admin".into(),
-        };
-        let admin = users.create(&new).await.unwrap();
+        let admin = users.create(&account("admin")).await.unwrap();
         let clock = Arc::new(ManualClock::new(SystemClock.now()));
         let invites = Invites::new(db.clone()).with_clock(clock.clone());
         invites.create(admin.id, "a", 60).await.unwrap();
@@ -173,18 +177,12 @@ async fn quotas_keep_the_running_total() {
     use bytes::Bytes;
     use fotobase_auth::clock::{Clock as _, ManualClock, SystemClock};
     use fotobase_store::blob::BlobStore;
-    use fotobase_store::db::{NewImage, NewUser, NewVersion, QuotaLimits, Quotas, Users};
+    use fotobase_store::db::{NewImage, NewVersion, QuotaLimits, Quotas, Users};
     use fotobase_store::media::{Media, MediaConfig};
     for db in databases().await {
         let backend = db.backend();
         let users = Users::new(db.clone());
-        let user = |name: &str| NewUser {
-            email_cipher: "c".into(),
-            email_index: name.into(),
-            password_hash: "h".into(),
-            display_name: name.into(),
-        };
-        let (ann, bob) = (users.create(&user("ann")).await.unwrap(), users.create(&user("bob")).await.unwrap());
+        let (ann, bob) = (users.create(&account("ann")).await.unwrap(), users.create(&account("bob")).await.unwrap());
         let media = Media::new(db.clone(), BlobStore::from_url("memory://").unwrap())
             .with_config(MediaConfig { default_quota_bytes: Some(100), ..MediaConfig::default() });
         let quotas = Quotas::new(db.clone());
@@ -253,17 +251,11 @@ async fn quotas_keep_the_running_total() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn email_tokens_are_single_use_per_purpose() {
     use fotobase_auth::clock::{Clock as _, ManualClock, SystemClock};
-    use fotobase_store::db::{EmailPurpose, EmailTokens, NewUser, Users};
+    use fotobase_store::db::{EmailPurpose, EmailTokens, Users};
     for db in databases().await {
         let backend = db.backend();
         let users = Users::new(db.clone());
-        let new = NewUser {
-            email_cipher: "c".into(),
-            email_index: "ann".into(),
-            password_hash: "h".into(),
-            display_name: "ann".into(),
-        };
-        let ann = users.create(&new).await.unwrap();
+        let ann = users.create(&account("ann")).await.unwrap();
         assert_eq!(ann.email_verified_at, None);
         let clock = Arc::new(ManualClock::new(SystemClock.now()));
         let tokens = EmailTokens::new(db.clone()).with_clock(clock.clone());
@@ -290,17 +282,11 @@ async fn email_tokens_are_single_use_per_purpose() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn audit_events_page_newest_first_and_purge_by_age() {
     use fotobase_auth::clock::{Clock as _, ManualClock, SystemClock};
-    use fotobase_store::db::{Audit, AuditKind, AuditSource, NewUser, Users};
+    use fotobase_store::db::{Audit, AuditKind, AuditSource, Users};
     for db in databases().await {
         let backend = db.backend();
         let users = Users::new(db.clone());
-        let user = |name: &str| NewUser {
-            email_cipher: "c".into(),
-            email_index: name.into(),
-            password_hash: "h".into(),
-            display_name: name.into(),
-        };
-        let (ann, bob) = (users.create(&user("ann")).await.unwrap(), users.create(&user("bob")).await.unwrap());
+        let (ann, bob) = (users.create(&account("ann")).await.unwrap(), users.create(&account("bob")).await.unwrap());
         let clock = Arc::new(ManualClock::new(SystemClock.now()));
         let audit = Audit::new(db.clone()).with_clock(clock.clone());
         let from = AuditSource { ip: Some("203.0.113.9".into()), user_agent: Some("x".repeat(300)), actor_id: None };

@@ -37,3 +37,19 @@ pub async fn password_again(
     state.throttle.succeeded(&user.email_index, ip).await?;
     Ok(())
 }
+
+/// The PHC hash of `user`'s chosen new password, after the input policy (length, common
+/// passwords, not the user's name or address); a refusal names `new_password`.
+pub async fn new_password_hash(state: &AppState, user: &User, new: String) -> ApiResult<String> {
+    let email = state.fields.decrypt_str(&user.email_cipher, "user.email").unwrap_or_default();
+    let (local, name) = (email.split('@').next().unwrap_or_default().to_owned(), user.display_name.clone());
+    let hasher = state.hasher.clone();
+    state
+        .hashing
+        .run(move || {
+            hasher.check_policy(&new, &[&local, &name])?;
+            hasher.hash_unchecked(&new)
+        })
+        .await
+        .map_err(|e| e.with_field("new_password"))
+}

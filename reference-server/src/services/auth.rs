@@ -404,18 +404,7 @@ async fn change_password(
 ) -> ApiResult<Json<Ended>> {
     let user = state.users.get(caller.user_id).await?;
     reauth::password_again(&state, &user, body.current_password, "current_password", addr.map(|a| a.ip())).await?;
-    let hasher = state.hasher.clone();
-    let new = body.new_password;
-    let email = state.fields.decrypt_str(&user.email_cipher, "user.email").unwrap_or_default();
-    let (local, name) = (email.split('@').next().unwrap_or_default().to_owned(), user.display_name.clone());
-    let new_hash = state
-        .hashing
-        .run(move || {
-            hasher.check_policy(&new, &[&local, &name])?;
-            hasher.hash_unchecked(&new)
-        })
-        .await
-        .map_err(|e| e.with_field("new_password"))?;
+    let new_hash = reauth::new_password_hash(&state, &user, body.new_password).await?;
     state.users.set_password_hash(user.id, &new_hash).await?;
     let n = state.sessions.password_changed(&caller.public_id, caller.session_id.as_deref()).await?;
     audit::record(&state, user.id, AuditKind::PasswordChanged, &origin).await;

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use crate::kit::audit::{self, Origin};
 use crate::kit::extract::ClientAddr;
 use crate::kit::mail::{self, Pending, RESET_MINUTES, SERVICE};
-use crate::kit::{self, ApiResult, Caller, Json, ids};
+use crate::kit::{self, ApiResult, Caller, Json, ids, reauth};
 use crate::services::auth::Ended;
 use crate::state::AppState;
 
@@ -89,17 +89,7 @@ async fn confirm_reset(
 ) -> ApiResult<Json<Ended>> {
     let hash = kit::token_hash(&body.token);
     let user = state.users.get(state.email_tokens.peek(EmailPurpose::Reset, &hash).await?).await?;
-    let email = state.fields.decrypt_str(&user.email_cipher, "user.email")?;
-    let (local, name) = (email.split('@').next().unwrap_or_default().to_owned(), user.display_name.clone());
-    let (hasher, new) = (state.hasher.clone(), body.new_password);
-    let new_hash = state
-        .hashing
-        .run(move || {
-            hasher.check_policy(&new, &[&local, &name])?;
-            hasher.hash_unchecked(&new)
-        })
-        .await
-        .map_err(|e| e.with_field("new_password"))?;
+    let new_hash = reauth::new_password_hash(&state, &user, body.new_password).await?;
     // Spent now, once: of two requests with one link, one sets the password.
     let taken = state.email_tokens.take(EmailPurpose::Reset, &hash).await?;
     if taken != user.id {

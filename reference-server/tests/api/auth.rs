@@ -481,7 +481,8 @@ async fn sign_ups_from_one_address_are_throttled() {
     }
     let slow = app.send(register(here, "new@example.com")).await;
     slow.problem(429, "rate_limited");
-    assert_eq!(slow.headers["retry-after"], "60");
+    let wait: u64 = slow.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "a minute from the last sign-up: {wait}");
     app.send(register([198, 51, 100, 7], "bob@example.com")).await.ok(201);
 }
 

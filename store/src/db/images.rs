@@ -345,28 +345,44 @@ impl Images {
     }
 
     /// Mark an image and its versions deleted (one transaction; their rows and bytes go
-    /// afterwards, see `storage::media`); false when no live image has `id`.
+    /// afterwards, see `storage::media`) and give their bytes back to the owner's quota;
+    /// false when no live image has `id`.
+    ///
+    /// The image row is marked first: that row lock orders this against a version being added
+    /// (which locks the live image, see `quotas::owner_of_image`), so the versions summed and
+    /// marked below are exactly the ones charged, and a second deletion finds nothing to give back.
     pub(crate) async fn mark_deleted(&self, id: i64) -> Result<bool> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
-        // Credited first, while the rows still count as live (a no-op for one already deleted).
-        super::quotas::credit_image(&self.db, &mut tx, id).await?;
         let q = self.db.sql("UPDATE images SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL");
         let done =
             sqlx::query(&q).bind(now).bind(id).execute(&mut *tx).await.map_err(|e| db_err("cannot delete image", e))?;
         if done.rows_affected() == 0 {
             return Ok(false);
         }
+        let q = self.db.sql("SELECT owner_id, bytes FROM images WHERE id = ?");
+        let row = sqlx::query(&q).bind(id).fetch_one(&mut *tx).await.map_err(|e| db_err("cannot read image", e))?;
+        let get = |e: sqlx::Error| db_err("bad image row", e);
+        let (owner, mut bytes): (i64, i64) =
+            (row.try_get("owner_id").map_err(get)?, row.try_get("bytes").map_err(get)?);
+        // Locking reads: the committed versions, whatever snapshot the transaction holds.
+        let q = self.db.sql(&format!(
+            "SELECT bytes FROM processed_images WHERE image_id = ? AND deleted_at IS NULL{}",
+            self.db.for_update()
+        ));
+        for r in sqlx::query(&q).bind(id).fetch_all(&mut *tx).await.map_err(|e| db_err("cannot read versions", e))? {
+            bytes += r.try_get::<i64, _>("bytes").map_err(get)?;
+        }
         let q = self.db.sql("UPDATE processed_images SET deleted_at = ? WHERE image_id = ? AND deleted_at IS NULL");
         sqlx::query(&q).bind(now).bind(id).execute(&mut *tx).await.map_err(|e| db_err("cannot delete versions", e))?;
+        super::quotas::credit(&self.db, &mut tx, owner, bytes).await?;
         tx.commit().await.map_err(|e| db_err("cannot commit deletion", e))?;
         Ok(true)
     }
 
-    /// Mark one version deleted; false when no live version has `id`.
+    /// Mark one version deleted and give its bytes back; false when no live version has `id`.
     pub(crate) async fn mark_version_deleted(&self, id: i64) -> Result<bool> {
         let mut tx = self.db.begin().await?;
-        super::quotas::credit_version(&self.db, &mut tx, id).await?;
         let q = self.db.sql("UPDATE processed_images SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL");
         let done = sqlx::query(&q)
             .bind(self.clock.now())
@@ -374,8 +390,19 @@ impl Images {
             .execute(&mut *tx)
             .await
             .map_err(|e| db_err("cannot delete version", e))?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let q = self.db.sql(
+            "SELECT v.bytes AS bytes, i.owner_id AS owner_id FROM processed_images v JOIN images i ON i.id = v.image_id \
+             WHERE v.id = ?",
+        );
+        let row = sqlx::query(&q).bind(id).fetch_one(&mut *tx).await.map_err(|e| db_err("cannot read version", e))?;
+        let get = |e: sqlx::Error| db_err("bad version row", e);
+        let (owner, bytes): (i64, i64) = (row.try_get("owner_id").map_err(get)?, row.try_get("bytes").map_err(get)?);
+        super::quotas::credit(&self.db, &mut tx, owner, bytes).await?;
         tx.commit().await.map_err(|e| db_err("cannot commit deletion", e))?;
-        Ok(done.rows_affected() == 1)
+        Ok(true)
     }
 
     /// The addresses an image's rows use: original, thumbnail, versions.

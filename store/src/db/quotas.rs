@@ -234,9 +234,11 @@ pub(crate) async fn charge(
     Err(Error::new(ErrorKind::Unexpected, "quota row vanished"))
 }
 
-/// The owner of a live image, for charging a version to it.
+/// The owner of a live image, for charging a version to it; the image row stays locked until
+/// the caller's transaction ends, so a deletion of the image waits for the version (and gives
+/// its bytes back) or comes first (and the version is refused).
 pub(crate) async fn owner_of_image(db: &Db, conn: &mut sqlx::AnyConnection, image_id: i64) -> Result<i64> {
-    let q = db.sql("SELECT owner_id FROM images WHERE id = ? AND deleted_at IS NULL");
+    let q = db.sql(&format!("SELECT owner_id FROM images WHERE id = ? AND deleted_at IS NULL{}", db.for_update()));
     let row =
         sqlx::query(&q).bind(image_id).fetch_optional(&mut *conn).await.map_err(|e| db_err("cannot read image", e))?;
     row.map(|r| r.try_get("owner_id").map_err(|e| db_err("bad image row", e)))
@@ -244,37 +246,9 @@ pub(crate) async fn owner_of_image(db: &Db, conn: &mut sqlx::AnyConnection, imag
         .ok_or_else(|| super::images::not_found("image", image_id))
 }
 
-/// Give back the bytes of a live image and its live versions to its owner, in the
-/// transaction that marks them deleted (before it does).
-pub(crate) async fn credit_image(db: &Db, conn: &mut sqlx::AnyConnection, image_id: i64) -> Result<()> {
-    let q = db.sql(
-        "UPDATE quotas SET bytes_used = bytes_used \
-         - COALESCE((SELECT bytes FROM images WHERE id = ? AND deleted_at IS NULL), 0) \
-         - COALESCE((SELECT SUM(bytes) FROM processed_images WHERE image_id = ? AND deleted_at IS NULL), 0) \
-         WHERE user_id = (SELECT owner_id FROM images WHERE id = ?)",
-    );
-    sqlx::query(&q)
-        .bind(image_id)
-        .bind(image_id)
-        .bind(image_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| db_err("cannot credit quota", e))?;
-    Ok(())
-}
-
-/// Give back a live version's bytes to its image's owner, before it is marked deleted.
-pub(crate) async fn credit_version(db: &Db, conn: &mut sqlx::AnyConnection, version_id: i64) -> Result<()> {
-    let q = db.sql(
-        "UPDATE quotas SET bytes_used = bytes_used \
-         - COALESCE((SELECT bytes FROM processed_images WHERE id = ? AND deleted_at IS NULL), 0) \
-         WHERE user_id = (SELECT i.owner_id FROM images i JOIN processed_images v ON v.image_id = i.id WHERE v.id = ?)",
-    );
-    sqlx::query(&q)
-        .bind(version_id)
-        .bind(version_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| db_err("cannot credit quota", e))?;
+/// Give `bytes` back to `owner`, in the transaction that marks them deleted.
+pub(crate) async fn credit(db: &Db, conn: &mut sqlx::AnyConnection, owner: i64, bytes: i64) -> Result<()> {
+    let q = db.sql("UPDATE quotas SET bytes_used = bytes_used - ? WHERE user_id = ?");
+    sqlx::query(&q).bind(bytes).bind(owner).execute(&mut *conn).await.map_err(|e| db_err("cannot credit quota", e))?;
     Ok(())
 }

@@ -168,9 +168,10 @@ impl Media {
         let (key, _, bytes) = self.prepare(&source)?;
         self.images.get(new.image_id).await?;
         let mut tx = self.stored_and_claimed(&key, &source).await?;
+        // Locks the live image: its deletion waits for this version or refuses it (quotas).
+        let owner = quotas::owner_of_image(&self.db, &mut tx, new.image_id).await?;
         let id = match self.images.insert_version(&mut tx, new, &key, bytes).await {
             Ok(id) => {
-                let owner = quotas::owner_of_image(&self.db, &mut tx, new.image_id).await?;
                 quotas::charge(&self.db, &mut tx, owner, bytes, self.config.default_quota_bytes).await?;
                 id
             }
