@@ -24,8 +24,13 @@ pub use extract::{Json, PageQuery, Path, Query};
 /// The SHA-256 (hex) a bearer secret is stored as (share-link tokens, invitation codes): a
 /// leaked table gives nothing to present.
 pub fn token_hash(token: &str) -> String {
+    sha256_hex(token.as_bytes())
+}
+
+/// SHA-256 of `bytes`, as lowercase hex (how the store names content, `images.sha256`).
+pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
-    fotobase_auth::random::hex(&sha2::Sha256::digest(token.as_bytes()))
+    fotobase_auth::random::hex(&sha2::Sha256::digest(bytes))
 }
 
 /// A fresh bearer secret for links and codes: 24 random bytes, base64url (192 bits).

@@ -5,7 +5,7 @@
 
 use fotobase_store::db::{QuotaLimits, QuotaRow, quota_exceeded};
 
-use crate::kit::ApiResult;
+use crate::kit::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::worker::kinds::{COMPARE_ALL, IMAGES_QUEUE, PROCESS};
 
@@ -35,11 +35,13 @@ pub async fn admit_upload(state: &AppState, user: i64, declared: Option<u64>) ->
     if let Some(max) = limits.max_bytes
         && row.bytes_used.saturating_add(declared.unwrap_or(1)) > max
     {
-        return Err(quota_exceeded("bytes", "the account's storage quota is full", max)
-            .with_context("used", row.bytes_used)
-            .into());
+        return Err(storage_full(max, row.bytes_used));
     }
     Ok(())
+}
+
+fn storage_full(max: u64, used: u64) -> ApiError {
+    quota_exceeded("bytes", "the account's storage quota is full", max).with_context("used", used).into()
 }
 
 /// Before a processing job is queued: a free place in the queued-jobs quota, and storage left
@@ -49,9 +51,7 @@ pub async fn admit_job(state: &AppState, user: i64) -> ApiResult<()> {
     if let Some(max) = limits.max_bytes
         && row.bytes_used >= max
     {
-        return Err(quota_exceeded("bytes", "the account's storage quota is full", max)
-            .with_context("used", row.bytes_used)
-            .into());
+        return Err(storage_full(max, row.bytes_used));
     }
     if let Some(max) = limits.max_queued_jobs
         && queued_jobs(state, user).await? >= max

@@ -225,7 +225,7 @@ async fn upload(
         };
         let same = image.sha256
             == match &received {
-                Received::Memory(b) => sha256_hex(b),
+                Received::Memory(b) => crate::kit::sha256_hex(b),
                 Received::Staged { staged, .. } => staged.sha256.clone(),
             };
         received.discard(&state).await;
@@ -256,11 +256,6 @@ async fn uploaded(state: &AppState, caller: &Caller, image: Image) -> ApiResult<
         .await?;
     state.jobs_ready.notify_waiters();
     Ok((StatusCode::CREATED, Json(ImageView::new(state, image, Some(caller.user_id)))))
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    fotobase_auth::random::hex(&sha2::Sha256::digest(bytes))
 }
 
 /// The name an upload is kept under: the last component of whatever path the client sent
