@@ -103,7 +103,9 @@ export RUSTC_WORKSPACE_WRAPPER="$clippy_driver" CLIPPY_ARGS="-D__CLIPPY_HACKERY_
 export FOTOBASE_CORPUS_REPORT="$CARGO_TARGET_DIR/corpus-report.txt"
 rm -f "$FOTOBASE_CORPUS_REPORT"
 run "cargo test (unit, integration, CLI, server end to end, examples, benches in test mode; clippy lints as errors)" \
-  cargo test --workspace --all-targets --locked --no-fail-fast "${features[@]}"
+  cargo test --workspace --all-targets --locked --no-fail-fast --timings "${features[@]}"
+# Where the build's time went (the whole report: target/cargo-timings/cargo-timing.html).
+python3 scripts/lib/timings.py 20
 if [ -f "$FOTOBASE_CORPUS_REPORT" ]; then
   printf '\033[1m== corpus, per folder (core/tests/corpus.rs) ==\033[0m\n'
   sort "$FOTOBASE_CORPUS_REPORT"
