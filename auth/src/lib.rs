@@ -10,6 +10,7 @@
 //! - [`throttle`]: back-off for failed logins per account and per client address;
 //! - [`field`]: authenticated encryption of sensitive columns plus blind indexes;
 //! - [`public_id`]: opaque, typed, tamper-evident ids for API responses;
+//! - [`totp`]: one-time codes (RFC 6238) and recovery codes for a second factor;
 //! - `mail` (feature `mail`): account e-mail over SMTP, or into an outbox folder.
 //!
 //! Secrets are always passed in by the caller (from env or config), never
@@ -26,6 +27,7 @@ mod secret;
 pub mod session;
 pub mod throttle;
 pub mod token;
+pub mod totp;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use secret::{Secret, parse_key_list, random_bytes};

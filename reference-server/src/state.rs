@@ -15,8 +15,8 @@ use fotobase_auth::throttle::{LoginThrottle, ThrottleConfig};
 use fotobase_auth::token::{TokenConfig, Tokens};
 use fotobase_store::blob::BlobStore;
 use fotobase_store::db::{
-    Audit, Db, EmailTokens, Folders, Images, Invites, JobQueue, QueueConfig, Quotas, SqlSessionStore, SqlThrottleStore,
-    Users,
+    Audit, Db, EmailTokens, Factors, Folders, Images, Invites, JobQueue, QueueConfig, Quotas, SqlSessionStore,
+    SqlThrottleStore, Users,
 };
 use fotobase_store::media::{Media, MediaConfig};
 use tokio::sync::{Notify, Semaphore};
@@ -49,6 +49,8 @@ pub struct Inner {
     pub audit: Audit,
     /// Single-use links sent by e-mail (verification, password reset), by hash.
     pub email_tokens: EmailTokens,
+    /// Second factors: TOTP secrets (encrypted) and recovery codes (hashed).
+    pub factors: Factors,
     /// Account e-mail: SMTP when `smtp_url` is set, else files in `<data>/outbox`.
     pub mailer: Arc<dyn Mailer>,
     pub queue: JobQueue,
@@ -149,6 +151,7 @@ impl AppState {
             invites: Invites::new(db.clone()),
             quotas: Quotas::new(db.clone()),
             email_tokens: EmailTokens::new(db.clone()),
+            factors: Factors::new(db.clone()),
             audit: Audit::new(db.clone()),
             mailer,
             queue: JobQueue::new(db.clone()).with_config(QueueConfig {

@@ -277,6 +277,57 @@ async fn email_tokens_are_single_use_per_purpose() {
     }
 }
 
+/// Second factors on every database: enrolment is confirmed once, a code's time step is taken
+/// once even by racing requests, recovery codes are single use, and removal takes both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn second_factors_take_each_code_once() {
+    use fotobase_store::db::{Factors, Users};
+    for db in databases().await {
+        let backend = db.backend();
+        let users = Users::new(db.clone());
+        let ann = users.create(&account("ann")).await.unwrap();
+        let factors = Arc::new(Factors::new(db.clone()));
+        assert!(factors.totp(ann.id).await.unwrap().is_none());
+        factors.begin_totp(ann.id, "cipher-1").await.unwrap();
+        factors.begin_totp(ann.id, "cipher-2").await.unwrap();
+        let pending = factors.totp(ann.id).await.unwrap().unwrap();
+        assert_eq!((pending.secret_cipher.as_str(), pending.enabled_at), ("cipher-2", None), "{backend:?}");
+        assert!(!factors.take_totp_step(ann.id, 10).await.unwrap(), "{backend:?}: not confirmed yet");
+        let codes: Vec<String> = (0..3).map(|i| format!("hash-{i}")).collect();
+        assert!(factors.enable_totp(ann.id, 100, &codes).await.unwrap(), "{backend:?}");
+        assert!(!factors.enable_totp(ann.id, 101, &codes).await.unwrap(), "{backend:?}: confirmed once");
+        let err = factors.begin_totp(ann.id, "cipher-3").await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Conflict, "{backend:?}");
+        assert_eq!(factors.totp(ann.id).await.unwrap().unwrap().secret_cipher, "cipher-2");
+        assert!(!factors.take_totp_step(ann.id, 100).await.unwrap(), "{backend:?}: the enrolment code again");
+        // Eight requests with the same code: exactly one is let in.
+        let racers: Vec<_> = (0..8)
+            .map(|_| {
+                let factors = factors.clone();
+                tokio::spawn(async move { factors.take_totp_step(ann.id, 101).await.unwrap() })
+            })
+            .collect();
+        let mut won = 0;
+        for r in racers {
+            won += usize::from(r.await.unwrap());
+        }
+        assert_eq!(won, 1, "{backend:?}");
+        assert!(!factors.take_totp_step(ann.id, 99).await.unwrap(), "{backend:?}: an older step");
+        assert!(factors.take_recovery_code(ann.id, "hash-1").await.unwrap());
+        assert!(!factors.take_recovery_code(ann.id, "hash-1").await.unwrap(), "{backend:?}: spent");
+        assert_eq!(factors.recovery_codes_left(ann.id).await.unwrap(), 2);
+        factors.replace_recovery_codes(ann.id, &["new".to_owned()]).await.unwrap();
+        assert!(!factors.take_recovery_code(ann.id, "hash-0").await.unwrap(), "{backend:?}: replaced");
+        assert_eq!(factors.recovery_codes_left(ann.id).await.unwrap(), 1);
+        assert!(factors.remove_totp(ann.id).await.unwrap());
+        assert!(!factors.remove_totp(ann.id).await.unwrap());
+        assert_eq!(factors.recovery_codes_left(ann.id).await.unwrap(), 0);
+        factors.begin_totp(ann.id, "cipher-4").await.unwrap();
+        users.delete(ann.id).await.unwrap();
+        assert!(factors.totp(ann.id).await.unwrap().is_none(), "{backend:?}: gone with the account");
+    }
+}
+
 /// Security events on every database: newest first in pages, each account's own, gone with the
 /// account, and purged by age.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -156,6 +156,14 @@ impl Sessions {
         self.issue(session, token)
     }
 
+    /// The user (`sub`) whose session a refresh token belongs to, used or not: to record who a
+    /// logout or a detected reuse concerns. `None` for unknown tokens.
+    pub async fn owner_of(&self, refresh_token: &str) -> Result<Option<String>> {
+        let hash = hash_refresh(refresh_token)?;
+        let Some(record) = self.store.token(&hash).await? else { return Ok(None) };
+        Ok(self.store.session(&record.session_id).await?.map(|s| s.user_id))
+    }
+
     /// End the session a refresh token belongs to. Unknown tokens are not an error.
     pub async fn logout(&self, refresh_token: &str) -> Result<bool> {
         let hash = hash_refresh(refresh_token)?;

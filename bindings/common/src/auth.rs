@@ -1,5 +1,5 @@
 //! Credentials and tokens for the bindings: argon2id at the core's OWASP
-//! defaults, a token issuer/verifier over a key set, and public ids.
+//! defaults, a token issuer/verifier over a key set, public ids, and TOTP codes.
 
 use std::time::Duration;
 
@@ -7,6 +7,7 @@ use fotobase_auth::Secret;
 use fotobase_auth::password::PasswordHasher;
 use fotobase_auth::public_id::PublicIds;
 use fotobase_auth::token::{Algorithm, Claims, Key, KeySet, TokenConfig, TokenRequest, Tokens};
+use fotobase_auth::totp::Totp;
 use serde_json::Value;
 
 use crate::{Error, ErrorKind, Result, TokenOptions, invalid};
@@ -92,4 +93,25 @@ pub fn public_id_encode(secret: &[u8], prefix: &str, id: u64) -> Result<String> 
 /// The row id inside a public id; tampered or other-prefix ids are `invalid_argument`.
 pub fn public_id_decode(secret: &[u8], prefix: &str, public: &str) -> Result<u64> {
     public_ids(secret)?.decode(prefix, public)
+}
+
+/// A new TOTP secret (base32, 160 random bits) to enrol in an authenticator app.
+pub fn totp_secret() -> String {
+    Totp::generate().secret_base32()
+}
+
+/// The 6-digit TOTP code (RFC 6238) of `secret` (base32) at `unix` seconds.
+pub fn totp_code(secret: &str, unix: i64) -> Result<String> {
+    Ok(Totp::from_base32(secret)?.code_at(unix))
+}
+
+/// The time step `code` is valid for at `unix` (one step of drift either way), considering
+/// only steps after `after_step` (the last accepted: store the returned step to refuse replays).
+pub fn totp_verify(secret: &str, code: &str, unix: i64, after_step: Option<u64>) -> Result<Option<u64>> {
+    Ok(Totp::from_base32(secret)?.verify(code, unix, after_step))
+}
+
+/// The `otpauth://totp/` enrolment URI (for a QR code) of `secret` for `account` at `issuer`.
+pub fn totp_uri(secret: &str, issuer: &str, account: &str) -> Result<String> {
+    Ok(Totp::from_base32(secret)?.uri(issuer, account))
 }

@@ -16,7 +16,10 @@ mod case;
 pub mod request;
 pub mod result;
 
-pub use auth::{TokenIssuer, hash_password, needs_rehash, public_id_decode, public_id_encode, verify_password};
+pub use auth::{
+    TokenIssuer, hash_password, needs_rehash, public_id_decode, public_id_encode, totp_code, totp_secret, totp_uri,
+    totp_verify, verify_password,
+};
 pub use case::keys_to_snake;
 pub use case::{camel, keys_to_camel};
 pub use request::{CompareAllRequest, CompressRequest, OptimizeRequest, TargetSpec, TokenOptions, parse, value};

@@ -247,6 +247,21 @@ fn execute(case: &Value) -> fb::Result<Option<Value>> {
             )?;
             json!({"decoded": decoded})
         }
+        "totp_code" => json!({"code": fb::totp_code(s("secret").unwrap_or(""), args["at"].as_i64().unwrap_or(0))?}),
+        "totp_verify" => {
+            let step = fb::totp_verify(
+                s("secret").unwrap_or(""),
+                s("code").unwrap_or(""),
+                args["at"].as_i64().unwrap_or(0),
+                args["after_step"].as_u64(),
+            )?;
+            json!({"step": step})
+        }
+        "totp_uri" => json!({"uri": fb::totp_uri(
+            s("secret").unwrap_or(""),
+            s("issuer").unwrap_or(""),
+            s("account").unwrap_or("")
+        )?}),
         other => panic!("unknown op {other:?}"),
     };
     Ok(Some(value))

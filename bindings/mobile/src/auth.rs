@@ -73,6 +73,37 @@ pub fn public_id_decode(secret: Vec<u8>, prefix: String, public_id: String) -> R
     Ok(fb::public_id_decode(&secret, &prefix, &public_id)?)
 }
 
+/// A new TOTP secret (base32, 160 random bits) to enrol in an authenticator app.
+#[uniffi::export]
+pub fn totp_secret() -> String {
+    fb::totp_secret()
+}
+
+/// The 6-digit TOTP code (RFC 6238) of `secret` (base32) at `at` (unix seconds).
+#[uniffi::export]
+pub fn totp_code(secret: String, at: i64) -> Result<String, FotobaseError> {
+    Ok(fb::totp_code(&secret, at)?)
+}
+
+/// The time step `code` is valid for at `at` (one step of drift either way), or null. Only
+/// steps after `after_step` count: store the returned step and pass it next time, so a code is
+/// never accepted twice.
+#[uniffi::export]
+pub fn totp_verify(
+    secret: String,
+    code: String,
+    at: i64,
+    after_step: Option<u64>,
+) -> Result<Option<u64>, FotobaseError> {
+    Ok(fb::totp_verify(&secret, &code, at, after_step)?)
+}
+
+/// The `otpauth://totp/` URI authenticator apps scan (as a QR code) to enrol `secret`.
+#[uniffi::export]
+pub fn totp_uri(secret: String, issuer: String, account: String) -> Result<String, FotobaseError> {
+    Ok(fb::totp_uri(&secret, &issuer, &account)?)
+}
+
 /// Every error code, in the core's order.
 #[uniffi::export]
 pub fn error_codes() -> Vec<String> {

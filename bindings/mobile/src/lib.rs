@@ -15,7 +15,8 @@ mod options;
 mod results;
 
 pub use auth::{
-    TokenIssuer, error_codes, hash_password, needs_rehash, public_id_decode, public_id_encode, verify_password,
+    TokenIssuer, error_codes, hash_password, needs_rehash, public_id_decode, public_id_encode, totp_code, totp_secret,
+    totp_uri, totp_verify, verify_password,
 };
 pub use errors::FotobaseError;
 pub use image::{

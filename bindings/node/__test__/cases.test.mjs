@@ -67,6 +67,9 @@ const OPS = {
     return { publicPrefix: publicId.split('_')[0], decoded: fb.publicIdDecode(secret, a.decodePrefix ?? a.prefix, publicId) };
   },
   public_id_decode: (a) => ({ decoded: fb.publicIdDecode(Buffer.from(a.secretHex, 'hex'), a.prefix, a.public) }),
+  totp_code: (a) => ({ code: fb.totpCode(a.secret, a.at) }),
+  totp_verify: (a) => ({ step: fb.totpVerify(a.secret, a.code, a.at, a.afterStep) }),
+  totp_uri: (a) => ({ uri: fb.totpUri(a.secret, a.issuer, a.account) }),
 };
 
 /** Argument names camelCased; option objects and targets too, as a user writes them. */

@@ -147,3 +147,42 @@ fn row_id(id: Either<f64, BigInt>) -> fb::Result<u64> {
 pub fn error_codes() -> Vec<String> {
     fb::error_codes().into_iter().map(str::to_owned).collect()
 }
+
+/// A new TOTP secret (base32, 160 random bits) to enrol in an authenticator app.
+#[napi]
+pub fn totp_secret() -> String {
+    fb::totp_secret()
+}
+
+/// The 6-digit TOTP code (RFC 6238) of `secret` (base32) at `at` (unix seconds).
+#[napi]
+pub fn totp_code(env: Env, secret: String, at: i64) -> napi::Result<String> {
+    errors::sync(&env, || fb::totp_code(&secret, at))
+}
+
+/// The time step `code` is valid for at `at` (one step of drift either way), or `null`. Only
+/// steps after `afterStep` count: store the returned step and pass it next time, so a code is
+/// never accepted twice.
+#[napi]
+pub fn totp_verify(
+    env: Env,
+    secret: String,
+    code: String,
+    at: i64,
+    after_step: Option<i64>,
+) -> napi::Result<Option<i64>> {
+    let step = errors::sync(&env, || {
+        let after = after_step
+            .map(u64::try_from)
+            .transpose()
+            .map_err(|_| fb::Error::new(fb::ErrorKind::InvalidArgument, "afterStep is not negative"))?;
+        fb::totp_verify(&secret, &code, at, after)
+    })?;
+    Ok(step.map(|s| s as i64))
+}
+
+/// The `otpauth://totp/` URI authenticator apps scan (as a QR code) to enrol `secret`.
+#[napi]
+pub fn totp_uri(env: Env, secret: String, issuer: String, account: String) -> napi::Result<String> {
+    errors::sync(&env, || fb::totp_uri(&secret, &issuer, &account))
+}

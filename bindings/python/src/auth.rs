@@ -127,3 +127,30 @@ pub fn public_id_decode(secret: &Bound<'_, PyAny>, prefix: String, public: Strin
     let secret = bytes_like(secret)?;
     facade::public_id_decode(&secret, &prefix, &public).or_raise()
 }
+
+/// A new TOTP secret (base32, 160 random bits) to enrol in an authenticator app.
+#[pyfunction]
+pub fn totp_secret() -> String {
+    facade::totp_secret()
+}
+
+/// The 6-digit TOTP code (RFC 6238) of `secret` (base32) at `at` (unix seconds).
+#[pyfunction]
+pub fn totp_code(secret: String, at: i64) -> PyResult<String> {
+    facade::totp_code(&secret, at).or_raise()
+}
+
+/// The time step `code` is valid for at `at` (one step of drift either way), or `None`.
+/// Only steps after `after_step` count: store the returned step and pass it next time, so
+/// a code is never accepted twice.
+#[pyfunction]
+#[pyo3(signature = (secret, code, at, after_step=None))]
+pub fn totp_verify(secret: String, code: String, at: i64, after_step: Option<u64>) -> PyResult<Option<u64>> {
+    facade::totp_verify(&secret, &code, at, after_step).or_raise()
+}
+
+/// The `otpauth://totp/` URI authenticator apps scan (as a QR code) to enrol `secret`.
+#[pyfunction]
+pub fn totp_uri(secret: String, issuer: String, account: String) -> PyResult<String> {
+    facade::totp_uri(&secret, &issuer, &account).or_raise()
+}

@@ -34,6 +34,10 @@ fn _fotobase(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<auth::TokenIssuer>()?;
     m.add_function(wrap_pyfunction!(auth::public_id_encode, m)?)?;
     m.add_function(wrap_pyfunction!(auth::public_id_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(auth::totp_secret, m)?)?;
+    m.add_function(wrap_pyfunction!(auth::totp_code, m)?)?;
+    m.add_function(wrap_pyfunction!(auth::totp_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(auth::totp_uri, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     errors::register(m)
 }

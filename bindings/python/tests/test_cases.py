@@ -122,6 +122,9 @@ OPS = {
     "public_id_decode": lambda secret_hex, prefix, public: {
         "decoded": fotobase.public_id_decode(bytes.fromhex(secret_hex), prefix, public)
     },
+    "totp_code": lambda secret, at: {"code": fotobase.totp_code(secret, at)},
+    "totp_verify": lambda secret, code, at, after_step=None: {"step": fotobase.totp_verify(secret, code, at, after_step)},
+    "totp_uri": lambda secret, issuer, account: {"uri": fotobase.totp_uri(secret, issuer, account)},
 }
 
 

@@ -121,3 +121,25 @@ def test_argon2_cffi_hashes_verify_through_our_cli(fotobase):
     assert fotobase("password", "verify", h, input="from the rust side\n", check=False).returncode == 1
     r = fotobase("--json", "password", "verify", h, input="from the python side\n")
     assert json.loads(r.stdout) == {"match": True, "needs_rehash": True}
+
+
+def test_pyotp_and_we_agree_on_one_time_codes(fotobase):
+    """TOTP (RFC 6238) both ways: pyotp's codes pass our check (one step of drift either way and
+    no more), ours equal pyotp's, and our enrolment URI is one pyotp reads back."""
+    import pyotp
+
+    secret = pyotp.random_base32(32)
+    theirs = pyotp.TOTP(secret)
+    for at in [59, 1_111_111_109, 1_700_000_000, int(time.time())]:
+        ours = fotobase("totp", "code", "--at", at, input=secret).stdout.strip()
+        assert ours == theirs.at(at)
+        for drift, ok in [(-30, 0), (30, 0), (-90, 1), (90, 1)]:
+            if at + drift < 0:
+                continue
+            r = fotobase("totp", "verify", theirs.at(at + drift), "--at", at, input=secret, check=False)
+            assert r.returncode == ok, (at, drift)
+    enrol = json.loads(fotobase("--json", "totp", "new", "--account", "ann+1@example.com").stdout)
+    parsed = pyotp.parse_uri(enrol["uri"])
+    assert (parsed.secret, parsed.name, parsed.issuer) == (enrol["secret"], "ann+1@example.com", "fotobase")
+    code = fotobase("totp", "code", "--at", 1_700_000_000, input=enrol["secret"]).stdout.strip()
+    assert code == parsed.at(1_700_000_000)

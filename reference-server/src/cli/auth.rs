@@ -129,6 +129,36 @@ pub enum PasswordCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum TotpCommand {
+    /// Print a new secret (base32) and its otpauth:// enrolment URI.
+    New {
+        /// The service name the app shows.
+        #[arg(long, default_value = "fotobase")]
+        issuer: String,
+        /// The account name the app shows (usually the e-mail address).
+        #[arg(long)]
+        account: String,
+    },
+    /// Read a base32 secret on stdin and print the code for a time.
+    Code {
+        /// Unix seconds (default: now).
+        #[arg(long)]
+        at: Option<i64>,
+        #[arg(long, default_value_t = 6)]
+        digits: u32,
+    },
+    /// Read a base32 secret on stdin; exit 0 if CODE is valid at the time (one step of drift either way), 1 otherwise.
+    Verify {
+        code: String,
+        /// Unix seconds (default: now).
+        #[arg(long)]
+        at: Option<i64>,
+        #[arg(long, default_value_t = 6)]
+        digits: u32,
+    },
+}
+
 #[derive(Args, Debug)]
 pub struct PasswordArgs {
     #[arg(long, default_value_t = HashParams::default().memory_kib)]
@@ -296,6 +326,44 @@ pub fn password(cmd: PasswordCommand, as_json: bool) -> Result<bool> {
                 eprintln!("{}", if ok { "match" } else { "no match" });
             }
             Ok(ok)
+        }
+    }
+}
+
+/// Exit status for `totp verify`: the caller maps `Ok(false)` to 1.
+pub fn totp(cmd: TotpCommand, as_json: bool) -> Result<bool> {
+    use fotobase_auth::clock::{Clock as _, SystemClock};
+    use fotobase_auth::totp::Totp;
+    let from_stdin = |digits: u32| Totp::from_base32(read_stdin(1024)?.trim())?.with_digits(digits);
+    match cmd {
+        TotpCommand::New { issuer, account } => {
+            let totp = Totp::generate();
+            let (secret, uri) = (totp.secret_base32(), totp.uri(&issuer, &account));
+            if as_json {
+                print_json(&json!({ "secret": secret, "uri": uri }))?;
+            } else {
+                println!("{secret}\n{uri}");
+            }
+            Ok(true)
+        }
+        TotpCommand::Code { at, digits } => {
+            let code = from_stdin(digits)?.code_at(at.unwrap_or_else(|| SystemClock.now()));
+            if as_json {
+                print_json(&json!({ "code": code }))?;
+            } else {
+                println!("{code}");
+            }
+            Ok(true)
+        }
+        TotpCommand::Verify { code, at, digits } => {
+            let totp = from_stdin(digits)?;
+            let step = totp.verify(&code, at.unwrap_or_else(|| SystemClock.now()), None);
+            if as_json {
+                print_json(&json!({ "match": step.is_some(), "step": step }))?;
+            } else {
+                eprintln!("{}", if step.is_some() { "match" } else { "no match" });
+            }
+            Ok(step.is_some())
         }
     }
 }

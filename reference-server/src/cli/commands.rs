@@ -25,6 +25,7 @@ pub fn dispatch(cli: Cli) -> Result<bool> {
         Command::Keys(c) => super::auth::keys(c, json),
         Command::Token(c) => super::auth::token(c, json),
         Command::Password(c) => return super::auth::password(c, json),
+        Command::Totp(c) => return super::auth::totp(c, json),
         Command::Serve(a) => super::server::serve(a),
         Command::Worker(a) => super::server::worker(a),
         Command::Config(c) => super::server::config(c, json),

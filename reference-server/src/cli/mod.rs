@@ -50,6 +50,9 @@ pub enum Command {
     /// Hash or verify passwords (argon2id); the password is read on stdin.
     #[command(subcommand)]
     Password(auth::PasswordCommand),
+    /// One-time codes (RFC 6238): make a secret, show a code, check a code; the secret is read on stdin.
+    #[command(subcommand)]
+    Totp(auth::TotpCommand),
     /// Run the photo server: every service and the job workers on one port.
     Serve(server::ServeArgs),
     /// Run only job workers against the configured database and blob store.

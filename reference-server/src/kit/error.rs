@@ -35,6 +35,10 @@ pub mod codes {
         INVITE_INVALID = "invite_invalid" => "403",
         /// The account's e-mail address is not confirmed yet and this server requires it (`email_verification = "required"`).
         EMAIL_UNVERIFIED = "email_unverified" => "403",
+        /// The password was right, but the account has two-step verification: send the login again with `totp_code` or `recovery_code`.
+        SECOND_FACTOR_REQUIRED = "second_factor_required" => "401",
+        /// A wrong, replayed or expired TOTP code, or an unknown or used recovery code.
+        SECOND_FACTOR_INVALID = "second_factor_invalid" => "401 (login), 403",
         /// A cookie-authenticated request without the `X-CSRF-Token` header matching the `fotobase_csrf` cookie.
         CSRF = "csrf_failed" => "403",
         /// The route exists but not with this method.

@@ -15,6 +15,7 @@ pub mod mail;
 pub mod metrics;
 pub mod quota;
 pub mod reauth;
+pub mod second_factor;
 pub mod web;
 
 pub use auth::Caller;

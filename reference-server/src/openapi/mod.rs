@@ -16,7 +16,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
 
 use crate::services::{
-    algorithms, auth, compare, folders, images, jobs, ops, recovery, shares, stats, transform, users, versions,
+    algorithms, auth, compare, factors, folders, images, jobs, ops, recovery, shares, stats, transform, users, versions,
 };
 
 /// An RFC 9457 problem document: the body of every error response.
@@ -80,6 +80,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     for part in [
         auth::Api::openapi(),
         recovery::Api::openapi(),
+        factors::Api::openapi(),
         users::Api::openapi(),
         images::Api::openapi(),
         jobs::Api::openapi(),

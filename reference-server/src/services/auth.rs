@@ -21,6 +21,7 @@ use crate::kit::cookies;
 use crate::kit::error::codes;
 use crate::kit::extract::{ClientAddr, JsonOrEmpty};
 use crate::kit::mail::{self, Pending};
+use crate::kit::second_factor::{self, Proof};
 use crate::kit::{self, ApiError, ApiResult, Caller, Json, ids, reauth};
 use crate::services::users::UserView;
 use crate::state::AppState;
@@ -62,6 +63,10 @@ pub struct Login {
     /// Browsers: keep the refresh token in an HttpOnly cookie (see `kit::cookies`).
     #[serde(default)]
     cookie: bool,
+    /// With two-step verification on: the authenticator app's current code.
+    totp_code: Option<String>,
+    /// Or, instead, one of the account's recovery codes (each works once).
+    recovery_code: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -262,7 +267,8 @@ fn client_info(headers: &HeaderMap, addr: Option<SocketAddr>) -> (Option<String>
 }
 
 /// Log in: an access token and a refresh token (with `cookie: true`, the refresh token is set as an
-/// HttpOnly cookie and a `fotobase_csrf` cookie is set for the double-submit check).
+/// HttpOnly cookie and a `fotobase_csrf` cookie is set for the double-submit check). An account with
+/// two-step verification answers a right password without a code `401 second_factor_required`.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", operation_id = "login",
     request_body = Login, responses((status = 200, description = "Tokens", body = TokenResponse)))]
 async fn login(
@@ -314,6 +320,18 @@ async fn login(
             "confirm your e-mail address first: follow the link sent to it",
         ));
     }
+    if let Some(totp) = second_factor::confirmed(&state, user.id).await? {
+        let proof = Proof { totp_code: body.totp_code, recovery_code: body.recovery_code };
+        match second_factor::check(&state, &user, &totp, proof, StatusCode::UNAUTHORIZED, ip).await {
+            Ok(passed) => second_factor::note(&state, user.id, passed, &origin).await,
+            Err(e) => {
+                if e.code == codes::SECOND_FACTOR_INVALID {
+                    audit::record(&state, user.id, AuditKind::SecondFactorFailed, &origin).await;
+                }
+                return Err(e);
+            }
+        }
+    }
     state.throttle.succeeded(&index, ip).await?;
     if let Some(new_hash) = verified.new_hash {
         state.users.set_password_hash(user.id, &new_hash).await?;
@@ -343,15 +361,34 @@ fn respond(state: &AppState, issued: Issued, cookie: bool) -> Response {
     responses((status = 200, description = "New tokens", body = TokenResponse)))]
 async fn refresh(
     State(state): State<AppState>,
+    Origin(origin): Origin,
     headers: HeaderMap,
     JsonOrEmpty(body): JsonOrEmpty<RefreshBody>,
 ) -> ApiResult<Response> {
-    match body.refresh_token {
-        Some(token) => Ok(respond(&state, state.sessions.refresh(&token).await?, false)),
-        None => {
-            let token = cookies::refresh_token(&headers)?;
-            Ok(respond(&state, state.sessions.refresh(token).await?, true))
+    let (token, cookie) = match &body.refresh_token {
+        Some(token) => (token.as_str(), false),
+        None => (cookies::refresh_token(&headers)?, true),
+    };
+    match state.sessions.refresh(token).await {
+        Ok(issued) => Ok(respond(&state, issued, cookie)),
+        Err(e) => {
+            if e.kind() == fotobase::ErrorKind::TokenReused {
+                // A token presented twice: someone else has a copy. The holder is told.
+                record_for_token(&state, token, AuditKind::RefreshReused, &origin).await;
+            }
+            Err(e.into())
         }
+    }
+}
+
+/// Record `kind` for the account a refresh token belongs to (nothing for unknown tokens).
+async fn record_for_token(state: &AppState, token: &str, kind: AuditKind, origin: &fotobase_store::db::AuditSource) {
+    let owner = match state.sessions.owner_of(token).await {
+        Ok(Some(sub)) => state.row_id(ids::USER, &sub, "user").ok(),
+        _ => None,
+    };
+    if let Some(user) = owner {
+        audit::record(state, user, kind, origin).await;
     }
 }
 
@@ -362,19 +399,22 @@ async fn refresh(
     responses((status = 204, description = "Logged out")))]
 async fn logout(
     State(state): State<AppState>,
+    Origin(origin): Origin,
     headers: HeaderMap,
     JsonOrEmpty(body): JsonOrEmpty<RefreshBody>,
 ) -> ApiResult<Response> {
-    match body.refresh_token {
-        Some(token) => {
-            state.sessions.logout(&token).await?;
-            Ok(StatusCode::NO_CONTENT.into_response())
-        }
-        None => {
-            state.sessions.logout(cookies::refresh_token(&headers)?).await?;
-            Ok((StatusCode::NO_CONTENT, cookies::cleared()).into_response())
-        }
+    let (token, cookie) = match &body.refresh_token {
+        Some(token) => (token.as_str(), false),
+        None => (cookies::refresh_token(&headers)?, true),
+    };
+    if state.sessions.logout(token).await? {
+        record_for_token(&state, token, AuditKind::SignedOut, &origin).await;
     }
+    Ok(if cookie {
+        (StatusCode::NO_CONTENT, cookies::cleared()).into_response()
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]

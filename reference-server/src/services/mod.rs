@@ -6,6 +6,7 @@
 pub mod algorithms;
 pub mod auth;
 pub mod compare;
+pub mod factors;
 pub mod folders;
 pub mod images;
 pub mod jobs;

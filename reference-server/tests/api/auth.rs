@@ -77,6 +77,12 @@ async fn login_refresh_rotation_and_reuse_detection() {
     app.post("/api/v1/auth/refresh", None, json!({"refresh_token": second})).await.problem(401, "token_invalid");
     app.get("/api/v1/users/me", Some(access)).await.problem(401, "token_invalid");
     app.post("/api/v1/auth/refresh", None, json!({"refresh_token": "garbage"})).await.problem(401, "token_invalid");
+    // The holder sees that a copy of a session was used and stopped.
+    let fresh = app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await;
+    let fresh = fresh.ok(200)["access_token"].as_str().unwrap().to_owned();
+    let events = app.get("/api/v1/users/me/events", Some(&fresh)).await.ok(200);
+    let kinds: Vec<&str> = events["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["signed_in", "refresh_reused", "signed_in"], "{events}");
 }
 
 #[tokio::test]
@@ -162,8 +168,13 @@ async fn logout_and_logout_all_end_sessions_at_once() {
         app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD})).await.ok(200);
     let (a_access, b_access) = (a["access_token"].as_str().unwrap(), b["access_token"].as_str().unwrap());
     app.post("/api/v1/auth/logout", None, json!({"refresh_token": a["refresh_token"]})).await.ok(204);
+    // Again: nothing to end, still 204, and no second event.
+    app.post("/api/v1/auth/logout", None, json!({"refresh_token": a["refresh_token"]})).await.ok(204);
     app.get("/api/v1/users/me", Some(a_access)).await.problem(401, "token_invalid");
     app.get("/api/v1/users/me", Some(b_access)).await.ok(200);
+    let events = app.get("/api/v1/users/me/events", Some(b_access)).await.ok(200);
+    let kinds: Vec<&str> = events["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["signed_out", "signed_in", "signed_in"], "one event for the one session ended: {events}");
     let ended = app.post("/api/v1/auth/logout-all", Some(b_access), json!({})).await.ok(200);
     assert_eq!(ended["sessions_ended"], 1);
     app.get("/api/v1/users/me", Some(b_access)).await.problem(401, "token_invalid");

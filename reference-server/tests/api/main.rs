@@ -5,6 +5,7 @@ mod harness;
 
 mod auth;
 mod docs;
+mod factors;
 mod folders;
 mod images;
 mod permissions;

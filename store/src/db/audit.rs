@@ -32,6 +32,16 @@ pub enum AuditKind {
     RoleGranted,
     RoleRevoked,
     QuotaSet,
+    /// A second factor (TOTP) was confirmed.
+    SecondFactorOn,
+    /// The second factor was turned off (by its holder, with a step-up).
+    SecondFactorOff,
+    /// A wrong or replayed second-factor code after a right password.
+    SecondFactorFailed,
+    /// A recovery code was spent.
+    RecoveryCodeUsed,
+    /// New recovery codes replaced the old ones.
+    RecoveryCodesRenewed,
 }
 
 impl AuditKind {
@@ -50,6 +60,11 @@ impl AuditKind {
         AuditKind::RoleGranted,
         AuditKind::RoleRevoked,
         AuditKind::QuotaSet,
+        AuditKind::SecondFactorOn,
+        AuditKind::SecondFactorOff,
+        AuditKind::SecondFactorFailed,
+        AuditKind::RecoveryCodeUsed,
+        AuditKind::RecoveryCodesRenewed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -68,6 +83,11 @@ impl AuditKind {
             AuditKind::RoleGranted => "role_granted",
             AuditKind::RoleRevoked => "role_revoked",
             AuditKind::QuotaSet => "quota_set",
+            AuditKind::SecondFactorOn => "second_factor_on",
+            AuditKind::SecondFactorOff => "second_factor_off",
+            AuditKind::SecondFactorFailed => "second_factor_failed",
+            AuditKind::RecoveryCodeUsed => "recovery_code_used",
+            AuditKind::RecoveryCodesRenewed => "recovery_codes_renewed",
         }
     }
 

@@ -1,14 +1,11 @@
 //! Single-use links sent by e-mail (address verification, password reset). Only a token's
 //! SHA-256 is stored, like invitations and share links: a leaked table opens nothing.
 
-use std::sync::Arc;
-
 use sqlx::Row as _;
 
 use fotobase::{Error, ErrorKind, Result};
-use fotobase_auth::clock::{Clock, SystemClock};
 
-use super::{Db, db_err};
+use super::db_err;
 
 /// What a link is for; a token of one purpose is never taken for another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,27 +23,9 @@ impl EmailPurpose {
     }
 }
 
-pub struct EmailTokens {
-    db: Db,
-    clock: Arc<dyn Clock>,
-}
-
-impl std::fmt::Debug for EmailTokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("EmailTokens")
-    }
-}
+repository!(EmailTokens);
 
 impl EmailTokens {
-    pub fn new(db: Db) -> Self {
-        EmailTokens { db, clock: Arc::new(SystemClock) }
-    }
-
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
     /// Record a token (by its hash) for `user`, valid for `ttl_secs`. Earlier unused tokens of
     /// the same purpose stop working: only the latest link does.
     pub async fn create(&self, user: i64, purpose: EmailPurpose, token_hash: &str, ttl_secs: i64) -> Result<()> {

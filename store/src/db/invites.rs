@@ -1,34 +1,13 @@
 //! Single-use invitations for invite-only sign-up. Only a code's SHA-256 is stored (the
 //! server shows the code once, to the admin who made it), like share-link tokens.
 
-use std::sync::Arc;
-
 use fotobase::{Error, ErrorKind, Result};
-use fotobase_auth::clock::{Clock, SystemClock};
 
-use super::{Db, db_err};
+use super::db_err;
 
-pub struct Invites {
-    db: Db,
-    clock: Arc<dyn Clock>,
-}
-
-impl std::fmt::Debug for Invites {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Invites")
-    }
-}
+repository!(Invites);
 
 impl Invites {
-    pub fn new(db: Db) -> Self {
-        Invites { db, clock: Arc::new(SystemClock) }
-    }
-
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
     /// Record an invitation by its code's hash, valid for `ttl_secs`; returns when it expires.
     pub async fn create(&self, created_by: i64, code_hash: &str, ttl_secs: i64) -> Result<i64> {
         let now = self.clock.now();

@@ -53,6 +53,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_quotas", portable),
     migration!(8, "0008_email", portable),
     migration!(9, "0009_audit"),
+    migration!(10, "0010_factors", portable),
 ];
 
 const LOCK_ID: i64 = 0x666f_746f_6261_7365; // "fotobase"

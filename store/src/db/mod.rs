@@ -7,9 +7,39 @@
 //! `blobs` table that `storage::media` orders its writes with), except the fault injection
 //! of the conformance suites.
 
+/// A repository: the pool plus a clock (tests move time), with `new`, `with_clock` and a `Debug`
+/// that prints only its name (never rows or hashes).
+macro_rules! repository {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name {
+            db: super::Db,
+            clock: std::sync::Arc<dyn fotobase_auth::clock::Clock>,
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(stringify!($name))
+            }
+        }
+
+        impl $name {
+            pub fn new(db: super::Db) -> Self {
+                $name { db, clock: std::sync::Arc::new(fotobase_auth::clock::SystemClock) }
+            }
+
+            pub fn with_clock(mut self, clock: std::sync::Arc<dyn fotobase_auth::clock::Clock>) -> Self {
+                self.clock = clock;
+                self
+            }
+        }
+    };
+}
+
 mod algorithms;
 mod audit;
 mod email_tokens;
+mod factors;
 mod folders;
 mod images;
 mod invites;
@@ -32,6 +62,7 @@ use sqlx::{AnyPool, Executor as _, Row as _};
 pub use algorithms::AlgorithmRow;
 pub use audit::{Audit, AuditEvent, AuditKind, AuditSource};
 pub use email_tokens::{EmailPurpose, EmailTokens};
+pub use factors::{Factors, TotpFactor};
 pub use folders::{Folder, FolderFilter, FolderUpdate, Folders, MAX_DEPTH, NewFolder, ShareLink, ShareTarget};
 pub use images::{
     AlgorithmStats, Comparison, Image, ImageFilter, ImageStatus, ImageUpdate, Images, NewImage, NewVersion, Stats,

@@ -192,6 +192,21 @@ def public_id_encode(secret: _BytesLike, prefix: str, id: int) -> str:
 def public_id_decode(secret: _BytesLike, prefix: str, public: str) -> int:
     """The row id inside ``public``."""
 
+def totp_secret() -> str:
+    """A new TOTP secret (base32, 160 random bits) to enrol in an authenticator app."""
+
+def totp_code(secret: str, at: int) -> str:
+    """The 6-digit TOTP code (RFC 6238) of ``secret`` (base32) at ``at`` (unix seconds)."""
+
+def totp_verify(secret: str, code: str, at: int, after_step: Optional[int] = None) -> Optional[int]:
+    """The time step ``code`` is valid for at ``at`` (one step of drift either way), or None.
+
+    Only steps after ``after_step`` count: store the returned step and pass it next time,
+    so a code is never accepted twice."""
+
+def totp_uri(secret: str, issuer: str, account: str) -> str:
+    """The ``otpauth://totp/`` URI authenticator apps scan (as a QR code) to enrol ``secret``."""
+
 def error_codes() -> List[str]:
     """Every error code, in the core's order."""
 
@@ -246,6 +261,10 @@ __all__ = [
     "TokenIssuer",
     "public_id_encode",
     "public_id_decode",
+    "totp_secret",
+    "totp_code",
+    "totp_verify",
+    "totp_uri",
     "error_codes",
     "FotobaseError",
     # BEGIN error classes (generated)

@@ -3,7 +3,7 @@
 import { api } from './http';
 import { ApiError, problemFrom } from './problem';
 import { clearTokens, csrfToken, refresh, setTokens } from './session';
-import type { Pending, TokenResponse, User } from './types';
+import type { FactorStatus, Pending, RecoveryCodes, TokenResponse, TotpSetup, User } from './types';
 
 /**
  * Create an account; `invite` is the code an admin gave, where sign-up needs one. A server that
@@ -22,12 +22,18 @@ export function register(
   });
 }
 
-/** Log in as a browser session: refresh token in the HttpOnly cookie, access token in memory. */
-export async function login(email: string, password: string): Promise<TokenResponse> {
+/** The second factor of a login or step-up: the authenticator app's code, or a recovery code. */
+export type SecondFactor = { totp_code: string } | { recovery_code: string };
+
+/**
+ * Log in as a browser session: refresh token in the HttpOnly cookie, access token in memory. An
+ * account with two-step verification answers `second_factor_required` until `second` is given.
+ */
+export async function login(email: string, password: string, second?: SecondFactor): Promise<TokenResponse> {
   const t = await api<TokenResponse>('/api/v1/auth/login', {
     method: 'POST',
     auth: false,
-    json: { email, password, cookie: true },
+    json: { email, password, cookie: true, ...second },
   });
   setTokens(t);
   return t;
@@ -87,4 +93,29 @@ export function verifyEmail(token: string): Promise<{ email_verified: boolean }>
 /** Send the signed-in user a new verification link. */
 export function resendVerification(): Promise<Pending> {
   return api('/api/v1/auth/verify-email/resend', { method: 'POST' });
+}
+
+/** The signed-in user's second factors. */
+export function factors(): Promise<FactorStatus> {
+  return api('/api/v1/auth/factors');
+}
+
+/** Start enrolling an authenticator app (the password again): its secret and QR code. */
+export function setupTotp(password: string): Promise<TotpSetup> {
+  return api('/api/v1/auth/totp/setup', { method: 'POST', json: { password } });
+}
+
+/** Confirm enrolment with the app's current code; answers the recovery codes (shown once). */
+export function enableTotp(code: string): Promise<RecoveryCodes> {
+  return api('/api/v1/auth/totp/enable', { method: 'POST', json: { code } });
+}
+
+/** Turn two-step verification off: the password and a code again. */
+export function disableTotp(password: string, second: SecondFactor): Promise<void> {
+  return api('/api/v1/auth/totp/disable', { method: 'POST', json: { password, ...second } });
+}
+
+/** Replace the recovery codes: the password and a code again. */
+export function renewRecoveryCodes(password: string, second: SecondFactor): Promise<RecoveryCodes> {
+  return api('/api/v1/auth/recovery-codes', { method: 'POST', json: { password, ...second } });
 }

@@ -87,6 +87,10 @@ export function describe(err: unknown, context: 'login' | 'register' | 'upload' 
       return context === 'register' ? 'An account with this e-mail address already exists.' : 'That already exists.';
     case 'registration_closed':
       return err.field === 'invite' ? 'Sign-up on this server needs an invitation code.' : 'Sign-up is closed on this server.';
+    case 'second_factor_required':
+      return 'Enter the code from your authenticator app.';
+    case 'second_factor_invalid':
+      return 'That code is wrong, expired or already used.';
     case 'email_unverified':
       return 'Confirm your e-mail address first: follow the link we sent you.';
     case 'invite_invalid':

@@ -32,7 +32,8 @@ export interface paths {
         put?: never;
         /**
          * Log in: an access token and a refresh token (with `cookie: true`, the refresh token is set as an
-         *     HttpOnly cookie and a `fotobase_csrf` cookie is set for the double-submit check).
+         *     HttpOnly cookie and a `fotobase_csrf` cookie is set for the double-submit check). An account with
+         *     two-step verification answers a right password without a code `401 second_factor_required`.
          */
         post: operations["login"];
         delete?: never;
@@ -215,6 +216,97 @@ export interface paths {
         put?: never;
         /** Send the caller a new verification link (earlier ones stop working). Throttled like resets. */
         post: operations["resend_verification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/factors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The second factors of the caller's account. */
+        get: operations["second_factors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start enrolling an authenticator app (the password again). Replaces an unconfirmed
+         *     enrolment; with a confirmed one, `conflict` (turn it off first).
+         */
+        post: operations["setup_totp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the enrolment with a code from the app: from now on logins need a code. Answers
+         *     the first recovery codes.
+         */
+        post: operations["enable_totp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn two-step verification off (the password and a code again). Recovery codes go with it. */
+        post: operations["disable_totp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New recovery codes (the password and a code again); the old ones stop working. */
+        post: operations["renew_recovery_codes"];
         delete?: never;
         options?: never;
         head?: never;
@@ -959,7 +1051,7 @@ export interface components {
          * @description What happened.
          * @enum {string}
          */
-        AuditKind: "signed_in" | "sign_in_failed" | "signed_out" | "signed_out_everywhere" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "refresh_reused" | "disabled" | "enabled" | "role_granted" | "role_revoked" | "quota_set";
+        AuditKind: "signed_in" | "sign_in_failed" | "signed_out" | "signed_out_everywhere" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "refresh_reused" | "disabled" | "enabled" | "role_granted" | "role_revoked" | "quota_set" | "second_factor_on" | "second_factor_off" | "second_factor_failed" | "recovery_code_used" | "recovery_codes_renewed";
         /** @description The largest output allowed; quality is maximised under it. */
         Budget: {
             /** Format: int64 */
@@ -1066,6 +1158,16 @@ export interface components {
             user_agent?: string | null;
             /** @description The admin who did it (`usr_…`), when not the account itself. */
             by?: string | null;
+        };
+        /** @description The caller's second factors. */
+        FactorStatus: {
+            /** @description A TOTP authenticator is confirmed: logins need a code. */
+            totp: boolean;
+            /**
+             * Format: int64
+             * @description Unused recovery codes.
+             */
+            recovery_codes_left: number;
         };
         /**
          * @description Resampling filter.
@@ -1232,6 +1334,10 @@ export interface components {
             password: string;
             /** @description Browsers: keep the refresh token in an HttpOnly cookie (see `kit::cookies`). */
             cookie?: boolean;
+            /** @description With two-step verification on: the authenticator app's current code. */
+            totp_code?: string | null;
+            /** @description Or, instead, one of the account's recovery codes (each works once). */
+            recovery_code?: string | null;
         };
         /**
          * @description What the EXIF says about the shot. Every field is optional: most files carry some of them.
@@ -1408,6 +1514,10 @@ export interface components {
         };
         /** @description One parameter value. JSON numbers map to `Int`, strings to `Str`. */
         ParamValue: boolean | number | string;
+        PasswordAgain: {
+            /** @description The account's password. */
+            password: string;
+        };
         PasswordChange: {
             current_password: string;
             new_password: string;
@@ -1488,6 +1598,10 @@ export interface components {
         /** @description The password again, for what cannot be undone. */
         Reauthentication: {
             password: string;
+        };
+        /** @description Recovery codes, shown once: each lets its holder in once instead of a TOTP code. */
+        RecoveryCodes: {
+            recovery_codes: string[];
         };
         RefreshBody: {
             /** @description Absent: the browser session's cookie (with its CSRF header). */
@@ -1588,6 +1702,14 @@ export interface components {
              */
             users?: number | null;
         };
+        /** @description The password and a current code (or a recovery code): what removing or replacing a factor asks. */
+        StepUp: {
+            password: string;
+            /** @description A code from the authenticator app. */
+            totp_code?: string | null;
+            /** @description Or one of the recovery codes. */
+            recovery_code?: string | null;
+        };
         /**
          * @description What "good enough" means for a quality search: `"ssimulacra2>=80"` (also `ssim>=0.95`,
          *     `psnr>=40`, `mse<=5`, `max_bytes=200k`), `{"metric": "ssim", "value": 0.95}` or
@@ -1610,6 +1732,22 @@ export interface components {
             /** Format: int64 */
             expires_in: number;
             user_id: string;
+        };
+        TotpCode: {
+            /** @description The 6-digit code the app shows now. */
+            code: string;
+        };
+        /**
+         * @description A new authenticator secret, shown once: scan `qr_svg` or type `secret` into the app, then
+         *     confirm with a code (`/api/v1/auth/totp/enable`).
+         */
+        TotpSetup: {
+            /** @description Base32, for typing in by hand. */
+            secret: string;
+            /** @description The `otpauth://totp/…` URI the QR code holds. */
+            uri: string;
+            /** @description The URI as a QR code (an SVG document). */
+            qr_svg: string;
         };
         /** @description What a transform does, parsed from `w:320,h:200,fit:cover,g:entropy,q:75,f:auto`. */
         Transform: {
@@ -2032,6 +2170,130 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Pending"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    second_factors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Second factors */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactorStatus"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    setup_totp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordAgain"];
+            };
+        };
+        responses: {
+            /** @description The secret to enrol */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpSetup"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    enable_totp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpCode"];
+            };
+        };
+        responses: {
+            /** @description On; the recovery codes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    disable_totp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepUp"];
+            };
+        };
+        responses: {
+            /** @description Off */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    renew_recovery_codes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepUp"];
+            };
+        };
+        responses: {
+            /** @description The new recovery codes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
                 };
             };
             "4XX": components["responses"]["Problem"];

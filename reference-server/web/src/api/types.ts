@@ -30,6 +30,9 @@ export type User = Sent<Schemas['UserView']>;
 export type SecurityEvent = Sent<Schemas['EventView']>;
 /** Limits are `null` when there is none. */
 export type Quota = Sent<Schemas['QuotaView']>;
+export type FactorStatus = Sent<Schemas['FactorStatus']>;
+export type TotpSetup = Sent<Schemas['TotpSetup']>;
+export type RecoveryCodes = Sent<Schemas['RecoveryCodes']>;
 export type ImageItem = Sent<Schemas['ImageView']>;
 /** Members default to null, so a client may also see them absent. */
 export type PhotoMetadata = Schemas['Metadata'];

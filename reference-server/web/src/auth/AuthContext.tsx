@@ -14,7 +14,7 @@ interface AuthValue {
   user: User | null;
   /** Why the last session ended, for the login page ("expired"). */
   notice: string | null;
-  signIn(email: string, password: string): Promise<User>;
+  signIn(email: string, password: string, second?: authApi.SecondFactor): Promise<User>;
   signOut(): Promise<void>;
   setUser(u: User): void;
   clearNotice(): void;
@@ -60,8 +60,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [],
   );
 
-  const signIn = useCallback(async (email: string, password: string) => {
-    await authApi.login(email, password);
+  const signIn = useCallback(async (email: string, password: string, second?: authApi.SecondFactor) => {
+    await authApi.login(email, password, second);
     const u = await me();
     setUserState(u);
     setNotice(null);

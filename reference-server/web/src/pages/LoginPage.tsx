@@ -19,6 +19,10 @@ export function LoginPage() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [waitUntil, setWaitUntil] = useState<number | null>(null);
+  // Two-step verification: after a right password the server asks for a code.
+  const [step, setStep] = useState<'password' | 'code'>('password');
+  const [useRecovery, setUseRecovery] = useState(false);
+  const [code, setCode] = useState('');
   const [now, setNow] = useState(Date.now());
 
   // Count down a throttled login, then let the person try again.
@@ -46,9 +50,19 @@ export function LoginPage() {
     setError(null);
     clearNotice();
     try {
-      await signIn(email, password);
+      const second = step === 'code' ? (useRecovery ? { recovery_code: code } : { totp_code: code }) : undefined;
+      await signIn(email, password, second);
       navigate(safeNext(params.get('next')), { replace: true });
     } catch (err) {
+      if (err instanceof ApiError && err.code === 'second_factor_required') {
+        setStep('code');
+        return;
+      }
+      if (err instanceof ApiError && err.code === 'second_factor_invalid') {
+        setError(describe(err, 'login'));
+        setCode('');
+        return;
+      }
       if (err instanceof ApiError && err.code === 'rate_limited') {
         const secs = err.retryAfter ?? 30;
         // One reading of the clock: two could straddle a millisecond and show 31 s for a 30 s wait.
@@ -57,7 +71,8 @@ export function LoginPage() {
         setWaitUntil(at + secs * 1000);
       }
       setError(describe(err, 'login'));
-      setPassword('');
+      // In the code step the password was right: keep it for the next try.
+      if (step === 'password') setPassword('');
     } finally {
       setBusy(false);
     }
@@ -79,33 +94,65 @@ export function LoginPage() {
           {waitUntil ? `Too many attempts. Try again in ${remaining} second${remaining === 1 ? '' : 's'}.` : error}
         </Alert>
       )}
-      <form className="form" onSubmit={submit} noValidate>
-        <div className="field">
-          <label htmlFor="login-email">E-mail address</label>
-          <input
-            id="login-email"
-            type="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="login-password">Password</label>
-          <input
-            id="login-password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
-        <button className="button button--primary button--block" type="submit" disabled={busy || !!waitUntil || !email || !password}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-      </form>
+      {step === 'code' ? (
+        <form className="form" onSubmit={submit} noValidate aria-label="Two-step verification">
+          <p>{useRecovery ? 'Enter one of your recovery codes.' : 'Enter the 6-digit code from your authenticator app.'}</p>
+          <div className="field">
+            <label htmlFor="login-code">{useRecovery ? 'Recovery code' : 'Authentication code'}</label>
+            <input
+              id="login-code"
+              autoComplete="one-time-code"
+              inputMode={useRecovery ? 'text' : 'numeric'}
+              autoFocus
+              required
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+            />
+          </div>
+          <button className="button button--primary button--block" type="submit" disabled={busy || !!waitUntil || !code.trim()}>
+            {busy ? 'Verifying…' : 'Verify'}
+          </button>
+          <button
+            type="button"
+            className="button button--ghost button--block"
+            onClick={() => {
+              setUseRecovery(!useRecovery);
+              setCode('');
+              setError(null);
+            }}
+          >
+            {useRecovery ? 'Use the authenticator app' : 'Use a recovery code'}
+          </button>
+        </form>
+      ) : (
+        <form className="form" onSubmit={submit} noValidate>
+          <div className="field">
+            <label htmlFor="login-email">E-mail address</label>
+            <input
+              id="login-email"
+              type="email"
+              autoComplete="username"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor="login-password">Password</label>
+            <input
+              id="login-password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          </div>
+          <button className="button button--primary button--block" type="submit" disabled={busy || !!waitUntil || !email || !password}>
+            {busy ? 'Signing in…' : 'Sign in'}
+          </button>
+        </form>
+      )}
     </AuthFrame>
   );
 }

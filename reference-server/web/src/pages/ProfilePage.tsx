@@ -13,6 +13,7 @@ import { useToast } from '../components/Toast';
 import { Alert, PageHeader, ProgressBar } from '../components/ui';
 import { formatBytes, formatDate } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
+import { TwoStepCard } from './profile/TwoStepCard';
 
 export function ProfilePage() {
   const { user, setUser, forget } = useAuth();
@@ -170,6 +171,8 @@ export function ProfilePage() {
         </form>
       </section>
 
+      <TwoStepCard />
+
       <section className="card">
         <h2 className="card__title">Sessions</h2>
         <p className="muted">Signed in on a device you no longer use? End every session, this one included.</p>
@@ -258,6 +261,11 @@ const EVENT_WORDS: Record<SecurityEvent['kind'], string> = {
   role_granted: 'Role granted',
   role_revoked: 'Role taken away',
   quota_set: 'Storage quota changed',
+  second_factor_on: 'Two-step verification turned on',
+  second_factor_off: 'Two-step verification turned off',
+  second_factor_failed: 'Failed sign-in (wrong code)',
+  recovery_code_used: 'Recovery code used',
+  recovery_codes_renewed: 'New recovery codes made',
 };
 
 /** An event in words, naming the admin when one acted. */

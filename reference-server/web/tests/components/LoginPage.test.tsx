@@ -53,6 +53,36 @@ describe('LoginPage', () => {
     await waitFor(() => expect(screen.getByText('elsewhere')).toBeInTheDocument());
   });
 
+  it('asks for the code after a right password, keeps the password, and offers a recovery code', async () => {
+    const { calls } = mockFetch({
+      'POST /api/v1/auth/login': (c) => {
+        const body = c.body as Record<string, string>;
+        if (body.totp_code === '123456') return json(TOKEN(1));
+        if (body.totp_code || body.recovery_code) return problem(401, 'second_factor_invalid', 'the code is wrong');
+        return problem(401, 'second_factor_required', 'send totp_code');
+      },
+      'GET /api/v1/users/me': () => json(USER),
+    });
+    renderAt(<LoginPage />, '/login?next=%2Fgallery', '/login');
+    await fill('ann@example.com', 'correct horse battery staple');
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Use a recovery code' }));
+    await user.type(screen.getByLabelText('Recovery code'), 'abcd-efgh-ijkl-mnop');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('That code is wrong, expired or already used.');
+    expect(calls[1]!.body).toEqual({
+      email: 'ann@example.com',
+      password: 'correct horse battery staple',
+      cookie: true,
+      recovery_code: 'abcd-efgh-ijkl-mnop',
+    });
+    await user.click(screen.getByRole('button', { name: 'Use the authenticator app' }));
+    await user.type(screen.getByLabelText('Authentication code'), '123456');
+    await user.click(screen.getByRole('button', { name: 'Verify' }));
+    await waitFor(() => expect(screen.getByText('elsewhere')).toBeInTheDocument());
+    expect(calls[2]!.body).toMatchObject({ password: 'correct horse battery staple', totp_code: '123456' });
+  });
+
   it('only follows same-site paths after login', () => {
     expect(safeNext('/images/img_1')).toBe('/images/img_1');
     expect(safeNext('//evil.example')).toBe('/');

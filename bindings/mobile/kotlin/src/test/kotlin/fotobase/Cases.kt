@@ -77,6 +77,9 @@ class Cases(private val corpusDir: File) {
             obj("publicPrefix" to public.substringBefore('_'), "decoded" to decoded)
         }
         "public_id_decode" -> obj("decoded" to publicIdDecode(hex(a.str("secretHex")!!), a.str("prefix")!!, a.str("public")!!))
+        "totp_code" -> obj("code" to totpCode(a.str("secret")!!, a.long("at")!!))
+        "totp_verify" -> obj("step" to totpVerify(a.str("secret")!!, a.str("code")!!, a.long("at")!!, a.long("afterStep")?.toULong()))
+        "totp_uri" -> obj("uri" to totpUri(a.str("secret")!!, a.str("issuer")!!, a.str("account")!!))
         else -> error("unknown op \"$op\"")
     }
 

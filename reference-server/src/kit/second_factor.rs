@@ -1,0 +1,95 @@
+//! The second factor as login and step-ups check it: a TOTP code of the account's confirmed
+//! factor (each time step taken once, by a compare-and-set in the database) or one of its unused
+//! recovery codes. A wrong code counts as a failed login of the account, so guessing codes is
+//! as slow as guessing passwords; a missing one is answered `second_factor_required`, which
+//! clients meet only after a right password.
+
+use std::net::IpAddr;
+
+use axum::http::StatusCode;
+use fotobase_auth::clock::{Clock as _, SystemClock};
+use fotobase_auth::totp::{Totp, normalize_recovery_code};
+use fotobase_store::db::{AuditKind, AuditSource, User};
+
+use super::error::codes;
+use super::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// What the client sent as its second factor.
+#[derive(Debug, Default)]
+pub struct Proof {
+    pub totp_code: Option<String>,
+    pub recovery_code: Option<String>,
+}
+
+/// Which kind of proof was accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Passed {
+    Totp,
+    RecoveryCode,
+}
+
+/// The field-encryption context of TOTP secrets (bound to the column).
+pub const SECRET_AAD: &str = "totp_factors.secret";
+
+/// The account's confirmed TOTP generator, if it has one.
+pub async fn confirmed(state: &AppState, user: i64) -> ApiResult<Option<Totp>> {
+    match state.factors.totp(user).await? {
+        Some(f) if f.enabled_at.is_some() => Ok(Some(totp_of(state, &f.secret_cipher)?)),
+        _ => Ok(None),
+    }
+}
+
+/// The generator of a stored (encrypted) secret.
+pub fn totp_of(state: &AppState, secret_cipher: &str) -> ApiResult<Totp> {
+    let secret = state.fields.decrypt(secret_cipher, SECRET_AAD.as_bytes())?;
+    Ok(Totp::from_secret(&secret)?)
+}
+
+/// Check `proof` against `user`'s confirmed factor `totp`. Wrong answers are `status`
+/// (401 at login, 403 for a signed-in caller's step-up) with code `second_factor_invalid`.
+pub async fn check(
+    state: &AppState,
+    user: &User,
+    totp: &Totp,
+    proof: Proof,
+    status: StatusCode,
+    ip: Option<IpAddr>,
+) -> ApiResult<Passed> {
+    let passed = match (proof.totp_code, proof.recovery_code) {
+        (None, None) => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                codes::SECOND_FACTOR_REQUIRED,
+                "this account has two-step verification: send `totp_code` (or a `recovery_code`) too",
+            ));
+        }
+        (Some(code), _) => {
+            let last = state.factors.totp(user.id).await?.map(|f| f.last_step as u64);
+            match totp.verify(&code, SystemClock.now(), last) {
+                // The step is taken in the database: of two requests with one code, one passes.
+                Some(step) => state.factors.take_totp_step(user.id, step as i64).await?.then_some(Passed::Totp),
+                None => None,
+            }
+        }
+        (None, Some(code)) => {
+            let hash = super::token_hash(&normalize_recovery_code(&code));
+            state.factors.take_recovery_code(user.id, &hash).await?.then_some(Passed::RecoveryCode)
+        }
+    };
+    match passed {
+        Some(p) => Ok(p),
+        None => {
+            state.throttle.failed(&user.email_index, ip).await?;
+            Err(ApiError::new(status, codes::SECOND_FACTOR_INVALID, "the code is wrong, used or expired")
+                .with_field("totp_code"))
+        }
+    }
+}
+
+/// Record a spent recovery code in the account's security events.
+pub async fn note(state: &AppState, user: i64, passed: Passed, origin: &AuditSource) {
+    if passed == Passed::RecoveryCode {
+        super::audit::record(state, user, AuditKind::RecoveryCodeUsed, origin).await;
+    }
+}
