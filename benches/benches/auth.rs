@@ -63,15 +63,9 @@ fn bench_fields(c: &mut Criterion) {
     g.finish();
 }
 
-/// Shorter than Criterion's defaults (3 s warm-up, 5 s measurement) so that `make bench`, these
-/// benches and the peer harness together, fits in 30 minutes on 2 cores; groups that need more set it.
-fn config() -> Criterion {
-    fotobase_benches::criterion_config()
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = fotobase_benches::criterion_config();
     targets = bench_password, bench_jwt, bench_fields
 }
 criterion_main!(benches);

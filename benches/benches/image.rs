@@ -95,15 +95,9 @@ fn bench_metrics(c: &mut Criterion) {
     g.finish();
 }
 
-/// Shorter than Criterion's defaults (3 s warm-up, 5 s measurement, 100 samples) so that `make bench`,
-/// the build, these benches and the peer harness together, fits in 30 minutes on 2 cores.
-fn config() -> Criterion {
-    fotobase_benches::criterion_config()
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = fotobase_benches::criterion_config();
     targets = bench_decode, bench_resize, bench_encode, bench_metrics
 }
 criterion_main!(benches);

@@ -124,15 +124,9 @@ fn bench_metadata(c: &mut Criterion) {
     g.finish();
 }
 
-/// Shorter than Criterion's defaults (3 s warm-up, 5 s measurement) so that `make bench`, these
-/// benches and the peer harness together, fits in 30 minutes on 2 cores; groups that need more set it.
-fn config() -> Criterion {
-    fotobase_benches::criterion_config()
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = fotobase_benches::criterion_config();
     targets = bench_blobs, bench_metadata
 }
 criterion_main!(benches);

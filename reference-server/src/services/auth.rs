@@ -365,10 +365,7 @@ async fn refresh(
     headers: HeaderMap,
     JsonOrEmpty(body): JsonOrEmpty<RefreshBody>,
 ) -> ApiResult<Response> {
-    let (token, cookie) = match &body.refresh_token {
-        Some(token) => (token.as_str(), false),
-        None => (cookies::refresh_token(&headers)?, true),
-    };
+    let (token, cookie) = presented(&body, &headers)?;
     match state.sessions.refresh(token).await {
         Ok(issued) => Ok(respond(&state, issued, cookie)),
         Err(e) => {
@@ -378,6 +375,15 @@ async fn refresh(
             }
             Err(e.into())
         }
+    }
+}
+
+/// The refresh token of a request: in the body, or else the browser session's cookie (with its
+/// CSRF check); `true` for the cookie.
+fn presented<'a>(body: &'a RefreshBody, headers: &'a HeaderMap) -> ApiResult<(&'a str, bool)> {
+    match &body.refresh_token {
+        Some(token) => Ok((token.as_str(), false)),
+        None => Ok((cookies::refresh_token(headers)?, true)),
     }
 }
 
@@ -403,10 +409,7 @@ async fn logout(
     headers: HeaderMap,
     JsonOrEmpty(body): JsonOrEmpty<RefreshBody>,
 ) -> ApiResult<Response> {
-    let (token, cookie) = match &body.refresh_token {
-        Some(token) => (token.as_str(), false),
-        None => (cookies::refresh_token(&headers)?, true),
-    };
+    let (token, cookie) = presented(&body, &headers)?;
     if state.sessions.logout(token).await? {
         record_for_token(&state, token, AuditKind::SignedOut, &origin).await;
     }
