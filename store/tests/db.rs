@@ -165,6 +165,16 @@ async fn invitations_are_single_use_and_expire() {
         assert_eq!(invites.take("nope").await.unwrap_err().kind(), ErrorKind::NotFound);
         clock.advance(61);
         assert_eq!(invites.take("b").await.unwrap_err().kind(), ErrorKind::NotFound, "{backend:?}: expired");
+        // Listed newest first; an unused one can be withdrawn, a used one stays on record.
+        invites.create(admin.id, "c", 60).await.unwrap();
+        let listed = invites.list(10).await.unwrap();
+        assert_eq!(listed.iter().map(|i| i.code_hash.as_str()).collect::<Vec<_>>(), ["c", "a", "b"], "{backend:?}");
+        assert_eq!((listed[1].used_by, listed[2].used_at), (Some(admin.id), None), "{backend:?}");
+        assert_eq!(invites.list(1).await.unwrap().len(), 1);
+        assert!(!invites.revoke("a").await.unwrap(), "{backend:?}: used");
+        assert!(invites.revoke("c").await.unwrap(), "{backend:?}");
+        assert_eq!(invites.take("c").await.unwrap_err().kind(), ErrorKind::NotFound, "{backend:?}: revoked");
+        assert_eq!(invites.list(10).await.unwrap().len(), 2, "{backend:?}");
     }
 }
 

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use fotobase_auth::field::normalize_email;
 use fotobase_auth::session::{Issued, LoginInfo};
 use fotobase_store::db::NewUser;
@@ -22,7 +22,7 @@ use crate::kit::error::codes;
 use crate::kit::extract::{ClientAddr, JsonOrEmpty};
 use crate::kit::mail::{self, Pending};
 use crate::kit::second_factor::{self, Proof};
-use crate::kit::{self, ApiError, ApiResult, Caller, Json, ids, reauth};
+use crate::kit::{self, ApiError, ApiResult, Caller, Json, Path, Query, ids, reauth};
 use crate::services::users::UserView;
 use crate::state::AppState;
 use fotobase_auth::mail::Mail;
@@ -36,7 +36,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/auth/logout", post(logout))
         .route("/api/v1/auth/logout-all", post(logout_all))
         .route("/api/v1/auth/password", post(change_password))
-        .route("/api/v1/auth/invites", post(create_invite))
+        .route("/api/v1/auth/invites", post(create_invite).get(list_invites))
+        .route("/api/v1/auth/invites/{id}", delete(revoke_invite))
         .route("/.well-known/jwks.json", get(jwks))
         .with_state(state)
 }
@@ -257,6 +258,81 @@ async fn create_invite(
     Ok((StatusCode::CREATED, Json(Invite { code, expires_at })))
 }
 
+/// An invitation as admins see it (never its code).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InviteView {
+    /// The SHA-256 of the code: names the invitation (to revoke it) without being the code.
+    id: String,
+    /// `usr_…`: the admin who made it.
+    created_by: String,
+    /// Unix seconds.
+    created_at: i64,
+    expires_at: i64,
+    /// `active` (usable), `used` or `expired`.
+    state: &'static str,
+    used_at: Option<i64>,
+    /// `usr_…`: the account it made (null once that account is deleted).
+    used_by: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct InviteQuery {
+    /// 1 to 200; default 50.
+    limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InviteList {
+    /// Newest first.
+    items: Vec<InviteView>,
+}
+
+/// The newest invitations and what became of them (admins).
+#[utoipa::path(get, path = "/api/v1/auth/invites", tag = "auth", operation_id = "list_invites",
+    security(("bearer" = [])), params(InviteQuery),
+    responses((status = 200, description = "Invitations", body = InviteList)))]
+async fn list_invites(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<InviteQuery>,
+) -> ApiResult<Json<InviteList>> {
+    caller.require_admin(&state).await?;
+    let now = fotobase_auth::clock::Clock::now(&fotobase_auth::clock::SystemClock);
+    let items = state
+        .invites
+        .list(q.limit.unwrap_or(50))
+        .await?
+        .into_iter()
+        .map(|i| InviteView {
+            state: match (i.used_at, i.expires_at > now) {
+                (Some(_), _) => "used",
+                (None, true) => "active",
+                (None, false) => "expired",
+            },
+            id: i.code_hash,
+            created_by: state.public_id(ids::USER, i.created_by),
+            created_at: i.created_at,
+            expires_at: i.expires_at,
+            used_at: i.used_at,
+            used_by: i.used_by.map(|u| state.public_id(ids::USER, u)),
+        })
+        .collect();
+    Ok(Json(InviteList { items }))
+}
+
+/// Withdraw an unused invitation (admins): its code stops working. A used one stays on record (`404`).
+#[utoipa::path(delete, path = "/api/v1/auth/invites/{id}", tag = "auth", operation_id = "revoke_invite",
+    security(("bearer" = [])), params(("id" = String, Path, description = "The invitation's `id` from the list")),
+    responses((status = 204, description = "Revoked")))]
+async fn revoke_invite(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    caller.require_admin(&state).await?;
+    if !state.invites.revoke(&id).await? {
+        return Err(fotobase::Error::new(fotobase::ErrorKind::NotFound, "no unused invitation with this id").into());
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
 fn invalid_credentials() -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, codes::INVALID_CREDENTIALS, "wrong e-mail address or password")
 }
@@ -472,5 +548,16 @@ pub struct Jwks {
 
 /// The auth service's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(register, login, refresh, logout, logout_all, change_password, create_invite, jwks))]
+#[openapi(paths(
+    register,
+    login,
+    refresh,
+    logout,
+    logout_all,
+    change_password,
+    create_invite,
+    list_invites,
+    revoke_invite,
+    jwks
+))]
 pub struct Api;

@@ -364,6 +364,28 @@ async fn registration_policies() {
             .await
             .problem(400, "invalid_argument");
     }
+
+    // Admins see what became of each invitation (never a code) and withdraw unused ones.
+    let spare = app.post("/api/v1/auth/invites", Some(&admin), json!({})).await.ok(201);
+    let spare = spare["code"].as_str().unwrap().to_owned();
+    let list = app.get("/api/v1/auth/invites", Some(&admin)).await.ok(200);
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{list}");
+    assert!(!list.to_string().contains(code) && !list.to_string().contains(&spare), "codes are never listed");
+    // Made within the same second: find each by its state.
+    let by_state = |s: &str| items.iter().find(|i| i["state"] == s).unwrap_or_else(|| panic!("no {s} in {list}"));
+    let bob_id = app.get("/api/v1/users/me", Some(&bob_token)).await.ok(200)["id"].clone();
+    assert_eq!(by_state("used")["used_by"], bob_id);
+    assert!(by_state("active")["used_by"].is_null());
+    app.get("/api/v1/auth/invites", Some(&bob_token)).await.problem(403, "forbidden");
+    let (active, used) = (by_state("active")["id"].as_str().unwrap(), by_state("used")["id"].as_str().unwrap());
+    app.delete(&format!("/api/v1/auth/invites/{used}"), Some(&admin)).await.problem(404, "not_found");
+    app.delete(&format!("/api/v1/auth/invites/{active}"), Some(&bob_token)).await.problem(403, "forbidden");
+    assert_eq!(app.delete(&format!("/api/v1/auth/invites/{active}"), Some(&admin)).await.status, 204);
+    let dave = json!({"email": "dave@example.com", "password": PASSWORD, "invite": spare});
+    app.post(register, None, dave).await.problem(403, "invite_invalid");
+    let list = app.get("/api/v1/auth/invites", Some(&admin)).await.ok(200);
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
 }
 
 /// A stranger's wrong passwords slow the stranger: the owner, from another address, still

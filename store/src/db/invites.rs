@@ -1,6 +1,8 @@
 //! Single-use invitations for invite-only sign-up. Only a code's SHA-256 is stored (the
 //! server shows the code once, to the admin who made it), like share-link tokens.
 
+use sqlx::Row as _;
+
 use fotobase::{Error, ErrorKind, Result};
 
 use super::db_err;
@@ -62,4 +64,54 @@ impl Invites {
             .map_err(|e| db_err("cannot record invitation use", e))?;
         Ok(())
     }
+
+    /// The newest `limit` invitations (1 to 200), used and expired ones included; never a code.
+    pub async fn list(&self, limit: u32) -> Result<Vec<Invite>> {
+        let q = self.db.sql(
+            "SELECT code_hash, created_by, created_at, expires_at, used_at, used_by FROM invites \
+             ORDER BY created_at DESC, code_hash LIMIT ?",
+        );
+        let rows = sqlx::query(&q)
+            .bind(i64::from(limit.clamp(1, 200)))
+            .fetch_all(&self.db.pool)
+            .await
+            .map_err(|e| db_err("cannot list invitations", e))?;
+        rows.iter()
+            .map(|r| {
+                let bad = |e| db_err("bad invitation row", e);
+                Ok(Invite {
+                    code_hash: r.try_get("code_hash").map_err(bad)?,
+                    created_by: r.try_get("created_by").map_err(bad)?,
+                    created_at: r.try_get("created_at").map_err(bad)?,
+                    expires_at: r.try_get("expires_at").map_err(bad)?,
+                    used_at: r.try_get("used_at").map_err(bad)?,
+                    used_by: r.try_get("used_by").map_err(bad)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Withdraw an invitation nobody has used: its code stops working. `false` when there is no
+    /// unused invitation with this hash (unknown, or already used: that stays on record).
+    pub async fn revoke(&self, code_hash: &str) -> Result<bool> {
+        let q = self.db.sql("DELETE FROM invites WHERE code_hash = ? AND used_at IS NULL");
+        let done = sqlx::query(&q)
+            .bind(code_hash)
+            .execute(&self.db.pool)
+            .await
+            .map_err(|e| db_err("cannot revoke invitation", e))?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// An invitation as admins see it: the hash of its code (which is not the code), who made it
+/// and whether and by whom it was used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
+    pub code_hash: String,
+    pub created_by: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub used_by: Option<i64>,
 }

@@ -68,7 +68,7 @@ pub use images::{
     AlgorithmStats, Comparison, Image, ImageFilter, ImageStatus, ImageUpdate, Images, NewImage, NewVersion, Stats,
     Version,
 };
-pub use invites::Invites;
+pub use invites::{Invite, Invites};
 pub(crate) use ledger::Ledger;
 pub use migrate::{MIGRATIONS, Migration};
 pub use model::{Visibility, displayable, normalize_tags};

@@ -120,11 +120,29 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The newest invitations and what became of them (admins). */
+        get: operations["list_invites"];
         put?: never;
         /** Make a single-use sign-up invitation (admins), for `registration = "invite"`. */
         post: operations["create_invite"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/invites/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw an unused invitation (admins): its code stops working. A used one stays on record (`404`). */
+        delete: operations["revoke_invite"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1266,6 +1284,30 @@ export interface components {
              */
             expires_at: number;
         };
+        InviteList: {
+            /** @description Newest first. */
+            items: components["schemas"]["InviteView"][];
+        };
+        /** @description An invitation as admins see it (never its code). */
+        InviteView: {
+            /** @description The SHA-256 of the code: names the invitation (to revoke it) without being the code. */
+            id: string;
+            /** @description `usr_…`: the admin who made it. */
+            created_by: string;
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            created_at: number;
+            /** Format: int64 */
+            expires_at: number;
+            /** @description `active` (usable), `used` or `expired`. */
+            state: string;
+            /** Format: int64 */
+            used_at?: number | null;
+            /** @description `usr_…`: the account it made (null once that account is deleted). */
+            used_by?: string | null;
+        };
         /** @description Jobs per state. */
         JobCounts: {
             /** Format: int64 */
@@ -2028,6 +2070,31 @@ export interface operations {
             "5XX": components["responses"]["Problem"];
         };
     };
+    list_invites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 1 to 200; default 50. */
+                limit: number | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Invitations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteList"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
     create_invite: {
         parameters: {
             query?: never;
@@ -2049,6 +2116,29 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Invite"];
                 };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    revoke_invite: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The invitation's `id` from the list */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             "4XX": components["responses"]["Problem"];
             "5XX": components["responses"]["Problem"];

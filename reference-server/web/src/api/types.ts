@@ -31,6 +31,9 @@ export type SecurityEvent = Sent<Schemas['EventView']>;
 /** Limits are `null` when there is none. */
 export type Quota = Sent<Schemas['QuotaView']>;
 export type FactorStatus = Sent<Schemas['FactorStatus']>;
+/** A sign-up invitation as admins see it (`state`: `active`, `used`, `expired`). */
+export type InviteInfo = Sent<Schemas['InviteView']>;
+export type NewInvite = Sent<Schemas['Invite']>;
 export type TotpSetup = Sent<Schemas['TotpSetup']>;
 export type RecoveryCodes = Sent<Schemas['RecoveryCodes']>;
 export type ImageItem = Sent<Schemas['ImageView']>;

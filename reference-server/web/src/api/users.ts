@@ -1,7 +1,7 @@
 // The caller's account, statistics, and administration.
 
 import { api, query } from './http';
-import type { Page, Quota, SecurityEvent, Stats, User } from './types';
+import type { InviteInfo, NewInvite, Page, Quota, SecurityEvent, Stats, User } from './types';
 
 export const me = (): Promise<User> => api('/api/v1/users/me');
 
@@ -29,4 +29,17 @@ export function setRole(id: string, role: string, granted: boolean): Promise<Use
   return api(`/api/v1/users/${encodeURIComponent(id)}/roles/${encodeURIComponent(role)}`, {
     method: granted ? 'PUT' : 'DELETE',
   });
+}
+
+/** The newest sign-up invitations and what became of them (admins; never a code). */
+export const listInvites = (): Promise<{ items: InviteInfo[] }> => api('/api/v1/auth/invites');
+
+/** A single-use sign-up invitation; its `code` is shown this once (admins). */
+export function createInvite(expiresIn?: number): Promise<NewInvite> {
+  return api('/api/v1/auth/invites', { method: 'POST', json: expiresIn ? { expires_in: expiresIn } : {} });
+}
+
+/** Withdraw an unused invitation (admins). */
+export function revokeInvite(id: string): Promise<void> {
+  return api(`/api/v1/auth/invites/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }

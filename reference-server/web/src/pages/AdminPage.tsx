@@ -7,6 +7,7 @@ import { Avatar } from '../components/Avatar';
 import { useToast } from '../components/Toast';
 import { Alert, Badge, PageHeader, Spinner, StatCard } from '../components/ui';
 import { formatBytes, formatDate, formatNumber } from '../lib/format';
+import { InvitesCard } from './admin/InvitesCard';
 
 export function AdminPage() {
   const { user: me } = useAuth();
@@ -124,6 +125,7 @@ export function AdminPage() {
           </button>
         )}
       </section>
+      <InvitesCard />
     </div>
   );
 }
