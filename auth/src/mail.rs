@@ -8,6 +8,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 
 use fotobase::{Error, ErrorKind, Result};
@@ -71,11 +72,40 @@ impl fmt::Debug for SmtpMailer {
 impl SmtpMailer {
     /// Call it inside a Tokio runtime (the connection pool lives on it).
     pub fn from_url(url: &str, from: &str) -> Result<SmtpMailer> {
+        Self::from_url_trusting(url, from, None)
+    }
+
+    /// [`SmtpMailer::from_url`], also trusting the PEM certificates `ca` for the relay's TLS (a
+    /// relay with a certificate from a private CA). Needs a TLS URL (`smtps://`, `?tls=required`).
+    pub fn from_url_trusting(url: &str, from: &str, ca: Option<&[u8]>) -> Result<SmtpMailer> {
         let from = mailbox(from, "from")?;
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| Error::new(ErrorKind::InvalidArgument, "the SMTP URL is not valid").with_source(e))?
-            .build();
-        Ok(SmtpMailer { transport, from })
+        let bad_url = |e: lettre::transport::smtp::Error| {
+            Error::new(ErrorKind::InvalidArgument, "the SMTP URL is not valid").with_source(e)
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(bad_url)?;
+        if let Some(pem) = ca {
+            builder = builder.tls(tls_trusting(url, pem)?);
+        }
+        Ok(SmtpMailer { transport: builder.build(), from })
+    }
+}
+
+/// The TLS mode `url` asks for, with `pem`'s certificates trusted besides the system's.
+fn tls_trusting(url: &str, pem: &[u8]) -> Result<Tls> {
+    let invalid = |what: &str| Error::new(ErrorKind::InvalidArgument, what.to_owned());
+    let parsed = url::Url::parse(url).map_err(|_| invalid("the SMTP URL is not valid"))?;
+    let host = parsed.host_str().ok_or_else(|| invalid("the SMTP URL has no host"))?;
+    let cert = Certificate::from_pem(pem).map_err(|e| invalid("the SMTP CA file is not PEM").with_source(e))?;
+    let params = TlsParameters::builder(host.to_owned())
+        .add_root_certificate(cert)
+        .build_rustls()
+        .map_err(|e| invalid("cannot set up TLS for the SMTP relay").with_source(e))?;
+    let mode = parsed.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned());
+    match (parsed.scheme(), mode.as_deref()) {
+        ("smtps", _) => Ok(Tls::Wrapper(params)),
+        ("smtp", Some("required")) => Ok(Tls::Required(params)),
+        ("smtp", Some("opportunistic")) => Ok(Tls::Opportunistic(params)),
+        _ => Err(invalid("a CA file needs a TLS URL: smtps://… or smtp://…?tls=required")),
     }
 }
 

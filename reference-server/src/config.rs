@@ -207,6 +207,9 @@ pub struct Config {
     /// `FOTOBASE_SMTP_URL` only, never from the file.
     #[serde(skip)]
     pub smtp_url: Option<String>,
+    /// PEM certificates to trust for the SMTP relay's TLS besides the system's (a relay with a
+    /// private CA). Environment: `FOTOBASE_SMTP_CA_FILE`.
+    pub smtp_ca_file: Option<PathBuf>,
     /// Every account's quotas unless an admin set its own (`PUT /api/v1/users/{id}/quota`);
     /// a limit left out is no limit. Environment: `FOTOBASE_QUOTA_BYTES`,
     /// `FOTOBASE_QUOTA_QUEUED_JOBS`, `FOTOBASE_QUOTA_UPLOADS_PER_MINUTE` (a number or `unlimited`).
@@ -273,6 +276,7 @@ impl Default for Config {
             email_verification: EmailVerification::Optional,
             mail_from: "fotobase <noreply@localhost>".into(),
             smtp_url: None,
+            smtp_ca_file: None,
             quota: QuotaConfig::default(),
             request_timeout_secs: 120,
             metrics_token: None,
@@ -367,6 +371,7 @@ impl Config {
             ("FOTOBASE_WEB_DIR", &mut self.web_dir),
             ("FOTOBASE_TLS_CERT", &mut self.tls_cert),
             ("FOTOBASE_TLS_KEY", &mut self.tls_key),
+            ("FOTOBASE_SMTP_CA_FILE", &mut self.smtp_ca_file),
         ] {
             if let Some(v) = get(name) {
                 *field = Some(PathBuf::from(v));

@@ -137,7 +137,17 @@ impl AppState {
             .with_active_cache(std::time::Duration::from_millis(config.session_cache_ms));
         let throttle = LoginThrottle::new(Arc::new(SqlThrottleStore::new(db.clone())), ThrottleConfig::default());
         let mailer: Arc<dyn Mailer> = match &config.smtp_url {
-            Some(url) => Arc::new(SmtpMailer::from_url(url, &config.mail_from)?),
+            Some(url) => {
+                let ca = match &config.smtp_ca_file {
+                    Some(path) => Some(std::fs::read(path).map_err(|e| {
+                        fotobase::Error::new(fotobase::ErrorKind::InvalidArgument, "cannot read the SMTP CA file")
+                            .with_context("path", path.display())
+                            .with_source(e)
+                    })?),
+                    None => None,
+                };
+                Arc::new(SmtpMailer::from_url_trusting(url, &config.mail_from, ca.as_deref())?)
+            }
             None => Arc::new(OutboxMailer::new(config.data_dir.join("outbox"), &config.mail_from)?),
         };
         let media = Media::new(db.clone(), blobs).with_config(MediaConfig {

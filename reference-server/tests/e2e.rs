@@ -422,14 +422,37 @@ struct SmtpSink {
     maildir: std::path::PathBuf,
 }
 
+fn venv_python() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python")
+}
+
 impl SmtpSink {
     fn start(dir: &std::path::Path) -> SmtpSink {
-        let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+        Self::start_with(dir, &[])
+    }
+
+    /// A relay that requires STARTTLS with a certificate for 127.0.0.1 that no public CA signed;
+    /// the certificate's PEM file is returned too, for the client to trust.
+    fn start_tls(dir: &std::path::Path) -> (SmtpSink, std::path::PathBuf) {
+        let (cert, key) = (dir.join("relay.pem"), dir.join("relay.key"));
+        let made = Command::new(venv_python())
+            .args(["-c", SELF_SIGNED_PY])
+            .args([&cert, &key])
+            .status()
+            .expect("python with `cryptography` (scripts/requirements-test.txt)");
+        assert!(made.success(), "cannot make the relay's certificate");
+        let args = [std::ffi::OsStr::new("--tlscert"), cert.as_os_str(), "--tlskey".as_ref(), key.as_os_str()];
+        (Self::start_with(dir, &args), cert)
+    }
+
+    fn start_with(dir: &std::path::Path, extra: &[&std::ffi::OsStr]) -> SmtpSink {
+        let python = venv_python();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let maildir = dir.join("maildir");
         let child = Command::new(&python)
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
             .arg(&maildir)
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -460,6 +483,27 @@ impl SmtpSink {
         }
     }
 }
+
+/// A self-signed P-256 certificate for the address 127.0.0.1, valid for a day: argv[1] the
+/// certificate, argv[2] the key (PEM).
+const SELF_SIGNED_PY: &str = r#"
+import datetime, ipaddress, sys
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+key = ec.generate_private_key(ec.SECP256R1())
+name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fotobase test relay")])
+now = datetime.datetime.now(datetime.timezone.utc)
+cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256()))
+open(sys.argv[1], "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+open(sys.argv[2], "wb").write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                serialization.NoEncryption()))
+"#;
 
 impl Drop for SmtpSink {
     fn drop(&mut self) {
@@ -501,4 +545,34 @@ async fn account_mail_goes_through_a_real_smtp_server() {
     let creds = json!({"email": "ann@example.com", "password": "a brand new passphrase"});
     api.ok(M::POST, "/api/v1/auth/login", None, Some(creds), 200).await;
     server.stop();
+}
+
+/// Account e-mail over STARTTLS to a relay whose certificate comes from a private CA: refused
+/// until `FOTOBASE_SMTP_CA_FILE` trusts that CA (the certificate is checked, not waved through),
+/// then delivered; the relay refuses plain text, so nothing went unencrypted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_mail_goes_over_starttls_to_a_relay_with_a_private_ca() {
+    use reqwest::Method as M;
+    let root = tempfile::tempdir().unwrap();
+    let (smtp, ca) = SmtpSink::start_tls(root.path());
+    let url = format!("smtp://127.0.0.1:{}?tls=required", smtp.port);
+    let sign_up = |email: &str| json!({"email": email, "password": PASSWORD});
+    let env = [("FOTOBASE_SMTP_URL", url.as_str()), ("FOTOBASE_EMAIL_VERIFICATION", "optional")];
+
+    let untrusting = Server::spawn(&["serve"], &root.path().join("data-a"), &env);
+    let api = Api { http: Client::new(), base: untrusting.base.clone() };
+    api.ok(M::POST, "/api/v1/auth/register", None, Some(sign_up("ann@example.com")), 201).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let delivered = |sub: &str| std::fs::read_dir(smtp.maildir.join(sub)).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(delivered("new") + delivered("cur"), 0, "a certificate nobody vouched for was accepted");
+    untrusting.stop();
+
+    let ca = ca.to_str().unwrap().to_owned();
+    let env = [("FOTOBASE_SMTP_URL", url.as_str()), ("FOTOBASE_SMTP_CA_FILE", ca.as_str())];
+    let trusting = Server::spawn(&["serve"], &root.path().join("data-b"), &env);
+    let api = Api { http: Client::new(), base: trusting.base.clone() };
+    api.ok(M::POST, "/api/v1/auth/register", None, Some(sign_up("bob@example.com")), 201).await;
+    let mail = smtp.message_with("verify-email?token=").await;
+    assert!(mail.contains("To: bob@example.com"), "{mail}");
+    trusting.stop();
 }
