@@ -30,6 +30,7 @@ export type User = Sent<Schemas['UserView']>;
 export type SecurityEvent = Sent<Schemas['EventView']>;
 /** Limits are `null` when there is none. */
 export type Quota = Sent<Schemas['QuotaView']>;
+export type QuotaLimits = Schemas['QuotaLimits'];
 export type FactorStatus = Sent<Schemas['FactorStatus']>;
 /** A sign-up invitation as admins see it (`state`: `active`, `used`, `expired`). */
 export type InviteInfo = Sent<Schemas['InviteView']>;

@@ -1,7 +1,7 @@
 // The caller's account, statistics, and administration.
 
 import { api, query } from './http';
-import type { InviteInfo, NewInvite, Page, Quota, SecurityEvent, Stats, User } from './types';
+import type { InviteInfo, NewInvite, Page, Quota, QuotaLimits, SecurityEvent, Stats, User } from './types';
 
 export const me = (): Promise<User> => api('/api/v1/users/me');
 
@@ -43,3 +43,15 @@ export function createInvite(expiresIn?: number): Promise<NewInvite> {
 export function revokeInvite(id: string): Promise<void> {
   return api(`/api/v1/auth/invites/${encodeURIComponent(id)}`, { method: 'DELETE' });
 }
+
+/** Another account's quotas and usage (admins). */
+export const userQuota = (id: string): Promise<Quota> => api(`/api/v1/users/${encodeURIComponent(id)}/quota`);
+
+/** Set an account's own limits (admins); `null` means the server's default. */
+export function setUserQuota(id: string, own: QuotaLimits): Promise<Quota> {
+  return api(`/api/v1/users/${encodeURIComponent(id)}/quota`, { method: 'PUT', json: own });
+}
+
+/** Another account's security events, newest first (admins). */
+export const userEvents = (id: string, limit = 10): Promise<Page<SecurityEvent>> =>
+  api(`/api/v1/users/${encodeURIComponent(id)}/events${query({ limit })}`);

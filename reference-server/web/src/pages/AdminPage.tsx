@@ -7,6 +7,7 @@ import { Avatar } from '../components/Avatar';
 import { useToast } from '../components/Toast';
 import { Alert, Badge, PageHeader, Spinner, StatCard } from '../components/ui';
 import { formatBytes, formatDate, formatNumber } from '../lib/format';
+import { AccountDialog } from './admin/AccountDialog';
 import { InvitesCard } from './admin/InvitesCard';
 
 export function AdminPage() {
@@ -17,6 +18,7 @@ export function AdminPage() {
   const [stats, setStats] = useState<Stats | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
+  const [open, setOpen] = useState<User | null>(null);
 
   const page = async (from: string | null) => {
     setLoading(true);
@@ -94,6 +96,9 @@ export function AdminPage() {
                     <td>{u.disabled ? <Badge tone="danger">disabled</Badge> : <Badge tone="success">active</Badge>}</td>
                     <td>
                       <div className="table__actions">
+                      <button type="button" className="button button--small" onClick={() => setOpen(u)}>
+                        Details
+                      </button>
                       <button
                         type="button"
                         className="button button--small"
@@ -126,6 +131,7 @@ export function AdminPage() {
         )}
       </section>
       <InvitesCard />
+      <AccountDialog user={open} onClose={() => setOpen(null)} />
     </div>
   );
 }

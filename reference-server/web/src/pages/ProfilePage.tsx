@@ -3,7 +3,7 @@ import { useNavigate } from 'react-router-dom';
 import { changePassword, logout, logoutEverywhere, resendVerification } from '../api/auth';
 import { listImages, thumbnailUrl } from '../api/images';
 import { ApiError, describe } from '../api/problem';
-import type { ImageItem, SecurityEvent } from '../api/types';
+import type { ImageItem } from '../api/types';
 import { myEvents, myQuota, updateMe } from '../api/users';
 import { useAuth } from '../auth/AuthContext';
 import { AuthImage } from '../components/AuthImage';
@@ -11,6 +11,7 @@ import { Avatar } from '../components/Avatar';
 import { Modal } from '../components/Modal';
 import { useToast } from '../components/Toast';
 import { Alert, PageHeader, ProgressBar } from '../components/ui';
+import { describeEvent } from '../lib/events';
 import { formatBytes, formatDate } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { TwoStepCard } from './profile/TwoStepCard';
@@ -244,32 +245,4 @@ function AvatarPicker({ open, onClose, onPick }: { open: boolean; onClose(): voi
       </ul>
     </Modal>
   );
-}
-
-const EVENT_WORDS: Record<SecurityEvent['kind'], string> = {
-  signed_in: 'Signed in',
-  sign_in_failed: 'Failed sign-in (wrong password)',
-  signed_out: 'Signed out',
-  signed_out_everywhere: 'Logged out everywhere',
-  password_changed: 'Password changed',
-  password_reset_requested: 'Password reset link sent',
-  password_reset: 'Password reset with an e-mailed link',
-  email_verified: 'E-mail address confirmed',
-  refresh_reused: 'A stolen session was stopped',
-  disabled: 'Account disabled',
-  enabled: 'Account enabled',
-  role_granted: 'Role granted',
-  role_revoked: 'Role taken away',
-  quota_set: 'Storage quota changed',
-  second_factor_on: 'Two-step verification turned on',
-  second_factor_off: 'Two-step verification turned off',
-  second_factor_failed: 'Failed sign-in (wrong code)',
-  recovery_code_used: 'Recovery code used',
-  recovery_codes_renewed: 'New recovery codes made',
-};
-
-/** An event in words, naming the admin when one acted. */
-export function describeEvent(e: SecurityEvent): string {
-  const words = EVENT_WORDS[e.kind] ?? e.kind;
-  return e.by ? `${words} by an administrator` : words;
 }

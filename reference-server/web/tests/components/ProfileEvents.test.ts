@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeEvent } from '../../src/pages/ProfilePage';
+import { describeEvent } from '../../src/lib/events';
 
 describe('security events in words', () => {
   const base = { at: 1_700_000_000, ip: null, user_agent: null, by: null };
