@@ -76,3 +76,45 @@ export function Tags({ tags }: { tags: string[] }) {
     </ul>
   );
 }
+
+/** A column heading; `{ hidden }` is read by screen readers only (an actions column). */
+export type Column = string | { hidden: string };
+
+/** The app's table: scrolls sideways on narrow screens; `children` are the body's rows. */
+export function DataTable({
+  columns,
+  children,
+  className,
+  label,
+  caption,
+}: {
+  columns: Column[];
+  children: ReactNode;
+  className?: string;
+  label?: string;
+  caption?: ReactNode;
+}) {
+  return (
+    <div className="table-wrap">
+      <table className={className ? `table ${className}` : 'table'} aria-label={label}>
+        {caption && <caption>{caption}</caption>}
+        <thead>
+          <tr>
+            {columns.map((c) =>
+              typeof c === 'string' ? (
+                <th scope="col" key={c}>
+                  {c}
+                </th>
+              ) : (
+                <th scope="col" key={c.hidden}>
+                  <span className="visually-hidden">{c.hidden}</span>
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}

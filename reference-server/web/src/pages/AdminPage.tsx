@@ -5,7 +5,7 @@ import { globalStats, listUsers, setDisabled, setRole } from '../api/users';
 import { useAuth } from '../auth/AuthContext';
 import { Avatar } from '../components/Avatar';
 import { useToast } from '../components/Toast';
-import { Alert, Badge, PageHeader, Spinner, StatCard } from '../components/ui';
+import { Alert, Badge, DataTable, PageHeader, Spinner, StatCard } from '../components/ui';
 import { formatBytes, formatDate, formatNumber } from '../lib/format';
 import { AccountDialog } from './admin/AccountDialog';
 import { InvitesCard } from './admin/InvitesCard';
@@ -62,67 +62,52 @@ export function AdminPage() {
       {error ? <Alert>{describe(error)}</Alert> : null}
       <section className="card">
         <h2 className="card__title">Users</h2>
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Joined</th>
-                <th scope="col">Roles</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
+        <DataTable columns={['User', 'Joined', 'Roles', 'Status', { hidden: 'Actions' }]}>
+          {users.map((u) => {
+            const admin = u.roles.includes('admin');
+            const self = u.id === me?.id;
+            return (
+              <tr key={u.id}>
+                <th scope="row">
+                  <span className="user-cell">
+                    <Avatar user={u} size={28} />
+                    <span>
+                      {u.display_name}
+                      {self && <span className="muted"> (you)</span>}
+                      <span className="muted small user-cell__email">{u.email}</span>
+                    </span>
+                  </span>
                 </th>
+                <td>{formatDate(u.created_at)}</td>
+                <td>{u.roles.length ? u.roles.map((r) => <Badge key={r} tone="accent">{r}</Badge>) : <span className="muted">user</span>}</td>
+                <td>{u.disabled ? <Badge tone="danger">disabled</Badge> : <Badge tone="success">active</Badge>}</td>
+                <td>
+                  <div className="table__actions">
+                  <button type="button" className="button button--small" onClick={() => setOpen(u)}>
+                    Details
+                  </button>
+                  <button
+                    type="button"
+                    className="button button--small"
+                    disabled={self}
+                    onClick={() => act(() => setRole(u.id, 'admin', !admin), admin ? `${u.display_name} is no longer an admin.` : `${u.display_name} is now an admin.`)}
+                  >
+                    {admin ? 'Revoke admin' : 'Make admin'}
+                  </button>
+                  <button
+                    type="button"
+                    className={`button button--small ${u.disabled ? '' : 'button--danger'}`}
+                    disabled={self}
+                    onClick={() => act(() => setDisabled(u.id, !u.disabled), u.disabled ? `${u.display_name} is enabled.` : `${u.display_name} is disabled and signed out.`)}
+                  >
+                    {u.disabled ? 'Enable' : 'Disable'}
+                  </button>
+                  </div>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {users.map((u) => {
-                const admin = u.roles.includes('admin');
-                const self = u.id === me?.id;
-                return (
-                  <tr key={u.id}>
-                    <th scope="row">
-                      <span className="user-cell">
-                        <Avatar user={u} size={28} />
-                        <span>
-                          {u.display_name}
-                          {self && <span className="muted"> (you)</span>}
-                          <span className="muted small user-cell__email">{u.email}</span>
-                        </span>
-                      </span>
-                    </th>
-                    <td>{formatDate(u.created_at)}</td>
-                    <td>{u.roles.length ? u.roles.map((r) => <Badge key={r} tone="accent">{r}</Badge>) : <span className="muted">user</span>}</td>
-                    <td>{u.disabled ? <Badge tone="danger">disabled</Badge> : <Badge tone="success">active</Badge>}</td>
-                    <td>
-                      <div className="table__actions">
-                      <button type="button" className="button button--small" onClick={() => setOpen(u)}>
-                        Details
-                      </button>
-                      <button
-                        type="button"
-                        className="button button--small"
-                        disabled={self}
-                        onClick={() => act(() => setRole(u.id, 'admin', !admin), admin ? `${u.display_name} is no longer an admin.` : `${u.display_name} is now an admin.`)}
-                      >
-                        {admin ? 'Revoke admin' : 'Make admin'}
-                      </button>
-                      <button
-                        type="button"
-                        className={`button button--small ${u.disabled ? '' : 'button--danger'}`}
-                        disabled={self}
-                        onClick={() => act(() => setDisabled(u.id, !u.disabled), u.disabled ? `${u.display_name} is enabled.` : `${u.display_name} is disabled and signed out.`)}
-                      >
-                        {u.disabled ? 'Enable' : 'Disable'}
-                      </button>
-                      </div>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
         {loading && <Spinner label="Loading users" />}
         {cursor && !loading && (
           <button type="button" className="button button--block" onClick={() => page(cursor)}>

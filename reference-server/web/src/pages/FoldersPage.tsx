@@ -9,7 +9,7 @@ import { Modal } from '../components/Modal';
 import { ShareDialog } from '../components/ShareDialog';
 import { TagInput } from '../components/TagInput';
 import { useToast } from '../components/Toast';
-import { Alert, Badge, EmptyState, PageHeader, Spinner } from '../components/ui';
+import { Alert, Badge, DataTable, EmptyState, PageHeader, Spinner } from '../components/ui';
 import { formatDate } from '../lib/format';
 
 export function FoldersPage() {
@@ -358,48 +358,32 @@ function SharesTable({ shares, folders, onChanged }: { shares: ShareLink[]; fold
   return (
     <section className="card">
       <h2 className="card__title">Share links</h2>
-      <div className="table-wrap">
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Shares</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Password</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+      <DataTable columns={['Shares', 'Created', 'Expires', 'Password', 'State', { hidden: 'Actions' }]}>
+        {shares.map((s, i) => {
+          const what = s.folder_id
+            ? `Folder ${folders.find((f) => f.id === s.folder_id)?.name ?? s.folder_id}`
+            : `Photo ${s.image_id}`;
+          const state = s.revoked_at ? 'revoked' : s.expires_at && s.expires_at < now ? 'expired' : 'active';
+          return (
+            <tr key={s.id ?? i}>
+              <td>{s.image_id ? <Link to={`/images/${s.image_id}`}>{what}</Link> : what}</td>
+              <td>{formatDate(s.created_at)}</td>
+              <td>{s.expires_at ? formatDate(s.expires_at) : 'never'}</td>
+              <td>{s.has_password ? 'yes' : 'no'}</td>
+              <td>
+                <Badge tone={state === 'active' ? 'success' : 'neutral'}>{state}</Badge>
+              </td>
+              <td>
+                {state === 'active' && (
+                  <button type="button" className="button button--ghost button--small" onClick={() => void revoke(s)}>
+                    Revoke<span className="visually-hidden"> link to {what}</span>
+                  </button>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {shares.map((s, i) => {
-              const what = s.folder_id
-                ? `Folder ${folders.find((f) => f.id === s.folder_id)?.name ?? s.folder_id}`
-                : `Photo ${s.image_id}`;
-              const state = s.revoked_at ? 'revoked' : s.expires_at && s.expires_at < now ? 'expired' : 'active';
-              return (
-                <tr key={s.id ?? i}>
-                  <td>{s.image_id ? <Link to={`/images/${s.image_id}`}>{what}</Link> : what}</td>
-                  <td>{formatDate(s.created_at)}</td>
-                  <td>{s.expires_at ? formatDate(s.expires_at) : 'never'}</td>
-                  <td>{s.has_password ? 'yes' : 'no'}</td>
-                  <td>
-                    <Badge tone={state === 'active' ? 'success' : 'neutral'}>{state}</Badge>
-                  </td>
-                  <td>
-                    {state === 'active' && (
-                      <button type="button" className="button button--ghost button--small" onClick={() => void revoke(s)}>
-                        Revoke<span className="visually-hidden"> link to {what}</span>
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </DataTable>
     </section>
   );
 }

@@ -10,7 +10,7 @@ import { AuthImage } from '../components/AuthImage';
 import { Avatar } from '../components/Avatar';
 import { Modal } from '../components/Modal';
 import { useToast } from '../components/Toast';
-import { Alert, PageHeader, ProgressBar } from '../components/ui';
+import { Alert, DataTable, PageHeader, ProgressBar } from '../components/ui';
 import { describeEvent } from '../lib/events';
 import { formatBytes, formatDate } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
@@ -186,26 +186,15 @@ export function ProfilePage() {
         <section className="card" aria-label="Recent activity">
           <h2 className="card__title">Recent activity</h2>
           <p className="muted">Sign-ins and changes to your account. Something you do not recognise? Change your password and log out everywhere.</p>
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th>What</th>
-                  <th>When</th>
-                  <th>From</th>
-                </tr>
-              </thead>
-              <tbody>
-                {events.data.items.map((e, i) => (
-                  <tr key={`${e.at}-${i}`}>
-                    <td>{describeEvent(e)}</td>
-                    <td>{formatDate(e.at)}</td>
-                    <td>{[e.ip, e.user_agent].filter(Boolean).join(' · ') || '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={['What', 'When', 'From']}>
+            {events.data.items.map((e, i) => (
+              <tr key={`${e.at}-${i}`}>
+                <td>{describeEvent(e)}</td>
+                <td>{formatDate(e.at)}</td>
+                <td>{[e.ip, e.user_agent].filter(Boolean).join(' · ') || '—'}</td>
+              </tr>
+            ))}
+          </DataTable>
         </section>
       )}
 

@@ -22,7 +22,7 @@ describe('AccountDialog', () => {
         json({ items: [{ kind: 'quota_set', at: 1_765_000_000, ip: '203.0.113.9', user_agent: null, by: 'usr_admin' }], next_cursor: null }),
       [`PUT /api/v1/users/${USER.id}/quota`]: (c) => json(quota(c.body as Record<string, number | null>)),
     });
-    renderAt(<AccountDialog user={USER} onClose={() => {}} />);
+    renderAt(<AccountDialog user={{ ...USER, email_verified: true }} onClose={() => {}} />);
     const user = userEvent.setup();
     expect(await screen.findByText(/3.22 GB stored of 107 GB, 1 job queued/)).toBeInTheDocument();
     expect(await screen.findByText(/Storage quota changed by an administrator/)).toBeInTheDocument();

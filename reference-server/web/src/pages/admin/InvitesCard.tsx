@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { describe } from '../../api/problem';
 import { createInvite, listInvites, revokeInvite } from '../../api/users';
 import { useToast } from '../../components/Toast';
-import { Badge } from '../../components/ui';
+import { Badge, DataTable } from '../../components/ui';
 import { formatDate } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 
@@ -49,38 +49,24 @@ export function InvitesCard() {
         New invitation
       </button>
       {items.length > 0 && (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Made</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((i) => (
-                <tr key={i.id}>
-                  <td>{formatDate(i.created_at)}</td>
-                  <td>{formatDate(i.expires_at)}</td>
-                  <td>
-                    <Badge tone={TONE[i.state as keyof typeof TONE] ?? 'accent'}>{i.state}</Badge>
-                  </td>
-                  <td>
-                    {i.state === 'active' && (
-                      <button type="button" className="button button--small button--danger" onClick={() => revoke(i.id)}>
-                        Withdraw
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable columns={['Made', 'Expires', 'Status', { hidden: 'Actions' }]}>
+          {items.map((i) => (
+            <tr key={i.id}>
+              <td>{formatDate(i.created_at)}</td>
+              <td>{formatDate(i.expires_at)}</td>
+              <td>
+                <Badge tone={TONE[i.state as keyof typeof TONE] ?? 'accent'}>{i.state}</Badge>
+              </td>
+              <td>
+                {i.state === 'active' && (
+                  <button type="button" className="button button--small button--danger" onClick={() => revoke(i.id)}>
+                    Withdraw
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

@@ -6,7 +6,7 @@ import type { Target } from '../../api/types';
 import { watchJob } from '../../api/jobs';
 import { describe } from '../../api/problem';
 import type { Algorithm, CompareAllResult, Job } from '../../api/types';
-import { Alert, Badge } from '../../components/ui';
+import { Alert, Badge, DataTable } from '../../components/ui';
 import { formatBytes, formatNumber } from '../../lib/format';
 import { JobProgress } from './JobProgress';
 import { TARGETS, type TargetMetric } from './CompressForm';
@@ -101,9 +101,12 @@ export function CompareAll({ imageId, algorithms }: { imageId: string; algorithm
 export function CompareAllTable({ result }: { result: CompareAllResult }) {
   const rows = [...result.results].sort((a, b) => (a.bytes ?? Infinity) - (b.bytes ?? Infinity));
   return (
-    <div className="table-wrap">
-      <table className="table compare-all__table" aria-label="Comparison of all algorithms">
-        <caption>
+    <DataTable
+      columns={['Algorithm', 'Quality', 'Size', 'Ratio', 'SSIMULACRA2', 'SSIM', 'Encodes', 'Target']}
+      className="compare-all__table"
+      label="Comparison of all algorithms"
+      caption={
+        <>
           Original {formatBytes(result.input_bytes)}.{' '}
           {result.best ? (
             <>
@@ -112,40 +115,27 @@ export function CompareAllTable({ result }: { result: CompareAllResult }) {
           ) : (
             'No algorithm met the target.'
           )}
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Algorithm</th>
-            <th scope="col">Quality</th>
-            <th scope="col">Size</th>
-            <th scope="col">Ratio</th>
-            <th scope="col">SSIMULACRA2</th>
-            <th scope="col">SSIM</th>
-            <th scope="col">Encodes</th>
-            <th scope="col">Target</th>
+        </>
+      }
+    >
+      {rows.map((r) => {
+        const winner = r.winner || r.algorithm === result.best;
+        return (
+          <tr key={r.algorithm} className={winner ? 'is-winner' : undefined} aria-label={winner ? `${r.algorithm} (winner)` : undefined}>
+            <th scope="row">
+              {r.algorithm} {winner && <Badge tone="success">Winner</Badge>}
+              {r.lossless && <span className="muted small"> lossless</span>}
+            </th>
+            <td>{r.quality ?? '—'}</td>
+            <td>{formatBytes(r.bytes)}</td>
+            <td>{r.ratio ? `${formatNumber(r.ratio, 2)}×` : '—'}</td>
+            <td>{formatNumber(r.metrics.ssimulacra2, 1)}</td>
+            <td>{formatNumber(r.metrics.ssim, 4)}</td>
+            <td>{r.encodes}</td>
+            <td>{r.error ? <span className="field__error">{r.error.message}</span> : r.met ? 'met' : 'missed'}</td>
           </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => {
-            const winner = r.winner || r.algorithm === result.best;
-            return (
-              <tr key={r.algorithm} className={winner ? 'is-winner' : undefined} aria-label={winner ? `${r.algorithm} (winner)` : undefined}>
-                <th scope="row">
-                  {r.algorithm} {winner && <Badge tone="success">Winner</Badge>}
-                  {r.lossless && <span className="muted small"> lossless</span>}
-                </th>
-                <td>{r.quality ?? '—'}</td>
-                <td>{formatBytes(r.bytes)}</td>
-                <td>{r.ratio ? `${formatNumber(r.ratio, 2)}×` : '—'}</td>
-                <td>{formatNumber(r.metrics.ssimulacra2, 1)}</td>
-                <td>{formatNumber(r.metrics.ssim, 4)}</td>
-                <td>{r.encodes}</td>
-                <td>{r.error ? <span className="field__error">{r.error.message}</span> : r.met ? 'met' : 'missed'}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }
