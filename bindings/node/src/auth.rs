@@ -175,7 +175,7 @@ pub fn totp_verify(
         let after = after_step
             .map(u64::try_from)
             .transpose()
-            .map_err(|_| fb::Error::new(fb::ErrorKind::InvalidArgument, "afterStep is not negative"))?;
+            .map_err(|_| fb::Error::new(fb::ErrorKind::InvalidArgument, "afterStep must not be negative"))?;
         fb::totp_verify(&secret, &code, at, after)
     })?;
     Ok(step.map(|s| s as i64))

@@ -32,10 +32,19 @@ pub enum Passed {
 /// The field-encryption context of TOTP secrets (bound to the column).
 pub const SECRET_AAD: &str = "totp_factors.secret";
 
-/// The account's confirmed TOTP generator, if it has one.
-pub async fn confirmed(state: &AppState, user: i64) -> ApiResult<Option<Totp>> {
+/// A confirmed TOTP factor: its generator and the last time step a code was taken for.
+#[derive(Debug)]
+pub struct Confirmed {
+    pub totp: Totp,
+    pub last_step: u64,
+}
+
+/// The account's confirmed TOTP factor, if it has one (one read, which [`check`] reuses).
+pub async fn confirmed(state: &AppState, user: i64) -> ApiResult<Option<Confirmed>> {
     match state.factors.totp(user).await? {
-        Some(f) if f.enabled_at.is_some() => Ok(Some(totp_of(state, &f.secret_cipher)?)),
+        Some(f) if f.enabled_at.is_some() => {
+            Ok(Some(Confirmed { totp: totp_of(state, &f.secret_cipher)?, last_step: f.last_step as u64 }))
+        }
         _ => Ok(None),
     }
 }
@@ -46,12 +55,12 @@ pub fn totp_of(state: &AppState, secret_cipher: &str) -> ApiResult<Totp> {
     Ok(Totp::from_secret(&secret)?)
 }
 
-/// Check `proof` against `user`'s confirmed factor `totp`. Wrong answers are `status`
+/// Check `proof` against `user`'s confirmed `factor`. Wrong answers are `status`
 /// (401 at login, 403 for a signed-in caller's step-up) with code `second_factor_invalid`.
 pub async fn check(
     state: &AppState,
     user: &User,
-    totp: &Totp,
+    factor: &Confirmed,
     proof: Proof,
     status: StatusCode,
     ip: Option<IpAddr>,
@@ -65,16 +74,15 @@ pub async fn check(
             ));
         }
         (Some(code), _) => {
-            let last = state.factors.totp(user.id).await?.map(|f| f.last_step as u64);
-            match totp.verify(&code, SystemClock.now(), last) {
-                // The step is taken in the database: of two requests with one code, one passes.
+            // A step at or before `last_step` is refused here; one taken since that read is refused
+            // by the database: of two requests with one code, one passes.
+            match factor.totp.verify(&code, SystemClock.now(), Some(factor.last_step)) {
                 Some(step) => state.factors.take_totp_step(user.id, step as i64).await?.then_some(Passed::Totp),
                 None => None,
             }
         }
         (None, Some(code)) => {
-            let hash = super::token_hash(&normalize_recovery_code(&code));
-            state.factors.take_recovery_code(user.id, &hash).await?.then_some(Passed::RecoveryCode)
+            state.factors.take_recovery_code(user.id, &recovery_code_hash(&code)).await?.then_some(Passed::RecoveryCode)
         }
     };
     match passed {
@@ -85,6 +93,11 @@ pub async fn check(
                 .with_field("totp_code"))
         }
     }
+}
+
+/// What is stored of a recovery code, typed loosely or as issued: the SHA-256 of its normal form.
+pub fn recovery_code_hash(code: &str) -> String {
+    super::token_hash(&normalize_recovery_code(code))
 }
 
 /// Record a spent recovery code in the account's security events.

@@ -396,9 +396,9 @@ async fn login(
             "confirm your e-mail address first: follow the link sent to it",
         ));
     }
-    if let Some(totp) = second_factor::confirmed(&state, user.id).await? {
+    if let Some(factor) = second_factor::confirmed(&state, user.id).await? {
         let proof = Proof { totp_code: body.totp_code, recovery_code: body.recovery_code };
-        match second_factor::check(&state, &user, &totp, proof, StatusCode::UNAUTHORIZED, ip).await {
+        match second_factor::check(&state, &user, &factor, proof, StatusCode::UNAUTHORIZED, ip).await {
             Ok(passed) => second_factor::note(&state, user.id, passed, &origin).await,
             Err(e) => {
                 if e.code == codes::SECOND_FACTOR_INVALID {

@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use fotobase_auth::totp::{Totp, normalize_recovery_code, recovery_codes};
+use fotobase_auth::totp::{Totp, recovery_codes};
 use fotobase_store::db::AuditKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -44,7 +44,7 @@ pub struct FactorStatus {
 #[utoipa::path(get, path = "/api/v1/auth/factors", tag = "auth", operation_id = "second_factors",
     security(("bearer" = [])), responses((status = 200, description = "Second factors", body = FactorStatus)))]
 async fn status(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<FactorStatus>> {
-    let totp = second_factor::confirmed(&state, caller.user_id).await?.is_some();
+    let totp = state.factors.totp(caller.user_id).await?.is_some_and(|f| f.enabled_at.is_some());
     let recovery_codes_left = state.factors.recovery_codes_left(caller.user_id).await?;
     Ok(Json(FactorStatus { totp, recovery_codes_left }))
 }
@@ -128,11 +128,7 @@ async fn enable(
     state.throttle.check(&user.email_index, ip).await?;
     let pending = match state.factors.totp(user.id).await? {
         Some(f) if f.enabled_at.is_none() => f,
-        Some(_) => {
-            return Err(
-                fotobase::Error::new(fotobase::ErrorKind::Conflict, "two-step verification is already on").into()
-            );
-        }
+        Some(_) => return Err(already_on()),
         None => return Err(ApiError::invalid("start with /api/v1/auth/totp/setup").with_field("code")),
     };
     let totp = second_factor::totp_of(&state, &pending.secret_cipher)?;
@@ -148,7 +144,7 @@ async fn enable(
     };
     let codes = recovery_codes(RECOVERY_CODES);
     if !state.factors.enable_totp(user.id, step as i64, &hashes(&codes)).await? {
-        return Err(fotobase::Error::new(fotobase::ErrorKind::Conflict, "two-step verification is already on").into());
+        return Err(already_on());
     }
     audit::record(&state, user.id, AuditKind::SecondFactorOn, &origin).await;
     Ok(Json(RecoveryCodes { recovery_codes: codes }))
@@ -169,11 +165,11 @@ pub struct StepUp {
 async fn step_up(state: &AppState, caller: &Caller, body: StepUp, addr: Option<std::net::IpAddr>) -> ApiResult<Passed> {
     let user = state.users.get(caller.user_id).await?;
     reauth::password_again(state, &user, body.password, "password", addr).await?;
-    let Some(totp) = second_factor::confirmed(state, user.id).await? else {
+    let Some(factor) = second_factor::confirmed(state, user.id).await? else {
         return Err(ApiError::invalid("two-step verification is off").with_field("totp_code"));
     };
     let proof = Proof { totp_code: body.totp_code, recovery_code: body.recovery_code };
-    second_factor::check(state, &user, &totp, proof, StatusCode::FORBIDDEN, addr).await
+    second_factor::check(state, &user, &factor, proof, StatusCode::FORBIDDEN, addr).await
 }
 
 /// Turn two-step verification off (the password and a code again). Recovery codes go with it.
@@ -214,7 +210,11 @@ async fn renew_codes(
 
 /// What is stored of recovery codes.
 fn hashes(codes: &[String]) -> Vec<String> {
-    codes.iter().map(|c| kit::token_hash(&normalize_recovery_code(c))).collect()
+    codes.iter().map(|c| second_factor::recovery_code_hash(c)).collect()
+}
+
+fn already_on() -> ApiError {
+    fotobase::Error::new(fotobase::ErrorKind::Conflict, "two-step verification is already on").into()
 }
 
 /// The two-step verification part of the OpenAPI document.
