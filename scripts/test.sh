@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 root=$PWD
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-scripts/setup.sh || exit 1
+# What the cargo build needs first (Debian packages, Rust, the web UI it embeds); the rest of the
+# setup and the servers come up while it builds (below).
+scripts/setup.sh system web || exit 1
 # A target dir that incremental builds never touched (every fresh clone, every CI run) is built
 # without incremental caches and with one codegen unit per workspace crate; one that plain `cargo`
 # already built incrementally keeps that mode, so the two don't rebuild each other's artifacts
@@ -16,6 +18,29 @@ if [ -z "${CARGO_INCREMENTAL+set}" ] && [ -z "$(ls -A "$CARGO_TARGET_DIR/debug/i
   export CARGO_INCREMENTAL=0
   export CARGO_PROFILE_DEV_CODEGEN_UNITS="${CARGO_PROFILE_DEV_CODEGEN_UNITS:-1}"
 fi
+
+# fotobase-mobile/cli (its uniffi-bindgen) is built here too, so the binding runners
+# below find everything compiled; `workspace-hack` gives their single-package builds
+# the same third-party features as this one (see .config/hakari.toml).
+features=(--features fotobase-mobile/cli)
+# Clippy rides on the test build: as the workspace's rustc wrapper it compiles our own crates with
+# the lints of [workspace.lints] (warnings are errors), so its diagnostics are those of a plain
+# `cargo clippy --workspace --all-targets -- -D warnings`, without that command's second pass over
+# the whole dependency tree in check mode (minutes on 2 cores; docs/BUILDING.md). Exported for the
+# binding builds below too, so they reuse these artifacts.
+clippy_driver=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver) \
+  || { echo "clippy-driver not found (rustup component add clippy)" >&2; exit 1; }
+export RUSTC_WORKSPACE_WRAPPER="$clippy_driver" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+
+# The workspace's build starts now, beside the rest of the setup (Python venv, npm packages) and the
+# servers, which wait on the network and the disk more than on the cores; the `cargo test` step
+# below waits for it, prints its log, then runs the tests (docs/BUILDING.md).
+mkdir -p "$CARGO_TARGET_DIR"
+build_log="$CARGO_TARGET_DIR/test-build.log"
+build_started=$SECONDS
+cargo test --workspace --all-targets --locked --no-run --timings "${features[@]}" >"$build_log" 2>&1 &
+build_pid=$!
+scripts/setup.sh python node || { kill "$build_pid" 2>/dev/null; exit 1; }
 
 # Reference material the tests read if present: the shared corpus, the photos
 # bundled in scikit-image's wheel, and the PngSuite/JPEG samples in Go's stdlib.
@@ -32,7 +57,7 @@ if command -v go >/dev/null; then export GOROOT="${GOROOT:-$(go env GOROOT)}"; f
 # Real servers on loopback for the storage tests: S3 (moto), Azure Blob (azurite),
 # PostgreSQL and MariaDB. With the REQUIRE variables set, those tests fail rather than skip.
 . scripts/lib/servers.sh
-start_servers || exit 1
+start_servers || { kill "$build_pid" 2>/dev/null; exit 1; }
 export FOTOBASE_REQUIRE_EMULATORS=1 FOTOBASE_REQUIRE_DATABASES=1
 prepared=$SECONDS
 
@@ -84,26 +109,23 @@ run() { # name, command...
 # The dependency tree: licenses (no GPL/AGPL), bans, sources; advisories when a RustSec
 # database is on the machine (scripts/deny.sh; it is never fetched here).
 run "cargo deny (licenses, bans, sources, advisories)" scripts/deny.sh
-
-# fotobase-mobile/cli (its uniffi-bindgen) is built here too, so the binding runners
-# below find everything compiled; `workspace-hack` gives their single-package builds
-# the same third-party features as this one (see .config/hakari.toml).
-features=(--features fotobase-mobile/cli)
-# The habits: formatting as rustfmt.toml says, and clippy with the workspace's lint table.
+# The habits: formatting as rustfmt.toml says; clippy's lints ride on the build (above).
 run "cargo fmt --check" cargo fmt --all --check
-# Clippy rides on the test build: as the workspace's rustc wrapper it compiles our own crates with
-# the lints of [workspace.lints] (warnings are errors), so its diagnostics are those of a plain
-# `cargo clippy --workspace --all-targets -- -D warnings`, without that command's second pass over
-# the whole dependency tree in check mode (minutes on 2 cores; docs/BUILDING.md). Exported for the
-# binding builds below too, so they reuse these artifacts.
-clippy_driver=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver) \
-  || { echo "clippy-driver not found (rustup component add clippy)" >&2; exit 1; }
-export RUSTC_WORKSPACE_WRAPPER="$clippy_driver" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+
 # core/tests/corpus.rs appends its per-folder counts here; libtest hides a passing test's output.
 export FOTOBASE_CORPUS_REPORT="$CARGO_TARGET_DIR/corpus-report.txt"
 rm -f "$FOTOBASE_CORPUS_REPORT"
+wait "$build_pid"
+build_rc=$?
+build_took=$((SECONDS - build_started))
+cargo_test() {
+  cat "$build_log"
+  echo "(the build above ran beside the setup: exit $build_rc after ${build_took}s)"
+  # Nothing left to compile unless the build failed, in which case this shows why again.
+  cargo test --workspace --all-targets --locked --no-fail-fast "${features[@]}"
+}
 run "cargo test (unit, integration, CLI, server end to end, examples, benches in test mode; clippy lints as errors)" \
-  cargo test --workspace --all-targets --locked --no-fail-fast --timings "${features[@]}"
+  cargo_test
 # Where the build's time went (the whole report: target/cargo-timings/cargo-timing.html).
 python3 scripts/lib/timings.py 20
 if [ -f "$FOTOBASE_CORPUS_REPORT" ]; then
