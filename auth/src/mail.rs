@@ -237,6 +237,56 @@ impl Mail {
             html: html(&lines, Some(("Reset my password", reset_link))),
         }
     }
+
+    /// "Confirm your new address", to the address an account is moving to: the account moves
+    /// only when this link is followed, which proves the new mailbox is the holder's.
+    pub fn email_change(to: &str, service: &str, link: &str, valid_hours: u64) -> Mail {
+        let lines = [
+            format!("Someone asked to move a {service} account to {to}."),
+            format!(
+                "If it was you, confirm with the link: it works once, for {valid_hours} hours. Otherwise ignore this message."
+            ),
+        ];
+        Mail {
+            to: to.to_owned(),
+            subject: format!("Confirm your new e-mail address for {service}"),
+            text: format!("{}\n\n{link}\n\n{}\n", lines[0], lines[1]),
+            html: html(&lines, Some(("Use this address", link))),
+        }
+    }
+
+    /// To an account's current address when a move to `new_hint` (a masked address) is asked
+    /// for: the holder learns of it before it happens, from the address an attacker cannot read.
+    pub fn email_change_notice(to: &str, service: &str, new_hint: &str) -> Mail {
+        let lines = [
+            format!("Someone asked to move your {service} account from {to} to {new_hint}."),
+            "Nothing changes until the link sent to the new address is followed. If it was not you, \
+             change your password now: whoever asked knew it."
+                .to_owned(),
+        ];
+        Mail {
+            to: to.to_owned(),
+            subject: format!("Your {service} e-mail address is about to change"),
+            text: format!("{}\n\n{}\n", lines[0], lines[1]),
+            html: html(&lines, None),
+        }
+    }
+
+    /// To an address someone tried to move another account onto, which already has one: the
+    /// request was answered as any other, so only this mailbox learns the address is taken.
+    pub fn address_in_use(to: &str, service: &str) -> Mail {
+        let lines = [
+            format!("Someone asked to move a {service} account to {to}, which already has its own account."),
+            "Nothing changed. If it was you, sign in with this address instead. Otherwise ignore this message."
+                .to_owned(),
+        ];
+        Mail {
+            to: to.to_owned(),
+            subject: format!("Your address already has a {service} account"),
+            text: format!("{}\n\n{}\n", lines[0], lines[1]),
+            html: html(&lines, None),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,8 @@ use tokio::sync::watch;
 use crate::config::{Config, Service};
 use crate::kit::http::layers;
 use crate::services::{
-    algorithms, auth, compare, factors, folders, images, jobs, ops, recovery, shares, stats, transform, users, versions,
+    algorithms, auth, compare, email_change, factors, folders, images, jobs, ops, recovery, shares, stats, transform,
+    users, versions,
 };
 use crate::state::AppState;
 use crate::worker;
@@ -27,7 +28,11 @@ pub fn service_router(service: Service, state: AppState) -> Router {
     let mut routes = ops::router(s()).merge(crate::openapi::router());
     let has = |one: Service| service == Service::All || service == one;
     if has(Service::Auth) {
-        routes = routes.merge(auth::router(s())).merge(recovery::router(s())).merge(factors::router(s()));
+        routes = routes
+            .merge(auth::router(s()))
+            .merge(recovery::router(s()))
+            .merge(factors::router(s()))
+            .merge(email_change::router(s()));
     }
     if has(Service::Users) {
         routes = routes.merge(users::router(s()));

@@ -287,6 +287,49 @@ async fn email_tokens_are_single_use_per_purpose() {
     }
 }
 
+/// A change of address on every database: the link carries the new address, is spent once (a
+/// newer change link retires it), the move retires every link still out, and moving onto an
+/// address another account holds is
+/// `already_exists` with nothing changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_change_of_address_waits_for_its_link() {
+    use fotobase_store::db::{EmailPurpose, EmailTokens, NewAddress, Users};
+    for db in databases().await {
+        let backend = db.backend();
+        let users = Users::new(db.clone());
+        let (ann, bob) = (users.create(&account("ann")).await.unwrap(), users.create(&account("bob")).await.unwrap());
+        let tokens = EmailTokens::new(db.clone());
+        let to =
+            |name: &str| NewAddress { email_cipher: format!("cipher-{name}"), email_index: format!("index-{name}") };
+        tokens.create_change(ann.id, "c1", 60, &to("ann2")).await.unwrap();
+        tokens.create_change(ann.id, "c2", 60, &to("ann3")).await.unwrap();
+        assert!(tokens.take_change("c1").await.is_err(), "{backend:?}: retired by c2");
+        assert_eq!(tokens.take(EmailPurpose::Reset, "c2").await.unwrap_err().kind(), ErrorKind::TokenInvalid);
+        let (user, address) = tokens.take_change("c2").await.unwrap();
+        assert_eq!((user, &address), (ann.id, &to("ann3")), "{backend:?}");
+        assert!(tokens.take_change("c2").await.is_err(), "{backend:?}: spent");
+        // A verification token carries no address and is never a change link.
+        tokens.create(ann.id, EmailPurpose::Verify, "v1", 60).await.unwrap();
+        assert_eq!(tokens.take_change("v1").await.unwrap_err().kind(), ErrorKind::TokenInvalid);
+
+        tokens.create(ann.id, EmailPurpose::Reset, "r1", 60).await.unwrap();
+        let moved = users.change_email(ann.id, &address).await.unwrap();
+        assert!(tokens.take(EmailPurpose::Reset, "r1").await.is_err(), "{backend:?}: links out before the move");
+        assert_eq!((moved.email_index.as_str(), moved.email_cipher.as_str()), ("index-ann3", "cipher-ann3"));
+        assert!(moved.email_verified_at.is_some(), "{backend:?}: following the link proved the mailbox");
+        assert_eq!(users.by_email_index("index-ann3").await.unwrap().map(|u| u.id), Some(ann.id));
+        assert!(
+            users.by_email_index(&ann.email_index).await.unwrap().is_none(),
+            "{backend:?}: the old address is free"
+        );
+        let taken = NewAddress { email_cipher: "x".into(), email_index: bob.email_index.clone() };
+        assert_eq!(users.change_email(ann.id, &taken).await.unwrap_err().kind(), ErrorKind::AlreadyExists);
+        assert_eq!(users.get(ann.id).await.unwrap().email_index, "index-ann3", "{backend:?}: unchanged");
+        users.delete(ann.id).await.unwrap();
+        users.delete(bob.id).await.unwrap();
+    }
+}
+
 /// Second factors on every database: enrolment is confirmed once, a code's time step is taken
 /// once even by racing requests, recovery codes are single use, and removal takes both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

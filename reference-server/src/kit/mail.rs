@@ -2,10 +2,11 @@
 //! and sending off the request path, so an answer takes as long whether or not a message went
 //! out (a reset request for an unknown address must look like one for a known address).
 
+use fotobase_auth::field::normalize_email;
 use fotobase_auth::mail::Mail;
-use fotobase_store::db::EmailPurpose;
+use fotobase_store::db::{EmailPurpose, NewAddress};
 
-use crate::kit::{self, ApiResult};
+use crate::kit::{self, ApiError, ApiResult};
 use crate::state::AppState;
 
 /// How long a verification link works.
@@ -13,16 +14,43 @@ pub const VERIFY_HOURS: u64 = 48;
 /// How long a password-reset link works.
 pub const RESET_MINUTES: u64 = 30;
 
+/// A plausible address, normalised: one `@`, something on both sides, no spaces, ≤ 254 bytes;
+/// a refusal names the request member `field`.
+pub fn checked_address(email: &str, field: &'static str) -> ApiResult<String> {
+    let e = normalize_email(email);
+    let ok = e.len() <= 254
+        && !e.chars().any(char::is_whitespace)
+        && matches!(e.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@') && !domain.starts_with('.') && !domain.ends_with('.'));
+    if ok { Ok(e) } else { Err(ApiError::invalid(format!("{field} is not a valid address")).with_field(field)) }
+}
+
+/// An address with its local part hidden but for the first character (`a***@example.com`), for
+/// a message to someone who should recognise it without reading it in full.
+pub fn masked(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),
+        None => "***".to_owned(),
+    }
+}
+
 /// A new single-use link for `user` to the web UI's `page` (`verify-email`, `reset-password`);
 /// earlier links of the same purpose stop working.
 pub async fn link(state: &AppState, user: i64, purpose: EmailPurpose, page: &str) -> ApiResult<String> {
     let token = kit::random_token();
     let ttl = match purpose {
-        EmailPurpose::Verify => VERIFY_HOURS * 3600,
+        EmailPurpose::Verify | EmailPurpose::ChangeEmail => VERIFY_HOURS * 3600,
         EmailPurpose::Reset => RESET_MINUTES * 60,
     };
     state.email_tokens.create(user, purpose, &kit::token_hash(&token), ttl as i64).await?;
     Ok(format!("{}/{page}?token={token}", state.config.public_url()))
+}
+
+/// A new single-use link (the web UI's `confirm-email` page) that moves `user` to `to` when
+/// followed, valid as long as a verification link; an earlier change link stops working.
+pub async fn change_link(state: &AppState, user: i64, to: &NewAddress) -> ApiResult<String> {
+    let token = kit::random_token();
+    state.email_tokens.create_change(user, &kit::token_hash(&token), (VERIFY_HOURS * 3600) as i64, to).await?;
+    Ok(format!("{}/confirm-email?token={token}", state.config.public_url()))
 }
 
 /// Send `mail` in the background; a failure is logged (without the message) and not the

@@ -16,7 +16,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
 
 use crate::services::{
-    algorithms, auth, compare, factors, folders, images, jobs, ops, recovery, shares, stats, transform, users, versions,
+    algorithms, auth, compare, email_change, factors, folders, images, jobs, ops, recovery, shares, stats, transform,
+    users, versions,
 };
 
 /// An RFC 9457 problem document: the body of every error response.
@@ -81,6 +82,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         auth::Api::openapi(),
         recovery::Api::openapi(),
         factors::Api::openapi(),
+        email_change::Api::openapi(),
         users::Api::openapi(),
         images::Api::openapi(),
         jobs::Api::openapi(),

@@ -108,15 +108,6 @@ impl From<Issued> for TokenResponse {
     }
 }
 
-/// A plausible address: one `@`, something on both sides, no spaces, ≤ 254 bytes.
-fn check_email(email: &str) -> ApiResult<String> {
-    let e = normalize_email(email);
-    let ok = e.len() <= 254
-        && !e.chars().any(char::is_whitespace)
-        && matches!(e.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.contains('@') && !domain.starts_with('.') && !domain.ends_with('.'));
-    if ok { Ok(e) } else { Err(ApiError::invalid("email is not a valid address").with_field("email")) }
-}
-
 /// Create an account (the first one becomes admin).
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", operation_id = "register",
     request_body = Register, responses((status = 201, description = "The new account", body = UserView),
@@ -126,7 +117,7 @@ async fn register(
     ClientAddr(addr): ClientAddr,
     Json(mut body): Json<Register>,
 ) -> ApiResult<Response> {
-    let email = check_email(&body.email)?;
+    let email = mail::checked_address(&body.email, "email")?;
     state.throttle.sign_up(addr.map(|a| a.ip())).await?;
     let invite = admit_sign_up(&state, body.invite.take()).await?;
     let made = create_account(&state, email.clone(), body).await;

@@ -6,6 +6,7 @@
 pub mod algorithms;
 pub mod auth;
 pub mod compare;
+pub mod email_change;
 pub mod factors;
 pub mod folders;
 pub mod images;

@@ -609,3 +609,58 @@ async fn email_verification_optional_and_required() {
     app.post("/api/v1/auth/verify-email", None, json!({"token": link_token(&confirm)})).await.ok(200);
     app.post("/api/v1/auth/login", None, login).await.ok(200);
 }
+
+/// A change of address: the password again; the same answer for a taken address (whose holder
+/// is told, and nothing else happens); a warning to the current address; the move only when the
+/// new mailbox's link is followed, once; links still out for the old address stop working.
+#[tokio::test]
+async fn changing_the_address_waits_for_the_new_mailbox() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    app.signup("bob@example.com").await;
+    let change = |to: &str, password: &str| json!({"new_email": to, "password": password});
+    let url = "/api/v1/auth/email";
+    let wrong = app.post(url, Some(&t), change("ann@new.example", "not the password")).await;
+    assert_eq!(wrong.problem(403, "invalid_credentials")["field"], "password");
+    let bad = app.post(url, Some(&t), change("not an address", PASSWORD)).await;
+    assert_eq!(bad.problem(400, "invalid_argument")["field"], "new_email");
+    app.post(url, Some(&t), change("ANN@example.com", PASSWORD)).await.problem(400, "invalid_argument");
+    app.post(url, None, change("ann@new.example", PASSWORD)).await.problem(401, "unauthenticated");
+    // A reset link out for the old address, before the move.
+    app.post("/api/v1/auth/password-reset", None, json!({"email": "ann@example.com"})).await.ok(202);
+    let reset = link_token(&mail_to(&app, "ann@example.com", "Reset").await);
+
+    let free = app.post(url, Some(&t), change("Ann@New.Example", PASSWORD)).await.ok(202);
+    let taken = app.post(url, Some(&t), change("bob@example.com", PASSWORD)).await.ok(202);
+    assert_eq!(free, taken, "the answer does not say whether the address has an account");
+    let notice = mail_to(&app, "bob@example.com", "already has").await;
+    assert!(!notice.contains("?token="), "a taken address gets no link: {notice}");
+    let warned = [
+        mail_to(&app, "ann@example.com", "about to change").await,
+        mail_to(&app, "ann@example.com", "about to change").await,
+    ]
+    .join("\n");
+    assert!(warned.contains("to a***@new.example") && warned.contains("to b***@example.com"), "{warned}");
+    assert!(!warned.contains("?token="), "the current address gets no link: {warned}");
+    let link = mail_to(&app, "ann@new.example", "Confirm your new").await;
+    assert!(link.contains("/confirm-email?token="), "{link}");
+    let login = |email: &str| json!({"email": email, "password": PASSWORD});
+    app.post("/api/v1/auth/login", None, login("ann@example.com")).await.ok(200);
+    app.post("/api/v1/auth/login", None, login("ann@new.example")).await.problem(401, "invalid_credentials");
+
+    let confirm = "/api/v1/auth/email/confirm";
+    let done = app.post(confirm, None, json!({"token": link_token(&link)})).await.ok(200);
+    assert_eq!(done, json!({"email": "ann@new.example", "email_verified": true}));
+    app.post(confirm, None, json!({"token": link_token(&link)})).await.problem(401, "token_invalid");
+    app.post("/api/v1/auth/login", None, login("ann@example.com")).await.problem(401, "invalid_credentials");
+    app.post("/api/v1/auth/login", None, login("ann@new.example")).await.ok(200);
+    let me = app.get("/api/v1/users/me", Some(&t)).await.ok(200);
+    assert_eq!((&me["email"], &me["email_verified"]), (&json!("ann@new.example"), &json!(true)));
+    let reset = json!({"token": reset, "new_password": "a fresh long passphrase"});
+    app.post("/api/v1/auth/password-reset/confirm", None, reset).await.problem(401, "token_invalid");
+    let events = app.get("/api/v1/users/me/events", Some(&t)).await.ok(200);
+    let kinds: Vec<&str> = events["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"email_changed") && kinds.contains(&"email_change_requested"), "{kinds:?}");
+    // The old address is free again: someone else may now sign up with it.
+    app.signup("ann@example.com").await;
+}

@@ -62,6 +62,12 @@ async fn totp_enrolment_logins_replays_and_recovery_codes() {
         .await
         .problem(409, "conflict");
     app.post("/api/v1/auth/totp/setup", Some(&access), json!({"password": PASSWORD})).await.problem(409, "conflict");
+    // Nor move the account to another address (and its reset links with it).
+    let move_to = json!({"new_email": "thief@example.com", "password": PASSWORD});
+    app.post("/api/v1/auth/email", Some(&access), move_to.clone()).await.problem(401, "second_factor_required");
+    let mut with_code = move_to;
+    with_code["totp_code"] = json!(wrong_code(&totp));
+    app.post("/api/v1/auth/email", Some(&access), with_code).await.problem(403, "second_factor_invalid");
     let status = app.get("/api/v1/auth/factors", Some(&access)).await.ok(200);
     assert_eq!(status, json!({"totp": true, "recovery_codes_left": 10}));
 
@@ -138,7 +144,7 @@ async fn guessing_codes_is_throttled_like_passwords() {
 }
 
 /// A stolen access token cannot replace or remove the factor: both need the password, and
-/// removing needs a code as well.
+/// removing needs a code as well; so does a change of address.
 #[tokio::test]
 async fn an_access_token_alone_cannot_take_the_factor_over() {
     let app = App::new().await;
@@ -151,6 +157,12 @@ async fn an_access_token_alone_cannot_take_the_factor_over() {
         .await
         .problem(401, "second_factor_required");
     app.post("/api/v1/auth/totp/setup", Some(&access), json!({"password": PASSWORD})).await.problem(409, "conflict");
+    // Nor move the account to another address (and its reset links with it).
+    let move_to = json!({"new_email": "thief@example.com", "password": PASSWORD});
+    app.post("/api/v1/auth/email", Some(&access), move_to.clone()).await.problem(401, "second_factor_required");
+    let mut with_code = move_to;
+    with_code["totp_code"] = json!(wrong_code(&totp));
+    app.post("/api/v1/auth/email", Some(&access), with_code).await.problem(403, "second_factor_invalid");
     app.post("/api/v1/auth/totp/disable", None, json!({"password": PASSWORD, "totp_code": code}))
         .await
         .problem(401, "unauthenticated");

@@ -39,6 +39,7 @@ let browser;
 let context;
 let page;
 let shareUrl;
+let recoveryCode;
 const problems = [];
 let shot = 0;
 
@@ -421,6 +422,7 @@ test('two-step verification: enrol from the profile, then sign in with a code', 
   await card.getByRole('button', { name: 'Turn on' }).click();
   await card.getByRole('list', { name: 'Recovery codes' }).waitFor();
   assert.equal(await card.getByRole('listitem').count(), 10);
+  recoveryCode = (await card.getByRole('listitem').first().textContent()).trim();
   await screenshot(page, 'two-step');
   await card.getByRole('button', { name: 'I have saved them' }).click();
   await card.getByText(/10 recovery codes left/).waitFor();
@@ -439,6 +441,34 @@ test('two-step verification: enrol from the profile, then sign in with a code', 
   // load: that one is expected, anything else is not.
   const asked = problems.findIndex((p) => /status of 401/.test(p));
   if (asked >= 0) problems.splice(asked, 1);
+  assertClean();
+});
+
+/** The first link in the newest message to `to` whose subject has `subject`, from the server's
+ * outbox (its mailer without SMTP), quoted-printable soft breaks undone; waits for the send. */
+async function mailedLink(to, subject) {
+  const outbox = path.join(dataDir, 'data', 'outbox');
+  for (let i = 0; i < 200; i++) {
+    const texts = fs.existsSync(outbox) ? fs.readdirSync(outbox).sort().reverse().map((f) => fs.readFileSync(path.join(outbox, f), 'utf8')) : [];
+    const mail = texts.find((t) => t.includes(`To: ${to}`) && /^Subject: .*$/m.exec(t)?.[0].includes(subject));
+    if (mail) return /https?:\/\/\S+\?token=[\w-]+/.exec(mail.replace(/=\r?\n/g, '').replace(/=3D/g, '='))[0];
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no mail to ${to} about "${subject}" in ${outbox}`);
+}
+
+test('move the account to another address: the password, a recovery code, then the mailed link', async () => {
+  const card = page.getByRole('region', { name: 'E-mail address' });
+  await card.getByLabel('New address').fill('ann.new@example.com');
+  await card.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await card.getByLabel('Code from the app, or a recovery code').fill(recoveryCode);
+  await card.getByRole('button', { name: 'Send a link to the new address' }).click();
+  await card.getByText(/A link is on its way to ann.new@example.com/).waitFor();
+  await page.goto(await mailedLink('ann.new@example.com', 'Confirm your new'));
+  await page.getByText("Your account's address is now ann.new@example.com. Sign in with it from now on.").waitFor();
+  await page.goto('/profile');
+  await page.getByRole('region', { name: 'E-mail address' }).getByText('ann.new@example.com').waitFor();
+  await page.getByRole('region', { name: 'Recent activity' }).getByText('E-mail address changed').waitFor();
   assertClean();
 });
 

@@ -42,6 +42,10 @@ pub enum AuditKind {
     RecoveryCodeUsed,
     /// New recovery codes replaced the old ones.
     RecoveryCodesRenewed,
+    /// A link to move the account to another address was sent there.
+    EmailChangeRequested,
+    /// The account moved to another address (its link was followed).
+    EmailChanged,
 }
 
 impl AuditKind {
@@ -65,6 +69,8 @@ impl AuditKind {
         AuditKind::SecondFactorFailed,
         AuditKind::RecoveryCodeUsed,
         AuditKind::RecoveryCodesRenewed,
+        AuditKind::EmailChangeRequested,
+        AuditKind::EmailChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -88,6 +94,8 @@ impl AuditKind {
             AuditKind::SecondFactorFailed => "second_factor_failed",
             AuditKind::RecoveryCodeUsed => "recovery_code_used",
             AuditKind::RecoveryCodesRenewed => "recovery_codes_renewed",
+            AuditKind::EmailChangeRequested => "email_change_requested",
+            AuditKind::EmailChanged => "email_changed",
         }
     }
 

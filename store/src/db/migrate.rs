@@ -54,6 +54,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_email", portable),
     migration!(9, "0009_audit"),
     migration!(10, "0010_factors", portable),
+    migration!(11, "0011_email_change", portable),
 ];
 
 const LOCK_ID: i64 = 0x666f_746f_6261_7365; // "fotobase"

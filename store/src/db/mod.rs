@@ -61,7 +61,7 @@ use sqlx::{AnyPool, Executor as _, Row as _};
 
 pub use algorithms::AlgorithmRow;
 pub use audit::{Audit, AuditEvent, AuditKind, AuditSource};
-pub use email_tokens::{EmailPurpose, EmailTokens};
+pub use email_tokens::{EmailPurpose, EmailTokens, NewAddress};
 pub use factors::{Factors, TotpFactor};
 pub use folders::{Folder, FolderFilter, FolderUpdate, Folders, MAX_DEPTH, NewFolder, ShareLink, ShareTarget};
 pub use images::{

@@ -267,6 +267,30 @@ impl Users {
         self.get(id).await
     }
 
+    /// Move the account to a new address, confirmed by the link that carried it; every link
+    /// still out for the account (a reset sent to the old address, say) stops working.
+    /// `already_exists` if another account took the address meanwhile.
+    pub async fn change_email(&self, id: i64, to: &super::NewAddress) -> Result<User> {
+        let now = self.clock.now();
+        let mut tx = self.db.pool.begin().await.map_err(|e| db_err("cannot begin", e))?;
+        let q = self.db.sql(
+            "UPDATE users SET email_cipher = ?, email_index = ?, email_verified_at = ?, updated_at = ? WHERE id = ?",
+        );
+        let query = sqlx::query(&q).bind(&to.email_cipher).bind(&to.email_index).bind(now).bind(now).bind(id);
+        match query.execute(&mut *tx).await {
+            Ok(done) if done.rows_affected() == 0 => return Err(not_found(id)),
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(Error::new(ErrorKind::AlreadyExists, "an account with this e-mail address exists"));
+            }
+            Err(e) => return Err(db_err("cannot update account", e)),
+        }
+        let q = self.db.sql("UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL");
+        sqlx::query(&q).bind(now).bind(id).execute(&mut *tx).await.map_err(|e| db_err("cannot retire links", e))?;
+        tx.commit().await.map_err(|e| db_err("cannot commit", e))?;
+        self.get(id).await
+    }
+
     /// Disable or re-enable an account (disabled accounts cannot log in).
     pub async fn set_disabled(&self, id: i64, disabled: bool) -> Result<User> {
         let now = self.clock.now();

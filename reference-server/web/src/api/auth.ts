@@ -95,6 +95,17 @@ export function resendVerification(): Promise<Pending> {
   return api('/api/v1/auth/verify-email/resend', { method: 'POST' });
 }
 
+/** Ask to move the account to `newEmail` (the password again, and a code when two-step
+ * verification is on); the answer is the same whether or not the address is free. */
+export function changeEmail(newEmail: string, password: string, second?: SecondFactor): Promise<Pending> {
+  return api('/api/v1/auth/email', { method: 'POST', json: { new_email: newEmail, password, ...second } });
+}
+
+/** Move the account to the address a change link was sent to. */
+export function confirmEmailChange(token: string): Promise<{ email: string; email_verified: boolean }> {
+  return api('/api/v1/auth/email/confirm', { method: 'POST', auth: false, json: { token } });
+}
+
 /** The signed-in user's second factors. */
 export function factors(): Promise<FactorStatus> {
   return api('/api/v1/auth/factors');

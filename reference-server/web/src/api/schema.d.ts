@@ -331,6 +331,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask to move the account to another address: the password again (and a code when two-step
+         *     verification is on). The answer is the same whether or not the address is free (202); a free
+         *     one gets a link that works once, for 48 hours, a taken one a notice, and the current address
+         *     is told either way. Throttled per new address and per client, like password resets.
+         */
+        post: operations["change_email"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/email/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the account to the address a change link was sent to (once, within 48 hours); the
+         *     address counts as confirmed. `409 already_exists` if another account took it meanwhile.
+         */
+        post: operations["confirm_email_change"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me": {
         parameters: {
             query?: never;
@@ -1069,7 +1111,7 @@ export interface components {
          * @description What happened.
          * @enum {string}
          */
-        AuditKind: "signed_in" | "sign_in_failed" | "signed_out" | "signed_out_everywhere" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "refresh_reused" | "disabled" | "enabled" | "role_granted" | "role_revoked" | "quota_set" | "second_factor_on" | "second_factor_off" | "second_factor_failed" | "recovery_code_used" | "recovery_codes_renewed";
+        AuditKind: "signed_in" | "sign_in_failed" | "signed_out" | "signed_out_everywhere" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "refresh_reused" | "disabled" | "enabled" | "role_granted" | "role_revoked" | "quota_set" | "second_factor_on" | "second_factor_off" | "second_factor_failed" | "recovery_code_used" | "recovery_codes_renewed" | "email_change_requested" | "email_changed";
         /** @description The largest output allowed; quality is maximised under it. */
         Budget: {
             /** Format: int64 */
@@ -1143,6 +1185,10 @@ export interface components {
             /** @description Convert the pixels from their ICC profile to sRGB first. */
             to_srgb?: boolean | null;
         };
+        ConfirmEmailChange: {
+            /** @description From the link. */
+            token: string;
+        };
         CreateBody: {
             name: string;
             visibility?: components["schemas"]["Visibility"] | null;
@@ -1158,6 +1204,21 @@ export interface components {
             expires_at?: number | null;
             has_password: boolean;
             include_location: boolean;
+        };
+        EmailChange: {
+            /** @description The address to move the account to. */
+            new_email: string;
+            /** @description The current password again. */
+            password: string;
+            /** @description With two-step verification on: a code from the authenticator app. */
+            totp_code?: string | null;
+            /** @description Or one of the recovery codes. */
+            recovery_code?: string | null;
+        };
+        EmailChanged: {
+            /** @description The account's address now. */
+            email: string;
+            email_verified: boolean;
         };
         Ended: {
             /** Format: int64 */
@@ -2384,6 +2445,65 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    change_email: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChange"];
+            };
+        };
+        responses: {
+            /** @description The link is in the new address's mailbox */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Pending"];
+                };
+            };
+            /** @description Wrong password or code */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    confirm_email_change: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmEmailChange"];
+            };
+        };
+        responses: {
+            /** @description The account's address now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailChanged"];
                 };
             };
             "4XX": components["responses"]["Problem"];

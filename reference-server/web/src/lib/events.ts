@@ -22,6 +22,8 @@ const EVENT_WORDS: Record<SecurityEvent['kind'], string> = {
   second_factor_failed: 'Failed sign-in (wrong code)',
   recovery_code_used: 'Recovery code used',
   recovery_codes_renewed: 'New recovery codes made',
+  email_change_requested: 'Change of e-mail address asked for',
+  email_changed: 'E-mail address changed',
 };
 
 /** An event in words, naming the admin when one acted. */

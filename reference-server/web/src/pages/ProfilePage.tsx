@@ -14,6 +14,7 @@ import { Alert, DataTable, PageHeader, ProgressBar } from '../components/ui';
 import { describeEvent } from '../lib/events';
 import { formatBytes, formatDate } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
+import { EmailCard } from './profile/EmailCard';
 import { TwoStepCard } from './profile/TwoStepCard';
 
 export function ProfilePage() {
@@ -171,6 +172,8 @@ export function ProfilePage() {
           </button>
         </form>
       </section>
+
+      <EmailCard email={user.email} />
 
       <TwoStepCard />
 

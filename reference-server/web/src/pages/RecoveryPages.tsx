@@ -2,7 +2,7 @@
 // and confirming an address. The token comes from the link's `?token=`.
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { confirmPasswordReset, requestPasswordReset, verifyEmail } from '../api/auth';
+import { confirmEmailChange, confirmPasswordReset, requestPasswordReset, verifyEmail } from '../api/auth';
 import { ApiError, describe } from '../api/problem';
 import { useAuth } from '../auth/AuthContext';
 import { Alert } from '../components/ui';
@@ -111,33 +111,66 @@ export function ResetPasswordPage() {
   );
 }
 
+/** Confirm the account's address with a verification link. */
 export function VerifyEmailPage() {
+  return (
+    <FollowedLink
+      title="Confirm your address"
+      subtitle="One click proves the mailbox is yours."
+      follow={confirmAddress}
+      spent="This link is unknown, used or expired. Sign in and ask for a new one from your profile."
+    />
+  );
+}
+
+async function confirmAddress(token: string): Promise<string> {
+  await verifyEmail(token);
+  return 'Your address is confirmed. Thank you.';
+}
+
+/** Move the account to the address a change link was sent to. */
+export function ConfirmEmailPage() {
+  return (
+    <FollowedLink
+      title="Your new address"
+      subtitle="One click moves your account to this mailbox."
+      follow={moveAddress}
+      spent="This link is unknown, used or expired. Ask for the change again from your profile."
+    />
+  );
+}
+
+async function moveAddress(token: string): Promise<string> {
+  const moved = await confirmEmailChange(token);
+  return `Your account's address is now ${moved.email}. Sign in with it from now on.`;
+}
+
+type Followed = { kind: 'working' } | { kind: 'done' | 'failed'; text: string };
+
+/** A page a mailed link opens: it spends the link's token once (`follow`, defined outside a
+ * component so it stays the same function) and says what happened. */
+function FollowedLink({ title, subtitle, follow, spent }: { title: string; subtitle: string; follow(token: string): Promise<string>; spent: string }) {
   const [params] = useSearchParams();
   const token = params.get('token') ?? '';
-  const [state, setState] = useState<'working' | 'done' | string>('working');
+  const [state, setState] = useState<Followed>({ kind: 'working' });
 
   useEffect(() => {
     let live = true;
-    verifyEmail(token).then(
-      () => live && setState('done'),
+    follow(token).then(
+      (text) => live && setState({ kind: 'done', text }),
       (err: unknown) =>
-        live &&
-        setState(
-          err instanceof ApiError && err.code === 'token_invalid'
-            ? 'This link is unknown, used or expired. Sign in and ask for a new one from your profile.'
-            : describe(err),
-        ),
+        live && setState({ kind: 'failed', text: err instanceof ApiError && err.code === 'token_invalid' ? spent : describe(err) }),
     );
     return () => {
       live = false;
     };
-  }, [token]);
+  }, [token, follow, spent]);
 
   return (
-    <AuthFrame title="Confirm your address" subtitle="One click proves the mailbox is yours." footer={<Link to="/">Open fotobase</Link>}>
-      {state === 'working' && <Alert kind="info">Confirming…</Alert>}
-      {state === 'done' && <Alert kind="info">Your address is confirmed. Thank you.</Alert>}
-      {state !== 'working' && state !== 'done' && <Alert>{state}</Alert>}
+    <AuthFrame title={title} subtitle={subtitle} footer={<Link to="/">Open fotobase</Link>}>
+      {state.kind === 'working' && <Alert kind="info">One moment…</Alert>}
+      {state.kind === 'done' && <Alert kind="info">{state.text}</Alert>}
+      {state.kind === 'failed' && <Alert>{state.text}</Alert>}
     </AuthFrame>
   );
 }
