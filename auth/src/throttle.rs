@@ -11,7 +11,10 @@
 //! account's low allowance applies to the account. IPv6 clients are keyed by their
 //! /64, since one host usually owns the whole prefix.
 //! A correct password never bypasses an active back-off (it would tell an
-//! attacker the guess was right).
+//! attacker the guess was right). A client that shows a device it signed in from
+//! before (a device cookie, OWASP's defence) is counted on that device alone, so
+//! guesses spread over many addresses, which back the account off for everyone
+//! else, do not lock its owner out.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -177,9 +180,30 @@ impl LoginThrottle {
     /// `rate_limited` (with [`Error::retry_after`]) if either the account or the
     /// address is in back-off.
     pub async fn check(&self, account: &str, addr: Option<IpAddr>) -> Result<()> {
+        self.check_keys(self.keys(account, addr)).await
+    }
+
+    /// [`LoginThrottle::check`] for a client that showed a known device of the account (`device`:
+    /// an opaque id of it): only the device's own counter, with the per-address allowance.
+    pub async fn check_device(&self, device: &str) -> Result<()> {
+        self.check_keys(vec![(device_key(device), self.config.account)]).await
+    }
+
+    /// A failed attempt from a known device counts on the device only.
+    pub async fn failed_device(&self, device: &str) -> Result<()> {
+        self.record(vec![(device_key(device), self.config.account)]).await
+    }
+
+    /// A successful login from a known device clears the device's count (not the account's:
+    /// the owner signing in must not reset what strangers' guesses built up).
+    pub async fn succeeded_device(&self, device: &str) -> Result<()> {
+        self.store.clear(&device_key(device)).await
+    }
+
+    async fn check_keys(&self, keys: Vec<(String, Backoff)>) -> Result<()> {
         let now = self.clock.now();
         let mut wait = 0;
-        for (key, backoff) in self.keys(account, addr) {
+        for (key, backoff) in keys {
             if let Some(a) = self.store.get(&key).await?
                 && now - a.last_failure_at < backoff.forget_after.as_secs() as i64
             {
@@ -195,8 +219,12 @@ impl LoginThrottle {
 
     /// Count a failed attempt against the account and the address.
     pub async fn failed(&self, account: &str, addr: Option<IpAddr>) -> Result<()> {
+        self.record(self.keys(account, addr)).await
+    }
+
+    async fn record(&self, keys: Vec<(String, Backoff)>) -> Result<()> {
         let now = self.clock.now();
-        for (key, backoff) in self.keys(account, addr) {
+        for (key, backoff) in keys {
             self.store.record_failure(&key, now, now - backoff.forget_after.as_secs() as i64).await?;
         }
         Ok(())
@@ -257,6 +285,10 @@ impl LoginThrottle {
             None => vec![(account_key(account), self.config.account)],
         }
     }
+}
+
+fn device_key(device: &str) -> String {
+    format!("device:{device}")
 }
 
 fn pair_key(account: &str, ip: IpAddr) -> String {
@@ -366,7 +398,22 @@ mod tests {
         for i in 0..50u8 {
             t.failed("dana@example.com", Some(IpAddr::from([192, 0, 2, i]))).await.unwrap();
         }
-        assert!(t.check("dana@example.com", Some(owner)).await.is_err(), "a distributed attack backs off everyone");
+        assert!(
+            t.check("dana@example.com", Some(owner)).await.is_err(),
+            "a distributed attack backs off unknown clients"
+        );
+        // Except a device the owner signed in from before: it is counted on its own.
+        t.check_device("dana-laptop").await.expect("the owner's known browser signs in");
+        for _ in 0..5 {
+            t.failed_device("stolen-cookie").await.unwrap();
+        }
+        assert_eq!(t.check_device("stolen-cookie").await.unwrap_err().code(), "rate_limited", "a device backs off too");
+        t.check_device("dana-laptop").await.expect("one device's failures are not another's");
+        t.succeeded_device("dana-laptop").await.unwrap();
+        assert!(
+            t.check("dana@example.com", Some(owner)).await.is_err(),
+            "the owner's success does not reset the account"
+        );
     }
 
     #[tokio::test]

@@ -15,7 +15,7 @@ use fotobase_auth::throttle::{LoginThrottle, ThrottleConfig};
 use fotobase_auth::token::{TokenConfig, Tokens};
 use fotobase_store::blob::BlobStore;
 use fotobase_store::db::{
-    Audit, Db, EmailTokens, Factors, Folders, Images, Invites, JobQueue, QueueConfig, Quotas, SqlSessionStore,
+    Audit, Db, Devices, EmailTokens, Factors, Folders, Images, Invites, JobQueue, QueueConfig, Quotas, SqlSessionStore,
     SqlThrottleStore, Users,
 };
 use fotobase_store::media::{Media, MediaConfig};
@@ -51,6 +51,8 @@ pub struct Inner {
     pub email_tokens: EmailTokens,
     /// Second factors: TOTP secrets (encrypted) and recovery codes (hashed).
     pub factors: Factors,
+    /// Browsers accounts signed in from (device cookies, by hash).
+    pub devices: Devices,
     /// Account e-mail: SMTP when `smtp_url` is set, else files in `<data>/outbox`.
     pub mailer: Arc<dyn Mailer>,
     pub queue: JobQueue,
@@ -162,6 +164,7 @@ impl AppState {
             quotas: Quotas::new(db.clone()),
             email_tokens: EmailTokens::new(db.clone()),
             factors: Factors::new(db.clone()),
+            devices: Devices::new(db.clone()),
             audit: Audit::new(db.clone()),
             mailer,
             queue: JobQueue::new(db.clone()).with_config(QueueConfig {

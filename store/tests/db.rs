@@ -330,6 +330,41 @@ async fn a_change_of_address_waits_for_its_link() {
     }
 }
 
+/// Device cookies on every database: a known device answers with its account until it expires;
+/// "remember" sets when it may skip the second factor, a later sign-in without it keeps that;
+/// forgetting an account's devices forgets only its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn devices_are_known_until_forgotten_or_expired() {
+    use fotobase_auth::clock::{Clock as _, ManualClock, SystemClock};
+    use fotobase_store::db::{DEVICE_DAYS, Device, Devices, Users};
+    for db in databases().await {
+        let backend = db.backend();
+        let users = Users::new(db.clone());
+        let (ann, bob) = (users.create(&account("ann")).await.unwrap(), users.create(&account("bob")).await.unwrap());
+        let clock = Arc::new(ManualClock::new(SystemClock.now()));
+        let devices = Devices::new(db.clone()).with_clock(clock.clone());
+        devices.add(ann.id, "d1", None).await.unwrap();
+        devices.add(ann.id, "d2", Some(clock.now() + 60)).await.unwrap();
+        devices.add(bob.id, "d3", None).await.unwrap();
+        assert_eq!(devices.get("d1").await.unwrap(), Some(Device { user_id: ann.id, second_factor_until: None }));
+        assert_eq!(devices.get("nope").await.unwrap(), None, "{backend:?}");
+        devices.seen("d1", Some(clock.now() + 30)).await.unwrap();
+        devices.seen("d1", None).await.unwrap();
+        assert_eq!(
+            devices.get("d1").await.unwrap().unwrap().second_factor_until,
+            Some(clock.now() + 30),
+            "{backend:?}"
+        );
+        assert_eq!(devices.forget_all(ann.id).await.unwrap(), 2, "{backend:?}");
+        assert_eq!(devices.get("d2").await.unwrap(), None, "{backend:?}");
+        assert!(devices.get("d3").await.unwrap().is_some(), "{backend:?}: another account's device stays");
+        clock.advance(DEVICE_DAYS * 86_400);
+        assert_eq!(devices.get("d3").await.unwrap(), None, "{backend:?}: expired");
+        users.delete(ann.id).await.unwrap();
+        users.delete(bob.id).await.unwrap();
+    }
+}
+
 /// Second factors on every database: enrolment is confirmed once, a code's time step is taken
 /// once even by racing requests, recovery codes are single use, and removal takes both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -5,6 +5,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod cookies;
+pub mod devices;
 pub mod download;
 pub mod error;
 pub mod extract;

@@ -17,12 +17,12 @@ use utoipa::ToSchema;
 
 use crate::config::EmailVerification;
 use crate::kit::audit::{self, Origin};
-use crate::kit::cookies;
 use crate::kit::error::codes;
 use crate::kit::extract::{ClientAddr, JsonOrEmpty};
 use crate::kit::mail::{self, Pending};
 use crate::kit::second_factor::{self, Proof};
 use crate::kit::{self, ApiError, ApiResult, Caller, Json, Path, Query, ids, reauth};
+use crate::kit::{cookies, devices};
 use crate::services::users::UserView;
 use crate::state::AppState;
 use fotobase_auth::mail::Mail;
@@ -68,6 +68,10 @@ pub struct Login {
     totp_code: Option<String>,
     /// Or, instead, one of the account's recovery codes (each works once).
     recovery_code: Option<String>,
+    /// With a code: this browser (its `fotobase_device` cookie) is not asked for one again for
+    /// 30 days, until the password or the second factor changes or everyone is logged out.
+    #[serde(default)]
+    remember_device: bool,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -350,14 +354,23 @@ async fn login(
     let index = state.blind.email(&email);
     // The hashing slot first: a login the server cannot hash now is turned away before any work.
     let slot = state.hashing.admit().await?;
-    state.throttle.check(&index, ip).await?;
+    let user = state.users.by_email_index(&index).await?;
+    // A browser that signed in to this account before is counted on its own (`kit::devices`).
+    let device = devices::known(&state, &headers, user.as_ref()).await?;
+    match &device {
+        Some(d) => state.throttle.check_device(&d.id).await?,
+        None => state.throttle.check(&index, ip).await?,
+    }
+    let failed = async |state: &AppState| match &device {
+        Some(d) => state.throttle.failed_device(&d.id).await,
+        None => state.throttle.failed(&index, ip).await,
+    };
     if body.password.len() > state.hasher.policy().max_bytes {
         // Longer than any password that can be set: wrong for every account, known or not,
-        // and answered without hashing or looking the account up.
-        state.throttle.failed(&index, ip).await?;
+        // and answered without hashing.
+        failed(&state).await?;
         return Err(invalid_credentials());
     }
-    let user = state.users.by_email_index(&index).await?;
     let hasher = state.hasher.clone();
     let password = body.password;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
@@ -373,7 +386,7 @@ async fn login(
             if let Some(u) = other {
                 audit::record(&state, u.id, AuditKind::SignInFailed, &origin).await;
             }
-            state.throttle.failed(&index, ip).await?;
+            failed(&state).await?;
             return Err(invalid_credentials());
         }
     };
@@ -387,7 +400,10 @@ async fn login(
             "confirm your e-mail address first: follow the link sent to it",
         ));
     }
-    if let Some(factor) = second_factor::confirmed(&state, user.id).await? {
+    let mut remember = false;
+    if let Some(factor) = second_factor::confirmed(&state, user.id).await?
+        && !device.as_ref().is_some_and(devices::Known::skips_second_factor)
+    {
         let proof = Proof { totp_code: body.totp_code, recovery_code: body.recovery_code };
         match second_factor::check(&state, &user, &factor, proof, StatusCode::UNAUTHORIZED, ip).await {
             Ok(passed) => second_factor::note(&state, user.id, passed, &origin).await,
@@ -398,16 +414,23 @@ async fn login(
                 return Err(e);
             }
         }
+        remember = body.remember_device;
     }
-    state.throttle.succeeded(&index, ip).await?;
+    match &device {
+        Some(d) => state.throttle.succeeded_device(&d.id).await?,
+        None => state.throttle.succeeded(&index, ip).await?,
+    }
     if let Some(new_hash) = verified.new_hash {
         state.users.set_password_hash(user.id, &new_hash).await?;
     }
     let sub = state.public_id(ids::USER, user.id);
     let info = LoginInfo { roles: user.roles.clone(), scope: None, user_agent, ip: ip.map(|i| i.to_string()) };
     let issued = state.sessions.login(&sub, info).await?;
+    let new_device = devices::signed_in(&state, user.id, device, remember).await?;
     audit::record(&state, user.id, AuditKind::SignedIn, &origin).await;
-    Ok(respond(&state, issued, body.cookie))
+    let mut response = respond(&state, issued, body.cookie);
+    devices::set_cookie(response.headers_mut(), new_device);
+    Ok(response)
 }
 
 /// The token response; for browser sessions the refresh token goes into cookies instead.
@@ -497,6 +520,7 @@ pub struct Ended {
     security(("bearer" = [])), responses((status = 200, description = "Sessions ended", body = Ended)))]
 async fn logout_all(State(state): State<AppState>, Origin(origin): Origin, caller: Caller) -> ApiResult<Json<Ended>> {
     let n = state.sessions.logout_all(&caller.public_id).await?;
+    state.devices.forget_all(caller.user_id).await?;
     audit::record(&state, caller.user_id, AuditKind::SignedOutEverywhere, &origin).await;
     Ok(Json(Ended { sessions_ended: n }))
 }
@@ -516,6 +540,7 @@ async fn change_password(
     reauth::password_again(&state, &user, body.current_password, "current_password", addr.map(|a| a.ip())).await?;
     let new_hash = reauth::new_password_hash(&state, &user, body.new_password).await?;
     state.users.set_password_hash(user.id, &new_hash).await?;
+    state.devices.forget_all(user.id).await?;
     let n = state.sessions.password_changed(&caller.public_id, caller.session_id.as_deref()).await?;
     audit::record(&state, user.id, AuditKind::PasswordChanged, &origin).await;
     Ok(Json(Ended { sessions_ended: n }))

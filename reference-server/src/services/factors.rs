@@ -185,6 +185,7 @@ async fn disable(
     let passed = step_up(&state, &caller, body, addr.map(|a| a.ip())).await?;
     second_factor::note(&state, caller.user_id, passed, &origin).await;
     state.factors.remove_totp(caller.user_id).await?;
+    state.devices.forget_all(caller.user_id).await?;
     audit::record(&state, caller.user_id, AuditKind::SecondFactorOff, &origin).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -105,14 +105,9 @@ async fn wrong_passwords_are_uniform_and_throttled() {
     assert!(limited.headers[header::RETRY_AFTER].to_str().unwrap().parse::<u64>().unwrap() >= 1);
 }
 
-/// A login request as if from `ip` (the in-process router has no socket, so the test sets
-/// the connect info the real server's listener would).
+/// A login request as if from `ip`.
 fn login_from(ip: [u8; 4], email: &str, password: &str) -> axum::http::Request<Body> {
-    App::req(Method::POST, "/api/v1/auth/login", None)
-        .header(header::CONTENT_TYPE, "application/json")
-        .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((ip, 40_000))))
-        .body(Body::from(json!({"email": email, "password": password}).to_string()))
-        .unwrap()
+    App::login_request(ip, json!({"email": email, "password": password}), None)
 }
 
 /// Guessing one account from many addresses is throttled by the account; guessing many
@@ -400,6 +395,43 @@ async fn strangers_cannot_lock_the_owner_out() {
     }
     app.send(from([203, 0, 113, 9], PASSWORD)).await.problem(429, "rate_limited");
     app.send(from([198, 51, 100, 7], PASSWORD)).await.ok(200);
+}
+
+/// Guesses spread over many addresses back the account off for unknown clients, but a browser
+/// that signed in to it before (its `fotobase_device` cookie) is counted on its own: the owner
+/// still signs in. A device's own wrong passwords back it off; another account's cookie or a
+/// made-up one is an unknown client.
+#[tokio::test]
+async fn a_browser_that_signed_in_before_is_not_locked_out_by_strangers() {
+    let app = App::new().await;
+    app.signup("ann@example.com").await;
+    app.signup("bob@example.com").await;
+    let login = |ip: [u8; 4], email: &str, password: &str, device: Option<&str>| {
+        App::login_request(ip, json!({"email": email, "password": password}), device)
+    };
+    let home = [198, 51, 100, 7];
+    let first = app.send(login(home, "ann@example.com", PASSWORD, None)).await;
+    let (device, line) = set_cookie(&first, "fotobase_device");
+    assert!(line.contains("HttpOnly") && line.contains("Secure") && line.contains("SameSite=Strict"), "{line}");
+    assert!(line.contains("Path=/api/v1/auth"), "{line}");
+    let again = app.send(login(home, "ann@example.com", PASSWORD, Some(&device))).await;
+    again.ok(200);
+    assert!(again.headers.get(header::SET_COOKIE).is_none(), "a known device keeps its cookie");
+    let bobs = set_cookie(&app.send(login(home, "bob@example.com", PASSWORD, None)).await, "fotobase_device").0;
+
+    for i in 0..50u8 {
+        let r = app.send(login([192, 0, 2, i], "ann@example.com", "not the password", None)).await;
+        r.problem(401, "invalid_credentials");
+    }
+    app.send(login([203, 0, 113, 1], "ann@example.com", PASSWORD, None)).await.problem(429, "rate_limited");
+    app.send(login([203, 0, 113, 1], "ann@example.com", PASSWORD, Some(&bobs))).await.problem(429, "rate_limited");
+    app.send(login([203, 0, 113, 1], "ann@example.com", PASSWORD, Some("made-up"))).await.problem(429, "rate_limited");
+    app.send(login([203, 0, 113, 1], "ann@example.com", PASSWORD, Some(&device))).await.ok(200);
+    for _ in 0..5 {
+        let r = app.send(login(home, "ann@example.com", "a guess", Some(&device))).await;
+        r.problem(401, "invalid_credentials");
+    }
+    app.send(login(home, "ann@example.com", PASSWORD, Some(&device))).await.problem(429, "rate_limited");
 }
 
 /// Behind a trusted proxy (the gateway, an ingress) the throttle sees each client, not the

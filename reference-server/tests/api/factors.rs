@@ -169,3 +169,44 @@ async fn an_access_token_alone_cannot_take_the_factor_over() {
     let status = app.get("/api/v1/auth/factors", Some(&access)).await.ok(200);
     assert_eq!(status["totp"], true);
 }
+
+/// "Remember this browser": a login with a code and `remember_device` lets that browser (its
+/// device cookie) sign in with the password alone for 30 days; other browsers, and browsers that
+/// did not ask, are still asked for a code; turning the factor off, a new password and logging
+/// out everywhere forget every browser.
+#[tokio::test]
+async fn a_remembered_browser_skips_the_code_until_the_account_changes() {
+    let app = App::new().await;
+    let (access, totp, codes) = enrolled(&app).await;
+    let now = SystemClock.now();
+    let here = [198, 51, 100, 7];
+    let device_of = |r: &crate::harness::Res| {
+        let cookie = r.headers.get_all(axum::http::header::SET_COOKIE).iter().find_map(|v| {
+            v.to_str().unwrap().strip_prefix("fotobase_device=").map(|rest| rest.split(';').next().unwrap().to_owned())
+        });
+        cookie.expect("a device cookie")
+    };
+    let remembered = app
+        .send(App::login_request(
+            here,
+            login(json!({"totp_code": totp.code_at(now + 30), "remember_device": true})),
+            None,
+        ))
+        .await;
+    let remembered = device_of(&remembered);
+    let forgetful = app
+        .send(App::login_request(here, login(json!({"recovery_code": codes[0], "remember_device": false})), None))
+        .await;
+    let forgetful = device_of(&forgetful);
+    let password_only = |device: Option<&str>| App::login_request(here, login(json!({})), device);
+    app.send(password_only(Some(&remembered))).await.ok(200);
+    app.send(password_only(None)).await.problem(401, "second_factor_required");
+    app.send(password_only(Some(&forgetful))).await.problem(401, "second_factor_required");
+    // remember_device without a code remembers nothing.
+    let asked = App::login_request(here, login(json!({"remember_device": true})), Some(&forgetful));
+    app.send(asked).await.problem(401, "second_factor_required");
+    app.send(password_only(Some(&forgetful))).await.problem(401, "second_factor_required");
+
+    app.post("/api/v1/auth/logout-all", Some(&access), json!({})).await.ok(200);
+    app.send(password_only(Some(&remembered))).await.problem(401, "second_factor_required");
+}

@@ -94,6 +94,18 @@ impl App {
         b
     }
 
+    /// A login with `body` as if from `ip` (the in-process router has no socket, so the test sets
+    /// the connect info the real server's listener would), showing a device cookie if given.
+    pub fn login_request(ip: [u8; 4], body: Value, device: Option<&str>) -> Request<Body> {
+        let mut b = Self::req(Method::POST, "/api/v1/auth/login", None)
+            .header(header::CONTENT_TYPE, "application/json")
+            .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((ip, 40_000))));
+        if let Some(d) = device {
+            b = b.header(header::COOKIE, format!("fotobase_device={d}"));
+        }
+        b.body(Body::from(body.to_string())).unwrap()
+    }
+
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Res {
         let b = Self::req(method, path, token);
         let req = match body {

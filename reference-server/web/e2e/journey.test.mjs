@@ -433,6 +433,7 @@ test('two-step verification: enrol from the profile, then sign in with a code', 
   await page.getByRole('button', { name: 'Sign in' }).click();
   // The enrolment's code was taken; the next step's is what the app shows half a minute later.
   await page.getByLabel('Authentication code').fill(totpCode(secret, now + 30));
+  await page.getByLabel('Remember this browser for 30 days').check();
   await page.getByRole('button', { name: 'Verify' }).click();
   // Back where the session ended, signed in.
   await page.getByRole('heading', { name: 'Profile', level: 1 }).waitFor();
@@ -457,7 +458,7 @@ async function mailedLink(to, subject) {
   throw new Error(`no mail to ${to} about "${subject}" in ${outbox}`);
 }
 
-test('move the account to another address: the password, a recovery code, then the mailed link', async () => {
+test('move the account to another address (password, recovery code, mailed link); a remembered browser signs in without a code', async () => {
   const card = page.getByRole('region', { name: 'E-mail address' });
   await card.getByLabel('New address').fill('ann.new@example.com');
   await card.getByLabel('Password', { exact: true }).fill(PASSWORD);
@@ -469,6 +470,12 @@ test('move the account to another address: the password, a recovery code, then t
   await page.goto('/profile');
   await page.getByRole('region', { name: 'E-mail address' }).getByText('ann.new@example.com').waitFor();
   await page.getByRole('region', { name: 'Recent activity' }).getByText('E-mail address changed').waitFor();
+  // Signing in again: the new address, and no code (this browser was remembered at the code step).
+  await page.getByRole('button', { name: 'Log out', exact: true }).click();
+  await page.getByLabel('E-mail address').fill('ann.new@example.com');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Profile', level: 1 }).waitFor();
   assertClean();
 });
 
@@ -488,7 +495,9 @@ test('log out: the session is gone', async () => {
   await page.goto('/gallery');
   await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
   assert.match(page.url(), /\/login\?next=%2Fgallery$/);
-  assert.equal((await context.cookies()).filter((c) => c.name.startsWith('fotobase_')).length, 0);
+  // The session's cookies are gone; the device cookie stays (it only says this browser signed in before).
+  const left = (await context.cookies()).filter((c) => c.name.startsWith('fotobase_')).map((c) => c.name);
+  assert.deepEqual(left, ['fotobase_device']);
   await screenshot(page, 'logged-out');
   assertClean();
 });

@@ -55,6 +55,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_audit"),
     migration!(10, "0010_factors", portable),
     migration!(11, "0011_email_change", portable),
+    migration!(12, "0012_devices", portable),
 ];
 
 const LOCK_ID: i64 = 0x666f_746f_6261_7365; // "fotobase"

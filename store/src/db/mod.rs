@@ -38,6 +38,7 @@ macro_rules! repository {
 
 mod algorithms;
 mod audit;
+mod devices;
 mod email_tokens;
 mod factors;
 mod folders;
@@ -61,6 +62,7 @@ use sqlx::{AnyPool, Executor as _, Row as _};
 
 pub use algorithms::AlgorithmRow;
 pub use audit::{Audit, AuditEvent, AuditKind, AuditSource};
+pub use devices::{DEVICE_DAYS, Device, Devices};
 pub use email_tokens::{EmailPurpose, EmailTokens, NewAddress};
 pub use factors::{Factors, TotpFactor};
 pub use folders::{Folder, FolderFilter, FolderUpdate, Folders, MAX_DEPTH, NewFolder, ShareLink, ShareTarget};

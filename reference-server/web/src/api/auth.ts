@@ -24,12 +24,14 @@ export function register(
 
 /** The second factor of a login or step-up: the authenticator app's code, or a recovery code. */
 export type SecondFactor = { totp_code: string } | { recovery_code: string };
+/** A login's second factor; `remember_device`: this browser is not asked again for 30 days. */
+export type LoginFactor = SecondFactor & { remember_device?: boolean };
 
 /**
  * Log in as a browser session: refresh token in the HttpOnly cookie, access token in memory. An
  * account with two-step verification answers `second_factor_required` until `second` is given.
  */
-export async function login(email: string, password: string, second?: SecondFactor): Promise<TokenResponse> {
+export async function login(email: string, password: string, second?: LoginFactor): Promise<TokenResponse> {
   const t = await api<TokenResponse>('/api/v1/auth/login', {
     method: 'POST',
     auth: false,

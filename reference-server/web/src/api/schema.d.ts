@@ -1441,6 +1441,11 @@ export interface components {
             totp_code?: string | null;
             /** @description Or, instead, one of the account's recovery codes (each works once). */
             recovery_code?: string | null;
+            /**
+             * @description With a code: this browser (its `fotobase_device` cookie) is not asked for one again for
+             *     30 days, until the password or the second factor changes or everyone is logged out.
+             */
+            remember_device?: boolean;
         };
         /**
          * @description What the EXIF says about the shot. Every field is optional: most files carry some of them.

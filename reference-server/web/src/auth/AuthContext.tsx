@@ -14,7 +14,7 @@ interface AuthValue {
   user: User | null;
   /** Why the last session ended, for the login page ("expired"). */
   notice: string | null;
-  signIn(email: string, password: string, second?: authApi.SecondFactor): Promise<User>;
+  signIn(email: string, password: string, second?: authApi.LoginFactor): Promise<User>;
   signOut(): Promise<void>;
   setUser(u: User): void;
   clearNotice(): void;
@@ -60,7 +60,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [],
   );
 
-  const signIn = useCallback(async (email: string, password: string, second?: authApi.SecondFactor) => {
+  const signIn = useCallback(async (email: string, password: string, second?: authApi.LoginFactor) => {
     await authApi.login(email, password, second);
     const u = await me();
     setUserState(u);

@@ -23,6 +23,7 @@ export function LoginPage() {
   const [step, setStep] = useState<'password' | 'code'>('password');
   const [useRecovery, setUseRecovery] = useState(false);
   const [code, setCode] = useState('');
+  const [remember, setRemember] = useState(false);
   const [now, setNow] = useState(Date.now());
 
   // Count down a throttled login, then let the person try again.
@@ -50,7 +51,8 @@ export function LoginPage() {
     setError(null);
     clearNotice();
     try {
-      const second = step === 'code' ? (useRecovery ? { recovery_code: code } : { totp_code: code }) : undefined;
+      const factor = useRecovery ? { recovery_code: code } : { totp_code: code };
+      const second = step === 'code' ? { ...factor, remember_device: remember } : undefined;
       await signIn(email, password, second);
       navigate(safeNext(params.get('next')), { replace: true });
     } catch (err) {
@@ -109,6 +111,10 @@ export function LoginPage() {
               onChange={(e) => setCode(e.target.value)}
             />
           </div>
+          <label className="switch">
+            <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
+            <span>Remember this browser for 30 days</span>
+          </label>
           <button className="button button--primary button--block" type="submit" disabled={busy || !!waitUntil || !code.trim()}>
             {busy ? 'Verifying…' : 'Verify'}
           </button>

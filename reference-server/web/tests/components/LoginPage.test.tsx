@@ -75,12 +75,14 @@ describe('LoginPage', () => {
       password: 'correct horse battery staple',
       cookie: true,
       recovery_code: 'abcd-efgh-ijkl-mnop',
+      remember_device: false,
     });
     await user.click(screen.getByRole('button', { name: 'Use the authenticator app' }));
     await user.type(screen.getByLabelText('Authentication code'), '123456');
+    await user.click(screen.getByLabelText('Remember this browser for 30 days'));
     await user.click(screen.getByRole('button', { name: 'Verify' }));
     await waitFor(() => expect(screen.getByText('elsewhere')).toBeInTheDocument());
-    expect(calls[2]!.body).toMatchObject({ password: 'correct horse battery staple', totp_code: '123456' });
+    expect(calls[2]!.body).toMatchObject({ password: 'correct horse battery staple', totp_code: '123456', remember_device: true });
   });
 
   it('only follows same-site paths after login', () => {
