@@ -124,6 +124,18 @@ impl std::str::FromStr for Limit {
     }
 }
 
+/// The header a trusted proxy writes the client's address into. Only the one the proxies write is
+/// read: a client could send the other one, and the proxies would pass it on untouched.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1` (nginx, most ingresses, the gateway).
+    #[default]
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=client;proto=https, for="[2001:db8::1]:4711"`.
+    Forwarded,
+}
+
 /// Whether an account's e-mail address must be confirmed through a link sent to it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -227,6 +239,8 @@ pub struct Config {
     /// behind them, throttles and logs see the client's address, not the proxy's. None by default:
     /// a client-sent header is never believed.
     pub trusted_proxies: Vec<String>,
+    /// Which header those proxies write: `x-forwarded-for` (default) or `forwarded` (RFC 7239).
+    pub forwarded_header: ForwardedHeader,
     /// `text` or `json` logs.
     pub log_format: String,
     /// Send `Strict-Transport-Security` (always on when this process terminates TLS; set it
@@ -282,6 +296,7 @@ impl Default for Config {
             metrics_token: None,
             cors_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            forwarded_header: ForwardedHeader::default(),
             log_format: "text".into(),
             hsts: false,
             tls_cert: None,
@@ -405,6 +420,10 @@ impl Config {
         }
         if let Some(v) = get("FOTOBASE_TRUSTED_PROXIES") {
             self.trusted_proxies = list(v);
+        }
+        if let Some(v) = get("FOTOBASE_FORWARDED_HEADER") {
+            self.forwarded_header =
+                word("FOTOBASE_FORWARDED_HEADER", &v.to_lowercase(), "x-forwarded-for or forwarded")?;
         }
         for (name, field) in [
             ("FOTOBASE_UPSTREAM_AUTH", &mut self.upstreams.auth),

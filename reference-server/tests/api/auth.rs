@@ -460,6 +460,36 @@ async fn the_client_behind_a_trusted_proxy_is_the_forwarded_address() {
     app.send(via([192, 0, 2, 1], "198.51.100.50", PASSWORD)).await.problem(429, "rate_limited");
 }
 
+/// Proxies that write RFC 7239 `Forwarded` (`FOTOBASE_FORWARDED_HEADER=forwarded`): its `for=`
+/// names the client, and then a client-written `X-Forwarded-For` is ignored, as `Forwarded` is
+/// under the default.
+#[tokio::test]
+async fn the_forwarded_header_when_the_proxies_write_it() {
+    use fotobase_server::config::ForwardedHeader;
+    let app = App::with(|c| {
+        c.trusted_proxies = vec!["10.0.0.0/8".into()];
+        c.forwarded_header = ForwardedHeader::Forwarded;
+    })
+    .await;
+    app.signup("ann@example.com").await;
+    let via = |headers: &[(&'static str, &str)], password: &str| {
+        let mut req = login_from([10, 0, 0, 2], "ann@example.com", password);
+        for (name, value) in headers {
+            req.headers_mut().append(*name, value.parse().unwrap());
+        }
+        req
+    };
+    let stranger = ("forwarded", "for=\"[2001:db8::9]:4711\";proto=https, for=10.0.0.7");
+    for _ in 0..5 {
+        app.send(via(&[stranger], "not the password")).await.problem(401, "invalid_credentials");
+    }
+    app.send(via(&[stranger], PASSWORD)).await.problem(429, "rate_limited");
+    app.send(via(&[("forwarded", "for=198.51.100.7")], PASSWORD)).await.ok(200);
+    // The header the proxies do not write is the client's: its claim changes nothing.
+    let claim = ("x-forwarded-for", "198.51.100.7");
+    app.send(via(&[claim, stranger], PASSWORD)).await.problem(429, "rate_limited");
+}
+
 /// `name=value` of a `Set-Cookie` header in the response.
 fn set_cookie(r: &crate::harness::Res, name: &str) -> (String, String) {
     let line = r
