@@ -77,12 +77,15 @@ pub(crate) fn check_name(what: &'static str, name: &str) -> Result<String> {
 
 pub(crate) const IMAGE_NAME: &str = "image name";
 
-/// `name` without control characters and Unicode bidirectional controls, trimmed: how every
-/// name is stored, and what an uploaded file's name becomes.
+/// `name` without control characters, Unicode bidirectional controls and the invisible
+/// characters that make two names look alike (zero-width space, word joiner, byte-order mark,
+/// soft hyphen, …), trimmed: how every name is stored, and what an uploaded file's name becomes.
+/// The zero-width joiner and non-joiner stay: emoji sequences and several scripts need them.
 pub fn displayable(name: &str) -> String {
     let bidi =
         |c: char| matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-    name.chars().filter(|&c| !c.is_control() && !bidi(c)).collect::<String>().trim().to_owned()
+    let invisible = |c: char| matches!(c, '\u{00ad}' | '\u{180e}' | '\u{200b}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}');
+    name.chars().filter(|&c| !c.is_control() && !bidi(c) && !invisible(c)).collect::<String>().trim().to_owned()
 }
 
 /// `LIKE` pattern matching `needle` anywhere, with `!` escaping the wildcards
