@@ -145,7 +145,13 @@ async fn register(
             let state = state.clone();
             tokio::spawn(async move {
                 let told = async {
-                    let Some(user) = state.users.by_email_index(&state.blind.email(&email)).await? else {
+                    let index = state.blind.email(&email);
+                    // The holder's mailbox is not flooded: notices back off per address like reset
+                    // requests (on a counter of their own, so they cannot hold up a reset).
+                    if state.throttle.recovery(&format!("sign-up-notice:{index}"), None).await.is_err() {
+                        return Ok(());
+                    }
+                    let Some(user) = state.users.by_email_index(&index).await? else {
                         return Ok(());
                     };
                     let link = mail::link(&state, user.id, EmailPurpose::Reset, "reset-password").await?;

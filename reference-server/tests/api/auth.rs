@@ -668,6 +668,20 @@ async fn email_verification_optional_and_required() {
     let confirm = mail_to(&app, "bob@example.com", "Confirm").await;
     let notice = mail_to(&app, "bob@example.com", "already have").await;
     assert!(notice.contains("already has one") && notice.contains("/reset-password?token="), "{notice}");
+    // Asking again and again does not flood the holder's mailbox: two more notices, then none.
+    for _ in 0..4 {
+        app.post("/api/v1/auth/register", None, register.clone()).await.ok(202);
+    }
+    for _ in 0..2 {
+        mail_to(&app, "bob@example.com", "already have").await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let outbox = app.state.config.data_dir.join("outbox");
+    let more = std::fs::read_dir(&outbox)
+        .unwrap()
+        .flatten()
+        .filter(|e| std::fs::read_to_string(e.path()).unwrap_or_default().contains("already have"));
+    assert_eq!(more.count(), 0, "a fourth notice within the minute");
     app.post("/api/v1/auth/verify-email", None, json!({"token": link_token(&confirm)})).await.ok(200);
     app.post("/api/v1/auth/login", None, login).await.ok(200);
 }
