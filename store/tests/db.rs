@@ -141,6 +141,33 @@ async fn concurrent_first_sign_ups_make_exactly_one_admin() {
     }
 }
 
+/// Racing first sign-ups on a server closed to everyone else: exactly one account is made (the
+/// admin); the others are `conflict` and leave nothing behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_first_accounts_make_exactly_one() {
+    use fotobase_store::db::Users;
+    for db in databases().await {
+        let users = Users::new(db.clone());
+        let sign_ups: Vec<_> = (0..8)
+            .map(|i| {
+                let users = users.clone();
+                tokio::spawn(async move { users.create_first(&account(&format!("first{i}"))).await })
+            })
+            .collect();
+        let mut made = Vec::new();
+        for s in sign_ups {
+            match s.await.unwrap() {
+                Ok(user) => made.push(user),
+                Err(e) => assert_eq!(e.kind(), ErrorKind::Conflict, "{:?}: {e}", db.backend()),
+            }
+        }
+        assert_eq!(made.len(), 1, "{:?}", db.backend());
+        assert!(made[0].is_admin());
+        assert_eq!(users.list(None, 10).await.unwrap().items.len(), 1, "{:?}: the others left nothing", db.backend());
+        assert_eq!(users.create_first(&account("late")).await.unwrap_err().kind(), ErrorKind::Conflict);
+    }
+}
+
 /// Invitations on every database: taken once, not after they expire, given back when the
 /// sign-up fails (but not once an account used them).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -123,13 +123,13 @@ async fn register(
 ) -> ApiResult<Response> {
     let email = mail::checked_address(&body.email, "email")?;
     state.throttle.sign_up(addr.map(|a| a.ip())).await?;
-    let invite = admit_sign_up(&state, body.invite.take()).await?;
-    let made = create_account(&state, email.clone(), body).await;
-    match (&made, invite) {
-        (Ok((id, _)), Some(code)) => state.invites.used_by(&code, *id).await?,
+    let admitted = admit_sign_up(&state, body.invite.take()).await?;
+    let made = create_account(&state, email.clone(), body, matches!(admitted, Admitted::First)).await;
+    match (&made, &admitted) {
+        (Ok((id, _)), Admitted::Invited(code)) => state.invites.used_by(code, *id).await?,
         // A taken address or a weak password: the invitation is not spent.
-        (Err(_), Some(code)) => state.invites.release(&code).await?,
-        (_, None) => {}
+        (Err(_), Admitted::Invited(code)) => state.invites.release(code).await?,
+        _ => {}
     }
     let required = state.config.email_verification == EmailVerification::Required;
     let pending = || (StatusCode::ACCEPTED, Json(Pending::CHECK_EMAIL)).into_response();
@@ -168,16 +168,28 @@ async fn register(
     }
 }
 
-/// Whether the registration policy lets this sign-up go ahead; an invitation it needs is
-/// taken (its code's hash returned, to record or release). The first account can always be
-/// made: it becomes the admin who then invites or creates the others.
-async fn admit_sign_up(state: &AppState, invite: Option<String>) -> ApiResult<Option<String>> {
+/// How the registration policy let a sign-up in.
+enum Admitted {
+    Open,
+    /// With an invitation, taken: its code's hash, recorded once used or given back.
+    Invited(String),
+    /// As the server's first account, which becomes the admin who then invites or creates the
+    /// others; made only if it still is the first when it is stored (two may race).
+    First,
+}
+
+/// Whether the registration policy lets this sign-up go ahead; an invitation it needs is taken.
+/// The first account can always be made.
+async fn admit_sign_up(state: &AppState, invite: Option<String>) -> ApiResult<Admitted> {
     use crate::config::Registration;
     let policy = state.config.registration;
-    if policy == Registration::Open || state.users.list(None, 1).await?.items.is_empty() {
-        return Ok(None);
+    if policy == Registration::Open {
+        return Ok(Admitted::Open);
     }
-    let closed = |detail: &str| ApiError::new(StatusCode::FORBIDDEN, codes::REGISTRATION_CLOSED, detail.to_owned());
+    if state.users.list(None, 1).await?.items.is_empty() {
+        return Ok(Admitted::First);
+    }
+    let closed = registration_closed;
     match (policy, invite) {
         (Registration::Invite, Some(code)) => {
             let hash = kit::token_hash(&code);
@@ -189,15 +201,24 @@ async fn admit_sign_up(state: &AppState, invite: Option<String>) -> ApiResult<Op
                 )
                 .with_field("invite")
             })?;
-            Ok(Some(hash))
+            Ok(Admitted::Invited(hash))
         }
         (Registration::Invite, None) => Err(closed("sign-up on this server needs an invitation").with_field("invite")),
         _ => Err(closed("sign-up is closed on this server")),
     }
 }
 
-/// The account's row id and its view.
-async fn create_account(state: &AppState, email: String, body: Register) -> ApiResult<(i64, UserView)> {
+fn registration_closed(detail: &str) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, codes::REGISTRATION_CLOSED, detail.to_owned())
+}
+
+/// The account's row id and its view; with `first_only`, only while there is no account yet.
+async fn create_account(
+    state: &AppState,
+    email: String,
+    body: Register,
+    first_only: bool,
+) -> ApiResult<(i64, UserView)> {
     let display_name = body
         .display_name
         .map(|n| n.trim().to_owned())
@@ -220,7 +241,14 @@ async fn create_account(state: &AppState, email: String, body: Register) -> ApiR
         password_hash,
         display_name,
     };
-    let user = state.users.create(&new).await.map_err(|e| ApiError::from(e).with_field("email"))?;
+    let user = if first_only {
+        state.users.create_first(&new).await.map_err(|e| match e.kind() {
+            fotobase::ErrorKind::Conflict => registration_closed("sign-up is closed on this server"),
+            _ => ApiError::from(e).with_field("email"),
+        })?
+    } else {
+        state.users.create(&new).await.map_err(|e| ApiError::from(e).with_field("email"))?
+    };
     tracing::info!(user = %state.public_id(ids::USER, user.id), "account registered");
     Ok((user.id, UserView::new(state, user)?))
 }

@@ -330,7 +330,15 @@ async fn registration_policies() {
     use fotobase_server::config::Registration;
     let register = "/api/v1/auth/register";
     let closed = App::with(|c| c.registration = Registration::Closed).await;
-    closed.signup("admin@example.com").await;
+    // Racing to be the first account of a closed server: one is made (the admin), the rest refused.
+    let racers = (0..4)
+        .map(|i| closed.post(register, None, json!({"email": format!("r{i}@example.com"), "password": PASSWORD})));
+    let answers = futures_util::future::join_all(racers).await;
+    let made: Vec<_> = answers.iter().filter(|r| r.status == 201).collect();
+    assert_eq!(made.len(), 1, "{:?}", answers.iter().map(|r| r.status).collect::<Vec<_>>());
+    for r in answers.iter().filter(|r| r.status != 201) {
+        assert_eq!(r.json()["code"], "registration_closed");
+    }
     closed
         .post(register, None, json!({"email": "eve@example.com", "password": PASSWORD}))
         .await

@@ -93,11 +93,19 @@ impl Users {
     /// also gets `admin` (decided under a lock, so two first sign-ups cannot both win).
     /// A taken address is `already_exists`.
     pub async fn create(&self, new: &NewUser) -> Result<User> {
-        let id = retrying(|| self.try_create(new)).await?;
+        let id = retrying(|| self.try_create(new, false)).await?;
         self.get(id).await
     }
 
-    async fn try_create(&self, new: &NewUser) -> Result<i64> {
+    /// [`Users::create`] only as the system's first account (its admin), for servers whose
+    /// sign-up is otherwise closed: `conflict` if an admin exists, also when another first sign-up
+    /// won a race; nothing is stored then.
+    pub async fn create_first(&self, new: &NewUser) -> Result<User> {
+        let id = retrying(|| self.try_create(new, true)).await?;
+        self.get(id).await
+    }
+
+    async fn try_create(&self, new: &NewUser, first_only: bool) -> Result<i64> {
         let name = display_name(&new.display_name)?;
         let now = self.clock.now();
         let mut tx = self.db.pool.begin().await.map_err(|e| db_err("cannot begin", e))?;
@@ -138,6 +146,10 @@ impl Users {
             .await
             .map_err(|e| db_err("cannot read roles", e))?
             .is_some();
+        if first_only && has_admin {
+            // Dropping the transaction rolls the account back.
+            return Err(Error::new(ErrorKind::Conflict, "the first account exists already"));
+        }
         let mut roles = vec![USER];
         if !has_admin {
             roles.insert(0, ADMIN);
