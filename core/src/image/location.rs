@@ -22,8 +22,9 @@ pub fn strip_location(data: &[u8]) -> Result<Vec<u8>> {
     if data.starts_with(PNG_SIGNATURE) {
         fix_png_crcs(data, &mut out);
     }
-    // What the upload's probe read, read again: a GPS that survives is not handed out.
-    if probe(&out).is_ok_and(|info| info.metadata.gps.is_some()) {
+    // What the upload's probe read, read again, and the XMP searched again: a location that
+    // survives (a form the blanking does not know) is not handed out.
+    if probe(&out).is_ok_and(|info| info.metadata.gps.is_some()) || xmp_location_left(&out) {
         return Err(Error::new(ErrorKind::UnsupportedFormat, "cannot remove the location from this file")
             .with_context("format", probe(data).map_or("unknown", |i| i.format.name())));
     }
@@ -227,12 +228,48 @@ const XMP_LOCATION: &[&str] = &[
 /// elements (`<exif:GPSLatitude>…</exif:GPSLatitude>`, nested or empty) alike, inside every
 /// XMP packet of the file.
 fn blank_xmp_location(data: &mut [u8]) {
-    let mut at = 0;
-    while let Some(start) = find(&data[at..], b"<x:xmpmeta").map(|i| i + at) {
-        let end = find(&data[start..], b"</x:xmpmeta>").map_or(data.len(), |i| start + i);
+    for (start, end) in xmp_packets(data) {
         blank_properties(&mut data[start..end]);
-        at = end.max(start + 1);
     }
+}
+
+/// The spans of the XMP in a file: each `<x:xmpmeta>` packet, and each `<rdf:RDF>` (which some
+/// writers put in a file without the wrapper).
+fn xmp_packets(data: &[u8]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    for (open, close) in [(&b"<x:xmpmeta"[..], &b"</x:xmpmeta>"[..]), (b"<rdf:RDF", b"</rdf:RDF>")] {
+        let mut at = 0;
+        while let Some(start) = find(&data[at..], open).map(|i| i + at) {
+            let end = find(&data[start..], close).map_or(data.len(), |i| start + i);
+            spans.push((start, end));
+            at = end.max(start + 1);
+        }
+    }
+    spans
+}
+
+/// Whether a location property still stands in the XMP as an element or an attribute.
+fn xmp_location_left(data: &[u8]) -> bool {
+    xmp_packets(data).into_iter().any(|(start, end)| {
+        let xmp = &data[start..end];
+        XMP_LOCATION.iter().any(|name| {
+            let mut at = 0;
+            while let Some(i) = find(&xmp[at..], name.as_bytes()).map(|i| i + at) {
+                let rest = &xmp[i..];
+                let name_end =
+                    rest.iter().position(|c| !(c.is_ascii_alphanumeric() || *c == b':')).unwrap_or(rest.len());
+                let element = i > 0 && xmp[i - 1] == b'<';
+                let attribute = i > 0
+                    && xmp[i - 1].is_ascii_whitespace()
+                    && rest[name_end..].iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'=');
+                if element || attribute {
+                    return true;
+                }
+                at = i + 1;
+            }
+            false
+        })
+    })
 }
 
 fn blank_properties(xmp: &mut [u8]) {
@@ -388,5 +425,18 @@ mod tests {
         for kept in ["dc:format=\"image/jpeg\"", "<dc:title>Duomo</dc:title>", "<rdf:Description ", "</x:xmpmeta>"] {
             assert!(text.contains(kept), "{kept} missing from {text}");
         }
+        assert!(xmp_location_left(xmp) && !xmp_location_left(&out));
+    }
+
+    #[test]
+    fn xmp_without_the_wrapper_loses_its_location_too() {
+        let xmp = br#"<rdf:RDF><rdf:Description exif:GPSLatitude="43,28.044N"><photoshop:City>Siena</photoshop:City></rdf:Description></rdf:RDF>"#;
+        let mut out = xmp.to_vec();
+        blank_xmp_location(&mut out);
+        let text = String::from_utf8(out.clone()).unwrap();
+        assert!(!text.contains("GPS") && !text.contains("Siena") && text.contains("<rdf:Description"), "{text}");
+        assert!(!xmp_location_left(&out));
+        // A name in running text (not an element or attribute) is not a location.
+        assert!(!xmp_location_left(br#"<x:xmpmeta><dc:description>see exif:GPSLatitude</dc:description></x:xmpmeta>"#));
     }
 }
