@@ -693,6 +693,20 @@ async fn camera_facts_for_everyone_the_position_for_the_owner() {
     let listed = app.get("/api/v1/shares", Some(&ann)).await.ok(200);
     let flags: Vec<bool> = listed.as_array().unwrap().iter().map(|l| l["include_location"] == true).collect();
     assert_eq!(flags.iter().filter(|f| **f).count(), 1, "{listed}");
+
+    // A version made with `keep_metadata` carries the EXIF: its position too goes to the owner only.
+    app.post(&format!("{path}/process"), Some(&ann), json!({"format": "jpeg", "quality": 80, "keep_metadata": true}))
+        .await
+        .ok(202);
+    app.drain().await;
+    let versions = app.get(&format!("{path}/versions"), Some(&ann)).await.ok(200);
+    let download = format!("{path}/versions/{}/download", versions[0]["id"].as_str().unwrap());
+    assert!(gps_in(&app.get(&download, Some(&ann)).await.body).is_some(), "the owner's version keeps it");
+    for (who, token) in [("bob", Some(bob.as_str())), ("anonymous", None)] {
+        let res = app.get(&download, token).await;
+        assert_eq!(res.status, 200, "{who}");
+        assert_eq!(gps_in(&res.body), None, "{who} gets the version without its position");
+    }
 }
 
 /// An iPhone photo past `upload_memory_bytes` is staged, then probed whole: libheif checks every
