@@ -392,6 +392,24 @@ async fn devices_are_known_until_forgotten_or_expired() {
     }
 }
 
+/// The URL epoch on every database: 0 for a new account, one more at each revocation, the
+/// account's own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn revoking_urls_moves_the_accounts_epoch_on() {
+    use fotobase_store::db::Users;
+    for db in databases().await {
+        let users = Users::new(db.clone());
+        let (ann, bob) = (users.create(&account("ann")).await.unwrap(), users.create(&account("bob")).await.unwrap());
+        assert_eq!(ann.url_epoch, 0, "{:?}", db.backend());
+        assert_eq!(users.revoke_urls(ann.id).await.unwrap(), 1);
+        assert_eq!(users.revoke_urls(ann.id).await.unwrap(), 2);
+        assert_eq!(users.get(ann.id).await.unwrap().url_epoch, 2);
+        assert_eq!(users.get(bob.id).await.unwrap().url_epoch, 0, "{:?}", db.backend());
+        users.delete(ann.id).await.unwrap();
+        users.delete(bob.id).await.unwrap();
+    }
+}
+
 /// Second factors on every database: enrolment is confirmed once, a code's time step is taken
 /// once even by racing requests, recovery codes are single use, and removal takes both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -555,6 +555,7 @@ pub struct Ended {
 async fn logout_all(State(state): State<AppState>, Origin(origin): Origin, caller: Caller) -> ApiResult<Json<Ended>> {
     let n = state.sessions.logout_all(&caller.public_id).await?;
     state.devices.forget_all(caller.user_id).await?;
+    state.users.revoke_urls(caller.user_id).await?;
     audit::record(&state, caller.user_id, AuditKind::SignedOutEverywhere, &origin).await;
     Ok(Json(Ended { sessions_ended: n }))
 }

@@ -100,6 +100,7 @@ async fn confirm_reset(
     state.users.set_password_hash(user.id, &new_hash).await?;
     state.users.set_email_verified(user.id).await?;
     state.devices.forget_all(user.id).await?;
+    state.users.revoke_urls(user.id).await?;
     let ended = state.sessions.logout_all(&state.public_id(ids::USER, user.id)).await?;
     audit::record(&state, user.id, AuditKind::PasswordReset, &origin).await;
     tracing::info!(user = %state.public_id(ids::USER, user.id), "password reset");

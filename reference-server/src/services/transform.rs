@@ -73,6 +73,9 @@ pub struct Grant {
     pub public: bool,
     /// The id of the key that signed it (`k:`): removing that key revokes the URL.
     pub key: String,
+    /// For a private image, the owner's URL epoch when it was minted (`n:`, absent for 0):
+    /// logging out everywhere moves the epoch on and revokes it.
+    pub epoch: i64,
 }
 
 /// How long a transform URL works unless the minting request says otherwise: a week.
@@ -86,7 +89,7 @@ fn named<T: serde::de::DeserializeOwned>(field: &str, v: &str) -> ApiResult<T> {
 impl Transform {
     pub fn parse(s: &str) -> ApiResult<Transform> {
         let mut t = Transform::default();
-        let (mut expires_at, mut public, mut key) = (None, false, None);
+        let (mut expires_at, mut public, mut key, mut epoch) = (None, false, None, 0);
         for part in s.split(',').filter(|p| !p.is_empty()) {
             let (k, v) =
                 part.split_once(':').ok_or_else(|| ApiError::invalid(format!("option {part:?} is not key:value")))?;
@@ -105,6 +108,7 @@ impl Transform {
                 "f" => t.format = (v != "auto").then(|| v.to_owned()),
                 "e" => expires_at = Some(v.parse().map_err(|_| ApiError::invalid("e must be unix seconds"))?),
                 "k" => key = Some(v.to_owned()),
+                "n" => epoch = v.parse().map_err(|_| ApiError::invalid("n must be a number"))?,
                 "v" => {
                     public = match v {
                         "public" => true,
@@ -116,7 +120,7 @@ impl Transform {
             }
         }
         // Without an expiry and a key there is no grant, and the URL renders nothing.
-        t.grant = expires_at.zip(key).map(|(expires_at, key)| Grant { expires_at, public, key });
+        t.grant = expires_at.zip(key).map(|(expires_at, key)| Grant { expires_at, public, key, epoch });
         t.validated()
     }
 
@@ -149,13 +153,11 @@ impl Transform {
     /// The canonical option string: what is signed, the rendition then the grant.
     pub fn canonical(&self) -> String {
         match &self.grant {
-            Some(g) => format!(
-                "{},e:{},v:{},k:{}",
-                self.rendition(),
-                g.expires_at,
-                if g.public { "public" } else { "private" },
-                g.key
-            ),
+            Some(g) => {
+                let visibility = if g.public { "public" } else { "private" };
+                let epoch = if g.epoch == 0 { String::new() } else { format!(",n:{}", g.epoch) };
+                format!("{},e:{},v:{visibility},k:{}{epoch}", self.rendition(), g.expires_at, g.key)
+            }
             None => self.rendition(),
         }
     }
@@ -238,7 +240,9 @@ async fn mint(
     }
     let now = fotobase_auth::clock::Clock::now(&fotobase_auth::clock::SystemClock);
     let public = image.visibility == Visibility::Public;
-    t.grant = Some(Grant { expires_at: now + i64::from(expires_in), public, key: signing_key(&state).to_owned() });
+    let epoch = if public { 0 } else { state.users.get(caller.user_id).await?.url_epoch };
+    let key = signing_key(&state).to_owned();
+    t.grant = Some(Grant { expires_at: now + i64::from(expires_in), public, key, epoch });
     let options = t.canonical();
     let public = state.public_id(ids::IMAGE, image.id);
     let path = format!("/t/{}/{options}/{public}", sign(&state, &options, &public));
@@ -291,6 +295,11 @@ async fn render(
     let public = img.visibility == Visibility::Public;
     if grant.public && !public {
         return Err(ApiError::forbidden("the image is no longer public"));
+    }
+    if !grant.public && grant.epoch < state.users.get(img.owner_id).await?.url_epoch {
+        return Err(ApiError::forbidden(
+            "the transform URL was revoked (its owner logged out everywhere); mint a new one",
+        ));
     }
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let format = negotiate(t.format.as_deref(), accept, &img.format);
@@ -354,10 +363,17 @@ mod tests {
         assert_eq!(t.canonical(), "w:320,fit:cover,g:entropy,q:70,f:auto");
         assert_eq!(Transform::parse(&t.canonical()).unwrap(), t);
         let signed = Transform::parse("w:10,f:auto,e:1700000000,v:private,k:k2").unwrap();
-        assert_eq!(signed.grant, Some(Grant { expires_at: 1_700_000_000, public: false, key: "k2".into() }));
+        assert_eq!(signed.grant, Some(Grant { expires_at: 1_700_000_000, public: false, key: "k2".into(), epoch: 0 }));
         assert_eq!(signed.canonical(), "w:10,f:auto,e:1700000000,v:private,k:k2");
+        let later = Transform::parse("w:10,e:1700000000,v:private,k:k2,n:3").unwrap();
+        assert_eq!(
+            (later.grant.as_ref().map(|g| g.epoch), later.canonical()),
+            (Some(3), "w:10,f:auto,e:1700000000,v:private,k:k2,n:3".into())
+        );
         assert_eq!(Transform::parse("w:10,e:1700000000").unwrap().grant, None, "no key, no grant");
-        for bad in ["w:0", "w:99999", "q:101", "q:-1", "x:1", "w", "fit:squash", "f:bmp", "h:abc", "e:soon", "v:all"] {
+        for bad in
+            ["w:0", "w:99999", "q:101", "q:-1", "x:1", "w", "fit:squash", "f:bmp", "h:abc", "e:soon", "v:all", "n:x"]
+        {
             assert!(Transform::parse(bad).is_err(), "{bad}");
         }
     }

@@ -563,6 +563,16 @@ async fn signed_transform_urls() {
     app.get(&chars.into_iter().collect::<String>(), None).await.problem(403, "forbidden");
     let other = app.upload(&t, "png", "").await;
     app.get(&path.replace(id(&img), id(&other)), None).await.problem(403, "forbidden");
+    // Logging out everywhere revokes the URLs the owner minted for private images; new ones work.
+    app.post("/api/v1/auth/logout-all", Some(&t), json!({})).await.ok(200);
+    let revoked = app.get(&path, None).await.problem(403, "forbidden");
+    assert!(revoked["detail"].as_str().unwrap().contains("revoked"), "{revoked}");
+    let login = json!({"email": "ann@example.com", "password": crate::harness::PASSWORD});
+    let t = app.post("/api/v1/auth/login", None, login).await.ok(200)["access_token"].as_str().unwrap().to_owned();
+    let fresh = app.post(&mint, Some(&t), json!({"width": 200})).await.ok(200);
+    let path = fresh["path"].as_str().unwrap().to_owned();
+    assert!(path.contains(",n:1/"), "minted in the account's next URL epoch: {path}");
+    assert_eq!(app.get(&path, None).await.status, 200);
     // A deleted image's URL stops working.
     app.delete(&format!("/api/v1/images/{}", id(&img)), Some(&t)).await.ok(204);
     app.get(&path, None).await.problem(404, "not_found");

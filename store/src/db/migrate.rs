@@ -56,6 +56,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_factors", portable),
     migration!(11, "0011_email_change", portable),
     migration!(12, "0012_devices", portable),
+    migration!(13, "0013_url_epoch", portable),
 ];
 
 const LOCK_ID: i64 = 0x666f_746f_6261_7365; // "fotobase"

@@ -51,6 +51,10 @@ pub struct User {
     pub disabled_at: Option<i64>,
     /// When the address was confirmed through a link sent to it.
     pub email_verified_at: Option<i64>,
+    /// The epoch of the transform URLs minted now for the account's private images; those of an
+    /// earlier epoch are revoked ([`Users::revoke_urls`]).
+    #[serde(skip)]
+    pub url_epoch: i64,
 }
 
 impl User {
@@ -77,7 +81,7 @@ pub struct Users {
 }
 
 const SELECT: &str = "SELECT u.id, u.email_cipher, u.email_index, u.password_hash, u.created_at, u.updated_at, \
-     u.disabled_at, u.email_verified_at, p.display_name, p.avatar_image_id, p.preferences FROM users u JOIN profiles p ON p.user_id = u.id";
+     u.disabled_at, u.email_verified_at, u.url_epoch, p.display_name, p.avatar_image_id, p.preferences FROM users u JOIN profiles p ON p.user_id = u.id";
 
 impl Users {
     pub fn new(db: Db) -> Self {
@@ -303,6 +307,14 @@ impl Users {
         self.get(id).await
     }
 
+    /// Revoke every transform URL the account minted for its private images so far (its URL
+    /// epoch moves on); the new epoch.
+    pub async fn revoke_urls(&self, id: i64) -> Result<i64> {
+        let q = self.db.sql("UPDATE users SET url_epoch = url_epoch + 1, updated_at = ? WHERE id = ?");
+        self.update_one(sqlx::query(&q).bind(self.clock.now()).bind(id), id).await?;
+        Ok(self.get(id).await?.url_epoch)
+    }
+
     /// Disable or re-enable an account (disabled accounts cannot log in).
     pub async fn set_disabled(&self, id: i64, disabled: bool) -> Result<User> {
         let now = self.clock.now();
@@ -427,5 +439,6 @@ fn user_from(row: &AnyRow) -> Result<User> {
         updated_at: row.try_get("updated_at").map_err(get)?,
         disabled_at: row.try_get("disabled_at").map_err(get)?,
         email_verified_at: row.try_get("email_verified_at").map_err(get)?,
+        url_epoch: row.try_get("url_epoch").map_err(get)?,
     })
 }
