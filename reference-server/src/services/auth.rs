@@ -189,7 +189,6 @@ async fn admit_sign_up(state: &AppState, invite: Option<String>) -> ApiResult<Ad
     if state.users.list(None, 1).await?.items.is_empty() {
         return Ok(Admitted::First);
     }
-    let closed = registration_closed;
     match (policy, invite) {
         (Registration::Invite, Some(code)) => {
             let hash = kit::token_hash(&code);
@@ -203,8 +202,10 @@ async fn admit_sign_up(state: &AppState, invite: Option<String>) -> ApiResult<Ad
             })?;
             Ok(Admitted::Invited(hash))
         }
-        (Registration::Invite, None) => Err(closed("sign-up on this server needs an invitation").with_field("invite")),
-        _ => Err(closed("sign-up is closed on this server")),
+        (Registration::Invite, None) => {
+            Err(registration_closed("sign-up on this server needs an invitation").with_field("invite"))
+        }
+        _ => Err(registration_closed("sign-up is closed on this server")),
     }
 }
 

@@ -591,13 +591,14 @@ async fn a_retried_job_request_queues_once() {
     let app = App::new().await;
     let (ann, bob) = (app.token("ann@example.com").await, app.token("bob@example.com").await);
     let (a, b) = (app.upload(&ann, "jpeg", "").await, app.upload(&bob, "jpeg", "").await);
-    let post = |token: &str, image: &Value, key: &str, body: Value| {
-        App::req(Method::POST, &format!("/api/v1/images/{}/process", id(image)), Some(token))
+    let to = |what: &str, token: &str, image: &Value, key: &str, body: Value| {
+        App::req(Method::POST, &format!("/api/v1/images/{}/{what}", id(image)), Some(token))
             .header(header::CONTENT_TYPE, "application/json")
             .header("idempotency-key", key)
             .body(Body::from(body.to_string()))
             .unwrap()
     };
+    let post = |token: &str, image: &Value, key: &str, body: Value| to("process", token, image, key, body);
     let webp = json!({"format": "webp", "quality": 70});
     let first = app.send(post(&ann, &a, "k-1", webp.clone())).await.ok(202);
     let again = app.send(post(&ann, &a, "k-1", webp.clone())).await.ok(202);
@@ -608,8 +609,19 @@ async fn a_retried_job_request_queues_once() {
     assert_ne!(bobs["job_id"], first["job_id"], "keys are each account's own");
     let fresh = app.send(post(&ann, &a, "k-2", webp)).await.ok(202);
     assert_ne!(fresh["job_id"], first["job_id"]);
+    // Compare-all takes the same key the same way.
+    let table = json!({"target": "ssim>=0.9", "algorithms": ["webp-lossy"]});
+    let first_all = app.send(to("compare-all", &ann, &a, "k-3", table.clone())).await.ok(202);
+    let again_all = app.send(to("compare-all", &ann, &a, "k-3", table)).await.ok(202);
+    assert_eq!(first_all["job_id"], again_all["job_id"], "one compare-all job for the retried request");
+    let changed = json!({"target": "ssim>=0.95"});
+    app.send(to("compare-all", &ann, &a, "k-3", changed)).await.problem(409, "already_exists");
     let jobs = app.state.queue.counts(None, None).await.unwrap();
-    assert_eq!(jobs.queued + jobs.running + jobs.succeeded, 5, "2 thumbnails and 3 processing jobs: {jobs:?}");
+    assert_eq!(
+        jobs.queued + jobs.running + jobs.succeeded,
+        6,
+        "2 thumbnails, 3 processing and 1 compare-all jobs: {jobs:?}"
+    );
 }
 
 /// Names as displayed: bidi controls that would show `gpj.exe` as `exe.jpg` are removed on
@@ -866,4 +878,36 @@ async fn transform_keys_rotate_and_removing_one_revokes_its_urls() {
     let after = before.reopened(&keys(NEW.into())).await;
     after.get(&old, None).await.problem(403, "forbidden");
     assert_eq!(after.get(&new, None).await.status, 200);
+}
+
+/// What is gone answers 404 in public ids only: the problem's context never carries a row
+/// number (the store's errors name rows; the API drops those keys), for images, versions and
+/// folders alike.
+#[tokio::test]
+async fn gone_things_are_404_without_row_numbers() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    let img = app.upload(&t, "jpeg", "").await;
+    let base = format!("/api/v1/images/{}", id(&img));
+    app.post(&format!("{base}/process"), Some(&t), json!({"format": "webp", "quality": 60})).await.ok(202);
+    app.drain().await;
+    let version = app.get(&format!("{base}/versions"), Some(&t)).await.ok(200)[0]["id"].as_str().unwrap().to_owned();
+    let folder = app.post("/api/v1/folders", Some(&t), json!({"name": "Gone"})).await.ok(201);
+    let folder = format!("/api/v1/folders/{}", id(&folder));
+    app.delete(&format!("{base}/versions/{version}"), Some(&t)).await.ok(204);
+    app.delete(&folder, Some(&t)).await.ok(204);
+    let version = format!("{base}/versions/{version}");
+    let gone = [version.clone(), folder];
+    let mut problems = Vec::new();
+    for path in &gone {
+        problems.push(app.get(path, Some(&t)).await.problem(404, "not_found"));
+    }
+    app.delete(&base, Some(&t)).await.ok(204);
+    for path in [base, version] {
+        problems.push(app.get(&path, Some(&t)).await.problem(404, "not_found"));
+    }
+    for p in problems {
+        let context = p["context"].as_object().cloned().unwrap_or_default();
+        assert!(!context.values().any(|v| v.as_str().is_some_and(|s| s.parse::<i64>().is_ok())), "{p}");
+    }
 }

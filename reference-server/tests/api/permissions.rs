@@ -54,6 +54,13 @@ impl World {
         let r = self.app.call(method.clone(), path, self.tokens[who].as_deref(), body).await;
         let name = ["anonymous", "owner", "other user", "admin"][who];
         assert_eq!(r.status.as_u16(), want, "{method} {path} as {name}: {}", String::from_utf8_lossy(&r.body));
+        // Refusals speak public ids only: no context value is an internal row number.
+        if let Ok(problem) = serde_json::from_slice::<Value>(&r.body)
+            && let Some(context) = problem["context"].as_object()
+        {
+            let row_number = context.values().any(|v| v.as_str().is_some_and(|s| s.parse::<i64>().is_ok()));
+            assert!(!row_number, "{method} {path} as {name}: a row number in {problem}");
+        }
     }
 }
 
