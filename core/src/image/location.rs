@@ -255,14 +255,7 @@ fn xmp_location_left(data: &[u8]) -> bool {
         XMP_LOCATION.iter().any(|name| {
             let mut at = 0;
             while let Some(i) = find(&xmp[at..], name.as_bytes()).map(|i| i + at) {
-                let rest = &xmp[i..];
-                let name_end =
-                    rest.iter().position(|c| !(c.is_ascii_alphanumeric() || *c == b':')).unwrap_or(rest.len());
-                let element = i > 0 && xmp[i - 1] == b'<';
-                let attribute = i > 0
-                    && xmp[i - 1].is_ascii_whitespace()
-                    && rest[name_end..].iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'=');
-                if element || attribute {
+                if stands(xmp, i, name_end(xmp, i)) != Stands::Text {
                     return true;
                 }
                 at = i + 1;
@@ -272,20 +265,44 @@ fn xmp_location_left(data: &[u8]) -> bool {
     })
 }
 
+/// How a property name found at `i` stands in the XMP.
+#[derive(Debug, PartialEq, Eq)]
+enum Stands {
+    /// After `<`: `<exif:GPSLatitude>…`.
+    Element,
+    /// After whitespace and before `=`: `exif:GPSLatitude="…"`.
+    Attribute,
+    /// Anything else: running text, part of another name.
+    Text,
+}
+
+fn stands(xmp: &[u8], i: usize, name_end: usize) -> Stands {
+    if i > 0 && xmp[i - 1] == b'<' {
+        Stands::Element
+    } else if i > 0
+        && xmp[i - 1].is_ascii_whitespace()
+        && xmp[name_end..].iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'=')
+    {
+        Stands::Attribute
+    } else {
+        Stands::Text
+    }
+}
+
+/// The end of the whole qualified name starting at `i`: `exif:GPS` matches `exif:GPSLatitude`.
+fn name_end(xmp: &[u8], i: usize) -> usize {
+    i + xmp[i..].iter().position(|c| !(c.is_ascii_alphanumeric() || *c == b':')).unwrap_or(xmp.len() - i)
+}
+
 fn blank_properties(xmp: &mut [u8]) {
     for name in XMP_LOCATION {
         let mut at = 0;
         while let Some(i) = find(&xmp[at..], name.as_bytes()).map(|i| i + at) {
-            // The whole qualified name: `exif:GPS` matches `exif:GPSLatitude`.
-            let name_end =
-                i + xmp[i..].iter().position(|c| !(c.is_ascii_alphanumeric() || *c == b':')).unwrap_or(xmp.len() - i);
-            let full = xmp[i..name_end].to_vec();
-            let span = if i > 0 && xmp[i - 1] == b'<' {
-                element_span(xmp, i - 1, &full)
-            } else if i > 0 && xmp[i - 1].is_ascii_whitespace() {
-                attribute_span(xmp, i, name_end)
-            } else {
-                None
+            let name_end = name_end(xmp, i);
+            let span = match stands(xmp, i, name_end) {
+                Stands::Element => element_span(xmp, i - 1, &xmp[i..name_end]),
+                Stands::Attribute => attribute_span(xmp, i, name_end),
+                Stands::Text => None,
             };
             match span {
                 Some((from, to)) => {
