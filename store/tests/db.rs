@@ -404,6 +404,7 @@ async fn revoking_urls_moves_the_accounts_epoch_on() {
         assert_eq!(users.revoke_urls(ann.id).await.unwrap(), 1);
         assert_eq!(users.revoke_urls(ann.id).await.unwrap(), 2);
         assert_eq!(users.get(ann.id).await.unwrap().url_epoch, 2);
+        assert_eq!(users.url_epoch(ann.id).await.unwrap(), 2);
         assert_eq!(users.get(bob.id).await.unwrap().url_epoch, 0, "{:?}", db.backend());
         users.delete(ann.id).await.unwrap();
         users.delete(bob.id).await.unwrap();

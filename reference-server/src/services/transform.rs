@@ -240,7 +240,7 @@ async fn mint(
     }
     let now = fotobase_auth::clock::Clock::now(&fotobase_auth::clock::SystemClock);
     let public = image.visibility == Visibility::Public;
-    let epoch = if public { 0 } else { state.users.get(caller.user_id).await?.url_epoch };
+    let epoch = if public { 0 } else { state.users.url_epoch(caller.user_id).await? };
     let key = signing_key(&state).to_owned();
     t.grant = Some(Grant { expires_at: now + i64::from(expires_in), public, key, epoch });
     let options = t.canonical();
@@ -296,7 +296,7 @@ async fn render(
     if grant.public && !public {
         return Err(ApiError::forbidden("the image is no longer public"));
     }
-    if !grant.public && grant.epoch < state.users.get(img.owner_id).await?.url_epoch {
+    if !grant.public && grant.epoch < state.users.url_epoch(img.owner_id).await? {
         return Err(ApiError::forbidden(
             "the transform URL was revoked (its owner logged out everywhere); mint a new one",
         ));

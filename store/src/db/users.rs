@@ -312,7 +312,19 @@ impl Users {
     pub async fn revoke_urls(&self, id: i64) -> Result<i64> {
         let q = self.db.sql("UPDATE users SET url_epoch = url_epoch + 1, updated_at = ? WHERE id = ?");
         self.update_one(sqlx::query(&q).bind(self.clock.now()).bind(id), id).await?;
-        Ok(self.get(id).await?.url_epoch)
+        self.url_epoch(id).await
+    }
+
+    /// The account's URL epoch alone (one indexed read: renditions check it on every request).
+    pub async fn url_epoch(&self, id: i64) -> Result<i64> {
+        let q = self.db.sql("SELECT url_epoch FROM users WHERE id = ?");
+        let row = sqlx::query(&q)
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await
+            .map_err(|e| db_err("cannot read account", e))?
+            .ok_or_else(|| not_found(id))?;
+        row.try_get("url_epoch").map_err(|e| db_err("bad account row", e))
     }
 
     /// Disable or re-enable an account (disabled accounts cannot log in).
