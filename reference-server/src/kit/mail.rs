@@ -37,20 +37,30 @@ pub fn masked(email: &str) -> String {
 /// earlier links of the same purpose stop working.
 pub async fn link(state: &AppState, user: i64, purpose: EmailPurpose, page: &str) -> ApiResult<String> {
     let token = kit::random_token();
-    let ttl = match purpose {
-        EmailPurpose::Verify | EmailPurpose::ChangeEmail => VERIFY_HOURS * 3600,
-        EmailPurpose::Reset => RESET_MINUTES * 60,
-    };
-    state.email_tokens.create(user, purpose, &kit::token_hash(&token), ttl as i64).await?;
-    Ok(format!("{}/{page}?token={token}", state.config.public_url()))
+    state.email_tokens.create(user, purpose, &kit::token_hash(&token), ttl_secs(purpose)).await?;
+    Ok(page_link(state, page, &token))
 }
 
 /// A new single-use link (the web UI's `confirm-email` page) that moves `user` to `to` when
-/// followed, valid as long as a verification link; an earlier change link stops working.
+/// followed; an earlier change link stops working.
 pub async fn change_link(state: &AppState, user: i64, to: &NewAddress) -> ApiResult<String> {
     let token = kit::random_token();
-    state.email_tokens.create_change(user, &kit::token_hash(&token), (VERIFY_HOURS * 3600) as i64, to).await?;
-    Ok(format!("{}/confirm-email?token={token}", state.config.public_url()))
+    let ttl = ttl_secs(EmailPurpose::ChangeEmail);
+    state.email_tokens.create_change(user, &kit::token_hash(&token), ttl, to).await?;
+    Ok(page_link(state, "confirm-email", &token))
+}
+
+/// How long a link of `purpose` works: a change of address as long as a verification.
+fn ttl_secs(purpose: EmailPurpose) -> i64 {
+    let secs = match purpose {
+        EmailPurpose::Verify | EmailPurpose::ChangeEmail => VERIFY_HOURS * 3600,
+        EmailPurpose::Reset => RESET_MINUTES * 60,
+    };
+    secs as i64
+}
+
+fn page_link(state: &AppState, page: &str, token: &str) -> String {
+    format!("{}/{page}?token={token}", state.config.public_url())
 }
 
 /// Send `mail` in the background; a failure is logged (without the message) and not the
