@@ -15,6 +15,8 @@ use super::error::{ApiError, ApiResult, codes};
 pub const REFRESH_COOKIE: &str = "fotobase_refresh";
 pub const CSRF_COOKIE: &str = "fotobase_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The device token (`kit::devices`): not part of the session, it outlives sign-outs.
+pub const DEVICE_COOKIE: &str = "fotobase_device";
 
 /// The value of cookie `name` in the request, if sent.
 pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -37,6 +39,11 @@ pub fn session(refresh_token: &str, max_age: u64) -> AppendHeaders<[(header::Hea
         )),
         set(&format!("{CSRF_COOKIE}={csrf}; Path=/; Max-Age={max_age}; Secure; SameSite=Strict")),
     ])
+}
+
+/// `Set-Cookie` for a browser's device token (`kit::devices`), scoped like the refresh token.
+pub fn device(token: &str, max_age: i64) -> (header::HeaderName, HeaderValue) {
+    set(&format!("{DEVICE_COOKIE}={token}; Path=/api/v1/auth; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict"))
 }
 
 /// `Set-Cookie` headers ending it.

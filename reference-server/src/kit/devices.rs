@@ -5,14 +5,14 @@
 //! that device's own counter, and a device that passed the second factor with "remember this
 //! browser" is not asked for it again for [`REMEMBER_DAYS`].
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use fotobase_auth::clock::{Clock as _, SystemClock};
 use fotobase_store::db::{DEVICE_DAYS, Device, User};
 
-use super::{ApiResult, cookies};
+use super::ApiResult;
+use super::cookies::{self, DEVICE_COOKIE};
 use crate::state::AppState;
 
-pub const DEVICE_COOKIE: &str = "fotobase_device";
 /// How long "remember this browser" skips the second factor.
 pub const REMEMBER_DAYS: i64 = 30;
 
@@ -48,7 +48,7 @@ pub async fn signed_in(
     user: i64,
     known: Option<Known>,
     remember_second_factor: bool,
-) -> ApiResult<Option<HeaderValue>> {
+) -> ApiResult<Option<(HeaderName, HeaderValue)>> {
     let until = remember_second_factor.then(|| SystemClock.now() + REMEMBER_DAYS * 86_400);
     if let Some(known) = known {
         state.devices.seen(&known.id, until).await?;
@@ -56,16 +56,5 @@ pub async fn signed_in(
     }
     let token = super::random_token();
     state.devices.add(user, &super::token_hash(&token), until).await?;
-    let cookie = format!(
-        "{DEVICE_COOKIE}={token}; Path=/api/v1/auth; Max-Age={}; HttpOnly; Secure; SameSite=Strict",
-        DEVICE_DAYS * 86_400
-    );
-    Ok(Some(HeaderValue::from_str(&cookie).expect("cookie values are ASCII")))
-}
-
-/// Append a new device's cookie to a response's headers.
-pub fn set_cookie(headers: &mut HeaderMap, cookie: Option<HeaderValue>) {
-    if let Some(v) = cookie {
-        headers.append(header::SET_COOKIE, v);
-    }
+    Ok(Some(cookies::device(&token, DEVICE_DAYS * 86_400)))
 }

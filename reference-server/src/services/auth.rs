@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use fotobase_auth::field::normalize_email;
 use fotobase_auth::session::{Issued, LoginInfo};
@@ -463,9 +463,7 @@ async fn login(
     let issued = state.sessions.login(&sub, info).await?;
     let new_device = devices::signed_in(&state, user.id, device, remember).await?;
     audit::record(&state, user.id, AuditKind::SignedIn, &origin).await;
-    let mut response = respond(&state, issued, body.cookie);
-    devices::set_cookie(response.headers_mut(), new_device);
-    Ok(response)
+    Ok((AppendHeaders(new_device), respond(&state, issued, body.cookie)).into_response())
 }
 
 /// The token response; for browser sessions the refresh token goes into cookies instead.
