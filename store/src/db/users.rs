@@ -113,6 +113,17 @@ impl Users {
         let name = display_name(&new.display_name)?;
         let now = self.clock.now();
         let mut tx = self.db.pool.begin().await.map_err(|e| db_err("cannot begin", e))?;
+        // Sign-ups take turns on the admin role's row before writing anything: it decides who
+        // is first, and it keeps MariaDB's gap locks from the quota rows below from deadlocking
+        // racing sign-ups against each other. SQLite already has one writer.
+        if !self.db.for_update().is_empty() {
+            let lock = self.db.sql(&format!("SELECT name FROM roles WHERE name = ?{}", self.db.for_update()));
+            sqlx::query(&lock)
+                .bind(ADMIN)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(|e| db_err("cannot lock roles", e))?;
+        }
         let q = self.db.insert_sql(
             "INSERT INTO users (email_cipher, email_index, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
         );
@@ -140,9 +151,6 @@ impl Users {
             let q = self.db.sql(q);
             sqlx::query(&q).bind(id).execute(&mut *tx).await.map_err(|e| db_err("cannot store quota", e))?;
         }
-        // Serialise first sign-ups on the admin role's row (SQLite already has one writer).
-        let lock = self.db.sql(&format!("SELECT name FROM roles WHERE name = ?{}", self.db.for_update()));
-        sqlx::query(&lock).bind(ADMIN).fetch_optional(&mut *tx).await.map_err(|e| db_err("cannot lock roles", e))?;
         let q = self.db.sql(&format!("SELECT user_id FROM user_roles WHERE role = ? LIMIT 1{}", self.db.for_update()));
         let has_admin = sqlx::query(&q)
             .bind(ADMIN)
