@@ -136,6 +136,10 @@ impl Db {
                     Ok(())
                 })
             });
+            // A pool pings a connection before lending it (and again when it comes back); on
+            // SQLite each ping is a round trip to the connection's own thread, and a local file
+            // does not drop connections the way a network peer does.
+            opts = opts.test_before_acquire(false);
             if url == "sqlite::memory:" {
                 // Every connection would get its own empty database.
                 opts = opts.max_connections(1);
