@@ -210,8 +210,11 @@ pub struct Config {
     pub session_cache_ms: u64,
     /// Who may sign up: `open` (default), `invite` or `closed`.
     pub registration: Registration,
-    /// `off`, `optional` (default) or `required`.
-    pub email_verification: EmailVerification,
+    /// `off`, `optional` or `required`. Unset: `required` when an SMTP relay is configured (the
+    /// holder of a taken address is told by mail, so sign-up answers alike and reveals no
+    /// account), else `optional` (the outbox reaches nobody, and accounts must still work).
+    /// Read it through [`Config::email_verification`].
+    pub email_verification: Option<EmailVerification>,
     /// The sender of account e-mail.
     pub mail_from: String,
     /// SMTP relay for account e-mail (`smtp://host:587?tls=required`, `smtps://user:pass@host:465`);
@@ -287,7 +290,7 @@ impl Default for Config {
             hash_wait_ms: 100,
             session_cache_ms: 1000,
             registration: Registration::Open,
-            email_verification: EmailVerification::Optional,
+            email_verification: None,
             mail_from: "fotobase <noreply@localhost>".into(),
             smtp_url: None,
             smtp_ca_file: None,
@@ -328,7 +331,18 @@ impl Config {
         };
         config.apply_env(env)?;
         config.validate()?;
+        // Resolved here so that `fotobase config` shows what the server will do.
+        config.email_verification = Some(config.email_verification());
         Ok(config)
+    }
+
+    /// The e-mail verification policy in force (see the field for the default).
+    pub fn email_verification(&self) -> EmailVerification {
+        self.email_verification.unwrap_or(if self.smtp_url.is_some() {
+            EmailVerification::Required
+        } else {
+            EmailVerification::Optional
+        })
     }
 
     fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<()> {
@@ -401,7 +415,7 @@ impl Config {
         overlay!(quota.uploads_per_minute, "FOTOBASE_QUOTA_UPLOADS_PER_MINUTE");
         overlay!(mail_from, "FOTOBASE_MAIL_FROM");
         if let Some(v) = get("FOTOBASE_EMAIL_VERIFICATION") {
-            self.email_verification = word("FOTOBASE_EMAIL_VERIFICATION", &v, "off, optional or required")?;
+            self.email_verification = Some(word("FOTOBASE_EMAIL_VERIFICATION", &v, "off, optional or required")?);
         }
         if let Some(v) = get("FOTOBASE_SMTP_URL") {
             self.smtp_url = Some(v);
@@ -601,9 +615,23 @@ mod tests {
             _ => None,
         };
         let c = Config::load(None, env).unwrap();
-        assert_eq!((c.email_verification, c.registration), (EmailVerification::Required, Registration::Invite));
+        assert_eq!((c.email_verification(), c.registration), (EmailVerification::Required, Registration::Invite));
         assert_eq!((c.quota.max_bytes, c.quota.max_queued_jobs), (Limit(None), Limit(Some(3))));
         assert_eq!(c.quota.uploads_per_minute, QuotaConfig::default().uploads_per_minute, "left out: the default");
+        // Unset, verification is required exactly when mail can reach the address's holder.
+        let smtp = |verification: Option<&'static str>| {
+            move |k: &str| match k {
+                "FOTOBASE_SMTP_URL" => Some("smtp://127.0.0.1:2525".to_owned()),
+                "FOTOBASE_EMAIL_VERIFICATION" => verification.map(str::to_owned),
+                _ => None,
+            }
+        };
+        assert_eq!(Config::load(None, smtp(None)).unwrap().email_verification, Some(EmailVerification::Required));
+        assert_eq!(
+            Config::load(None, smtp(Some("optional"))).unwrap().email_verification(),
+            EmailVerification::Optional
+        );
+        assert_eq!(Config::load(None, |_| None).unwrap().email_verification(), EmailVerification::Optional);
         let e = Config::load(None, |k| (k == "FOTOBASE_EMAIL_VERIFICATION").then(|| "sometimes".into())).unwrap_err();
         assert_eq!(e.message(), "FOTOBASE_EMAIL_VERIFICATION is off, optional or required");
         assert!(Config::load(None, |k| (k == "FOTOBASE_QUOTA_BYTES").then(|| "lots".into())).is_err());

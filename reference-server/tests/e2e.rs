@@ -512,19 +512,17 @@ impl Drop for SmtpSink {
     }
 }
 
-/// Account e-mail through a real SMTP server: with `FOTOBASE_SMTP_URL` set, a sign-up's
-/// verification link and a reset link arrive there, and following them works end to end.
+/// Account e-mail through a real SMTP server: with `FOTOBASE_SMTP_URL` set, verification is
+/// required unless configured otherwise, so a sign-up answers alike for a taken address (whose
+/// holder is told by mail); the verification link and a reset link arrive, and following them
+/// works end to end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn account_mail_goes_through_a_real_smtp_server() {
     use reqwest::Method as M;
     let root = tempfile::tempdir().unwrap();
     let smtp = SmtpSink::start(root.path());
     let url = format!("smtp://127.0.0.1:{}", smtp.port);
-    let env = [
-        ("FOTOBASE_SMTP_URL", url.as_str()),
-        ("FOTOBASE_MAIL_FROM", "Photos <photos@example.org>"),
-        ("FOTOBASE_EMAIL_VERIFICATION", "required"),
-    ];
+    let env = [("FOTOBASE_SMTP_URL", url.as_str()), ("FOTOBASE_MAIL_FROM", "Photos <photos@example.org>")];
     let server = Server::spawn(&["serve"], &root.path().join("data"), &env);
     let api = Api { http: Client::new(), base: server.base.clone() };
     let creds = json!({"email": "ann@example.com", "password": PASSWORD});
@@ -543,7 +541,12 @@ async fn account_mail_goes_through_a_real_smtp_server() {
     let body = json!({"token": token(&reset), "new_password": "a brand new passphrase"});
     api.ok(M::POST, "/api/v1/auth/password-reset/confirm", None, Some(body), 200).await;
     let creds = json!({"email": "ann@example.com", "password": "a brand new passphrase"});
-    api.ok(M::POST, "/api/v1/auth/login", None, Some(creds), 200).await;
+    api.ok(M::POST, "/api/v1/auth/login", None, Some(creds.clone()), 200).await;
+    let again = api.ok(M::POST, "/api/v1/auth/register", None, Some(creds), 202).await;
+    let fresh = json!({"email": "bea@example.com", "password": PASSWORD});
+    assert_eq!(again, api.ok(M::POST, "/api/v1/auth/register", None, Some(fresh), 202).await);
+    let told = smtp.message_with("already has one").await;
+    assert!(told.contains("To: ann@example.com"), "{told}");
     server.stop();
 }
 
@@ -568,7 +571,11 @@ async fn account_mail_goes_over_starttls_to_a_relay_with_a_private_ca() {
     untrusting.stop();
 
     let ca = ca.to_str().unwrap().to_owned();
-    let env = [("FOTOBASE_SMTP_URL", url.as_str()), ("FOTOBASE_SMTP_CA_FILE", ca.as_str())];
+    let env = [
+        ("FOTOBASE_SMTP_URL", url.as_str()),
+        ("FOTOBASE_SMTP_CA_FILE", ca.as_str()),
+        ("FOTOBASE_EMAIL_VERIFICATION", "optional"),
+    ];
     let trusting = Server::spawn(&["serve"], &root.path().join("data-b"), &env);
     let api = Api { http: Client::new(), base: trusting.base.clone() };
     api.ok(M::POST, "/api/v1/auth/register", None, Some(sign_up("bob@example.com")), 201).await;

@@ -115,7 +115,7 @@ impl From<Issued> for TokenResponse {
 /// Create an account (the first one becomes admin).
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", operation_id = "register",
     request_body = Register, responses((status = 201, description = "The new account", body = UserView),
-        (status = 202, description = "With `email_verification = required`: the same for taken and free addresses; the link is in the mailbox", body = Pending)))]
+        (status = 202, description = "With `email_verification = required` (the default with an SMTP relay): the same for taken and free addresses; the link is in the mailbox", body = Pending)))]
 async fn register(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
@@ -131,11 +131,11 @@ async fn register(
         (Err(_), Admitted::Invited(code)) => state.invites.release(code).await?,
         _ => {}
     }
-    let required = state.config.email_verification == EmailVerification::Required;
+    let required = state.config.email_verification() == EmailVerification::Required;
     let pending = || (StatusCode::ACCEPTED, Json(Pending::CHECK_EMAIL)).into_response();
     match made {
         Ok((id, view)) => {
-            if state.config.email_verification != EmailVerification::Off {
+            if state.config.email_verification() != EmailVerification::Off {
                 mail::send_verification(&state, id, &email).await?;
             }
             Ok(if required { pending() } else { (StatusCode::CREATED, Json(view)).into_response() })
@@ -428,7 +428,7 @@ async fn login(
     if user.disabled_at.is_some() {
         return Err(ApiError::forbidden("this account is disabled"));
     }
-    if state.config.email_verification == EmailVerification::Required && user.email_verified_at.is_none() {
+    if state.config.email_verification() == EmailVerification::Required && user.email_verified_at.is_none() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             codes::EMAIL_UNVERIFIED,

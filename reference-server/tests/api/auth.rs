@@ -672,7 +672,7 @@ async fn email_verification_optional_and_required() {
     app.post("/api/v1/auth/verify-email", None, json!({"token": token})).await.problem(401, "token_invalid");
     assert_eq!(app.get("/api/v1/users/me", Some(&t)).await.ok(200)["email_verified"], true);
 
-    let app = App::with(|c| c.email_verification = fotobase_server::config::EmailVerification::Required).await;
+    let app = App::with(|c| c.email_verification = Some(fotobase_server::config::EmailVerification::Required)).await;
     let register = json!({"email": "bob@example.com", "password": PASSWORD});
     let new = app.post("/api/v1/auth/register", None, register.clone()).await.ok(202);
     let taken = app.post("/api/v1/auth/register", None, register.clone()).await.ok(202);

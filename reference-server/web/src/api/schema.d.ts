@@ -1991,7 +1991,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
-            /** @description With `email_verification = required`: the same for taken and free addresses; the link is in the mailbox */
+            /** @description With `email_verification = required` (the default with an SMTP relay): the same for taken and free addresses; the link is in the mailbox */
             202: {
                 headers: {
                     [name: string]: unknown;
