@@ -199,16 +199,13 @@ impl Users {
     }
 
     async fn find(&self, cond: &str, arg: Arg) -> Result<Option<User>> {
-        let q = self.db.sql(&format!("{SELECT} WHERE {cond}"));
+        let q = self.db.sql(&with_roles(&format!("{SELECT} WHERE {cond}"), "r.role"));
         let query = match arg {
             Arg::Int(i) => sqlx::query(&q).bind(i),
             Arg::Text(s) => sqlx::query(&q).bind(s),
         };
-        let row = query.fetch_optional(&self.db.pool).await.map_err(|e| db_err("cannot read account", e))?;
-        let Some(row) = row else { return Ok(None) };
-        let mut user = user_from(&row)?;
-        user.roles = self.roles_of(user.id).await?;
-        Ok(Some(user))
+        let rows = query.fetch_all(&self.db.pool).await.map_err(|e| db_err("cannot read account", e))?;
+        Ok(users_from(&rows)?.pop())
     }
 
     /// Role names held by an account, sorted.
@@ -373,18 +370,14 @@ impl Users {
             Some(c) => page::decode(c, 1)?[0],
             None => 0,
         };
-        let q = self.db.sql(&format!("{SELECT} WHERE u.id > ? ORDER BY u.id LIMIT ?"));
+        let q = self.db.sql(&with_roles(&format!("{SELECT} WHERE u.id > ? ORDER BY u.id LIMIT ?"), "a.id, r.role"));
         let rows = sqlx::query(&q)
             .bind(after)
             .bind(i64::from(limit) + 1)
             .fetch_all(&self.db.pool)
             .await
             .map_err(|e| db_err("cannot list accounts", e))?;
-        let mut users = rows.iter().map(user_from).collect::<Result<Vec<_>>>()?;
-        for u in &mut users {
-            u.roles = self.roles_of(u.id).await?;
-        }
-        Ok(page::finish(users, limit, |u| vec![u.id]))
+        Ok(page::finish(users_from(&rows)?, limit, |u| vec![u.id]))
     }
 
     /// How many accounts exist.
@@ -441,6 +434,30 @@ fn display_name(name: &str) -> Result<String> {
         return Err(Error::new(ErrorKind::InvalidArgument, "display name must be at most 200 printable characters"));
     }
     Ok(name.to_owned())
+}
+
+/// `accounts` (a query of [`SELECT`]) with a row per role (`role`, NULL for none), ordered by
+/// `order`: each query is a round trip (on SQLite to the connection's own thread), and an
+/// account was two of them.
+fn with_roles(accounts: &str, order: &str) -> String {
+    format!(
+        "SELECT a.*, r.role AS role FROM ({accounts}) a LEFT JOIN user_roles r ON r.user_id = a.id ORDER BY {order}"
+    )
+}
+
+/// The accounts of [`with_roles`] rows, each with its roles.
+fn users_from(rows: &[AnyRow]) -> Result<Vec<User>> {
+    let mut users: Vec<User> = Vec::new();
+    for row in rows {
+        let id: i64 = row.try_get("id").map_err(|e| db_err("bad account row", e))?;
+        if users.last().is_none_or(|u| u.id != id) {
+            users.push(user_from(row)?);
+        }
+        if let Some(role) = row.try_get::<Option<String>, _>("role").map_err(|e| db_err("bad role row", e))? {
+            users.last_mut().expect("pushed above").roles.push(role);
+        }
+    }
+    Ok(users)
 }
 
 fn user_from(row: &AnyRow) -> Result<User> {
