@@ -7,6 +7,8 @@
 //! fails the tag check (probability 2⁻⁶⁴ of slipping through). The key cannot
 //! rotate without changing every URL, so treat it as permanent.
 
+use std::sync::{Arc, RwLock};
+
 use aes::Aes256;
 use aes::cipher::generic_array::GenericArray;
 use aes::cipher::{BlockDecrypt as _, BlockEncrypt as _, KeyInit as _};
@@ -23,7 +25,13 @@ const BODY_LEN: usize = 26;
 pub struct PublicIds {
     cipher: Aes256,
     tag_key: Secret,
+    /// Each prefix's tag, computed once: an HMAC per id was most of the cost of showing a page
+    /// of ids. Prefixes come from code (a handful of constants), so this stays small.
+    tags: Arc<RwLock<Vec<(String, Tag)>>>,
 }
+
+/// The 64-bit tag an id carries for its prefix.
+type Tag = [u8; 8];
 
 impl std::fmt::Debug for PublicIds {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -39,7 +47,7 @@ impl PublicIds {
         }
         let cipher_key = derive(secret, b"fotobase public-id cipher v1");
         let tag_key = Secret::new(derive(secret, b"fotobase public-id tag v1").to_vec());
-        Ok(PublicIds { cipher: Aes256::new(GenericArray::from_slice(&cipher_key)), tag_key })
+        Ok(PublicIds { cipher: Aes256::new(GenericArray::from_slice(&cipher_key)), tag_key, tags: Arc::default() })
     }
 
     /// `prefix_…` for internal id `id`. Prefixes are 2 to 8 lower-case letters.
@@ -75,8 +83,17 @@ impl PublicIds {
         Ok(u64::from_be_bytes(ga[8..].try_into().expect("8 bytes")))
     }
 
-    fn tag(&self, prefix: &str) -> [u8; 8] {
-        hmac_sha256(self.tag_key.expose(), &[prefix.as_bytes()])[..8].try_into().expect("8 bytes")
+    fn tag(&self, prefix: &str) -> Tag {
+        let known = |tags: &[(String, Tag)]| tags.iter().find(|(p, _)| p == prefix).map(|(_, t)| *t);
+        if let Some(tag) = known(&self.tags.read().unwrap_or_else(|e| e.into_inner())) {
+            return tag;
+        }
+        let tag = hmac_sha256(self.tag_key.expose(), &[prefix.as_bytes()])[..8].try_into().expect("8 bytes");
+        let mut tags = self.tags.write().unwrap_or_else(|e| e.into_inner());
+        if known(&tags).is_none() {
+            tags.push((prefix.to_owned(), tag));
+        }
+        tag
     }
 }
 

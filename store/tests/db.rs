@@ -496,3 +496,28 @@ async fn audit_events_page_newest_first_and_purge_by_age() {
         assert!(audit.list(bob.id, None, 10).await.unwrap().items.is_empty(), "{backend:?}: gone with the account");
     }
 }
+
+/// Reads never wait for a writer and never see its work before it commits, then see it at once:
+/// on SQLite the hot reads run on connections of their own (`db/read.rs`), beside sqlx's pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_see_what_is_committed_and_do_not_wait_for_a_writer() {
+    use fotobase_store::db::{ProfileUpdate, Users};
+    use sqlx::Executor as _;
+    for db in databases().await {
+        let users = Users::new(db.clone());
+        let ann = users.create(&account("reader-ann")).await.unwrap();
+        let rename = |name: &str| ProfileUpdate { display_name: Some(name.into()), ..Default::default() };
+        users.update_profile(ann.id, &rename("Ann")).await.unwrap();
+        assert_eq!(users.get(ann.id).await.unwrap().display_name, "Ann", "{:?}: a write just made", db.backend());
+
+        let mut tx = db.pool().begin().await.unwrap();
+        let q = db.sql("UPDATE profiles SET display_name = 'Bea' WHERE user_id = ?");
+        tx.execute(sqlx::query(&q).bind(ann.id)).await.unwrap();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), users.get(ann.id)).await;
+        let during = read.expect("a read waited for the writer").unwrap();
+        assert_eq!(during.display_name, "Ann", "{:?}: an uncommitted write was seen", db.backend());
+        assert_eq!(users.by_email_index("reader-ann").await.unwrap().unwrap().id, ann.id);
+        tx.commit().await.unwrap();
+        assert_eq!(users.get(ann.id).await.unwrap().display_name, "Bea", "{:?}", db.backend());
+    }
+}

@@ -77,7 +77,7 @@ impl Db {
             .map_err(|e| db_err("cannot list algorithms", e))?;
         rows.iter()
             .map(|r| {
-                let c = Cols { row: r, what: "bad algorithm row" };
+                let c = Cols::new(r, "bad algorithm row");
                 Ok(AlgorithmRow {
                     name: c.get("name")?,
                     format: c.get("format")?,

@@ -285,7 +285,7 @@ impl Folders {
             .fetch_one(&self.db.pool)
             .await
             .map_err(|e| db_err("cannot check images", e))?;
-        let found = Cols { row: &row, what: "bad count" }.int("n")?;
+        let found = Cols::new(&row, "bad count").int("n")?;
         if found != unique.len() as i64 {
             return Err(Error::new(ErrorKind::InvalidArgument, "some images do not exist or belong to someone else"));
         }
@@ -304,7 +304,7 @@ impl Folders {
             .fetch_one(&self.db.pool)
             .await
             .map_err(|e| db_err("cannot check folder", e))?;
-        Ok(Cols { row: &row, what: "bad count" }.int("n")? > 0)
+        Ok(Cols::new(&row, "bad count").int("n")? > 0)
     }
 
     /// Take images out of a folder; returns how many were in it.
@@ -479,7 +479,7 @@ impl Folders {
 }
 
 fn folder_from(row: &AnyRow) -> Result<Folder> {
-    let c = Cols { row, what: "bad folder row" };
+    let c = Cols::new(row, "bad folder row");
     Ok(Folder {
         id: c.get("id")?,
         owner_id: c.get("owner_id")?,
@@ -494,7 +494,7 @@ fn folder_from(row: &AnyRow) -> Result<Folder> {
 }
 
 fn share_from(row: &AnyRow) -> Result<ShareLink> {
-    let c = Cols { row, what: "bad share link row" };
+    let c = Cols::new(row, "bad share link row");
     let target = match (c.get::<Option<i64>>("folder_id")?, c.get::<Option<i64>>("image_id")?) {
         (Some(f), _) => ShareTarget::Folder(f),
         (None, Some(i)) => ShareTarget::Image(i),

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
-use super::model::{Cols, IMAGE_NAME, Val, Where, bind_all, check_name, normalize_tags};
+use super::model::{Cols, IMAGE_NAME, Row, Val, Where, bind_all, check_name, normalize_tags};
 use super::page::{self, Page};
 use super::tags::{Tagged, tags_of};
 use super::{Db, Tx, Visibility, db_err};
@@ -562,21 +562,20 @@ impl Images {
              ORDER BY p.captured_at DESC, p.id DESC, t.tag",
             w.sql()
         ));
-        let rows = bind_all(sqlx::query(&q), &vals)
-            .fetch_all(&self.db.pool)
-            .await
-            .map_err(|e| db_err("cannot list images", e))?;
         let mut images: Vec<Image> = Vec::new();
-        for row in &rows {
-            let cols = Cols { row, what: "bad image row" };
-            let id: i64 = cols.get("id")?;
-            if images.last().is_none_or(|i| i.id != id) {
-                images.push(image_from(row)?);
-            }
-            if let Some(tag) = cols.get::<Option<String>>("tag")? {
-                images.last_mut().expect("pushed above").tags.push(tag);
-            }
-        }
+        self.db
+            .rows(&q, &vals, "cannot list images", |row| {
+                let cols = Cols::new(row, "bad image row");
+                let id: i64 = cols.get("id")?;
+                if images.last().is_none_or(|i| i.id != id) {
+                    images.push(image_from(row)?);
+                }
+                if let Some(tag) = cols.get::<Option<String>>("tag")? {
+                    images.last_mut().expect("pushed above").tags.push(tag);
+                }
+                Ok(())
+            })
+            .await?;
         Ok(page::finish(images, limit, |i| vec![i.captured_at, i.id]))
     }
 
@@ -588,7 +587,7 @@ impl Images {
             .fetch_all(&self.db.pool)
             .await
             .map_err(|e| db_err("cannot list images", e))?;
-        rows.iter().map(|r| Cols { row: r, what: "bad image row" }.get("id")).collect()
+        rows.iter().map(|r| Cols::new(r, "bad image row").get("id")).collect()
     }
 
     /// The versions of an image, oldest first.
@@ -627,10 +626,9 @@ impl Images {
             .fetch_optional(&self.db.pool)
             .await
             .map_err(|e| db_err("cannot read version", e))?;
-        match row {
-            Some(row) => Ok(Some(self.version(Cols { row: &row, what: "bad version row" }.get("id")?).await?)),
-            None => Ok(None),
-        }
+        let Some(row) = row else { return Ok(None) };
+        let id = Cols::new(&row, "bad version row").get("id")?;
+        Ok(Some(self.version(id).await?))
     }
 
     /// Record a comparison between the original (`None`) or a version, and a version of the same image.
@@ -668,7 +666,7 @@ impl Images {
             .map_err(|e| db_err("cannot list comparisons", e))?;
         rows.iter()
             .map(|r| {
-                let c = Cols { row: r, what: "bad comparison row" };
+                let c = Cols::new(r, "bad comparison row");
                 Ok(Comparison {
                     id: c.get("id")?,
                     image_id: c.get("image_id")?,
@@ -696,8 +694,10 @@ impl Images {
             .fetch_one(&self.db.pool)
             .await
             .map_err(|e| db_err("cannot count images", e))?;
-        let c = Cols { row: &row, what: "bad stats row" };
-        let (images, bytes_stored) = (c.int("n")?, c.int("bytes")?);
+        let (images, bytes_stored) = {
+            let c = Cols::new(&row, "bad stats row");
+            (c.int("n")?, c.int("bytes")?)
+        };
         let q = self.db.sql(&format!(
             "SELECT v.algorithm AS algorithm, COUNT(*) AS n, {} AS bytes_in, {} AS bytes_out, AVG(v.ssimulacra2) AS mean_s2 \
              FROM processed_images v JOIN images i ON i.id = v.image_id \
@@ -712,7 +712,7 @@ impl Images {
         let by_algorithm = rows
             .iter()
             .map(|r| {
-                let c = Cols { row: r, what: "bad stats row" };
+                let c = Cols::new(r, "bad stats row");
                 let (bytes_in, bytes_out) = (c.int("bytes_in")?, c.int("bytes_out")?);
                 Ok(AlgorithmStats {
                     algorithm: c.get("algorithm")?,
@@ -738,8 +738,8 @@ pub(crate) fn not_found(what: &'static str, id: i64) -> Error {
     Error::new(ErrorKind::NotFound, format!("no such {what}")).with_context("id", id)
 }
 
-fn image_from(row: &AnyRow) -> Result<Image> {
-    let c = Cols { row, what: "bad image row" };
+fn image_from<'r>(row: impl Into<Row<'r>>) -> Result<Image> {
+    let c = Cols::new(row, "bad image row");
     Ok(Image {
         id: c.get("id")?,
         owner_id: c.get("owner_id")?,
@@ -753,7 +753,7 @@ fn image_from(row: &AnyRow) -> Result<Image> {
         orientation: c.int("orientation")? as u8,
         taken_at: c.get("taken_at")?,
         // TEXT: MySQL reports it as a BLOB.
-        photo_metadata: super::text_opt(row, "photo_metadata")?,
+        photo_metadata: c.text_opt("photo_metadata")?,
         uploaded_at: c.get("uploaded_at")?,
         captured_at: c.get("captured_at")?,
         updated_at: c.get("updated_at")?,
@@ -765,7 +765,7 @@ fn image_from(row: &AnyRow) -> Result<Image> {
 }
 
 fn version_from(row: &AnyRow) -> Result<Version> {
-    let c = Cols { row, what: "bad version row" };
+    let c = Cols::new(row, "bad version row");
     Ok(Version {
         id: c.get("id")?,
         image_id: c.get("image_id")?,

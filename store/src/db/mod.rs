@@ -50,11 +50,14 @@ mod model;
 mod page;
 pub mod queue;
 pub(crate) mod quotas;
+mod read;
 mod sessions;
 mod tags;
 mod throttle;
 mod users;
 
+use std::str::FromStr as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -82,6 +85,7 @@ pub use throttle::SqlThrottleStore;
 pub use users::{ADMIN, NewUser, ProfileUpdate, USER, User, Users};
 
 use fotobase::{Error, ErrorKind, Result};
+use model::{Row, Val, bind_all};
 
 /// Which SQL database a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +100,8 @@ pub enum DbBackend {
 pub struct Db {
     pool: AnyPool,
     backend: DbBackend,
+    /// Hot reads of a file-backed SQLite database ([`Db::rows`]).
+    readers: Option<Arc<read::Readers>>,
 }
 
 impl Db {
@@ -146,7 +152,15 @@ impl Db {
             }
         }
         let pool = opts.connect(&url).await.map_err(|e| db_err("cannot connect to the database", e))?;
-        Ok(Db { pool, backend })
+        let readers = match backend {
+            DbBackend::Sqlite if url != "sqlite::memory:" => {
+                let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
+                    .map_err(|e| db_err("cannot read the SQLite URL", e))?;
+                Some(Arc::new(read::Readers::new(options.get_filename().to_owned())))
+            }
+            _ => None,
+        };
+        Ok(Db { pool, backend, readers })
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -185,6 +199,23 @@ impl Db {
             }
         }
         out
+    }
+
+    /// Run a read-only query (placeholders already in this backend's syntax) and hand each row
+    /// to `each`: on a file-backed SQLite database on this thread (`read.rs`), elsewhere
+    /// through the pool.
+    pub(crate) async fn rows(
+        &self,
+        sql: &str,
+        vals: &[Val],
+        what: &'static str,
+        mut each: impl FnMut(Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        if let Some(readers) = &self.readers {
+            return readers.rows(sql, vals, what, each);
+        }
+        let rows = bind_all(sqlx::query(sql), vals).fetch_all(&self.pool).await.map_err(|e| db_err(what, e))?;
+        rows.iter().try_for_each(|row| each(Row::Any(row)))
     }
 
     pub async fn close(&self) {

@@ -194,33 +194,99 @@ impl Where {
     }
 }
 
-/// Typed column access with one error message per row kind.
+/// A result row: from sqlx (any database) or from a SQLite reader (`read.rs`).
+#[derive(Clone, Copy)]
+pub(crate) enum Row<'r> {
+    Any(&'r AnyRow),
+    /// With the statement's column names, read once: rusqlite looks a name up by comparing it
+    /// case-insensitively with every column's C string, a seventh of a list request's time.
+    Sqlite(&'r rusqlite::Row<'r>, &'r [String]),
+}
+
+impl<'r> From<&'r AnyRow> for Row<'r> {
+    fn from(row: &'r AnyRow) -> Self {
+        Row::Any(row)
+    }
+}
+
+/// A column type both kinds of [`Row`] read.
+pub(crate) trait Col: Sized {
+    fn any(row: &AnyRow, col: &str) -> std::result::Result<Self, sqlx::Error>;
+    fn sqlite(row: &rusqlite::Row<'_>, col: usize) -> rusqlite::Result<Self>;
+}
+
+macro_rules! col {
+    ($($t:ty),*) => {$(
+        impl Col for $t {
+            fn any(row: &AnyRow, col: &str) -> std::result::Result<Self, sqlx::Error> {
+                row.try_get(col)
+            }
+            fn sqlite(row: &rusqlite::Row<'_>, col: usize) -> rusqlite::Result<Self> {
+                row.get(col)
+            }
+        }
+    )*};
+}
+col!(i64, Option<i64>, f64, Option<f64>, String, Option<String>, bool, Option<bool>);
+
+/// Typed column access with one error message per row kind. Not `Send` (a SQLite reader's
+/// row is not): read the columns before the next `.await`.
 pub(crate) struct Cols<'r> {
-    pub row: &'r AnyRow,
+    pub row: Row<'r>,
     pub what: &'static str,
 }
 
-impl Cols<'_> {
-    pub fn get<T>(&self, col: &str) -> Result<T>
-    where
-        T: for<'a> sqlx::Decode<'a, sqlx::Any> + sqlx::Type<sqlx::Any>,
-    {
-        self.row.try_get(col).map_err(|e| db_err(self.what, e))
+impl<'r> Cols<'r> {
+    pub fn new(row: impl Into<Row<'r>>, what: &'static str) -> Self {
+        Cols { row: row.into(), what }
+    }
+
+    pub fn get<T: Col>(&self, col: &str) -> Result<T> {
+        match self.row {
+            Row::Any(row) => T::any(row, col).map_err(|e| db_err(self.what, e)),
+            Row::Sqlite(row, names) => match names.iter().position(|n| n == col) {
+                Some(i) => T::sqlite(row, i).map_err(|e| self.bad(e)),
+                None => Err(self.bad(rusqlite::Error::InvalidColumnName(col.to_owned()))),
+            },
+        }
     }
 
     /// INTEGER columns come back as i32 on PostgreSQL/MySQL and i64 on SQLite.
     pub fn int(&self, col: &str) -> Result<i64> {
-        self.row
-            .try_get::<i64, _>(col)
-            .or_else(|_| self.row.try_get::<i32, _>(col).map(i64::from))
-            .map_err(|e| db_err(self.what, e))
+        match self.row {
+            Row::Any(row) => row
+                .try_get::<i64, _>(col)
+                .or_else(|_| row.try_get::<i32, _>(col).map(i64::from))
+                .map_err(|e| db_err(self.what, e)),
+            Row::Sqlite(..) => self.get(col),
+        }
+    }
+
+    /// A TEXT column (MySQL reports some as BLOBs).
+    pub fn text(&self, col: &str) -> Result<String> {
+        match self.row {
+            Row::Any(row) => super::text(row, col),
+            Row::Sqlite(..) => self.get(col),
+        }
+    }
+
+    /// [`Cols::text`] for a nullable column.
+    pub fn text_opt(&self, col: &str) -> Result<Option<String>> {
+        match self.row {
+            Row::Any(row) => super::text_opt(row, col),
+            Row::Sqlite(..) => self.get(col),
+        }
     }
 
     pub fn json(&self, col: &str) -> Result<serde_json::Value> {
-        let text = super::text(self.row, col)?;
+        let text = self.text(col)?;
         serde_json::from_str(&text).map_err(|e| {
             Error::new(ErrorKind::Unexpected, "bad JSON column").with_context("column", col).with_source(e)
         })
+    }
+
+    fn bad(&self, e: rusqlite::Error) -> Error {
+        Error::new(ErrorKind::Unexpected, self.what).with_source(e)
     }
 }
 

@@ -37,7 +37,7 @@ pub(crate) async fn tags_by_id(db: &Db, kind: Tagged, ids: &[i64]) -> Result<Has
     let vals: Vec<Val> = ids.iter().map(|&id| Val::I(id)).collect();
     let rows = bind_all(sqlx::query(&q), &vals).fetch_all(&db.pool).await.map_err(|e| db_err("cannot read tags", e))?;
     for row in &rows {
-        let cols = Cols { row, what: "bad tag row" };
+        let cols = Cols::new(row, "bad tag row");
         out.entry(cols.int("id")?).or_default().push(cols.get("tag")?);
     }
     Ok(out)

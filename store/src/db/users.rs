@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use sqlx::Row as _;
-use sqlx::any::AnyRow;
 
+use super::model::{Cols, Row, Val};
 use super::page::{self, Page};
-use super::{Db, db_err, is_unique_violation, retrying, text};
+use super::{Db, db_err, is_unique_violation, retrying};
 use fotobase::{Error, ErrorKind, Result};
 use fotobase_auth::clock::{Clock, SystemClock};
 
@@ -190,22 +190,19 @@ impl Users {
 
     /// The account, `not_found` if there is none.
     pub async fn get(&self, id: i64) -> Result<User> {
-        self.find("u.id = ?", id.into()).await?.ok_or_else(|| not_found(id))
+        self.find("u.id = ?", Val::I(id)).await?.ok_or_else(|| not_found(id))
     }
 
     /// The account registered under this blind index, if any.
     pub async fn by_email_index(&self, index: &str) -> Result<Option<User>> {
-        self.find("u.email_index = ?", index.to_owned().into()).await
+        self.find("u.email_index = ?", Val::S(index.to_owned())).await
     }
 
-    async fn find(&self, cond: &str, arg: Arg) -> Result<Option<User>> {
+    async fn find(&self, cond: &str, arg: Val) -> Result<Option<User>> {
         let q = self.db.sql(&with_roles(&format!("{SELECT} WHERE {cond}"), "r.role"));
-        let query = match arg {
-            Arg::Int(i) => sqlx::query(&q).bind(i),
-            Arg::Text(s) => sqlx::query(&q).bind(s),
-        };
-        let rows = query.fetch_all(&self.db.pool).await.map_err(|e| db_err("cannot read account", e))?;
-        Ok(users_from(&rows)?.pop())
+        let mut users = Vec::new();
+        self.db.rows(&q, &[arg], "cannot read account", |row| push_user(&mut users, row)).await?;
+        Ok(users.pop())
     }
 
     /// Role names held by an account, sorted.
@@ -371,13 +368,10 @@ impl Users {
             None => 0,
         };
         let q = self.db.sql(&with_roles(&format!("{SELECT} WHERE u.id > ? ORDER BY u.id LIMIT ?"), "a.id, r.role"));
-        let rows = sqlx::query(&q)
-            .bind(after)
-            .bind(i64::from(limit) + 1)
-            .fetch_all(&self.db.pool)
-            .await
-            .map_err(|e| db_err("cannot list accounts", e))?;
-        Ok(page::finish(users_from(&rows)?, limit, |u| vec![u.id]))
+        let mut users = Vec::new();
+        let vals = [Val::I(after), Val::I(i64::from(limit) + 1)];
+        self.db.rows(&q, &vals, "cannot list accounts", |row| push_user(&mut users, row)).await?;
+        Ok(page::finish(users, limit, |u| vec![u.id]))
     }
 
     /// How many accounts exist.
@@ -407,23 +401,6 @@ impl Users {
     }
 }
 
-enum Arg {
-    Int(i64),
-    Text(String),
-}
-
-impl From<i64> for Arg {
-    fn from(v: i64) -> Self {
-        Arg::Int(v)
-    }
-}
-
-impl From<String> for Arg {
-    fn from(v: String) -> Self {
-        Arg::Text(v)
-    }
-}
-
 fn not_found(id: i64) -> Error {
     Error::new(ErrorKind::NotFound, "no such account").with_context("user", id)
 }
@@ -445,37 +422,33 @@ fn with_roles(accounts: &str, order: &str) -> String {
     )
 }
 
-/// The accounts of [`with_roles`] rows, each with its roles.
-fn users_from(rows: &[AnyRow]) -> Result<Vec<User>> {
-    let mut users: Vec<User> = Vec::new();
-    for row in rows {
-        let id: i64 = row.try_get("id").map_err(|e| db_err("bad account row", e))?;
-        if users.last().is_none_or(|u| u.id != id) {
-            users.push(user_from(row)?);
-        }
-        if let Some(role) = row.try_get::<Option<String>, _>("role").map_err(|e| db_err("bad role row", e))? {
-            users.last_mut().expect("pushed above").roles.push(role);
-        }
+/// Add a [`with_roles`] row to `users`: a new account, or a role of the last one.
+fn push_user(users: &mut Vec<User>, row: Row<'_>) -> Result<()> {
+    let c = Cols::new(row, "bad account row");
+    let id: i64 = c.get("id")?;
+    if users.last().is_none_or(|u| u.id != id) {
+        users.push(user_from(&c)?);
     }
-    Ok(users)
+    if let Some(role) = c.get::<Option<String>>("role")? {
+        users.last_mut().expect("pushed above").roles.push(role);
+    }
+    Ok(())
 }
 
-fn user_from(row: &AnyRow) -> Result<User> {
-    let get = |e: sqlx::Error| db_err("bad account row", e);
-    let prefs = text(row, "preferences")?;
+fn user_from(c: &Cols<'_>) -> Result<User> {
     Ok(User {
-        id: row.try_get("id").map_err(get)?,
-        email_cipher: row.try_get("email_cipher").map_err(get)?,
-        email_index: row.try_get("email_index").map_err(get)?,
-        password_hash: row.try_get("password_hash").map_err(get)?,
-        display_name: row.try_get("display_name").map_err(get)?,
-        avatar_image_id: row.try_get("avatar_image_id").map_err(get)?,
-        preferences: serde_json::from_str(&prefs).unwrap_or_else(|_| serde_json::json!({})),
+        id: c.get("id")?,
+        email_cipher: c.get("email_cipher")?,
+        email_index: c.get("email_index")?,
+        password_hash: c.get("password_hash")?,
+        display_name: c.get("display_name")?,
+        avatar_image_id: c.get("avatar_image_id")?,
+        preferences: serde_json::from_str(&c.text("preferences")?).unwrap_or_else(|_| serde_json::json!({})),
         roles: Vec::new(),
-        created_at: row.try_get("created_at").map_err(get)?,
-        updated_at: row.try_get("updated_at").map_err(get)?,
-        disabled_at: row.try_get("disabled_at").map_err(get)?,
-        email_verified_at: row.try_get("email_verified_at").map_err(get)?,
-        url_epoch: row.try_get("url_epoch").map_err(get)?,
+        created_at: c.get("created_at")?,
+        updated_at: c.get("updated_at")?,
+        disabled_at: c.get("disabled_at")?,
+        email_verified_at: c.get("email_verified_at")?,
+        url_epoch: c.get("url_epoch")?,
     })
 }
