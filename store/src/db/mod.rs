@@ -61,7 +61,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor as _, Row as _};
+use sqlx::{AnyPool, Connection as _, Executor as _, Row as _};
 
 pub use algorithms::AlgorithmRow;
 pub use audit::{Audit, AuditEvent, AuditKind, AuditSource};
@@ -127,7 +127,21 @@ impl Db {
         // seconds (503 + Retry-After at a server), not requests hanging for half a minute;
         // SQLite waits longer, for its single writer.
         let acquire = if backend == DbBackend::Sqlite { 30 } else { 8 };
-        let mut opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(acquire));
+        // A connection is checked with a ping before it is lent only when it sat idle for a while
+        // (HikariCP's rule): a busy server's connections were just used, and a ping per query
+        // was a third of a list request's round trips; one that slept through a database restart
+        // is still caught before it fails a request.
+        let mut opts = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(acquire))
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > Duration::from_millis(500) {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            });
         if backend == DbBackend::Sqlite {
             if url != "sqlite::memory:" && !url.contains("mode=") {
                 url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
@@ -142,10 +156,6 @@ impl Db {
                     Ok(())
                 })
             });
-            // A pool pings a connection before lending it (and again when it comes back); on
-            // SQLite each ping is a round trip to the connection's own thread, and a local file
-            // does not drop connections the way a network peer does.
-            opts = opts.test_before_acquire(false);
             if url == "sqlite::memory:" {
                 // Every connection would get its own empty database.
                 opts = opts.max_connections(1);
