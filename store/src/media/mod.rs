@@ -146,7 +146,7 @@ impl Media {
     async fn store_image(&self, new: &NewImage, source: Source<'_>) -> Result<i64> {
         new.validated()?;
         let (key, sha, bytes) = self.prepare(&source)?;
-        let mut tx = self.stored_and_claimed(&key, &source).await?;
+        let mut tx = self.stored_and_claimed(&key, &sha, &source).await?;
         let id = self.images.insert(&mut tx, new, &key, &sha, bytes).await?;
         quotas::charge(&self.db, &mut tx, new.owner_id, bytes, self.config.default_quota_bytes).await?;
         tx.commit().await.map_err(|e| sql_err("cannot commit image", e))?;
@@ -165,9 +165,9 @@ impl Media {
             return Ok(v);
         }
         let source = Source::Bytes(data);
-        let (key, _, bytes) = self.prepare(&source)?;
+        let (key, sha, bytes) = self.prepare(&source)?;
         self.images.get(new.image_id).await?;
-        let mut tx = self.stored_and_claimed(&key, &source).await?;
+        let mut tx = self.stored_and_claimed(&key, &sha, &source).await?;
         // Locks the live image: its deletion waits for this version or refuses it (quotas).
         let owner = quotas::owner_of_image(&self.db, &mut tx, new.image_id).await?;
         let id = match self.images.insert_version(&mut tx, new, &key, bytes).await {
@@ -189,9 +189,9 @@ impl Media {
     /// Set (or replace) an image's thumbnail; the old one is collected.
     pub async fn set_thumbnail(&self, image_id: i64, data: &Bytes) -> Result<()> {
         let source = Source::Bytes(data);
-        let (key, _, _) = self.prepare(&source)?;
+        let (key, sha, _) = self.prepare(&source)?;
         let old = self.images.get(image_id).await?.thumbnail_key;
-        let mut tx = self.stored_and_claimed(&key, &source).await?;
+        let mut tx = self.stored_and_claimed(&key, &sha, &source).await?;
         if !self.images.set_thumbnail_in(&mut tx, image_id, &key).await? {
             return Err(Error::new(ErrorKind::NotFound, "no such image").with_context("id", image_id));
         }
@@ -221,9 +221,9 @@ impl Media {
     /// renewed: the caller's row, written in it, commits before GC can take the
     /// address. A claim that expired meanwhile (and its bytes collected) means
     /// putting them again.
-    async fn stored_and_claimed(&self, key: &str, source: &Source<'_>) -> Result<Tx> {
+    async fn stored_and_claimed(&self, key: &str, sha: &str, source: &Source<'_>) -> Result<Tx> {
         for _ in 0..3 {
-            self.claim_and_put(key, source).await?;
+            self.claim_and_put(key, sha, source).await?;
             let mut tx = self.db.begin().await?;
             if self.ledger.renew(&mut *tx, key, self.now()).await? {
                 return Ok(tx);
@@ -232,10 +232,11 @@ impl Media {
         Err(Error::new(ErrorKind::Conflict, "the stored bytes kept being collected; try again"))
     }
 
-    async fn claim_and_put(&self, key: &str, source: &Source<'_>) -> Result<()> {
+    async fn claim_and_put(&self, key: &str, sha: &str, source: &Source<'_>) -> Result<()> {
         self.claim(key).await?;
         match source {
-            Source::Bytes(b) => self.blobs.put_bytes((*b).clone(), None, u64::MAX).await?,
+            // `prepare` hashed these bytes for `key`.
+            Source::Bytes(b) => self.blobs.put_digested((*b).clone(), sha.to_owned()).await?,
             Source::Staged(s) => self.blobs.publish(s).await?,
         };
         Ok(())
