@@ -117,12 +117,7 @@ impl Users {
         // is first, and it keeps MariaDB's gap locks from the quota rows below from deadlocking
         // racing sign-ups against each other. SQLite already has one writer.
         if !self.db.for_update().is_empty() {
-            let lock = self.db.sql(&format!("SELECT name FROM roles WHERE name = ?{}", self.db.for_update()));
-            sqlx::query(&lock)
-                .bind(ADMIN)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(|e| db_err("cannot lock roles", e))?;
+            self.lock_admin_role(&mut tx).await?;
         }
         let q = self.db.insert_sql(
             "INSERT INTO users (email_cipher, email_index, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
@@ -171,6 +166,14 @@ impl Users {
         }
         tx.commit().await.map_err(|e| db_err("cannot commit account", e))?;
         Ok(id)
+    }
+
+    /// Take the admin role's row for the rest of `tx` (on SQLite, which has one writer, a plain read):
+    /// whoever changes who is an admin goes one at a time.
+    async fn lock_admin_role(&self, tx: &mut super::Tx) -> Result<()> {
+        let lock = self.db.sql(&format!("SELECT name FROM roles WHERE name = ?{}", self.db.for_update()));
+        sqlx::query(&lock).bind(ADMIN).fetch_optional(&mut **tx).await.map_err(|e| db_err("cannot lock roles", e))?;
+        Ok(())
     }
 
     async fn insert_role<'e, E>(&self, exec: E, user: i64, role: &str, now: i64) -> Result<()>
@@ -243,12 +246,7 @@ impl Users {
         self.get(id).await?;
         let mut tx = self.db.pool.begin().await.map_err(|e| db_err("cannot begin", e))?;
         if role == ADMIN {
-            let lock = self.db.sql(&format!("SELECT name FROM roles WHERE name = ?{}", self.db.for_update()));
-            sqlx::query(&lock)
-                .bind(ADMIN)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(|e| db_err("cannot lock roles", e))?;
+            self.lock_admin_role(&mut tx).await?;
             let q = self.db.sql(&format!(
                 "SELECT user_id FROM user_roles WHERE role = ? AND user_id <> ? LIMIT 1{}",
                 self.db.for_update()
