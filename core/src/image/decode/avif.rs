@@ -34,7 +34,11 @@ pub(super) fn decode(data: &[u8], opts: &DecodeOptions) -> Result<Image> {
     }
     // rav1d refuses larger frames itself (0 would mean "no limit": check_dimensions refused 0 above).
     let frame_limit = u32::try_from(opts.limits.max_pixels).unwrap_or(u32::MAX);
-    let mut decoder = Decoder::new(frame_limit)?;
+    let (w, h) = match &avif.color.coded {
+        Coded::Grid(g) => (g.width, g.height),
+        _ => (avif.color.width, avif.color.height),
+    };
+    let mut decoder = Decoder::new(frame_limit, u64::from(w) * u64::from(h))?;
     let mut pixels = decode_pixels(&mut decoder, &avif, &opts.limits)?;
     // The decoded frame is authoritative for dimensions; the crop comes first of the transforms
     // (the orientation is applied by the caller, on the cropped pixels).
