@@ -240,8 +240,10 @@ def main():
                "token-verified `GET /api/v1/images` returning 20 rows; login sends correct passwords rotating over a "
                "few accounts (argon2id makes it CPU-bound by design; only failed logins are throttled); the upload "
                "posts a 2 MP JPEG as the body, and the thumbnail jobs it queues run on the server's workers during "
-               "the run. **Ceiling**: `GET /health`'s rate on the same run (the HTTP stack alone); for login, "
-               "cores ÷ one argon2id verification. Requests/s counts 2xx answers only (logins beyond the hashing "
+               "the run. The thumbnail workers' row times the server's job workers alone: that many uploads at "
+               "once, until every thumbnail is made (before the wrk runs). **Ceiling**: `GET /health`'s rate on the "
+               "same run (the HTTP stack alone); for login, cores ÷ one argon2id verification; for the workers, the "
+               "workers ÷ one thumbnail on one thread (the wheel's `thumbnail`, the call the workers make). Requests/s counts 2xx answers only (logins beyond the hashing "
                "slots are answered 503 + Retry-After and counted as non-2xx). Goals (issue 25) where set.", "",
                "| Endpoint | Database | Requests/s | Ceiling | Of ceiling | p50 | p90 | p99 | Non-2xx / socket errors "
                "| Goal |",

@@ -16,7 +16,10 @@ then run wrk (2 threads, 32 connections, --latency) for a fixed time on each end
   the fotobase wheel, the same hasher at the same defaults); logins beyond what the hashing slots take are
   answered 503 + Retry-After (counted as non-2xx), so its rate is the successful logins per second;
 - `POST /api/v1/images` with a 2 MP JPEG as the body (`Content-Type: image/jpeg`): sniff, store the blob,
-  the row and a thumbnail job, which the server's own workers run meanwhile on the same cores.
+  the row and a thumbnail job, which the server's own workers run meanwhile on the same cores;
+- the thumbnail workers: THUMBNAIL_JOBS uploads of that JPEG made at once, then the time until every
+  thumbnail is made, against the ceiling of one thumbnail (the wheel's `thumbnail`, the worker's call, on
+  one thread) times the server's workers (FOTOBASE_WORKERS = the cores).
 
 `--postgres URL` (a server URL such as FOTOBASE_TEST_POSTGRES_URL): a fresh database is created next to
 it with psql when psql is there, else the given database is used (accounts are unique per run). No peer:
@@ -44,8 +47,11 @@ GOALS = {
     ("images", "SQLite"): (0.25, 0.010),
     ("images", "PostgreSQL"): (0.15, None),
     ("login", "SQLite"): (0.75, 0.250),
+    ("workers", "SQLite"): (0.90, None),
 }
 ACCOUNTS = 8  # login rotates over these
+THUMBNAIL_JOBS = 120  # a few seconds of the workers' time on 2 cores
+WORKERS = os.cpu_count() or 1
 
 LIST = """
 wrk.method = "GET"
@@ -141,7 +147,9 @@ def against_ceiling(rows, hash_s):
         method, path = r["endpoint"].split(" (")[0].split(" ", 1)
         key = {"/api/v1/users/me": "users/me", "/api/v1/images": "images", "/api/v1/auth/login": "login"}.get(path)
         r["ok_rps"] = r["rps"] * (r["requests"] - r["non_2xx"]) / max(r["requests"], 1)
-        if key == "login":
+        if "ceiling" in r:  # set by the row's own measurement (the workers)
+            key = path
+        elif key == "login":
             r["ceiling"] = cores / hash_s if hash_s else None
         elif method == "GET" and path != "/health":
             r["ceiling"] = health.get(r["database"])
@@ -154,6 +162,55 @@ def against_ceiling(rows, hash_s):
             r["goal"] = f"≥ {share:.0%}" + (f", p99 < {p99 * 1e3:.0f} ms" if p99 else "")
             r["goal_met"] = r["of_ceiling"] >= share and (p99 is None or (r["p99"] or 1e9) < p99)
     return rows
+
+
+def thumbnail_seconds(jpg):
+    """One thumbnail as the server's workers make it (320 px box, contain, WebP) on one thread: the
+    wheel in a child process with RAYON_NUM_THREADS=1, median of 15."""
+    code = (
+        "import sys, time, fotobase\n"
+        "data = open(sys.argv[1], 'rb').read()\n"
+        "fotobase.thumbnail(data, 320, 320, 'contain', 'webp')\n"
+        "ts = []\n"
+        "for _ in range(15):\n"
+        "    t = time.perf_counter(); fotobase.thumbnail(data, 320, 320, 'contain', 'webp')\n"
+        "    ts.append(time.perf_counter() - t)\n"
+        "print(sorted(ts)[len(ts) // 2])\n")
+    env = {**os.environ, "RAYON_NUM_THREADS": "1"}
+    r = subprocess.run([sys.executable, "-c", code, str(jpg)], env=env, capture_output=True, text=True)
+    return float(r.stdout) if r.returncode == 0 else None
+
+
+def worker_pool(base, auth, body, db_name, one_thumbnail):
+    """THUMBNAIL_JOBS uploads at once, then the time until all their thumbnails are made: the worker
+    pool's rate, set against one thumbnail's single-thread rate times the workers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    started = time.perf_counter()
+    headers = {**auth, "Content-Type": "image/jpeg"}
+    with ThreadPoolExecutor(8) as pool:
+        ids = set(pool.map(lambda _: http(base, "POST", "/api/v1/images", body, headers)[1]["id"],
+                           range(THUMBNAIL_JOBS)))
+    while True:
+        pending, cursor = set(ids), None
+        while pending:
+            page = http(base, "GET", "/api/v1/images?limit=100" + (f"&cursor={cursor}" if cursor else ""),
+                        headers=auth)[1]
+            pending -= {i["id"] for i in page["items"] if i["status"] != "processing"}
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
+        if not pending:
+            break
+        if time.perf_counter() - started > 600:
+            raise RuntimeError(f"{len(pending)} thumbnails still not made after 10 minutes")
+        time.sleep(0.05)
+    seconds = time.perf_counter() - started
+    label = f"thumbnail workers ({THUMBNAIL_JOBS} jobs, 2 MP → 320 px WebP, {WORKERS} workers)"
+    return {"endpoint": label, "database": db_name, "seconds": round(seconds, 2), "connections": 8, "threads": WORKERS,
+            "rps": THUMBNAIL_JOBS / seconds, "requests": THUMBNAIL_JOBS, "non_2xx": 0, "socket_errors": 0,
+            "p50": None, "p90": None, "p99": None,
+            "ceiling": WORKERS / one_thumbnail if one_thumbnail else None}
 
 
 def fresh_postgres(url, name):
@@ -169,12 +226,12 @@ def fresh_postgres(url, name):
     return f"{root}/{name}"
 
 
-def run_one(binary, jpg, db_name, db_url, seconds, work):
+def run_one(binary, jpg, db_name, db_url, seconds, work, one_thumbnail):
     data = pathlib.Path(tempfile.mkdtemp(prefix=f"server-{db_name}-", dir=work))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # Quotas stay checked (their cost is measured) but never bind: one account uploads at full speed.
-    env = {**os.environ, "FOTOBASE_LISTEN": f"127.0.0.1:{port}", "FOTOBASE_DATA": str(data),
+    env = {**os.environ, "FOTOBASE_LISTEN": f"127.0.0.1:{port}", "FOTOBASE_DATA": str(data), "FOTOBASE_WORKERS": str(WORKERS),
            "FOTOBASE_QUOTA_BYTES": "unlimited", "FOTOBASE_QUOTA_UPLOADS_PER_MINUTE": "unlimited"}
     env.pop("FOTOBASE_DATABASE_URL", None)
     if db_url:
@@ -211,12 +268,15 @@ def run_one(binary, jpg, db_name, db_url, seconds, work):
         cases = [
             ("GET /health (ceiling)", "/health", ""),
             ("GET /api/v1/users/me (token)", "/api/v1/users/me", LIST.format(token=token)),
-            ("GET /api/v1/images (token, 20 rows)", "/api/v1/images", LIST.format(token=token)),
+            ("GET /api/v1/images (token, 20 rows)", "/api/v1/images?limit=20", LIST.format(token=token)),
             ("GET /.well-known/jwks.json", "/.well-known/jwks.json", ""),
             (f"POST /api/v1/auth/login ({ACCOUNTS} accounts, argon2id)", "/api/v1/auth/login", LOGIN.format(bodies=bodies)),
             (f"POST /api/v1/images ({len(body) / 1e6:.2f} MB JPEG, {_size(jpg)})", "/api/v1/images",
              UPLOAD.format(path=jpg, token=token)),
         ]
+        # Before the wrk runs: the upload run leaves a backlog the workers are still working through.
+        workers = worker_pool(base, auth, body, db_name, one_thumbnail)
+        print(f"[server] {db_name:10} {workers['endpoint']}: {workers['rps']:.1f} thumbnails/s in {workers['seconds']} s")
         rows = []
         for label, path, script in cases:
             r = wrk(base, path, script, work, seconds)
@@ -224,7 +284,7 @@ def run_one(binary, jpg, db_name, db_url, seconds, work):
             p = lambda v: f"{v * 1e3:.1f} ms" if v is not None else "—"  # noqa: E731
             print(f"[server] {db_name:10} {label}: {r['rps']:.0f} req/s, p50 {p(r['p50'])}, p99 {p(r['p99'])}, "
                   f"non-2xx {r['non_2xx']}, socket errors {r['socket_errors']}")
-        return rows
+        return rows + [workers]  # last: the table's header describes the wrk rows by the first
     finally:
         proc.terminate()
         try:
@@ -257,9 +317,12 @@ def main():
     wrk_version = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split(" [")[0].removeprefix("wrk ")
     started = time.perf_counter()
     hash_s = hash_seconds()
+    one_thumbnail = thumbnail_seconds(jpg)
     rows, notes = [], []
     if hash_s is None:
         notes.append("login ceiling: not measured (the fotobase wheel is not importable here)")
+    if one_thumbnail is None:
+        notes.append("thumbnail workers' ceiling: not measured (the fotobase wheel is not importable here)")
     with tempfile.TemporaryDirectory(prefix="fotobase-server-bench-") as tmp:
         work = pathlib.Path(tmp)
         backends = [("SQLite", None)]
@@ -274,7 +337,7 @@ def main():
             notes.append("PostgreSQL: not measured (no server URL; run.sh starts one with scripts/databases.sh)")
         for name, url in backends:
             try:
-                rows += against_ceiling(run_one(args.binary, jpg, name, url, seconds, work), hash_s)
+                rows += against_ceiling(run_one(args.binary, jpg, name, url, seconds, work, one_thumbnail), hash_s)
             except Exception as e:  # noqa: BLE001 - one database failing should not lose the other
                 notes.append(f"{name}: failed: {e}")
                 print(f"[server] {name} failed: {e}", file=sys.stderr)
