@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use super::images::not_found;
 use super::model::{Cols, Val, Where, bind_all, check_name, normalize_tags, placeholders};
 use super::page::{self, Page};
-use super::tags::{Tagged, tags_by_id, tags_of};
+use super::tags::{tags_by_id, tags_of};
 use super::{Db, Visibility, db_err, is_unique_violation};
 use fotobase::{Error, ErrorKind, Result};
 use fotobase_auth::clock::{Clock, SystemClock};
@@ -179,7 +179,7 @@ impl Folders {
             .await
             .map_err(|e| db_err("cannot read folder", e))?;
         let mut folder = row.as_ref().map(folder_from).transpose()?.ok_or_else(|| not_found("folder", id))?;
-        folder.tags = tags_of(&self.db, Tagged::Folders, id).await?;
+        folder.tags = tags_of(&self.db, id).await?;
         Ok(folder)
     }
 
@@ -244,7 +244,7 @@ impl Folders {
             .await
             .map_err(|e| db_err("cannot list folders", e))?;
         let mut folders = rows.iter().map(folder_from).collect::<Result<Vec<_>>>()?;
-        let mut tags = tags_by_id(&self.db, Tagged::Folders, &folders.iter().map(|f| f.id).collect::<Vec<_>>()).await?;
+        let mut tags = tags_by_id(&self.db, &folders.iter().map(|f| f.id).collect::<Vec<_>>()).await?;
         for f in &mut folders {
             f.tags = tags.remove(&f.id).unwrap_or_default();
         }

@@ -10,7 +10,6 @@ use sqlx::any::AnyRow;
 
 use super::model::{Cols, IMAGE_NAME, Row, Val, Where, bind_all, check_name, normalize_tags};
 use super::page::{self, Page};
-use super::tags::{Tagged, tags_of};
 use super::{Db, Tx, Visibility, db_err};
 use fotobase::{Error, ErrorKind, Result};
 use fotobase_auth::clock::{Clock, SystemClock};
@@ -478,12 +477,12 @@ impl Images {
 
     /// A live (not deleted) image, `not_found` otherwise.
     pub async fn get(&self, id: i64) -> Result<Image> {
-        let q = self.db.sql(&format!("SELECT {IMAGE_COLUMNS} FROM images i WHERE i.id = ? AND i.deleted_at IS NULL"));
-        let row =
-            sqlx::query(&q).bind(id).fetch_optional(&self.db.pool).await.map_err(|e| db_err("cannot read image", e))?;
-        let mut image = row.as_ref().map(image_from).transpose()?.ok_or_else(|| not_found("image", id))?;
-        image.tags = tags_of(&self.db, Tagged::Images, id).await?;
-        Ok(image)
+        let q = self
+            .db
+            .sql(&with_tags(&format!("SELECT {IMAGE_COLUMNS} FROM images i WHERE i.id = ? AND i.deleted_at IS NULL")));
+        let mut images = Vec::new();
+        self.db.rows(&q, &[Val::I(id)], "cannot read image", |row| push_image(&mut images, row)).await?;
+        images.pop().ok_or_else(|| not_found("image", id))
     }
 
     /// Change name, visibility or tags.
@@ -556,26 +555,12 @@ impl Images {
         vals.push(Val::I(i64::from(limit) + 1));
         // The page and its tags in one query (a row per tag): each query is a round trip,
         // on SQLite to the connection's own thread, and a page's time was mostly round trips.
-        let q = self.db.sql(&format!(
-            "SELECT p.*, t.tag AS tag FROM (SELECT {IMAGE_COLUMNS} FROM images i WHERE {} \
-             ORDER BY i.captured_at DESC, i.id DESC LIMIT ?) p LEFT JOIN image_tags t ON t.image_id = p.id \
-             ORDER BY p.captured_at DESC, p.id DESC, t.tag",
+        let q = self.db.sql(&with_tags(&format!(
+            "SELECT {IMAGE_COLUMNS} FROM images i WHERE {} ORDER BY i.captured_at DESC, i.id DESC LIMIT ?",
             w.sql()
-        ));
-        let mut images: Vec<Image> = Vec::new();
-        self.db
-            .rows(&q, &vals, "cannot list images", |row| {
-                let cols = Cols::new(row, "bad image row");
-                let id: i64 = cols.get("id")?;
-                if images.last().is_none_or(|i| i.id != id) {
-                    images.push(image_from(row)?);
-                }
-                if let Some(tag) = cols.get::<Option<String>>("tag")? {
-                    images.last_mut().expect("pushed above").tags.push(tag);
-                }
-                Ok(())
-            })
-            .await?;
+        )));
+        let mut images = Vec::new();
+        self.db.rows(&q, &vals, "cannot list images", |row| push_image(&mut images, row)).await?;
         Ok(page::finish(images, limit, |i| vec![i.captured_at, i.id]))
     }
 
@@ -736,6 +721,28 @@ impl Images {
 
 pub(crate) fn not_found(what: &'static str, id: i64) -> Error {
     Error::new(ErrorKind::NotFound, format!("no such {what}")).with_context("id", id)
+}
+
+/// `images` (a query of [`IMAGE_COLUMNS`], in its order) with a row per tag (`tag`, NULL for
+/// none): each query is a round trip, and an image with its tags was two of them.
+fn with_tags(images: &str) -> String {
+    format!(
+        "SELECT p.*, t.tag AS tag FROM ({images}) p LEFT JOIN image_tags t ON t.image_id = p.id \
+         ORDER BY p.captured_at DESC, p.id DESC, t.tag"
+    )
+}
+
+/// Add a [`with_tags`] row to `images`: a new image, or a tag of the last one.
+fn push_image(images: &mut Vec<Image>, row: Row<'_>) -> Result<()> {
+    let cols = Cols::new(row, "bad image row");
+    let id: i64 = cols.get("id")?;
+    if images.last().is_none_or(|i| i.id != id) {
+        images.push(image_from(row)?);
+    }
+    if let Some(tag) = cols.get::<Option<String>>("tag")? {
+        images.last_mut().expect("pushed above").tags.push(tag);
+    }
+    Ok(())
 }
 
 fn image_from<'r>(row: impl Into<Row<'r>>) -> Result<Image> {

@@ -1,5 +1,6 @@
-//! Reading the tags of images and folders. A list reads the tags of all its rows
-//! in one query: one query per row cost a pool round trip each, most of a page's time.
+//! Reading the tags of folders. A list reads the tags of all its rows in one query: one
+//! query per row cost a pool round trip each, most of a page's time. (Images read theirs
+//! in the same query as the rows, `images.rs`: `with_tags`.)
 
 use std::collections::HashMap;
 
@@ -7,31 +8,14 @@ use super::model::{Cols, Val, bind_all, placeholders};
 use super::{Db, db_err};
 use fotobase::Result;
 
-/// Which tag table: images' or folders'.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Tagged {
-    Images,
-    Folders,
-}
-
-impl Tagged {
-    fn table(self) -> (&'static str, &'static str) {
-        match self {
-            Tagged::Images => ("image_tags", "image_id"),
-            Tagged::Folders => ("folder_tags", "folder_id"),
-        }
-    }
-}
-
 /// Each row's tags, sorted; rows without tags are absent from the map.
-pub(crate) async fn tags_by_id(db: &Db, kind: Tagged, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
+pub(crate) async fn tags_by_id(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
     let mut out: HashMap<i64, Vec<String>> = HashMap::new();
     if ids.is_empty() {
         return Ok(out);
     }
-    let (table, fk) = kind.table();
     let q = db.sql(&format!(
-        "SELECT {fk} AS id, tag FROM {table} WHERE {fk} IN ({}) ORDER BY {fk}, tag",
+        "SELECT folder_id AS id, tag FROM folder_tags WHERE folder_id IN ({}) ORDER BY folder_id, tag",
         placeholders(ids.len())
     ));
     let vals: Vec<Val> = ids.iter().map(|&id| Val::I(id)).collect();
@@ -44,6 +28,6 @@ pub(crate) async fn tags_by_id(db: &Db, kind: Tagged, ids: &[i64]) -> Result<Has
 }
 
 /// One row's tags, sorted.
-pub(crate) async fn tags_of(db: &Db, kind: Tagged, id: i64) -> Result<Vec<String>> {
-    Ok(tags_by_id(db, kind, &[id]).await?.remove(&id).unwrap_or_default())
+pub(crate) async fn tags_of(db: &Db, id: i64) -> Result<Vec<String>> {
+    Ok(tags_by_id(db, &[id]).await?.remove(&id).unwrap_or_default())
 }

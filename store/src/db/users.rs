@@ -318,13 +318,14 @@ impl Users {
     /// The account's URL epoch alone (one indexed read: renditions check it on every request).
     pub async fn url_epoch(&self, id: i64) -> Result<i64> {
         let q = self.db.sql("SELECT url_epoch FROM users WHERE id = ?");
-        let row = sqlx::query(&q)
-            .bind(id)
-            .fetch_optional(&self.db.pool)
-            .await
-            .map_err(|e| db_err("cannot read account", e))?
-            .ok_or_else(|| not_found(id))?;
-        row.try_get("url_epoch").map_err(|e| db_err("bad account row", e))
+        let mut epoch = None;
+        self.db
+            .rows(&q, &[Val::I(id)], "cannot read account", |row| {
+                epoch = Some(Cols::new(row, "bad account row").get("url_epoch")?);
+                Ok(())
+            })
+            .await?;
+        epoch.ok_or_else(|| not_found(id))
     }
 
     /// Disable or re-enable an account (disabled accounts cannot log in).
