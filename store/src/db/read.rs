@@ -14,7 +14,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rusqlite::{OpenFlags, types::Value};
+use rusqlite::OpenFlags;
+use rusqlite::types::{ToSql, ToSqlOutput};
 
 use super::model::{Row, Val};
 use fotobase::{Error, ErrorKind, Result};
@@ -43,14 +44,10 @@ impl Readers {
         mut each: impl FnMut(Row<'_>) -> Result<()>,
     ) -> Result<()> {
         let conn = self.take().map_err(|e| failed(what, e))?;
-        let params = vals.iter().map(|v| match v {
-            Val::I(i) => Value::Integer(*i),
-            Val::S(s) => Value::Text(s.clone()),
-        });
         let done = (|| {
             let mut stmt = conn.prepare_cached(sql).map_err(|e| failed(what, e))?;
             let names: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
-            let mut rows = stmt.query(rusqlite::params_from_iter(params)).map_err(|e| failed(what, e))?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(vals)).map_err(|e| failed(what, e))?;
             while let Some(row) = rows.next().map_err(|e| failed(what, e))? {
                 each(Row::Sqlite(row, &names))?;
             }
@@ -76,6 +73,16 @@ impl Readers {
         // requests, so it waits briefly and then reports the database busy.
         conn.busy_timeout(Duration::from_millis(250))?;
         Ok(conn)
+    }
+}
+
+/// Bound as they are, without copying the text.
+impl ToSql for Val {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Val::I(i) => ToSqlOutput::from(*i),
+            Val::S(s) => ToSqlOutput::from(s.as_str()),
+        })
     }
 }
 
