@@ -38,6 +38,17 @@ async fn every_database_reaches_the_same_schema_version_and_migrating_again_is_a
     }
 }
 
+/// Readiness reads the schema version: a database that answers without the schema
+/// table is version 0 on every backend, and only that (a stopped one is an error,
+/// checked end to end by the server's PostgreSQL restart test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_without_the_schema_is_version_zero() {
+    for url in dbs::fresh_urls().await {
+        let db = Db::connect(&url).await.unwrap();
+        assert_eq!(db.schema_version().await.unwrap(), 0, "{:?}", db.backend());
+    }
+}
+
 async fn futures_join(db: Db) -> Vec<u32> {
     let handles: Vec<_> = (0..3)
         .map(|_| {

@@ -126,19 +126,29 @@ async fn apply(db: &Db, conn: &mut sqlx::AnyConnection) -> Result<u32> {
     Ok(applied)
 }
 
+/// The applied schema version; 0 when the database answers but has no schema
+/// table yet. A database that does not answer is an error (readiness relies on it:
+/// a pooled connection to a stopped server fails its query, and that must not read as 0).
 pub(super) async fn version(db: &Db) -> Result<u32> {
     let mut conn = db.pool.acquire().await.map_err(|e| db_err("cannot get a connection", e))?;
-    match current_version(&mut conn).await {
+    match read_version(&mut conn).await {
         Ok(v) => Ok(v),
-        Err(_) => Ok(0), // no schema table yet
+        Err(sqlx::Error::Database(e)) if no_such_table(&*e) => Ok(0),
+        Err(e) => Err(db_err("cannot read the schema version", e)),
     }
 }
 
+/// PostgreSQL's and MySQL's SQLSTATE for a missing table; SQLite has only its message.
+fn no_such_table(e: &dyn sqlx::error::DatabaseError) -> bool {
+    matches!(e.code().as_deref(), Some("42P01" | "42S02")) || e.message().contains("no such table")
+}
+
 async fn current_version(conn: &mut sqlx::AnyConnection) -> Result<u32> {
-    let row = conn
-        .fetch_one("SELECT COALESCE(MAX(version), 0) AS v FROM fotobase_schema")
-        .await
-        .map_err(|e| db_err("cannot read the schema version", e))?;
+    read_version(conn).await.map_err(|e| db_err("cannot read the schema version", e))
+}
+
+async fn read_version(conn: &mut sqlx::AnyConnection) -> std::result::Result<u32, sqlx::Error> {
+    let row = conn.fetch_one("SELECT COALESCE(MAX(version), 0) AS v FROM fotobase_schema").await?;
     let v: i64 = row.try_get::<i64, _>("v").or_else(|_| row.try_get::<i32, _>("v").map(i64::from)).unwrap_or(0);
     Ok(v as u32)
 }
