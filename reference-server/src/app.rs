@@ -111,7 +111,7 @@ async fn maintenance(state: AppState, mut shutdown: watch::Receiver<bool>) {
 
 /// Start `workers` job workers and the maintenance task; returns the handles.
 fn background(state: &AppState, workers: usize, shutdown: &watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut tasks: Vec<_> = (0..workers).map(|_| tokio::spawn(worker::run(state.clone(), shutdown.clone()))).collect();
+    let mut tasks = worker::spawn(state, workers, shutdown);
     tasks.push(tokio::spawn(maintenance(state.clone(), shutdown.clone())));
     tasks
 }

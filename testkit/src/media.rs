@@ -10,7 +10,7 @@ use serde_json::json;
 use fotobase::ErrorKind;
 use fotobase_auth::clock::{Clock as _, ManualClock, SystemClock};
 use fotobase_store::blob::BlobStore;
-use fotobase_store::db::{Db, NewImage, NewVersion};
+use fotobase_store::db::{Db, ImageStatus, NewImage, NewVersion};
 use fotobase_store::media::{Media, MediaConfig};
 
 const HOUR: i64 = 3600;
@@ -90,8 +90,11 @@ async fn versions_and_thumbnails_are_collected_with_their_image(media: &Media, c
     assert_eq!((v.image_id, v.ssimulacra2), (img.id, Some(81.5)));
     let missing = NewVersion { image_id: -5, ..new.clone() };
     assert_eq!(media.add_version(&missing, &content("x")).await.unwrap_err().kind(), ErrorKind::NotFound);
+    media.images().set_status(img.id, ImageStatus::Processing).await.unwrap();
     media.set_thumbnail(img.id, &content("thumb1")).await.unwrap();
-    let first_thumb = media.images().get(img.id).await.unwrap().thumbnail_key.unwrap();
+    let thumbed = media.images().get(img.id).await.unwrap();
+    assert_eq!(thumbed.status, ImageStatus::Ready, "a thumbnail makes the image ready");
+    let first_thumb = thumbed.thumbnail_key.unwrap();
     clock.advance(2 * HOUR);
     media.set_thumbnail(img.id, &content("thumb2")).await.unwrap();
     assert!(media.blobs().head(&first_thumb).await.unwrap().is_none(), "a replaced thumbnail is collected");

@@ -1,7 +1,13 @@
 //! Job workers: claim image jobs from the queue, run them off the async threads,
 //! keep the lease alive while they run, and record the outcome. On shutdown a
 //! worker gives its job back (`release`) so another process picks it up at once.
+//!
+//! `workers` is the number of jobs computing at once (CPU slots). Each slot is fed
+//! by [`JOBS_PER_SLOT`] job loops, so that while one job reads its original or
+//! writes its result another is already computing: with one loop per slot the
+//! cores idled through every job's I/O and database round trips.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -10,7 +16,8 @@ use fotobase::{Error, ErrorKind};
 use fotobase_bindings::CompareAllRequest;
 use fotobase_store::db::{Image, ImageStatus, Lease, NewVersion};
 use serde_json::{Value, json};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
 use tracing::Instrument as _;
 
 use crate::kit::{compute, ids};
@@ -19,13 +26,24 @@ use kinds::{COMPARE_ALL, IMAGES_QUEUE, PROCESS, THUMBNAIL, THUMBNAIL_SIZE};
 
 pub mod kinds;
 
-/// Run until `shutdown` turns true.
-pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
+/// Job loops per CPU slot: two keep a slot busy through the other job's I/O.
+pub const JOBS_PER_SLOT: usize = 2;
+
+/// Start the pool: `workers` CPU slots and their job loops, until `shutdown` turns true.
+pub fn spawn(state: &AppState, workers: usize, shutdown: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+    let slots = Arc::new(Semaphore::new(workers.max(1)));
+    (0..workers.max(1) * JOBS_PER_SLOT)
+        .map(|_| tokio::spawn(run(state.clone(), slots.clone(), shutdown.clone())))
+        .collect()
+}
+
+/// One job loop: claim, run (computing only while holding a slot), record.
+async fn run(state: AppState, slots: Arc<Semaphore>, mut shutdown: watch::Receiver<bool>) {
     while !*shutdown.borrow() {
         match state.queue.claim(IMAGES_QUEUE).await {
             Ok(Some(lease)) => {
                 tokio::select! {
-                    () = handle(&state, &lease) => {}
+                    () = handle(&state, &slots, &lease) => {}
                     _ = shutdown.changed() => {
                         if let Err(e) = state.queue.release(&lease).await {
                             tracing::warn!(error = %e, "could not release the job lease on shutdown");
@@ -54,25 +72,26 @@ pub async fn run(state: AppState, mut shutdown: watch::Receiver<bool>) {
 /// Run every job that is due now, one after another, then return how many ran
 /// (tests use it instead of background workers).
 pub async fn drain(state: &AppState) -> usize {
+    let slots = Semaphore::new(1);
     let mut n = 0;
     while let Ok(Some(lease)) = state.queue.claim(IMAGES_QUEUE).await {
-        handle(state, &lease).await;
+        handle(state, &slots, &lease).await;
         n += 1;
     }
     n
 }
 
-async fn handle(state: &AppState, lease: &Lease) {
+async fn handle(state: &AppState, slots: &Semaphore, lease: &Lease) {
     let job = &lease.job;
     let span = tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
-    handle_in_span(state, lease).instrument(span).await;
+    handle_in_span(state, slots, lease).instrument(span).await;
 }
 
-async fn handle_in_span(state: &AppState, lease: &Lease) {
+async fn handle_in_span(state: &AppState, slots: &Semaphore, lease: &Lease) {
     let job = &lease.job;
     let started = std::time::Instant::now();
     let beat = Duration::from_secs((state.queue.config().lease_secs / 3).max(1) as u64);
-    let work = run_job(state, lease);
+    let work = run_job(state, slots, lease);
     tokio::pin!(work);
     let outcome = loop {
         tokio::select! {
@@ -105,14 +124,24 @@ async fn handle_in_span(state: &AppState, lease: &Lease) {
     tracing::info!(ms = started.elapsed().as_millis() as u64, "job done");
 }
 
-async fn run_job(state: &AppState, lease: &Lease) -> fotobase::Result<Value> {
+async fn run_job(state: &AppState, slots: &Semaphore, lease: &Lease) -> fotobase::Result<Value> {
     let job = &lease.job;
     match job.kind.as_str() {
-        THUMBNAIL => thumbnail(state, kinds::read(THUMBNAIL, &job.payload)?).await,
-        PROCESS => process(state, job.id, kinds::read(PROCESS, &job.payload)?).await,
-        COMPARE_ALL => compare_all(state, kinds::read(COMPARE_ALL, &job.payload)?).await,
+        THUMBNAIL => thumbnail(state, slots, kinds::read(THUMBNAIL, &job.payload)?).await,
+        PROCESS => process(state, slots, job.id, kinds::read(PROCESS, &job.payload)?).await,
+        COMPARE_ALL => compare_all(state, slots, kinds::read(COMPARE_ALL, &job.payload)?).await,
         other => Err(Error::new(ErrorKind::InvalidArgument, "unknown job kind").with_context("kind", other)),
     }
+}
+
+/// [`compute`] while holding one of the pool's CPU slots.
+async fn on_slot<T: Send + 'static>(
+    slots: &Semaphore,
+    f: impl FnOnce() -> fotobase::Result<T> + Send + 'static,
+) -> fotobase::Result<T> {
+    let _slot =
+        slots.acquire().await.map_err(|e| Error::new(ErrorKind::Unexpected, "worker pool closed").with_source(e))?;
+    compute(f).await
 }
 
 /// The image a job works on, with its original's bytes.
@@ -122,26 +151,25 @@ async fn original(state: &AppState, image_id: i64) -> fotobase::Result<(Image, B
     Ok((image, data))
 }
 
-async fn thumbnail(state: &AppState, job: kinds::Thumbnail) -> fotobase::Result<Value> {
+async fn thumbnail(state: &AppState, slots: &Semaphore, job: kinds::Thumbnail) -> fotobase::Result<Value> {
     let (image, data) = original(state, job.image_id).await?;
-    let out = compute(move || {
+    let out = on_slot(slots, move || {
         fotobase_bindings::thumbnail(&data, THUMBNAIL_SIZE, Some(THUMBNAIL_SIZE), Some("contain"), Some("webp"))
     })
     .await?;
     state.metrics.bytes_processed(image.bytes as u64, out.data.len() as u64);
     state.media.set_thumbnail(image.id, &Bytes::from(out.data)).await?;
-    state.images().set_status(image.id, ImageStatus::Ready).await?;
     Ok(json!({ "image_id": state.public_id(ids::IMAGE, image.id), "thumbnail": out.info }))
 }
 
-async fn process(state: &AppState, job_id: i64, job: kinds::Process) -> fotobase::Result<Value> {
+async fn process(state: &AppState, slots: &Semaphore, job_id: i64, job: kinds::Process) -> fotobase::Result<Value> {
     let (image, data) = original(state, job.image_id).await?;
     let mut options = job.options;
     // A version records every metric unless the request chose some.
     options.metrics.get_or_insert_with(|| Metric::ALL.iter().map(|m| m.name().to_owned()).collect());
     // Checked when the job was queued, against the same stored format.
     let opts = options.options(image.format.parse().ok())?;
-    let out = compute(move || fotobase::image::compress(&data, &opts)).await?;
+    let out = on_slot(slots, move || fotobase::image::compress(&data, &opts)).await?;
     state.metrics.bytes_processed(image.bytes as u64, out.encoded.bytes as u64);
     let new = NewVersion {
         image_id: image.id,
@@ -170,10 +198,10 @@ async fn process(state: &AppState, job_id: i64, job: kinds::Process) -> fotobase
     }))
 }
 
-async fn compare_all(state: &AppState, job: kinds::CompareAll) -> fotobase::Result<Value> {
+async fn compare_all(state: &AppState, slots: &Semaphore, job: kinds::CompareAll) -> fotobase::Result<Value> {
     let (image, data) = original(state, job.image_id).await?;
     let request = CompareAllRequest { target: job.target, algorithms: job.algorithms };
-    let table = compute(move || fotobase_bindings::compare_all(&data, &request)).await?;
+    let table = on_slot(slots, move || fotobase_bindings::compare_all(&data, &request)).await?;
     let mut table = fotobase_bindings::to_json(&table)?;
     table["image_id"] = json!(state.public_id(ids::IMAGE, image.id));
     Ok(table)

@@ -332,9 +332,12 @@ impl Images {
     /// Point a live image at a new thumbnail, in the transaction holding the address's claim;
     /// false when no live image has `id`.
     pub(crate) async fn set_thumbnail_in(&self, tx: &mut Tx, id: i64, key: &str) -> Result<bool> {
-        let q = self.db.sql("UPDATE images SET thumbnail_key = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL");
+        let q = self
+            .db
+            .sql("UPDATE images SET thumbnail_key = ?, status = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL");
         let done = sqlx::query(&q)
             .bind(key)
+            .bind(ImageStatus::Ready.as_str())
             .bind(self.clock.now())
             .bind(id)
             .execute(&mut **tx)

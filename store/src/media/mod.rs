@@ -186,7 +186,8 @@ impl Media {
         self.images.version(id).await
     }
 
-    /// Set (or replace) an image's thumbnail; the old one is collected.
+    /// Set (or replace) an image's thumbnail, which makes it ready (in the same
+    /// write: no moment with a thumbnail but still processing); the old one is collected.
     pub async fn set_thumbnail(&self, image_id: i64, data: &Bytes) -> Result<()> {
         let source = Source::Bytes(data);
         let (key, sha, _) = self.prepare(&source)?;
