@@ -189,7 +189,8 @@ pub struct Config {
     pub max_pixels: u64,
     /// Largest JSON body.
     pub max_json_bytes: usize,
-    /// In-process job workers (`serve` on the `all` or `images` service; `worker`).
+    /// In-process job workers (`serve` on the `all` or `images` service; `worker`): jobs
+    /// computing at once, each slot fed by two job loops so its I/O overlaps another's compute.
     pub workers: usize,
     /// How long a worker's claim on a job lasts without a heartbeat: after a crash, the
     /// job is run again by another worker this long after the last beat.
