@@ -110,10 +110,14 @@ async fn maintenance(state: AppState, mut shutdown: watch::Receiver<bool>) {
 }
 
 /// Start `workers` job workers and the maintenance task; returns the handles.
-fn background(state: &AppState, workers: usize, shutdown: &watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut tasks = worker::spawn(state, workers, shutdown);
+fn background(
+    state: &AppState,
+    workers: usize,
+    shutdown: &watch::Receiver<bool>,
+) -> Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut tasks = worker::spawn(state, workers, shutdown)?;
     tasks.push(tokio::spawn(maintenance(state.clone(), shutdown.clone())));
-    tasks
+    Ok(tasks)
 }
 
 async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
@@ -140,7 +144,7 @@ pub async fn serve(config: Config) -> Result<()> {
     let (stop, stopped) = watch::channel(false);
     // Job workers run where images are served (or in `fotobase worker` processes).
     let workers = if matches!(service, Service::All | Service::Images) { state.config.workers } else { 0 };
-    let tasks = background(&state, workers, &stopped);
+    let tasks = background(&state, workers, &stopped)?;
     let app = service_router(service, state.clone());
     tracing::info!(%addr, ?service, workers, "fotobase is listening");
     let scheme = if state.config.tls().is_some() { "https" } else { "http" };
@@ -205,7 +209,7 @@ pub async fn work(config: Config) -> Result<()> {
     let env = |k: &str| std::env::var(k).ok();
     let state = AppState::open_with(config, &env, crate::state::Keys::None).await?;
     let (stop, stopped) = watch::channel(false);
-    let tasks = background(&state, state.config.workers.max(1), &stopped);
+    let tasks = background(&state, state.config.workers.max(1), &stopped)?;
     println!("fotobase worker running {} job workers (Ctrl-C to stop)", state.config.workers.max(1));
     shutdown_signal().await;
     let _ = stop.send(true);

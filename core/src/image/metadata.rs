@@ -72,6 +72,30 @@ impl Metadata {
         self == &Metadata::default()
     }
 
+    /// [`Metadata::taken_at`] as unix seconds, the same instant [`crate::image::taken_at`]
+    /// gives (shifted by the recorded offset, read as UTC without one), without reading the
+    /// file's container a second time.
+    pub fn taken_at_seconds(&self) -> Option<i64> {
+        let iso = self.taken_at.as_deref()?;
+        let (wall, offset) = (iso.get(..19)?, iso.get(19..)?);
+        // Back to EXIF's `YYYY:MM:DD HH:MM:SS`, whose parser checks every field.
+        let stamp: String = wall
+            .char_indices()
+            .map(|(i, c)| {
+                if matches!(i, 4 | 7) {
+                    ':'
+                } else if i == 10 {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let local = super::exif::parse_exif_datetime(&stamp)?;
+        let offset = if offset.is_empty() { 0 } else { super::exif::parse_offset(offset)? };
+        Some(local - offset)
+    }
+
     /// The same facts without the position: what anyone but the owner may see.
     pub fn without_gps(mut self) -> Metadata {
         self.gps = None;
@@ -229,6 +253,19 @@ mod tests {
         assert_eq!(gps.altitude, Some(58.0));
         assert_eq!(m.clone().without_gps().gps, None);
         assert_eq!(Metadata::from_exif(&[b"Exif\0\0".as_slice(), &sample()].concat()), m);
+    }
+
+    #[test]
+    fn capture_time_in_seconds_follows_the_offset() {
+        let at = |t: &str| Metadata { taken_at: Some(t.into()), ..Metadata::default() }.taken_at_seconds();
+        // 2021-07-04 12:30:15 is 1625401815 as UTC; +02:00 was two hours earlier in UTC.
+        assert_eq!(at("2021-07-04T12:30:15"), Some(1_625_401_815));
+        assert_eq!(Metadata::from_exif(&sample()).taken_at_seconds(), Some(1_625_401_815 - 7200));
+        assert_eq!(at("2021-07-04T12:30:15-05:30"), Some(1_625_401_815 + 5 * 3600 + 1800));
+        for bad in ["2021-07-04", "2021-13-04T12:30:15", "2021-07-04T12:30:15Z", "2021-07-04T12:30:15+2"] {
+            assert_eq!(at(bad), None, "{bad}");
+        }
+        assert_eq!(Metadata::default().taken_at_seconds(), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
-use fotobase::image::{Format, Metadata, probe, taken_at};
+use fotobase::image::{Format, Metadata, probe};
 use fotobase_store::db::{Image, ImageFilter, ImageUpdate, NewImage, NewJob, Page, Visibility};
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
@@ -314,7 +314,7 @@ async fn store(
         width,
         height,
         orientation: info.orientation.exif_value(),
-        taken_at: taken_at(&head),
+        taken_at: info.metadata.taken_at_seconds(),
         photo_metadata: (!info.metadata.is_empty())
             .then(|| serde_json::to_string(&info.metadata))
             .transpose()

@@ -2,10 +2,11 @@
 //! keep the lease alive while they run, and record the outcome. On shutdown a
 //! worker gives its job back (`release`) so another process picks it up at once.
 //!
-//! `workers` is the number of jobs computing at once (CPU slots). Each slot is fed
-//! by [`JOBS_PER_SLOT`] job loops, so that while one job reads its original or
-//! writes its result another is already computing: with one loop per slot the
-//! cores idled through every job's I/O and database round trips.
+//! `workers` is the number of jobs computing at once: the CPU [`slots`], threads
+//! of their own at a lower priority than requests. Each slot is fed by
+//! [`JOBS_PER_SLOT`] job loops, so that while one job reads its original or writes
+//! its result another is already computing: with one loop per slot the cores idled
+//! through every job's I/O and database round trips.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,29 +17,38 @@ use fotobase::{Error, ErrorKind};
 use fotobase_bindings::CompareAllRequest;
 use fotobase_store::db::{Image, ImageStatus, Lease, NewVersion};
 use serde_json::{Value, json};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
 
-use crate::kit::{compute, ids};
+use crate::kit::ids;
 use crate::state::AppState;
 use kinds::{COMPARE_ALL, IMAGES_QUEUE, PROCESS, THUMBNAIL, THUMBNAIL_SIZE};
+use slots::Slots;
 
 pub mod kinds;
+pub mod slots;
 
 /// Job loops per CPU slot: two keep a slot busy through the other job's I/O.
 pub const JOBS_PER_SLOT: usize = 2;
 
 /// Start the pool: `workers` CPU slots and their job loops, until `shutdown` turns true.
-pub fn spawn(state: &AppState, workers: usize, shutdown: &watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
-    let slots = Arc::new(Semaphore::new(workers.max(1)));
-    (0..workers.max(1) * JOBS_PER_SLOT)
+pub fn spawn(
+    state: &AppState,
+    workers: usize,
+    shutdown: &watch::Receiver<bool>,
+) -> fotobase::Result<Vec<JoinHandle<()>>> {
+    if workers == 0 {
+        return Ok(Vec::new());
+    }
+    let slots = Arc::new(Slots::new(workers)?);
+    Ok((0..workers * JOBS_PER_SLOT)
         .map(|_| tokio::spawn(run(state.clone(), slots.clone(), shutdown.clone())))
-        .collect()
+        .collect())
 }
 
 /// One job loop: claim, run (computing only while holding a slot), record.
-async fn run(state: AppState, slots: Arc<Semaphore>, mut shutdown: watch::Receiver<bool>) {
+async fn run(state: AppState, slots: Arc<Slots>, mut shutdown: watch::Receiver<bool>) {
     while !*shutdown.borrow() {
         match state.queue.claim(IMAGES_QUEUE).await {
             Ok(Some(lease)) => {
@@ -72,7 +82,13 @@ async fn run(state: AppState, slots: Arc<Semaphore>, mut shutdown: watch::Receiv
 /// Run every job that is due now, one after another, then return how many ran
 /// (tests use it instead of background workers).
 pub async fn drain(state: &AppState) -> usize {
-    let slots = Semaphore::new(1);
+    let slots = match Slots::new(1) {
+        Ok(slots) => slots,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start a job thread");
+            return 0;
+        }
+    };
     let mut n = 0;
     while let Ok(Some(lease)) = state.queue.claim(IMAGES_QUEUE).await {
         handle(state, &slots, &lease).await;
@@ -81,13 +97,13 @@ pub async fn drain(state: &AppState) -> usize {
     n
 }
 
-async fn handle(state: &AppState, slots: &Semaphore, lease: &Lease) {
+async fn handle(state: &AppState, slots: &Slots, lease: &Lease) {
     let job = &lease.job;
     let span = tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
     handle_in_span(state, slots, lease).instrument(span).await;
 }
 
-async fn handle_in_span(state: &AppState, slots: &Semaphore, lease: &Lease) {
+async fn handle_in_span(state: &AppState, slots: &Slots, lease: &Lease) {
     let job = &lease.job;
     let started = std::time::Instant::now();
     let beat = Duration::from_secs((state.queue.config().lease_secs / 3).max(1) as u64);
@@ -124,7 +140,7 @@ async fn handle_in_span(state: &AppState, slots: &Semaphore, lease: &Lease) {
     tracing::info!(ms = started.elapsed().as_millis() as u64, "job done");
 }
 
-async fn run_job(state: &AppState, slots: &Semaphore, lease: &Lease) -> fotobase::Result<Value> {
+async fn run_job(state: &AppState, slots: &Slots, lease: &Lease) -> fotobase::Result<Value> {
     let job = &lease.job;
     match job.kind.as_str() {
         THUMBNAIL => thumbnail(state, slots, kinds::read(THUMBNAIL, &job.payload)?).await,
@@ -134,16 +150,6 @@ async fn run_job(state: &AppState, slots: &Semaphore, lease: &Lease) -> fotobase
     }
 }
 
-/// [`compute`] while holding one of the pool's CPU slots.
-async fn on_slot<T: Send + 'static>(
-    slots: &Semaphore,
-    f: impl FnOnce() -> fotobase::Result<T> + Send + 'static,
-) -> fotobase::Result<T> {
-    let _slot =
-        slots.acquire().await.map_err(|e| Error::new(ErrorKind::Unexpected, "worker pool closed").with_source(e))?;
-    compute(f).await
-}
-
 /// The image a job works on, with its original's bytes.
 async fn original(state: &AppState, image_id: i64) -> fotobase::Result<(Image, Bytes)> {
     let image = state.images().get(image_id).await?;
@@ -151,25 +157,26 @@ async fn original(state: &AppState, image_id: i64) -> fotobase::Result<(Image, B
     Ok((image, data))
 }
 
-async fn thumbnail(state: &AppState, slots: &Semaphore, job: kinds::Thumbnail) -> fotobase::Result<Value> {
+async fn thumbnail(state: &AppState, slots: &Slots, job: kinds::Thumbnail) -> fotobase::Result<Value> {
     let (image, data) = original(state, job.image_id).await?;
-    let out = on_slot(slots, move || {
-        fotobase_bindings::thumbnail(&data, THUMBNAIL_SIZE, Some(THUMBNAIL_SIZE), Some("contain"), Some("webp"))
-    })
-    .await?;
+    let out = slots
+        .compute(move || {
+            fotobase_bindings::thumbnail(&data, THUMBNAIL_SIZE, Some(THUMBNAIL_SIZE), Some("contain"), Some("webp"))
+        })
+        .await?;
     state.metrics.bytes_processed(image.bytes as u64, out.data.len() as u64);
     state.media.set_thumbnail(image.id, &Bytes::from(out.data)).await?;
     Ok(json!({ "image_id": state.public_id(ids::IMAGE, image.id), "thumbnail": out.info }))
 }
 
-async fn process(state: &AppState, slots: &Semaphore, job_id: i64, job: kinds::Process) -> fotobase::Result<Value> {
+async fn process(state: &AppState, slots: &Slots, job_id: i64, job: kinds::Process) -> fotobase::Result<Value> {
     let (image, data) = original(state, job.image_id).await?;
     let mut options = job.options;
     // A version records every metric unless the request chose some.
     options.metrics.get_or_insert_with(|| Metric::ALL.iter().map(|m| m.name().to_owned()).collect());
     // Checked when the job was queued, against the same stored format.
     let opts = options.options(image.format.parse().ok())?;
-    let out = on_slot(slots, move || fotobase::image::compress(&data, &opts)).await?;
+    let out = slots.compute(move || fotobase::image::compress(&data, &opts)).await?;
     state.metrics.bytes_processed(image.bytes as u64, out.encoded.bytes as u64);
     let new = NewVersion {
         image_id: image.id,
@@ -198,10 +205,10 @@ async fn process(state: &AppState, slots: &Semaphore, job_id: i64, job: kinds::P
     }))
 }
 
-async fn compare_all(state: &AppState, slots: &Semaphore, job: kinds::CompareAll) -> fotobase::Result<Value> {
+async fn compare_all(state: &AppState, slots: &Slots, job: kinds::CompareAll) -> fotobase::Result<Value> {
     let (image, data) = original(state, job.image_id).await?;
     let request = CompareAllRequest { target: job.target, algorithms: job.algorithms };
-    let table = on_slot(slots, move || fotobase_bindings::compare_all(&data, &request)).await?;
+    let table = slots.compute(move || fotobase_bindings::compare_all(&data, &request)).await?;
     let mut table = fotobase_bindings::to_json(&table)?;
     table["image_id"] = json!(state.public_id(ids::IMAGE, image.id));
     Ok(table)
