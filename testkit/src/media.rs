@@ -10,8 +10,8 @@ use serde_json::json;
 use fotobase::ErrorKind;
 use fotobase_auth::clock::{Clock as _, ManualClock, SystemClock};
 use fotobase_store::blob::BlobStore;
-use fotobase_store::db::{Db, ImageStatus, NewImage, NewVersion};
-use fotobase_store::media::{Media, MediaConfig};
+use fotobase_store::db::{Db, ImageFilter, ImageStatus, JobQueue, NewImage, NewJob, NewVersion};
+use fotobase_store::media::{FollowUp, Media, MediaConfig, Source};
 
 const HOUR: i64 = 3600;
 
@@ -43,6 +43,7 @@ pub async fn run(db: &Db, blobs: &BlobStore) {
     concurrent_identical_uploads_store_one_blob(&media, &clock).await;
     deletes_racing_identical_uploads_never_lose_bytes(db, blobs).await;
     limits(&media).await;
+    an_upload_and_its_job_commit_together(&media, &clock).await;
 }
 
 async fn assert_clean(media: &Media, clock: &ManualClock, what: &str) {
@@ -233,6 +234,37 @@ async fn deletes_racing_identical_uploads_never_lose_bytes(db: &Db, blobs: &Blob
     media.gc().await.unwrap();
     let audit = media.audit().await.unwrap();
     assert!(audit.missing.is_empty() && audit.unreferenced.is_empty(), "{audit:?}");
+}
+
+/// `upload_with_job`: the image and its follow-up job are one transaction. A job that
+/// cannot be queued (its key taken) takes the image with it; a good one is there with it.
+async fn an_upload_and_its_job_commit_together(media: &Media, clock: &ManualClock) {
+    let queue = JobQueue::new(media.db().clone());
+    let job =
+        |id: i64| NewJob::new("media-test", "thumbnail", json!({ "image_id": id })).idempotency_key(format!("t:{id}"));
+    let data = content("with job");
+    let img = media
+        .upload_with_job(&image(7, "j.jpg"), Source::Bytes(&data), &FollowUp { queue: &queue, job: &job })
+        .await
+        .unwrap();
+    let queued = queue.by_key(&format!("t:{}", img.id)).await.unwrap().expect("the job came with the image");
+    assert_eq!(queued.payload, json!({ "image_id": img.id }));
+
+    let taken = |_: i64| NewJob::new("media-test", "thumbnail", json!({})).idempotency_key(format!("t:{}", img.id));
+    let before = media.images().list(&ImageFilter { owner_id: Some(7), ..Default::default() }).await.unwrap().items;
+    let err = media
+        .upload_with_job(
+            &image(7, "k.jpg"),
+            Source::Bytes(&content("no job")),
+            &FollowUp { queue: &queue, job: &taken },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists, "{err}");
+    let after = media.images().list(&ImageFilter { owner_id: Some(7), ..Default::default() }).await.unwrap().items;
+    assert_eq!(after, before, "the image whose job failed was not kept");
+    media.delete_image(img.id).await.unwrap();
+    assert_clean(media, clock, "after an upload whose job failed").await;
 }
 
 async fn limits(media: &Media) {

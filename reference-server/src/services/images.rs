@@ -9,6 +9,7 @@ use axum::response::Response;
 use axum::routing::get;
 use fotobase::image::{Format, Metadata, probe};
 use fotobase_store::db::{Image, ImageFilter, ImageUpdate, NewImage, NewJob, Page, Visibility};
+use fotobase_store::media::{FollowUp, Source};
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -243,19 +244,18 @@ async fn upload(
     uploaded(&state, &caller, stored?).await
 }
 
-/// The answer to a stored upload, once its thumbnail is queued.
+/// The answer to a stored upload (its thumbnail job was queued with it): wake the workers.
 async fn uploaded(state: &AppState, caller: &Caller, image: Image) -> ApiResult<(StatusCode, Json<ImageView>)> {
-    state
-        .queue
-        .enqueue(
-            NewJob::new(IMAGES_QUEUE, kinds::THUMBNAIL, kinds::payload(&kinds::Thumbnail { image_id: image.id }))
-                .owner(caller.user_id)
-                .priority(10)
-                .idempotency_key(format!("thumbnail:{}", image.id)),
-        )
-        .await?;
     state.jobs_ready.notify_waiters();
     Ok((StatusCode::CREATED, Json(ImageView::new(state, image, Some(caller.user_id)))))
+}
+
+/// An upload's thumbnail job, queued in the upload's transaction.
+fn thumbnail_job(owner: i64, image_id: i64) -> NewJob {
+    NewJob::new(IMAGES_QUEUE, kinds::THUMBNAIL, kinds::payload(&kinds::Thumbnail { image_id }))
+        .owner(owner)
+        .priority(10)
+        .idempotency_key(format!("thumbnail:{image_id}"))
 }
 
 /// The name an upload is kept under: the last component of whatever path the client sent
@@ -325,10 +325,13 @@ async fn store(
         tags: meta.tags.as_deref().map(split_tags).unwrap_or_default(),
         idempotency_key,
     };
-    Ok(match received {
-        Received::Memory(data) => state.media.upload(&new, data).await?,
-        Received::Staged { staged, .. } => state.media.upload_staged(&new, staged).await?,
-    })
+    let source = match received {
+        Received::Memory(data) => Source::Bytes(data),
+        Received::Staged { staged, .. } => Source::Staged(staged),
+    };
+    let owner = caller.user_id;
+    let job = move |id| thumbnail_job(owner, id);
+    Ok(state.media.upload_with_job(&new, source, &FollowUp { queue: &state.queue, job: &job }).await?)
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -156,10 +156,12 @@ impl Db {
                     Ok(())
                 })
             });
-            if url == "sqlite::memory:" {
-                // Every connection would get its own empty database.
-                opts = opts.max_connections(1);
-            }
+            // One connection: SQLite lets one writer in at a time, and writers that meet its
+            // lock wait in its busy handler, which sleeps (1, 2, 5, 10 … 100 ms) instead of
+            // waking when the lock frees; queued on the pool they are woken in turn at once.
+            // Hot reads go through `read` beside it; an in-memory database could not have
+            // more than one anyway (every connection would get its own empty database).
+            opts = opts.max_connections(1);
         }
         let pool = opts.connect(&url).await.map_err(|e| db_err("cannot connect to the database", e))?;
         let readers = match backend {

@@ -23,7 +23,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use super::blob::{BlobStore, Staged};
-use super::db::{Db, Image, Images, Ledger, NewImage, NewVersion, Tx, Version};
+use super::db::{Db, Image, Images, JobQueue, Ledger, NewImage, NewJob, NewVersion, Tx, Version};
 use crate::db::{is_unique_violation, quotas};
 use fotobase::{Error, ErrorKind, Result};
 use fotobase_auth::clock::{Clock, SystemClock};
@@ -93,10 +93,19 @@ pub struct Media {
     config: MediaConfig,
 }
 
-/// Where the bytes of a new blob come from.
-enum Source<'a> {
+/// Where the bytes of a new blob come from: in memory, or staged by
+/// [`BlobStore::stage`] (large uploads streamed from a request body).
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
     Bytes(&'a Bytes),
     Staged(&'a Staged),
+}
+
+/// A job that follows an upload (its thumbnail), made from the new image's id and
+/// queued in the upload's own transaction.
+pub struct FollowUp<'a> {
+    pub queue: &'a JobQueue,
+    pub job: &'a (dyn Fn(i64) -> NewJob + Sync),
 }
 
 impl Media {
@@ -132,23 +141,33 @@ impl Media {
 
     /// Store an original held in memory and its row.
     pub async fn upload(&self, new: &NewImage, data: &Bytes) -> Result<Image> {
-        let id = self.store_image(new, Source::Bytes(data)).await?;
+        let id = self.store_image(new, Source::Bytes(data), None).await?;
+        self.images.get(id).await
+    }
+
+    /// Store an original and queue the job that follows it in the same transaction:
+    /// neither a crash nor a failing queue can leave an image without its thumbnail job.
+    pub async fn upload_with_job(&self, new: &NewImage, source: Source<'_>, then: &FollowUp<'_>) -> Result<Image> {
+        let id = self.store_image(new, source, Some(then)).await?;
         self.images.get(id).await
     }
 
     /// Store an original already staged with [`BlobStore::stage`] (large uploads
     /// streamed from a request body). The staged copy is left for the caller to discard.
     pub async fn upload_staged(&self, new: &NewImage, staged: &Staged) -> Result<Image> {
-        let id = self.store_image(new, Source::Staged(staged)).await?;
+        let id = self.store_image(new, Source::Staged(staged), None).await?;
         self.images.get(id).await
     }
 
-    async fn store_image(&self, new: &NewImage, source: Source<'_>) -> Result<i64> {
+    async fn store_image(&self, new: &NewImage, source: Source<'_>, then: Option<&FollowUp<'_>>) -> Result<i64> {
         new.validated()?;
         let (key, sha, bytes) = self.prepare(&source)?;
         let mut tx = self.stored_and_claimed(&key, &sha, &source).await?;
         let id = self.images.insert(&mut tx, new, &key, &sha, bytes).await?;
         quotas::charge(&self.db, &mut tx, new.owner_id, bytes, self.config.default_quota_bytes).await?;
+        if let Some(then) = then {
+            then.queue.enqueue_in(&mut tx, &(then.job)(id)).await?;
+        }
         tx.commit().await.map_err(|e| sql_err("cannot commit image", e))?;
         Ok(id)
     }
@@ -249,7 +268,8 @@ impl Media {
     pub async fn claim(&self, key: &str) -> Result<()> {
         for _ in 0..200 {
             let now = self.now();
-            if self.ledger.renew(self.db.pool(), key, now).await? || self.ledger.insert_live(key, now).await? {
+            // New bytes first: most uploads are, and then one statement claims them.
+            if self.ledger.insert_live(key, now).await? || self.ledger.renew(self.db.pool(), key, now).await? {
                 return Ok(());
             }
             // The row exists and is not live: a deletion is under way.

@@ -296,6 +296,37 @@ impl JobQueue {
         {
             return same_job(existing, job);
         }
+        match self.insert(self.db.pool(), job).await {
+            Ok(stored) => Ok(stored),
+            // Another enqueue with the same key won the race: answer with its job.
+            Err(e) if is_unique_violation(&e) => {
+                let key = job.idempotency_key.as_deref().ok_or(e)?;
+                let existing = self.by_key(key).await?.ok_or_else(|| {
+                    Error::new(ErrorKind::Conflict, "job with this idempotency key vanished").with_context("key", key)
+                })?;
+                same_job(existing, job)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Queue `job` inside the caller's transaction, so that it exists exactly when the
+    /// caller's own rows do (an upload and its thumbnail). No idempotency lookup: a key
+    /// already taken is the caller's conflict and rolls its transaction back.
+    pub(crate) async fn enqueue_in(&self, tx: &mut super::Tx, job: &NewJob) -> Result<Job> {
+        job.validate()?;
+        self.insert(&mut **tx, job).await.map_err(|e| {
+            if !is_unique_violation(&e) {
+                return e;
+            }
+            let key = job.idempotency_key.clone().unwrap_or_default();
+            Error::new(ErrorKind::AlreadyExists, "a job with this idempotency key exists")
+                .with_context("key", key)
+                .with_source(e)
+        })
+    }
+
+    async fn insert<'e>(&self, exec: impl sqlx::Executor<'e, Database = sqlx::Any>, job: &NewJob) -> Result<Job> {
         let now = self.clock.now();
         let mut stored = Job {
             id: 0,
@@ -333,21 +364,8 @@ impl JobQueue {
             .bind(0.0f64)
             .bind(now)
             .bind(now);
-        match self.db.inserted_id(self.db.pool(), query).await {
-            Ok(id) => {
-                stored.id = id;
-                Ok(stored)
-            }
-            // Another enqueue with the same key won the race: answer with its job.
-            Err(e) if is_unique_violation(&e) => {
-                let key = job.idempotency_key.as_deref().ok_or(e)?;
-                let existing = self.by_key(key).await?.ok_or_else(|| {
-                    Error::new(ErrorKind::Conflict, "job with this idempotency key vanished").with_context("key", key)
-                })?;
-                same_job(existing, job)
-            }
-            Err(e) => Err(e),
-        }
+        stored.id = self.db.inserted_id(exec, query).await?;
+        Ok(stored)
     }
 
     /// The job stored under an idempotency key, if any.
