@@ -241,7 +241,11 @@ def main():
                "few accounts (argon2id makes it CPU-bound by design; only failed logins are throttled); the upload "
                "posts a 2 MP JPEG as the body, and the thumbnail jobs it queues run on the server's workers during "
                "the run. The thumbnail workers' row times the server's job workers alone: that many uploads at "
-               "once, until every thumbnail is made (before the wrk runs). **Ceiling**: `GET /health`'s rate on the "
+               "once, then the backlog they leave drained with nothing else running (before the wrk runs). The "
+               "split rows run docker-compose's layout as processes on loopback (auth, users, images and folders "
+               "services, a job worker, the gateway in front) on PostgreSQL and S3 (moto); the list is measured "
+               "through the gateway and straight to the images service, and the gateway's cost is the time per "
+               "request it adds. **Ceiling**: `GET /health`'s rate on the "
                "same run (the HTTP stack alone); for login, cores ÷ one argon2id verification; for the workers, the "
                "workers ÷ one thumbnail on one thread (the wheel's `thumbnail`, the call the workers make). Requests/s counts 2xx answers only (logins beyond the hashing "
                "slots are answered 503 + Retry-After and counted as non-2xx). Goals (issue 25) where set.", "",

@@ -233,44 +233,126 @@ def fresh_postgres(url, name):
     return f"{root}/{name}"
 
 
-def run_one(binary, jpg, db_name, db_url, seconds, work, one_thumbnail):
-    data = pathlib.Path(tempfile.mkdtemp(prefix=f"server-{db_name}-", dir=work))
+def start_server(binary, args, env, data, timeout_s=30):
+    """`fotobase ARGS` on a free loopback port with `env`; waits for /ready. Returns (proc, base, log)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    data.mkdir(parents=True, exist_ok=True)
+    log = open(data / "server.log", "wb")
+    env = {**env, "FOTOBASE_LISTEN": f"127.0.0.1:{port}", "FOTOBASE_DATA": str(data)}
+    proc = subprocess.Popen([binary, *args], env=env, stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(timeout_s * 50):  # migrations and key generation
+        if proc.poll() is not None:
+            raise RuntimeError(f"{' '.join(args)} exited ({proc.returncode}); log: {(data / 'server.log').read_text()[-2000:]}")
+        try:
+            if http(base, "GET", "/ready", timeout=2)[0] == 200:
+                return proc, base, log
+        except (OSError, RuntimeError):
+            pass
+        time.sleep(0.02)
+    proc.kill()
+    raise RuntimeError(f"{' '.join(args)} did not become ready in {timeout_s} s")
+
+
+def stop_server(proc, log):
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    log.close()
+
+
+def seed(base, jpg, n_images=20):
+    """Accounts registered and logged in over HTTP, `n_images` uploads with their thumbnails made.
+    Returns (emails, token)."""
+    run_id = secrets.token_hex(4)
+    emails = [f"bench-{run_id}-{i}@example.com" for i in range(ACCOUNTS)]
+    for e in emails:
+        http(base, "POST", "/api/v1/auth/register", {"email": e, "password": PASSWORD})
+    token = http(base, "POST", "/api/v1/auth/login", {"email": emails[0], "password": PASSWORD})[1]["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    body = jpg.read_bytes()
+    for _ in range(n_images):  # the listed page: 20 images, thumbnails made
+        http(base, "POST", "/api/v1/images", body, {**auth, "Content-Type": "image/jpeg"})
+    for _ in range(1500):
+        items = http(base, "GET", "/api/v1/images", headers=auth)[1]["items"]
+        if all(i["status"] != "processing" for i in items):
+            break
+        time.sleep(0.02)
+    return emails, token
+
+
+def run_split(binary, jpg, db_url, blob_url, seconds, work):
+    """The split deployment as docker-compose runs it, each part its own process on loopback: the auth,
+    users, images and folders services and a job worker on PostgreSQL and `blob_url` (S3 under make
+    bench), the gateway in front. wrk on the gateway's /health (the ceiling), the routed list and
+    /users/me, and the same list sent straight to the images service: what the gateway adds."""
+    keys = {k: secrets.token_hex(32) for k in ("FOTOBASE_ID_KEY", "FOTOBASE_BLIND_INDEX_KEY", "FOTOBASE_TRANSFORM_KEY")}
+    shared = {**os.environ, **keys, "FOTOBASE_FIELD_KEYS": f"k1:{secrets.token_hex(32)}",
+              "FOTOBASE_DATABASE_URL": db_url, "FOTOBASE_BLOB_URL": blob_url, "FOTOBASE_TRUSTED_PROXIES": "127.0.0.1",
+              "FOTOBASE_QUOTA_BYTES": "unlimited", "FOTOBASE_QUOTA_UPLOADS_PER_MINUTE": "unlimited"}
+    root = pathlib.Path(tempfile.mkdtemp(prefix="server-split-", dir=work))
+    started = []
+    try:
+        def start(name, args, env):
+            proc, base, log = start_server(binary, args, env, root / name)
+            started.append((proc, log))
+            return base
+        auth = start("auth", ["serve", "--service", "auth"], shared)
+        with_auth = {**shared, "FOTOBASE_AUTH_URL": auth}
+        users = start("users", ["serve", "--service", "users"], with_auth)
+        images = start("images", ["serve", "--service", "images"], {**with_auth, "FOTOBASE_WORKERS": "0"})
+        folders = start("folders", ["serve", "--service", "folders"], with_auth)
+        worker = subprocess.Popen([binary, "worker"], env={**shared, "FOTOBASE_WORKERS": str(WORKERS),
+                                                           "FOTOBASE_DATA": str(root / "worker")},
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started.append((worker, open(os.devnull, "wb")))
+        gateway = start("gateway", ["serve", "--service", "gateway"], {
+            **os.environ, "FOTOBASE_UPSTREAM_AUTH": auth, "FOTOBASE_UPSTREAM_USERS": users,
+            "FOTOBASE_UPSTREAM_IMAGES": images, "FOTOBASE_UPSTREAM_FOLDERS": folders})
+        _, token = seed(gateway, jpg)
+        db_name = "PostgreSQL + " + ("S3" if blob_url.startswith("s3://") else "files") + ", split"
+        cases = [
+            ("GET /health (ceiling)", gateway, "/health", ""),
+            ("GET /api/v1/users/me (token)", gateway, "/api/v1/users/me", LIST.format(token=token)),
+            ("GET /api/v1/images (token, 20 rows)", gateway, "/api/v1/images?limit=20", LIST.format(token=token)),
+            ("GET /api/v1/images (token, 20 rows), straight to the images service", images,
+             "/api/v1/images?limit=20", LIST.format(token=token)),
+        ]
+        rows = []
+        for label, base, path, script in cases:
+            r = wrk(base, path, script, work, seconds)
+            rows.append({"endpoint": label, "database": db_name, "seconds": seconds, "connections": 32, "threads": 2, **r})
+            print(f"[server] {db_name} {label}: {r['rps']:.0f} req/s, p99 {(r['p99'] or 0) * 1e3:.1f} ms")
+        routed, direct = rows[2], rows[3]
+        if routed["rps"] and direct["rps"]:
+            # The cores are shared, so the gateway's cost shows as the time per request it adds.
+            adds = direct["rps"] / routed["rps"] - 1
+            routed["gateway_adds"] = adds
+            routed["goal"], routed["goal_met"] = "gateway adds ≤ 20 %", adds <= 0.20
+            routed["endpoint"] += f" (the gateway adds {adds:.0%})"
+        return rows
+    finally:
+        for proc, log in reversed(started):
+            stop_server(proc, log)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def run_one(binary, jpg, db_name, db_url, seconds, work, one_thumbnail):
+    data = pathlib.Path(tempfile.mkdtemp(prefix=f"server-{db_name}-", dir=work))
     # Quotas stay checked (their cost is measured) but never bind: one account uploads at full speed.
-    env = {**os.environ, "FOTOBASE_LISTEN": f"127.0.0.1:{port}", "FOTOBASE_DATA": str(data), "FOTOBASE_WORKERS": str(WORKERS),
+    env = {**os.environ, "FOTOBASE_WORKERS": str(WORKERS),
            "FOTOBASE_QUOTA_BYTES": "unlimited", "FOTOBASE_QUOTA_UPLOADS_PER_MINUTE": "unlimited"}
     env.pop("FOTOBASE_DATABASE_URL", None)
     if db_url:
         env["FOTOBASE_DATABASE_URL"] = db_url
-    log = open(data / "server.log", "wb")
-    proc = subprocess.Popen([binary, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc, base, log = start_server(binary, ["serve"], env, data)
     try:
-        for _ in range(300):  # migrations and key generation, up to 30 s
-            if proc.poll() is not None:
-                raise RuntimeError(f"the server exited ({proc.returncode}); log: {(data / 'server.log').read_text()[-2000:]}")
-            try:
-                if http(base, "GET", "/ready", timeout=2)[0] == 200:
-                    break
-            except (OSError, RuntimeError):
-                pass
-            time.sleep(0.02)
-        else:
-            raise RuntimeError("the server did not become ready in 30 s")
-        run_id = secrets.token_hex(4)
-        emails = [f"bench-{run_id}-{i}@example.com" for i in range(ACCOUNTS)]
-        for e in emails:
-            http(base, "POST", "/api/v1/auth/register", {"email": e, "password": PASSWORD})
-        token = http(base, "POST", "/api/v1/auth/login", {"email": emails[0], "password": PASSWORD})[1]["access_token"]
+        emails, token = seed(base, jpg)
         auth = {"Authorization": f"Bearer {token}"}
         body = jpg.read_bytes()
-        for _ in range(20):  # the listed page: 20 images, thumbnails made
-            http(base, "POST", "/api/v1/images", body, {**auth, "Content-Type": "image/jpeg"})
-        for _ in range(300):
-            items = http(base, "GET", "/api/v1/images", headers=auth)[1]["items"]
-            if all(i["status"] != "processing" for i in items):
-                break
-            time.sleep(0.02)
         bodies = ", ".join(json.dumps(json.dumps({"email": e, "password": PASSWORD})) for e in emails)
         cases = [
             ("GET /health (ceiling)", "/health", ""),
@@ -293,13 +375,7 @@ def run_one(binary, jpg, db_name, db_url, seconds, work, one_thumbnail):
                   f"non-2xx {r['non_2xx']}, socket errors {r['socket_errors']}")
         return rows + [workers]  # last: the table's header describes the wrk rows by the first
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        stop_server(proc, log)
         shutil.rmtree(data, ignore_errors=True)
 
 
@@ -348,6 +424,16 @@ def main():
             except Exception as e:  # noqa: BLE001 - one database failing should not lose the other
                 notes.append(f"{name}: failed: {e}")
                 print(f"[server] {name} failed: {e}", file=sys.stderr)
+        if len(backends) > 1:
+            blob_url = os.environ.get("FOTOBASE_TEST_S3_URL") or f"file://{work / 'split-blobs'}"
+            if not blob_url.startswith("s3://"):
+                notes.append("split deployment: no S3 emulator (make bench starts moto), so local files")
+            split_db = fresh_postgres(args.postgres, f"fotobase_split_{secrets.token_hex(4)}") or backends[1][1]
+            try:
+                rows += against_ceiling(run_split(args.binary, jpg, split_db, blob_url, seconds, work), hash_s)
+            except Exception as e:  # noqa: BLE001
+                notes.append(f"split deployment: failed: {e}")
+                print(f"[server] split deployment failed: {e}", file=sys.stderr)
     args.out.write_text(json.dumps({
         "binding": "server", "rows": [], "server": rows, "server_notes": notes,
         "versions": {"fotobase (server)": version.split()[-1] if version else "?", "wrk": wrk_version},

@@ -51,6 +51,7 @@ mod page;
 pub mod queue;
 pub(crate) mod quotas;
 mod read;
+mod read_pg;
 mod sessions;
 mod tags;
 mod throttle;
@@ -102,6 +103,8 @@ pub struct Db {
     backend: DbBackend,
     /// Hot reads of a file-backed SQLite database ([`Db::rows`]).
     readers: Option<Arc<read::Readers>>,
+    /// Hot reads of PostgreSQL ([`Db::rows`]).
+    pg_readers: Option<Arc<read_pg::PgReaders>>,
 }
 
 impl Db {
@@ -172,7 +175,15 @@ impl Db {
             }
             _ => None,
         };
-        Ok(Db { pool, backend, readers })
+        let pg_readers = match backend {
+            DbBackend::Postgres => {
+                let options = sqlx::postgres::PgConnectOptions::from_str(&url)
+                    .map_err(|e| db_err("cannot read the PostgreSQL URL", e))?;
+                Some(Arc::new(read_pg::PgReaders::new(options)))
+            }
+            _ => None,
+        };
+        Ok(Db { pool, backend, readers, pg_readers })
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -225,6 +236,9 @@ impl Db {
     ) -> Result<()> {
         if let Some(readers) = &self.readers {
             return readers.rows(sql, vals, what, each);
+        }
+        if let Some(readers) = &self.pg_readers {
+            return readers.rows(sql, vals, what, each).await;
         }
         let rows = bind_all(sqlx::query(sql), vals).fetch_all(&self.pool).await.map_err(|e| db_err(what, e))?;
         rows.iter().try_for_each(|row| each(Row::Any(row)))

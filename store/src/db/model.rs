@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
+use sqlx::postgres::PgRow;
 
 use super::db_err;
 use fotobase::{Error, ErrorKind, Result};
@@ -194,10 +195,12 @@ impl Where {
     }
 }
 
-/// A result row: from sqlx (any database) or from a SQLite reader (`read.rs`).
+/// A result row: from sqlx (any database), a PostgreSQL reader (`read_pg.rs`) or a
+/// SQLite reader (`read.rs`).
 #[derive(Clone, Copy)]
 pub(crate) enum Row<'r> {
     Any(&'r AnyRow),
+    Pg(&'r PgRow),
     /// With the statement's column names, read once: rusqlite looks a name up by comparing it
     /// case-insensitively with every column's C string, a seventh of a list request's time.
     Sqlite(&'r rusqlite::Row<'r>, &'r [String]),
@@ -212,6 +215,7 @@ impl<'r> From<&'r AnyRow> for Row<'r> {
 /// A column type both kinds of [`Row`] read.
 pub(crate) trait Col: Sized {
     fn any(row: &AnyRow, col: &str) -> std::result::Result<Self, sqlx::Error>;
+    fn pg(row: &PgRow, col: &str) -> std::result::Result<Self, sqlx::Error>;
     fn sqlite(row: &rusqlite::Row<'_>, col: usize) -> rusqlite::Result<Self>;
 }
 
@@ -219,6 +223,9 @@ macro_rules! col {
     ($($t:ty),*) => {$(
         impl Col for $t {
             fn any(row: &AnyRow, col: &str) -> std::result::Result<Self, sqlx::Error> {
+                row.try_get(col)
+            }
+            fn pg(row: &PgRow, col: &str) -> std::result::Result<Self, sqlx::Error> {
                 row.try_get(col)
             }
             fn sqlite(row: &rusqlite::Row<'_>, col: usize) -> rusqlite::Result<Self> {
@@ -244,6 +251,7 @@ impl<'r> Cols<'r> {
     pub fn get<T: Col>(&self, col: &str) -> Result<T> {
         match self.row {
             Row::Any(row) => T::any(row, col).map_err(|e| db_err(self.what, e)),
+            Row::Pg(row) => T::pg(row, col).map_err(|e| db_err(self.what, e)),
             Row::Sqlite(row, names) => match names.iter().position(|n| n == col) {
                 Some(i) => T::sqlite(row, i).map_err(|e| self.bad(e)),
                 None => Err(self.bad(rusqlite::Error::InvalidColumnName(col.to_owned()))),
@@ -258,6 +266,10 @@ impl<'r> Cols<'r> {
                 .try_get::<i64, _>(col)
                 .or_else(|_| row.try_get::<i32, _>(col).map(i64::from))
                 .map_err(|e| db_err(self.what, e)),
+            Row::Pg(row) => row
+                .try_get::<i64, _>(col)
+                .or_else(|_| row.try_get::<i32, _>(col).map(i64::from))
+                .map_err(|e| db_err(self.what, e)),
             Row::Sqlite(..) => self.get(col),
         }
     }
@@ -266,7 +278,7 @@ impl<'r> Cols<'r> {
     pub fn text(&self, col: &str) -> Result<String> {
         match self.row {
             Row::Any(row) => super::text(row, col),
-            Row::Sqlite(..) => self.get(col),
+            Row::Pg(..) | Row::Sqlite(..) => self.get(col),
         }
     }
 
@@ -274,7 +286,7 @@ impl<'r> Cols<'r> {
     pub fn text_opt(&self, col: &str) -> Result<Option<String>> {
         match self.row {
             Row::Any(row) => super::text_opt(row, col),
-            Row::Sqlite(..) => self.get(col),
+            Row::Pg(..) | Row::Sqlite(..) => self.get(col),
         }
     }
 
