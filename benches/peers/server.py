@@ -27,6 +27,7 @@ it with psql when psql is there, else the given database is used (accounts are u
 the numbers are absolute. Writes {"binding": "server", "rows": [], "server": [...], "versions": {...}}.
 """
 import argparse
+import base64
 import json
 import os
 import pathlib
@@ -289,8 +290,9 @@ def run_split(binary, jpg, db_url, blob_url, seconds, work):
     users, images and folders services and a job worker on PostgreSQL and `blob_url` (S3 under make
     bench), the gateway in front. wrk on the gateway's /health (the ceiling), the routed list and
     /users/me, and the same list sent straight to the images service: what the gateway adds."""
-    keys = {k: secrets.token_hex(32) for k in ("FOTOBASE_ID_KEY", "FOTOBASE_BLIND_INDEX_KEY", "FOTOBASE_TRANSFORM_KEY")}
-    shared = {**os.environ, **keys, "FOTOBASE_FIELD_KEYS": f"k1:{secrets.token_hex(32)}",
+    key = lambda: base64.b64encode(secrets.token_bytes(32)).decode()  # noqa: E731 - the keys' format
+    keys = {k: key() for k in ("FOTOBASE_ID_KEY", "FOTOBASE_BLIND_INDEX_KEY", "FOTOBASE_TRANSFORM_KEY")}
+    shared = {**os.environ, **keys, "FOTOBASE_FIELD_KEYS": f"k1:{key()}",
               "FOTOBASE_DATABASE_URL": db_url, "FOTOBASE_BLOB_URL": blob_url, "FOTOBASE_TRUSTED_PROXIES": "127.0.0.1",
               "FOTOBASE_QUOTA_BYTES": "unlimited", "FOTOBASE_QUOTA_UPLOADS_PER_MINUTE": "unlimited"}
     root = pathlib.Path(tempfile.mkdtemp(prefix="server-split-", dir=work))
