@@ -123,8 +123,10 @@ impl Api {
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), 201);
-        res.json().await.unwrap()
+        let status = res.status();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        body
     }
 
     /// Poll until `done(value)` or a generous deadline (a failure bound, not a timing assertion).

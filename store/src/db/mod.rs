@@ -139,7 +139,7 @@ impl Db {
             .test_before_acquire(false)
             .before_acquire(|conn, meta| {
                 Box::pin(async move {
-                    if meta.idle_for > Duration::from_millis(500) {
+                    if meta.idle_for > Duration::from_millis(500) || outage::suspected() {
                         conn.ping().await?;
                     }
                     Ok(true)
@@ -384,8 +384,35 @@ pub(crate) fn is_retryable(e: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 pub(crate) fn db_err(what: &'static str, e: sqlx::Error) -> Error {
-    let kind = if is_unreachable(&e) { ErrorKind::Unavailable } else { ErrorKind::Unexpected };
+    let unreachable = is_unreachable(&e);
+    if unreachable {
+        outage::noticed();
+    }
+    let kind = if unreachable { ErrorKind::Unavailable } else { ErrorKind::Unexpected };
     Error::new(kind, what).with_source(e)
+}
+
+/// After a database said it cannot be reached (a restart ends every connection), every
+/// connection is pinged before it is used for a few seconds, whatever its idle time: the
+/// connections the outage ended are weeded out then, instead of each failing one request.
+pub(crate) mod outage {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    const SUSPECT_MS: u64 = 5_000;
+    static NOTICED_MS: AtomicU64 = AtomicU64::new(0);
+
+    fn now_ms() -> u64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    }
+
+    pub(crate) fn noticed() {
+        NOTICED_MS.store(now_ms(), Ordering::Relaxed);
+    }
+
+    pub(crate) fn suspected() -> bool {
+        now_ms().saturating_sub(NOTICED_MS.load(Ordering::Relaxed)) < SUSPECT_MS
+    }
 }
 
 /// Errors that say the database cannot be reached now rather than that the statement is

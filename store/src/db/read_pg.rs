@@ -5,7 +5,8 @@
 //! value of every row into its own representation. The reads every authenticated request
 //! makes (the caller's account, a page of images) use these connections instead: `PgRow`s
 //! as they arrive, no ping on return, a ping before use only after an idle spell (the
-//! pool's rule, so a database restart is still noticed before it fails a request).
+//! pool's rule, and every time for a few seconds after an outage was noticed, so a database
+//! restart costs no more than the requests that met it).
 //! Writes and transactions stay on the pool.
 
 use std::sync::Mutex;
@@ -61,10 +62,10 @@ impl PgReaders {
 
     async fn take(&self) -> std::result::Result<PgConnection, sqlx::Error> {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        if let Some((mut conn, since)) = idle {
-            if since.elapsed() < STALE || conn.ping().await.is_ok() {
-                return Ok(conn);
-            }
+        if let Some((mut conn, since)) = idle
+            && ((since.elapsed() < STALE && !super::outage::suspected()) || conn.ping().await.is_ok())
+        {
+            return Ok(conn);
         }
         PgConnection::connect_with(&self.options).await
     }
