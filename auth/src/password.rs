@@ -8,9 +8,11 @@
 use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, KeyId, Params, ParamsBuilder, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, KeyId, Params, ParamsBuilder, Version};
+use subtle::ConstantTimeEq as _;
 use unicode_normalization::UnicodeNormalization as _;
+use zeroize::Zeroize as _;
 
 use super::Secret;
 use super::secret::check_key_id;
@@ -181,14 +183,11 @@ impl PasswordHasher {
         let keyid = pepper.map(|(id, _)| id.as_str());
         let params = argon2_params(self.params, keyid)?;
         let secret = pepper.map_or(&[][..], |(_, s)| s.expose());
-        let argon = Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, params)
+        let argon = Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, params.clone())
             .map_err(|e| Error::new(ErrorKind::InvalidArgument, "argon2 rejected its parameters").with_source(e))?;
         let salt = SaltString::encode_b64(&super::random_bytes(16))
             .map_err(|e| Error::new(ErrorKind::Unexpected, "salt encoding failed").with_source(e))?;
-        let hash = argon
-            .hash_password(normalized.as_bytes(), &salt)
-            .map_err(|e| Error::new(ErrorKind::Unexpected, "argon2 hashing failed").with_source(e))?;
-        Ok(hash.to_string())
+        phc(&argon, &params, normalized.as_bytes(), &salt)
     }
 
     /// Constant-time check of `password` against a PHC `hash`. `Ok(false)` on a
@@ -214,15 +213,30 @@ impl PasswordHasher {
                 s.expose()
             }
         };
-        let algorithm = Algorithm::try_from(parsed.algorithm)
-            .map_err(|e| Error::new(ErrorKind::InvalidArgument, "not an argon2 hash").with_source(e))?;
-        let argon = Argon2::new_with_secret(secret, algorithm, Version::V0x13, params)
+        let unusable = |what: &'static str| {
+            move |e: argon2::password_hash::Error| Error::new(ErrorKind::InvalidArgument, what).with_source(e)
+        };
+        let algorithm = Algorithm::try_from(parsed.algorithm).map_err(unusable("not an argon2 hash"))?;
+        let version = parsed
+            .version
+            .map(Version::try_from)
+            .transpose()
+            .map_err(|e| Error::new(ErrorKind::InvalidArgument, "unknown argon2 version").with_source(e))?;
+        let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+            return Err(Error::new(ErrorKind::InvalidArgument, "hash has no salt or no output"));
+        };
+        let mut salt_buf = [0u8; 64];
+        let salt = salt.decode_b64(&mut salt_buf).map_err(unusable("bad salt in hash"))?;
+        let argon = Argon2::new_with_secret(secret, algorithm, version.unwrap_or_default(), params.clone())
             .map_err(|e| Error::new(ErrorKind::InvalidArgument, "bad argon2 parameters in hash").with_source(e))?;
-        match argon.verify_password(normalized.as_bytes(), &parsed) {
-            Ok(()) => Ok(true),
-            Err(argon2::password_hash::Error::Password) => Ok(false),
-            Err(e) => Err(Error::new(ErrorKind::InvalidArgument, "hash could not be checked").with_source(e)),
-        }
+        let mut out = vec![0u8; expected.len()];
+        with_memory(params.block_count(), |blocks| {
+            argon.hash_password_into_with_memory(normalized.as_bytes(), salt, &mut out, blocks)
+        })
+        .map_err(|e| Error::new(ErrorKind::InvalidArgument, "hash could not be checked").with_source(e))?;
+        let same = bool::from(out.as_slice().ct_eq(expected.as_bytes()));
+        out.zeroize();
+        Ok(same)
     }
 
     /// Whether `hash` was made with weaker settings than this hasher's (algorithm,
@@ -296,6 +310,55 @@ fn parse_hash(hash: &str) -> Result<PasswordHash<'_>> {
     PasswordHash::new(hash).map_err(|e| Error::new(ErrorKind::InvalidArgument, "not a PHC hash string").with_source(e))
 }
 
+/// A PHC string of `password` under `argon` (whose parameters are `params`) and `salt`: what
+/// `PasswordHasher::hash_password` makes, on working memory from [`with_memory`].
+fn phc(argon: &Argon2<'_>, params: &Params, password: &[u8], salt: &SaltString) -> Result<String> {
+    let failed =
+        |e: argon2::password_hash::Error| Error::new(ErrorKind::Unexpected, "argon2 hashing failed").with_source(e);
+    let mut salt_buf = [0u8; 64];
+    let salt_bytes = salt.as_salt().decode_b64(&mut salt_buf).map_err(failed)?;
+    let mut out = [0u8; OUTPUT_LEN];
+    with_memory(params.block_count(), |blocks| {
+        argon.hash_password_into_with_memory(password, salt_bytes, &mut out, blocks)
+    })
+    .map_err(|e| failed(e.into()))?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(failed)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(failed)?),
+    };
+    out.zeroize();
+    Ok(hash.to_string())
+}
+
+/// Working memory kept between hashes: at most this many buffers, each at most this many blocks.
+const KEPT_BUFFERS: usize = 8;
+const KEPT_BLOCKS: usize = 64 << 10; // 64 MiB
+
+/// Run `f` on argon2's working memory of `count` blocks (1 KiB each). Allocating 19 MiB afresh for
+/// every hash mapped it and faulted it in page by page, a tenth of a login's CPU; buffers are kept
+/// between hashes instead (as many as hash at once, up to [`KEPT_BUFFERS`]) and wiped after each use.
+fn with_memory<R>(count: usize, f: impl FnOnce(&mut [Block]) -> R) -> R {
+    static KEPT: std::sync::Mutex<Vec<Vec<Block>>> = std::sync::Mutex::new(Vec::new());
+    let kept = KEPT.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let mut blocks = kept.unwrap_or_default();
+    if blocks.len() < count {
+        blocks = vec![Block::default(); count];
+    }
+    let out = f(&mut blocks[..count]);
+    // A plain fill (a memset; `zeroize`'s volatile writes would cost a sixth of a hash): the buffer
+    // stays reachable from `KEPT`, so the writes cannot be optimised away. One that is dropped
+    // goes back to the kernel, which wipes pages before it hands them out again.
+    blocks[..count].fill(Block::default());
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    if blocks.len() <= KEPT_BLOCKS && kept.len() < KEPT_BUFFERS {
+        kept.push(blocks);
+    }
+    out
+}
+
 fn common_passwords() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
     SET.get_or_init(|| {
@@ -326,6 +389,36 @@ mod tests {
         assert!(h.verify(&hash, "correct horse battery").unwrap());
         assert!(!h.verify(&hash, "correct horse batterz").unwrap());
         assert_ne!(hash, h.hash("correct horse battery").unwrap(), "fresh salt every time");
+    }
+
+    /// The kept working memory changes nothing: the same strings as argon2's own `PasswordHasher`
+    /// (with and without a pepper's key id), and each side verifies the other's hashes, at
+    /// several sizes in turn (a larger buffer is reused for a smaller hash, then wiped).
+    #[test]
+    fn kept_memory_gives_argon2s_own_hashes() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        for (memory_kib, keyid) in [(256, None), (1024, Some("p1")), (64, None), (19_456, None)] {
+            let params = argon2_params(HashParams { memory_kib, iterations: 1, parallelism: 1 }, keyid).unwrap();
+            let secret = if keyid.is_some() { &b"pepper-secret-of-32-bytes-long!!"[..] } else { &[][..] };
+            let argon = Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, params.clone()).unwrap();
+            let salt = SaltString::encode_b64(b"sixteen byte salt").unwrap();
+            let ours = phc(&argon, &params, b"correct horse", &salt).unwrap();
+            let theirs = argon.hash_password(b"correct horse", &salt).unwrap().to_string();
+            assert_eq!(ours, theirs);
+            assert!(argon.verify_password(b"correct horse", &PasswordHash::new(&ours).unwrap()).is_ok());
+        }
+        let h = fast();
+        let stock = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(256, 1, 1, Some(32)).unwrap());
+        let salt = SaltString::encode_b64(b"another salt!!").unwrap();
+        let theirs = stock.hash_password(b"fine photo 12", &salt).unwrap().to_string();
+        assert!(h.verify(&theirs, "fine photo 12").unwrap());
+        assert!(!h.verify(&theirs, "fine photo 13").unwrap());
+        // Version 0x10 hashes (older libraries) still verify, with their own version.
+        let old = Argon2::new(Algorithm::Argon2id, Version::V0x10, Params::new(256, 1, 1, Some(32)).unwrap());
+        let v16 = old.hash_password(b"fine photo 12", &salt).unwrap().to_string();
+        assert!(v16.starts_with("$argon2id$v=16$"), "{v16}");
+        assert!(h.verify(&v16, "fine photo 12").unwrap());
+        assert!(!h.verify(&v16, "fine photo 13").unwrap());
     }
 
     #[test]
