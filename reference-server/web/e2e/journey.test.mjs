@@ -159,7 +159,7 @@ test('index.html and assets are served with the CSP and no inline code', async (
 test('register a new account', async () => {
   await page.goto('/register');
   await page.getByRole('heading', { name: 'Create your account', level: 1 }).waitFor();
-  await page.getByLabel('E-mail address').fill(EMAIL);
+  await page.getByRole('textbox', { name: 'E-mail address', exact: true }).fill(EMAIL);
   await page.getByLabel('Display name').fill('Ann Example');
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('Confirm password').fill(PASSWORD);
@@ -174,7 +174,7 @@ test('log out, then log in again', async () => {
   await page.getByRole('button', { name: 'Log out', exact: true }).click();
   await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
   await page.getByText('You have been signed out.').waitFor();
-  await page.getByLabel('E-mail address').fill(EMAIL);
+  await page.getByRole('textbox', { name: 'E-mail address', exact: true }).fill(EMAIL);
   await page.getByLabel('Password').fill(PASSWORD);
   await screenshot(page, 'login');
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -428,7 +428,7 @@ test('two-step verification: enrol from the profile, then sign in with a code', 
   await card.getByText(/10 recovery codes left/).waitFor();
 
   await page.getByRole('button', { name: 'Log out', exact: true }).click();
-  await page.getByLabel('E-mail address').fill(EMAIL);
+  await page.getByRole('textbox', { name: 'E-mail address', exact: true }).fill(EMAIL);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   // The enrolment's code was taken; the next step's is what the app shows half a minute later.
@@ -472,7 +472,7 @@ test('move the account to another address (password, recovery code, mailed link)
   await page.getByRole('region', { name: 'Recent activity' }).getByText('E-mail address changed').waitFor();
   // Signing in again: the new address, and no code (this browser was remembered at the code step).
   await page.getByRole('button', { name: 'Log out', exact: true }).click();
-  await page.getByLabel('E-mail address').fill('ann.new@example.com');
+  await page.getByRole('textbox', { name: 'E-mail address', exact: true }).fill('ann.new@example.com');
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Profile', level: 1 }).waitFor();
