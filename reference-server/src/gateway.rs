@@ -13,10 +13,12 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use futures_util::TryStreamExt as _;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use serde_json::json;
 
 use crate::config::{Config, Service};
@@ -73,9 +75,15 @@ impl Pool {
     }
 }
 
+/// hyper's pooled client: a proxy needs no more (reqwest parsed every URL again, IDNA and all,
+/// and copied the headers, per request).
+type Upstream = Client<HttpConnector, Body>;
+
 #[derive(Debug, Clone)]
 pub struct Gateway {
-    client: reqwest::Client,
+    client: Upstream,
+    /// How long an upstream may take to start answering.
+    timeout: Duration,
     pools: Arc<HashMap<Service, Pool>>,
     /// The web UI, served by the gateway itself (paths outside the API).
     web: crate::kit::web::Web,
@@ -104,13 +112,10 @@ fn end_to_end(headers: &HeaderMap) -> HeaderMap {
 
 impl Gateway {
     pub fn new(config: &Config) -> fotobase::Result<Gateway> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .read_timeout(Duration::from_secs(config.upstream_timeout_secs))
-            .pool_idle_timeout(Duration::from_secs(30))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| fotobase::Error::new(fotobase::ErrorKind::Unexpected, "http client").with_source(e))?;
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(Duration::from_secs(3)));
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(connector);
         let u = &config.upstreams;
         let pool = |bases: &[String]| Pool {
             instances: bases.iter().map(|b| Instance { base: b.clone(), healthy: AtomicBool::new(true) }).collect(),
@@ -122,7 +127,12 @@ impl Gateway {
             (Service::Images, pool(&u.images)),
             (Service::Folders, pool(&u.folders)),
         ]);
-        Ok(Gateway { client, pools: Arc::new(pools), web: crate::kit::web::Web::new(None) })
+        Ok(Gateway {
+            client,
+            timeout: Duration::from_secs(config.upstream_timeout_secs),
+            pools: Arc::new(pools),
+            web: crate::kit::web::Web::new(None),
+        })
     }
 
     pub fn with_web(mut self, web: crate::kit::web::Web) -> Self {
@@ -135,9 +145,14 @@ impl Gateway {
         loop {
             for pool in self.pools.values() {
                 for i in &pool.instances {
+                    let probe = async {
+                        let uri: Uri = format!("{}/health", i.base).parse().ok()?;
+                        let req = axum::http::Request::get(uri).body(Body::empty()).ok()?;
+                        self.client.request(req).await.ok()
+                    };
                     let up = matches!(
-                        self.client.get(format!("{}/health", i.base)).timeout(Duration::from_secs(1)).send().await,
-                        Ok(r) if r.status().is_success()
+                        tokio::time::timeout(Duration::from_secs(1), probe).await,
+                        Ok(Some(r)) if r.status().is_success()
                     );
                     if i.healthy.swap(up, Ordering::Relaxed) != up {
                         tracing::warn!(upstream = %i.base, healthy = up, "upstream health changed");
@@ -202,35 +217,39 @@ async fn forward(gw: &Gateway, req: Request) -> Result<Response, ApiError> {
     let mut body = Some(req.into_body());
     let mut last_error = None;
     for instance in pool.order().into_iter().take(if retryable { 3 } else { 1 }) {
-        let url = format!("{}{path_and_query}", instance.base);
-        let mut upstream = gw.client.request(method.clone(), &url).headers(headers.clone());
-        if !retryable && let Some(b) = body.take() {
-            upstream = upstream.body(reqwest::Body::wrap_stream(b.into_data_stream()));
-        }
-        match upstream.send().await {
-            Ok(res) if retryable && matches!(res.status().as_u16(), 502..=504) => {
+        let uri: Uri = format!("{}{path_and_query}", instance.base)
+            .parse()
+            .map_err(|_| ApiError::invalid("the request path cannot be forwarded"))?;
+        let mut upstream =
+            axum::http::Request::new(if retryable { Body::empty() } else { body.take().unwrap_or_default() });
+        *upstream.method_mut() = method.clone();
+        *upstream.uri_mut() = uri;
+        *upstream.headers_mut() = headers.clone();
+        let unreachable =
+            |detail| ApiError::new(StatusCode::BAD_GATEWAY, crate::kit::error::codes::UNAVAILABLE, detail);
+        match tokio::time::timeout(gw.timeout, gw.client.request(upstream)).await {
+            Ok(Ok(res)) if retryable && matches!(res.status().as_u16(), 502..=504) => {
                 tracing::warn!(upstream = %instance.base, status = res.status().as_u16(), "upstream failed; retrying elsewhere");
                 last_error = Some(ApiError::unavailable("the service is unavailable", 1));
             }
-            Ok(res) => return Ok(relay(res)),
-            Err(e) => {
+            Ok(Ok(res)) => return Ok(relay(res)),
+            Ok(Err(e)) => {
                 if e.is_connect() {
                     instance.healthy.store(false, Ordering::Relaxed);
                 }
                 tracing::warn!(upstream = %instance.base, error = %e, "upstream unreachable");
-                last_error = Some(if e.is_timeout() {
-                    ApiError::new(
-                        StatusCode::GATEWAY_TIMEOUT,
-                        crate::kit::error::codes::UNAVAILABLE,
-                        "the service took too long",
-                    )
-                } else {
-                    ApiError::new(
-                        StatusCode::BAD_GATEWAY,
-                        crate::kit::error::codes::UNAVAILABLE,
-                        "the service is unreachable",
-                    )
-                });
+                last_error = Some(unreachable("the service is unreachable"));
+                if !retryable {
+                    break;
+                }
+            }
+            Err(_) => {
+                tracing::warn!(upstream = %instance.base, "upstream took too long");
+                last_error = Some(ApiError::new(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    crate::kit::error::codes::UNAVAILABLE,
+                    "the service took too long",
+                ));
                 if !retryable {
                     break;
                 }
@@ -241,14 +260,10 @@ async fn forward(gw: &Gateway, req: Request) -> Result<Response, ApiError> {
 }
 
 /// The upstream's response, streamed back with its end-to-end headers.
-fn relay(res: reqwest::Response) -> Response {
-    let status = res.status();
-    let headers = end_to_end(res.headers());
-    let stream = res.bytes_stream().map_err(std::io::Error::other);
-    let mut out = Response::new(Body::from_stream(stream));
-    *out.status_mut() = status;
-    *out.headers_mut() = headers;
-    out
+fn relay(res: axum::http::Response<hyper::body::Incoming>) -> Response {
+    let (mut parts, body) = res.into_parts();
+    parts.headers = end_to_end(&parts.headers);
+    Response::from_parts(parts, Body::new(body))
 }
 
 #[cfg(test)]
