@@ -225,8 +225,7 @@ async fn forward(gw: &Gateway, req: Request) -> Result<Response, ApiError> {
         *upstream.method_mut() = method.clone();
         *upstream.uri_mut() = uri;
         *upstream.headers_mut() = headers.clone();
-        let unreachable =
-            |detail| ApiError::new(StatusCode::BAD_GATEWAY, crate::kit::error::codes::UNAVAILABLE, detail);
+        // Requests that cannot be retried get one instance (`take` above): no break needed.
         match tokio::time::timeout(gw.timeout, gw.client.request(upstream)).await {
             Ok(Ok(res)) if retryable && matches!(res.status().as_u16(), 502..=504) => {
                 tracing::warn!(upstream = %instance.base, status = res.status().as_u16(), "upstream failed; retrying elsewhere");
@@ -238,10 +237,11 @@ async fn forward(gw: &Gateway, req: Request) -> Result<Response, ApiError> {
                     instance.healthy.store(false, Ordering::Relaxed);
                 }
                 tracing::warn!(upstream = %instance.base, error = %e, "upstream unreachable");
-                last_error = Some(unreachable("the service is unreachable"));
-                if !retryable {
-                    break;
-                }
+                last_error = Some(ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    crate::kit::error::codes::UNAVAILABLE,
+                    "the service is unreachable",
+                ));
             }
             Err(_) => {
                 tracing::warn!(upstream = %instance.base, "upstream took too long");
@@ -250,9 +250,6 @@ async fn forward(gw: &Gateway, req: Request) -> Result<Response, ApiError> {
                     crate::kit::error::codes::UNAVAILABLE,
                     "the service took too long",
                 ));
-                if !retryable {
-                    break;
-                }
             }
         }
     }

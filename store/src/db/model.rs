@@ -115,8 +115,16 @@ pub(crate) enum Val {
     S(String),
 }
 
-/// Bind `vals` in order.
-pub(crate) fn bind_all<'q>(mut q: super::AnyQuery<'q>, vals: &'q [Val]) -> super::AnyQuery<'q> {
+/// Bind `vals` in order (on the pool's `Any` queries and the PostgreSQL readers' alike).
+pub(crate) fn bind_all<'q, DB>(
+    mut q: sqlx::query::Query<'q, DB, DB::Arguments<'q>>,
+    vals: &'q [Val],
+) -> sqlx::query::Query<'q, DB, DB::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
     for v in vals {
         q = match v {
             Val::I(i) => q.bind(*i),
@@ -236,6 +244,17 @@ macro_rules! col {
 }
 col!(i64, Option<i64>, f64, Option<f64>, String, Option<String>, bool, Option<bool>);
 
+/// An INTEGER column of a sqlx row, whichever width the database reports.
+fn int_of<R>(row: &R, col: &str) -> std::result::Result<i64, sqlx::Error>
+where
+    R: sqlx::Row,
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i32: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    row.try_get::<i64, _>(col).or_else(|_| row.try_get::<i32, _>(col).map(i64::from))
+}
+
 /// Typed column access with one error message per row kind. Not `Send` (a SQLite reader's
 /// row is not): read the columns before the next `.await`.
 pub(crate) struct Cols<'r> {
@@ -262,14 +281,8 @@ impl<'r> Cols<'r> {
     /// INTEGER columns come back as i32 on PostgreSQL/MySQL and i64 on SQLite.
     pub fn int(&self, col: &str) -> Result<i64> {
         match self.row {
-            Row::Any(row) => row
-                .try_get::<i64, _>(col)
-                .or_else(|_| row.try_get::<i32, _>(col).map(i64::from))
-                .map_err(|e| db_err(self.what, e)),
-            Row::Pg(row) => row
-                .try_get::<i64, _>(col)
-                .or_else(|_| row.try_get::<i32, _>(col).map(i64::from))
-                .map_err(|e| db_err(self.what, e)),
+            Row::Any(row) => int_of(row, col).map_err(|e| db_err(self.what, e)),
+            Row::Pg(row) => int_of(row, col).map_err(|e| db_err(self.what, e)),
             Row::Sqlite(..) => self.get(col),
         }
     }

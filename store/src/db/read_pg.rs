@@ -17,7 +17,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 use tokio::sync::Semaphore;
 
 use super::db_err;
-use super::model::{Row, Val};
+use super::model::{Row, Val, bind_all};
 use fotobase::Result;
 
 /// Connections reading at once; more readers wait for one (a pool's size, not a cache's).
@@ -47,13 +47,7 @@ impl PgReaders {
     ) -> Result<()> {
         let _permit = self.permits.acquire().await.map_err(|_| db_err(what, sqlx::Error::PoolClosed))?;
         let mut conn = self.take().await.map_err(|e| db_err(what, e))?;
-        let mut q = sqlx::query(sql);
-        for v in vals {
-            q = match v {
-                Val::I(i) => q.bind(*i),
-                Val::S(s) => q.bind(s.as_str()),
-            };
-        }
+        let q = bind_all(sqlx::query(sql), vals);
         // A connection whose statement failed is closed, not trusted again.
         let rows = q.fetch_all(&mut conn).await.map_err(|e| db_err(what, e))?;
         self.idle.lock().unwrap_or_else(|e| e.into_inner()).push((conn, Instant::now()));
