@@ -10,8 +10,8 @@ use serde_json::json;
 use fotobase::ErrorKind;
 use fotobase_auth::clock::{Clock as _, ManualClock, SystemClock};
 use fotobase_store::blob::BlobStore;
-use fotobase_store::db::{Db, ImageFilter, ImageStatus, JobQueue, NewImage, NewJob, NewVersion};
-use fotobase_store::media::{FollowUp, Media, MediaConfig, Source};
+use fotobase_store::db::{Db, ImageFilter, ImageStatus, JobQueue, JobState, Lease, NewImage, NewJob, NewVersion};
+use fotobase_store::media::{Completion, FollowUp, Media, MediaConfig, Source};
 
 const HOUR: i64 = 3600;
 
@@ -44,6 +44,7 @@ pub async fn run(db: &Db, blobs: &BlobStore) {
     deletes_racing_identical_uploads_never_lose_bytes(db, blobs).await;
     limits(&media).await;
     an_upload_and_its_job_commit_together(&media, &clock).await;
+    a_version_and_its_job_succeed_together(&media, &clock).await;
 }
 
 async fn assert_clean(media: &Media, clock: &ManualClock, what: &str) {
@@ -265,6 +266,49 @@ async fn an_upload_and_its_job_commit_together(media: &Media, clock: &ManualCloc
     assert_eq!(after, before, "the image whose job failed was not kept");
     media.delete_image(img.id).await.unwrap();
     assert_clean(media, clock, "after an upload whose job failed").await;
+}
+
+/// `add_version_completing`: the version and its job's success are one transaction. A
+/// worker that lost its lease (the job taken over after a crash) keeps nothing; the
+/// holder's version comes with the job's result, so a job killed between the two
+/// can never stand failed beside the version it made.
+async fn a_version_and_its_job_succeed_together(media: &Media, clock: &ManualClock) {
+    let queue = JobQueue::new(media.db().clone());
+    let img = media.upload(&image(8, "v.jpg"), &content("versioned")).await.unwrap();
+    queue.enqueue(NewJob::new("media-version-test", "process", json!({ "image_id": img.id }))).await.unwrap();
+    let lease = queue.claim("media-version-test").await.unwrap().expect("the job is runnable");
+    let new = NewVersion {
+        image_id: img.id,
+        algorithm: "webp-lossy".into(),
+        params: json!({}),
+        format: "webp".into(),
+        width: 4,
+        height: 3,
+        metrics: json!({}),
+        job_id: Some(lease.job.id),
+    };
+    let result = |id: i64, bytes: u64| json!({ "version": id, "bytes": bytes });
+    let data = content("the version");
+
+    let lost = Lease { token: "taken over".into(), ..lease.clone() };
+    let err = media
+        .add_version_completing(&new, &data, &Completion { queue: &queue, lease: &lost, result: &result })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    assert!(media.images().versions(img.id).await.unwrap().is_empty(), "a lost lease keeps no version");
+    assert_eq!(queue.get(lease.job.id).await.unwrap().state, JobState::Running);
+
+    let v = media
+        .add_version_completing(&new, &data, &Completion { queue: &queue, lease: &lease, result: &result })
+        .await
+        .unwrap();
+    let job = queue.get(lease.job.id).await.unwrap();
+    assert_eq!(job.state, JobState::Succeeded);
+    assert_eq!(job.result, Some(json!({ "version": v.id, "bytes": data.len() })));
+    assert_eq!(media.images().versions(img.id).await.unwrap().len(), 1);
+    media.delete_image(img.id).await.unwrap();
+    assert_clean(media, clock, "after a version made by a job").await;
 }
 
 async fn limits(media: &Media) {

@@ -16,6 +16,7 @@ use fotobase::image::Metric;
 use fotobase::{Error, ErrorKind};
 use fotobase_bindings::CompareAllRequest;
 use fotobase_store::db::{Image, ImageStatus, Lease, NewVersion};
+use fotobase_store::media::Completion;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -121,7 +122,8 @@ async fn handle_in_span(state: &AppState, slots: &Slots, lease: &Lease) {
     };
     state.metrics.job_finished(&job.kind, outcome.is_ok(), started.elapsed().as_secs_f64());
     let recorded = match outcome {
-        Ok(result) => state.queue.complete(lease, result).await.map(|_| ()),
+        Ok(Some(result)) => state.queue.complete(lease, result).await.map(|_| ()),
+        Ok(None) => Ok(()),
         Err(e) => {
             let retryable = matches!(e.kind(), ErrorKind::Unexpected | ErrorKind::Conflict | ErrorKind::Unavailable);
             tracing::warn!(code = e.code(), error = %e, retryable, "job failed");
@@ -140,12 +142,13 @@ async fn handle_in_span(state: &AppState, slots: &Slots, lease: &Lease) {
     tracing::info!(ms = started.elapsed().as_millis() as u64, "job done");
 }
 
-async fn run_job(state: &AppState, slots: &Slots, lease: &Lease) -> fotobase::Result<Value> {
+/// The job's result, or `None` when the job already succeeded in its own write.
+async fn run_job(state: &AppState, slots: &Slots, lease: &Lease) -> fotobase::Result<Option<Value>> {
     let job = &lease.job;
     match job.kind.as_str() {
-        THUMBNAIL => thumbnail(state, slots, kinds::read(THUMBNAIL, &job.payload)?).await,
-        PROCESS => process(state, slots, job.id, kinds::read(PROCESS, &job.payload)?).await,
-        COMPARE_ALL => compare_all(state, slots, kinds::read(COMPARE_ALL, &job.payload)?).await,
+        THUMBNAIL => thumbnail(state, slots, kinds::read(THUMBNAIL, &job.payload)?).await.map(Some),
+        PROCESS => process(state, slots, lease, kinds::read(PROCESS, &job.payload)?).await.map(|_| None),
+        COMPARE_ALL => compare_all(state, slots, kinds::read(COMPARE_ALL, &job.payload)?).await.map(Some),
         other => Err(Error::new(ErrorKind::InvalidArgument, "unknown job kind").with_context("kind", other)),
     }
 }
@@ -169,7 +172,8 @@ async fn thumbnail(state: &AppState, slots: &Slots, job: kinds::Thumbnail) -> fo
     Ok(json!({ "image_id": state.public_id(ids::IMAGE, image.id), "thumbnail": out.info }))
 }
 
-async fn process(state: &AppState, slots: &Slots, job_id: i64, job: kinds::Process) -> fotobase::Result<Value> {
+/// Make one version; the job succeeds in the same transaction that stores it.
+async fn process(state: &AppState, slots: &Slots, lease: &Lease, job: kinds::Process) -> fotobase::Result<()> {
     let (image, data) = original(state, job.image_id).await?;
     let mut options = job.options;
     // A version records every metric unless the request chose some.
@@ -186,23 +190,28 @@ async fn process(state: &AppState, slots: &Slots, job_id: i64, job: kinds::Proce
         width: out.encoded.width,
         height: out.encoded.height,
         metrics: json!(out.metrics),
-        job_id: Some(job_id),
+        job_id: Some(lease.job.id),
     };
-    let version = state.media.add_version(&new, &Bytes::from(out.encoded.data)).await?;
-    Ok(json!({
-        "image_id": state.public_id(ids::IMAGE, image.id),
-        "version_id": state.public_id(ids::VERSION, version.id),
-        "algorithm": version.algorithm,
-        "format": version.format,
-        "quality": out.quality,
-        "width": version.width,
-        "height": version.height,
-        "bytes": version.bytes,
-        "input_bytes": image.bytes,
-        "ratio": out.ratio,
-        "metrics": version.metrics,
-        "steps": out.steps,
-    }))
+    let data = Bytes::from(out.encoded.data);
+    let result = |version_id: i64, bytes: u64| {
+        json!({
+            "image_id": state.public_id(ids::IMAGE, image.id),
+            "version_id": state.public_id(ids::VERSION, version_id),
+            "algorithm": new.algorithm,
+            "format": new.format,
+            "quality": out.quality,
+            "width": new.width,
+            "height": new.height,
+            "bytes": bytes,
+            "input_bytes": image.bytes,
+            "ratio": out.ratio,
+            "metrics": new.metrics,
+            "steps": out.steps,
+        })
+    };
+    let done = Completion { queue: &state.queue, lease, result: &result };
+    state.media.add_version_completing(&new, &data, &done).await?;
+    Ok(())
 }
 
 async fn compare_all(state: &AppState, slots: &Slots, job: kinds::CompareAll) -> fotobase::Result<Value> {

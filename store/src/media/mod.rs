@@ -23,7 +23,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use super::blob::{BlobStore, Staged};
-use super::db::{Db, Image, Images, JobQueue, Ledger, NewImage, NewJob, NewVersion, Tx, Version};
+use super::db::{Db, Image, Images, JobQueue, Lease, Ledger, NewImage, NewJob, NewVersion, Tx, Version};
 use crate::db::{is_unique_violation, quotas};
 use fotobase::{Error, ErrorKind, Result};
 use fotobase_auth::clock::{Clock, SystemClock};
@@ -108,6 +108,15 @@ pub struct FollowUp<'a> {
     pub job: &'a (dyn Fn(i64) -> NewJob + Sync),
 }
 
+/// The job that makes a version, completed in the version's own transaction: a job
+/// never stands failed or running beside the version it made, nor succeeded without it.
+/// `result` is the job's result, made from the version's id and size in bytes.
+pub struct Completion<'a> {
+    pub queue: &'a JobQueue,
+    pub lease: &'a Lease,
+    pub result: &'a (dyn Fn(i64, u64) -> serde_json::Value + Sync),
+}
+
 impl Media {
     pub fn new(db: Db, blobs: BlobStore) -> Self {
         let images = Images::new(db.clone());
@@ -176,12 +185,34 @@ impl Media {
     /// `new.job_id` already made a version (the job is running again after a crash), that
     /// version is the answer and nothing new is kept.
     pub async fn add_version(&self, new: &NewVersion, data: &Bytes) -> Result<Version> {
+        self.store_version(new, data, None).await
+    }
+
+    /// [`Self::add_version`] for the running job `done.lease`, which succeeds in the same
+    /// transaction (or, if its lease was lost, nothing is kept).
+    pub async fn add_version_completing(
+        &self,
+        new: &NewVersion,
+        data: &Bytes,
+        done: &Completion<'_>,
+    ) -> Result<Version> {
+        self.store_version(new, data, Some(done)).await
+    }
+
+    async fn store_version(&self, new: &NewVersion, data: &Bytes, done: Option<&Completion<'_>>) -> Result<Version> {
         let earlier = async || match new.job_id {
             Some(job) => self.images.version_for_job(job).await,
             None => Ok(None),
         };
+        // Only a version stored before jobs completed with their version can be found here.
+        let finish_earlier = async |v: Version| {
+            if let Some(done) = done {
+                done.queue.complete(done.lease, (done.result)(v.id, v.bytes as u64)).await?;
+            }
+            Ok(v)
+        };
         if let Some(v) = earlier().await? {
-            return Ok(v);
+            return finish_earlier(v).await;
         }
         let source = Source::Bytes(data);
         let (key, sha, bytes) = self.prepare(&source)?;
@@ -197,10 +228,13 @@ impl Media {
             // Another run of the same job got there first (its bytes are collected if unused).
             Err(e) if std::error::Error::source(&e).is_some_and(is_unique_violation) => {
                 drop(tx);
-                return earlier().await?.ok_or(e);
+                return finish_earlier(earlier().await?.ok_or(e)?).await;
             }
             Err(e) => return Err(e),
         };
+        if let Some(done) = done {
+            done.queue.complete_in(&mut tx, done.lease, &(done.result)(id, bytes)).await?;
+        }
         tx.commit().await.map_err(|e| sql_err("cannot commit version", e))?;
         self.images.version(id).await
     }

@@ -247,6 +247,23 @@ const SET_RUNNING: &str = "state = 'running', lease_token = ?, lease_expires_at 
      updated_at = ?, attempts = attempts + 1, progress = 0";
 /// Only the current holder's calls match. Binds: id, token.
 const FENCE: &str = "WHERE id = ? AND lease_token = ? AND state = 'running'";
+
+/// Succeed a running job; binds progress, result, finished_at, updated_at, then [`FENCE`]'s.
+const COMPLETE: &str = "UPDATE jobs SET state = 'succeeded', progress = ?, result = ?, lease_token = NULL, \
+     lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ? AND lease_token = ? AND state = 'running'";
+
+fn complete_query<'q>(q: &'q str, result: &'q str, now: i64) -> AnyQuery<'q> {
+    sqlx::query(q).bind(1.0f64).bind(result).bind(now).bind(now)
+}
+
+/// A fenced UPDATE changed the job's row, or its holder lost the lease.
+fn lease_kept(rows: u64, lease: &Lease) -> Result<()> {
+    if rows == 1 {
+        return Ok(());
+    }
+    Err(Error::new(ErrorKind::Conflict, "job lease lost: expired and taken over, or the job was deleted")
+        .with_context("job_id", lease.job.id))
+}
 /// `last_error` is for people reading a dashboard, not a log store.
 const MAX_ERROR_CHARS: usize = 2000;
 /// Deadlock / serialisation-failure retries of one operation.
@@ -492,11 +509,8 @@ impl JobQueue {
         let stored = stored.as_str();
         retrying(move || async move {
             let now = self.clock.now();
-            let q = self.db.sql(&format!(
-                "UPDATE jobs SET state = 'succeeded', progress = ?, result = ?, lease_token = NULL, \
-                 lease_expires_at = NULL, finished_at = ?, updated_at = ? {FENCE}"
-            ));
-            let query = sqlx::query(&q).bind(1.0f64).bind(stored).bind(now).bind(now);
+            let q = self.db.sql(COMPLETE);
+            let query = complete_query(&q, stored, now);
             self.fenced(query, lease, "cannot complete job").await?;
             Ok(Job {
                 state: JobState::Succeeded,
@@ -509,6 +523,15 @@ impl JobQueue {
             })
         })
         .await
+    }
+
+    /// [`Self::complete`] inside the caller's transaction, so that the job succeeds
+    /// exactly when the caller's rows (the version it made) exist.
+    pub(crate) async fn complete_in(&self, tx: &mut super::Tx, lease: &Lease, result: &Value) -> Result<()> {
+        let (q, stored) = (self.db.sql(COMPLETE), result.to_string());
+        let query = complete_query(&q, &stored, self.clock.now()).bind(lease.job.id).bind(lease.token.clone());
+        let done = query.execute(&mut **tx).await.map_err(|e| db_err("cannot complete job", e))?;
+        lease_kept(done.rows_affected(), lease)
     }
 
     /// The attempt failed. Retryable with attempts left: queued again after the
@@ -565,11 +588,7 @@ impl JobQueue {
             .execute(self.db.pool())
             .await
             .map_err(|e| db_err(what, e))?;
-        if done.rows_affected() == 1 {
-            return Ok(());
-        }
-        Err(Error::new(ErrorKind::Conflict, "job lease lost: expired and taken over, or the job was deleted")
-            .with_context("job_id", lease.job.id))
+        lease_kept(done.rows_affected(), lease)
     }
 
     pub async fn get(&self, id: i64) -> Result<Job> {
