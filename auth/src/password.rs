@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
-use argon2::{Algorithm, Argon2, Block, KeyId, Params, ParamsBuilder, Version};
+use argon2::{Algorithm, KeyId, Params, ParamsBuilder, Version};
 use subtle::ConstantTimeEq as _;
 use unicode_normalization::UnicodeNormalization as _;
 use zeroize::Zeroize as _;
@@ -183,11 +183,9 @@ impl PasswordHasher {
         let keyid = pepper.map(|(id, _)| id.as_str());
         let params = argon2_params(self.params, keyid)?;
         let secret = pepper.map_or(&[][..], |(_, s)| s.expose());
-        let argon = Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, params.clone())
-            .map_err(|e| Error::new(ErrorKind::InvalidArgument, "argon2 rejected its parameters").with_source(e))?;
         let salt = SaltString::encode_b64(&super::random_bytes(16))
             .map_err(|e| Error::new(ErrorKind::Unexpected, "salt encoding failed").with_source(e))?;
-        phc(&argon, &params, normalized.as_bytes(), &salt)
+        phc(secret, &params, normalized.as_bytes(), &salt)
     }
 
     /// Constant-time check of `password` against a PHC `hash`. `Ok(false)` on a
@@ -227,13 +225,9 @@ impl PasswordHasher {
         };
         let mut salt_buf = [0u8; 64];
         let salt = salt.decode_b64(&mut salt_buf).map_err(unusable("bad salt in hash"))?;
-        let argon = Argon2::new_with_secret(secret, algorithm, version.unwrap_or_default(), params.clone())
-            .map_err(|e| Error::new(ErrorKind::InvalidArgument, "bad argon2 parameters in hash").with_source(e))?;
         let mut out = vec![0u8; expected.len()];
-        with_memory(params.block_count(), |blocks| {
-            argon.hash_password_into_with_memory(normalized.as_bytes(), salt, &mut out, blocks)
-        })
-        .map_err(|e| Error::new(ErrorKind::InvalidArgument, "hash could not be checked").with_source(e))?;
+        derive(algorithm, version.unwrap_or_default(), &params, secret, normalized.as_bytes(), salt, &mut out)
+            .map_err(|e| Error::new(ErrorKind::InvalidArgument, "hash could not be checked").with_source(e))?;
         let same = bool::from(out.as_slice().ct_eq(expected.as_bytes()));
         out.zeroize();
         Ok(same)
@@ -310,18 +304,16 @@ fn parse_hash(hash: &str) -> Result<PasswordHash<'_>> {
     PasswordHash::new(hash).map_err(|e| Error::new(ErrorKind::InvalidArgument, "not a PHC hash string").with_source(e))
 }
 
-/// A PHC string of `password` under `argon` (whose parameters are `params`) and `salt`: what
-/// `PasswordHasher::hash_password` makes, on working memory from [`with_memory`].
-fn phc(argon: &Argon2<'_>, params: &Params, password: &[u8], salt: &SaltString) -> Result<String> {
+/// A PHC string of `password` under `params`, peppered with `secret` (may be empty), and `salt`:
+/// what argon2's `PasswordHasher::hash_password` makes.
+fn phc(secret: &[u8], params: &Params, password: &[u8], salt: &SaltString) -> Result<String> {
     let failed =
         |e: argon2::password_hash::Error| Error::new(ErrorKind::Unexpected, "argon2 hashing failed").with_source(e);
     let mut salt_buf = [0u8; 64];
     let salt_bytes = salt.as_salt().decode_b64(&mut salt_buf).map_err(failed)?;
     let mut out = [0u8; OUTPUT_LEN];
-    with_memory(params.block_count(), |blocks| {
-        argon.hash_password_into_with_memory(password, salt_bytes, &mut out, blocks)
-    })
-    .map_err(|e| failed(e.into()))?;
+    derive(Algorithm::Argon2id, Version::V0x13, params, secret, password, salt_bytes, &mut out)
+        .map_err(|e| Error::new(ErrorKind::Unexpected, "argon2 hashing failed").with_source(e))?;
     let hash = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
@@ -333,28 +325,61 @@ fn phc(argon: &Argon2<'_>, params: &Params, password: &[u8], salt: &SaltString) 
     Ok(hash.to_string())
 }
 
-/// Working memory kept between hashes: at most this many buffers, each at most this many blocks.
-const KEPT_BUFFERS: usize = 8;
+/// The raw argon2 tag of `password` into `out` (its length is the tag's), computed by
+/// `argon2-rust` on working memory kept between hashes.
+fn derive(
+    algorithm: Algorithm,
+    version: Version,
+    params: &Params,
+    secret: &[u8],
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> std::result::Result<(), argon2_rust::Error> {
+    use argon2_rust::params::{Memory, TagLen};
+    let algorithm = match algorithm {
+        Algorithm::Argon2d => argon2_rust::Algorithm::Argon2d,
+        Algorithm::Argon2i => argon2_rust::Algorithm::Argon2i,
+        Algorithm::Argon2id => argon2_rust::Algorithm::Argon2id,
+    };
+    let version = match version {
+        Version::V0x10 => argon2_rust::Version::V0x10,
+        Version::V0x13 => argon2_rust::Version::V0x13,
+    };
+    let params = argon2_rust::Params::builder()
+        .memory(Memory::kib(u64::from(params.m_cost())))
+        .passes(params.t_cost())
+        .lanes(params.p_cost())
+        .tag_len(TagLen::bytes(out.len() as u64))
+        .build()?;
+    with_hasher(argon2_rust::Argon2::new(algorithm, version, params), |hasher| {
+        hasher.hash_into_with_ad(password, salt, secret, &[], out)
+    })
+}
+
+/// Hashers (with their working memory) kept between hashes: at most this many, each holding at
+/// most this many 1 KiB blocks.
+const KEPT_HASHERS: usize = 8;
 const KEPT_BLOCKS: usize = 64 << 10; // 64 MiB
 
-/// Run `f` on argon2's working memory of `count` blocks (1 KiB each). Allocating 19 MiB afresh for
-/// every hash mapped it and faulted it in page by page, a tenth of a login's CPU; buffers are kept
-/// between hashes instead (as many as hash at once, up to [`KEPT_BUFFERS`]) and wiped after each use.
-fn with_memory<R>(count: usize, f: impl FnOnce(&mut [Block]) -> R) -> R {
-    static KEPT: std::sync::Mutex<Vec<Vec<Block>>> = std::sync::Mutex::new(Vec::new());
+/// Run `f` on a hasher configured as `argon2` whose working memory is kept between hashes.
+/// Allocating 19 MiB afresh for every hash mapped it and faulted it in page by page, a tenth of a
+/// login's CPU; as many hashers as hash at once (up to [`KEPT_HASHERS`]) are kept instead. The
+/// hasher wipes its memory after every hash, and when it is dropped.
+fn with_hasher<R>(argon2: argon2_rust::Argon2, f: impl FnOnce(&mut argon2_rust::Hasher) -> R) -> R {
+    static KEPT: std::sync::Mutex<Vec<argon2_rust::Hasher>> = std::sync::Mutex::new(Vec::new());
     let kept = KEPT.lock().unwrap_or_else(|e| e.into_inner()).pop();
-    let mut blocks = kept.unwrap_or_default();
-    if blocks.len() < count {
-        blocks = vec![Block::default(); count];
-    }
-    let out = f(&mut blocks[..count]);
-    // A plain fill (a memset; `zeroize`'s volatile writes would cost a sixth of a hash): the buffer
-    // stays reachable from `KEPT`, so the writes cannot be optimised away. One that is dropped
-    // goes back to the kernel, which wipes pages before it hands them out again.
-    blocks[..count].fill(Block::default());
+    let mut hasher = match kept {
+        Some(mut hasher) => {
+            hasher.set_argon2(argon2);
+            hasher
+        }
+        None => argon2.hasher(),
+    };
+    let out = f(&mut hasher);
     let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
-    if blocks.len() <= KEPT_BLOCKS && kept.len() < KEPT_BUFFERS {
-        kept.push(blocks);
+    if hasher.reserved_blocks() <= KEPT_BLOCKS && kept.len() < KEPT_HASHERS {
+        kept.push(hasher);
     }
     out
 }
@@ -391,34 +416,36 @@ mod tests {
         assert_ne!(hash, h.hash("correct horse battery").unwrap(), "fresh salt every time");
     }
 
-    /// The kept working memory changes nothing: the same strings as argon2's own `PasswordHasher`
-    /// (with and without a pepper's key id), and each side verifies the other's hashes, at
-    /// several sizes in turn (a larger buffer is reused for a smaller hash, then wiped).
+    /// Our hashing (`argon2-rust`, kept working memory) gives the same strings as RustCrypto's
+    /// `argon2` (with and without a pepper's key id), and each side verifies the other's hashes:
+    /// several sizes in turn (a larger arena reused for a smaller hash), both versions, all three
+    /// algorithms, several lanes.
     #[test]
-    fn kept_memory_gives_argon2s_own_hashes() {
+    fn same_hashes_as_rustcryptos_argon2() {
+        use argon2::Argon2;
         use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
         for (memory_kib, keyid) in [(256, None), (1024, Some("p1")), (64, None), (19_456, None)] {
             let params = argon2_params(HashParams { memory_kib, iterations: 1, parallelism: 1 }, keyid).unwrap();
             let secret = if keyid.is_some() { &b"pepper-secret-of-32-bytes-long!!"[..] } else { &[][..] };
             let argon = Argon2::new_with_secret(secret, Algorithm::Argon2id, Version::V0x13, params.clone()).unwrap();
             let salt = SaltString::encode_b64(b"sixteen byte salt").unwrap();
-            let ours = phc(&argon, &params, b"correct horse", &salt).unwrap();
+            let ours = phc(secret, &params, b"correct horse", &salt).unwrap();
             let theirs = argon.hash_password(b"correct horse", &salt).unwrap().to_string();
             assert_eq!(ours, theirs);
             assert!(argon.verify_password(b"correct horse", &PasswordHash::new(&ours).unwrap()).is_ok());
         }
         let h = fast();
-        let stock = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(256, 1, 1, Some(32)).unwrap());
         let salt = SaltString::encode_b64(b"another salt!!").unwrap();
-        let theirs = stock.hash_password(b"fine photo 12", &salt).unwrap().to_string();
-        assert!(h.verify(&theirs, "fine photo 12").unwrap());
-        assert!(!h.verify(&theirs, "fine photo 13").unwrap());
-        // Version 0x10 hashes (older libraries) still verify, with their own version.
-        let old = Argon2::new(Algorithm::Argon2id, Version::V0x10, Params::new(256, 1, 1, Some(32)).unwrap());
-        let v16 = old.hash_password(b"fine photo 12", &salt).unwrap().to_string();
-        assert!(v16.starts_with("$argon2id$v=16$"), "{v16}");
-        assert!(h.verify(&v16, "fine photo 12").unwrap());
-        assert!(!h.verify(&v16, "fine photo 13").unwrap());
+        for algorithm in [Algorithm::Argon2id, Algorithm::Argon2i, Algorithm::Argon2d] {
+            for version in [Version::V0x13, Version::V0x10] {
+                for (m, t, p) in [(256, 1, 1), (512, 3, 2), (64, 2, 4)] {
+                    let stock = Argon2::new(algorithm, version, Params::new(m, t, p, Some(32)).unwrap());
+                    let theirs = stock.hash_password(b"fine photo 12", &salt).unwrap().to_string();
+                    assert!(h.verify(&theirs, "fine photo 12").unwrap(), "{theirs}");
+                    assert!(!h.verify(&theirs, "fine photo 13").unwrap(), "{theirs}");
+                }
+            }
+        }
     }
 
     #[test]
