@@ -155,6 +155,7 @@ impl AppState {
         let media = Media::new(db.clone(), blobs).with_config(MediaConfig {
             max_bytes: config.max_upload_bytes,
             default_quota_bytes: config.quota.limits().max_bytes,
+            default_uploads_per_minute: config.quota.limits().uploads_per_minute,
             ..MediaConfig::default()
         });
         let state = AppState(Arc::new(Inner {

@@ -277,20 +277,41 @@ async fn quotas_keep_the_running_total() {
         assert_eq!(quotas.get(ann.id).await.unwrap().bytes_used, 55, "{backend:?}");
         let own = QuotaLimits { max_bytes: Some(1000), max_queued_jobs: None, uploads_per_minute: Some(2) };
         assert_eq!(quotas.set(ann.id, &own).await.unwrap().own, own, "{backend:?}");
+        let later = Arc::new(ManualClock::new(SystemClock.now() + 120)); // past the minute of the uploads above
+        let media = media.with_clock(later.clone());
         media.upload(&image(ann.id), &bytes(500, 40)).await.unwrap();
         assert_eq!(quotas.get(ann.id).await.unwrap().bytes_used, 555, "{backend:?}");
 
-        let clock = Arc::new(ManualClock::new(SystemClock.now()));
-        let quotas = quotas.with_clock(clock.clone());
+        // Uploads per minute: `Media` counts each original in the transaction that stores it (a
+        // refused one counts nothing), `take_upload` for embedders that store elsewhere, and
+        // `upload_room` reads whether there is room before a body is read.
+        let quotas = quotas.with_clock(later.clone());
+        let limited = media.clone().with_config(MediaConfig {
+            default_quota_bytes: Some(100_000),
+            default_uploads_per_minute: Some(3),
+            ..MediaConfig::default()
+        });
+        let full = |r: fotobase::Result<_>| {
+            let e = r.expect_err("refused");
+            assert_eq!(e.kind(), ErrorKind::QuotaExceeded, "{backend:?}: {e}");
+            assert!(e.retry_after().is_some_and(|d| (1..=60).contains(&d.as_secs())), "{e}");
+        };
+        limited.upload(&image(bob.id), &bytes(1, 50)).await.unwrap();
+        quotas.take_upload(bob.id, Some(3)).await.unwrap();
+        assert!(quotas.upload_room(&quotas.get(bob.id).await.unwrap(), Some(3)).is_ok(), "{backend:?}");
+        limited.upload(&image(bob.id), &bytes(1, 51)).await.unwrap();
+        full(quotas.upload_room(&quotas.get(bob.id).await.unwrap(), Some(3)));
+        full(limited.upload(&image(bob.id), &bytes(1, 52)).await.map(drop));
+        assert_eq!(quotas.get(bob.id).await.unwrap().bytes_used, 2, "{backend:?}: the refused upload stored nothing");
+        // Ann's own rate (2) wins over the default: one upload above already counts.
+        limited.upload(&image(ann.id), &bytes(1, 53)).await.unwrap();
+        full(limited.upload(&image(ann.id), &bytes(1, 54)).await.map(drop));
+        full(quotas.take_upload(ann.id, Some(100)).await);
+        later.advance(61);
+        limited.upload(&image(bob.id), &bytes(1, 55)).await.unwrap();
         quotas.take_upload(ann.id, Some(100)).await.unwrap();
         quotas.take_upload(ann.id, Some(100)).await.unwrap();
-        let slow = quotas.take_upload(ann.id, Some(100)).await.unwrap_err();
-        assert_eq!(slow.kind(), ErrorKind::QuotaExceeded, "{backend:?}");
-        assert!(slow.retry_after().is_some_and(|d| (1..=60).contains(&d.as_secs())), "{slow}");
-        quotas.take_upload(bob.id, Some(1)).await.unwrap();
-        assert!(quotas.take_upload(bob.id, Some(1)).await.is_err(), "{backend:?}: the default applies to bob");
-        clock.advance(61);
-        quotas.take_upload(ann.id, Some(100)).await.unwrap();
+        full(quotas.take_upload(ann.id, Some(100)).await);
     }
 }
 

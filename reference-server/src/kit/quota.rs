@@ -27,17 +27,29 @@ pub async fn queued_jobs(state: &AppState, user: i64) -> ApiResult<u64> {
     Ok(state.queue.unfinished(IMAGES_QUEUE, user, COUNTED_JOBS).await?)
 }
 
-/// Before an upload's body is read: one more upload this minute, and room for `declared` bytes
-/// (the request's `Content-Length`, when it says) in the storage quota.
+/// Before an upload's body is read: room for one more upload this minute, and for `declared`
+/// bytes (the request's `Content-Length`, when it says) in the storage quota. A read; the store
+/// counts the upload and its bytes in the transaction that keeps it (`MediaConfig`).
 pub async fn admit_upload(state: &AppState, user: i64, declared: Option<u64>) -> ApiResult<()> {
-    state.quotas.take_upload(user, state.config.quota.limits().uploads_per_minute).await?;
     let (row, limits) = of(state, user).await?;
+    state.quotas.upload_room(&row, limits.uploads_per_minute)?;
     if let Some(max) = limits.max_bytes
         && row.bytes_used.saturating_add(declared.unwrap_or(1)) > max
     {
+        count_refused_upload(state, user).await;
         return Err(storage_full(max, row.bytes_used));
     }
     Ok(())
+}
+
+/// Count an upload that was admitted to the rate but not stored (stored ones are counted in the
+/// transaction that keeps them). A full window is no error here: the refusal already has its answer.
+pub async fn count_refused_upload(state: &AppState, user: i64) {
+    if let Err(e) = state.quotas.take_upload(user, state.config.quota.limits().uploads_per_minute).await
+        && e.kind() != fotobase::ErrorKind::QuotaExceeded
+    {
+        tracing::warn!(error = %e, "cannot count a refused upload");
+    }
 }
 
 fn storage_full(max: u64, used: u64) -> ApiError {

@@ -148,7 +148,8 @@ async fn upload(
         Some(k) => state.images().by_idempotency_key(caller.user_id, k).await?,
         None => None,
     };
-    if earlier.is_none() {
+    let (admitted, user_id) = (earlier.is_none(), caller.user_id);
+    if admitted {
         // A raw body's length is the file's; a form's only bounds it.
         let declared = req
             .headers()
@@ -157,6 +158,25 @@ async fn upload(
             .filter(|_| !content_type.starts_with("multipart/"));
         quota::admit_upload(&state, caller.user_id, declared).await?;
     }
+    let answer = receive_and_store(state.clone(), caller, q, req, &content_type, key, earlier).await;
+    if answer.is_err() && admitted {
+        // Every upload started counts against the rate: a stored one in its own transaction,
+        // one refused after admission (too large, not an image, no room) here.
+        quota::count_refused_upload(&state, user_id).await;
+    }
+    answer
+}
+
+/// The upload after admission: read the body, check it, store it (or answer a retry).
+async fn receive_and_store(
+    state: AppState,
+    caller: Caller,
+    q: UploadQuery,
+    req: Request,
+    content_type: &str,
+    key: Option<String>,
+    earlier: Option<Image>,
+) -> ApiResult<(StatusCode, Json<ImageView>)> {
     let mut meta = q;
     let mut file_name = None;
     let received = if content_type.starts_with("multipart/form-data") {

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
+use super::model::{Cols, Val};
 use super::{Db, db_err};
 use fotobase::{Error, ErrorKind, Result};
 use fotobase_auth::clock::{Clock, SystemClock};
@@ -49,6 +50,30 @@ pub struct QuotaRow {
     /// Set by an admin; `None`: the server's default.
     pub own: QuotaLimits,
     pub bytes_used: u64,
+    /// The upload-rate window: when it began (Unix seconds) and the uploads counted in it.
+    pub window_start: i64,
+    pub window_uploads: u64,
+}
+
+fn too_many_uploads(window_start: i64, limit: u64, now: i64) -> Error {
+    exceeded("uploads_per_minute", "too many uploads this minute", limit)
+        .with_context("retry_after_secs", (window_start + WINDOW_SECS - now).max(1))
+}
+
+/// Counting one upload in the rate window that began before `cutoff` (then a new one starts at
+/// `now`): binds cutoff, cutoff, now. MySQL assigns left to right with the new values, so
+/// `window_uploads` is computed before `window_start` changes.
+const COUNT_UPLOAD: &str = "window_uploads = CASE WHEN window_start <= ? THEN 1 ELSE window_uploads + 1 END, \
+     window_start = CASE WHEN window_start <= ? THEN ? ELSE window_start END";
+/// Room for one more upload in the window: binds cutoff, the default limit.
+const UPLOAD_ROOM: &str = "(window_start <= ? OR window_uploads < COALESCE(uploads_per_minute, ?))";
+
+/// Count an original upload in the transaction that stores it ([`charge`]): the account's own
+/// rate, else `default_per_minute`, at `now`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UploadCount {
+    pub default_per_minute: Option<u64>,
+    pub now: i64,
 }
 
 /// The error of a quota that would be exceeded: `quota` says which (`bytes`, `queued_jobs`,
@@ -82,27 +107,30 @@ impl Quotas {
     /// The account's own limits and usage (all defaults and nothing used for an account
     /// without a row yet).
     pub async fn get(&self, user: i64) -> Result<QuotaRow> {
-        let q = self
-            .db
-            .sql("SELECT max_bytes, max_queued_jobs, uploads_per_minute, bytes_used FROM quotas WHERE user_id = ?");
-        let row = sqlx::query(&q)
-            .bind(user)
-            .fetch_optional(self.db.pool())
-            .await
-            .map_err(|e| db_err("cannot read quota", e))?;
-        let Some(row) = row else { return Ok(QuotaRow::default()) };
-        let get = |c: &str| -> Result<Option<u64>> {
-            let v: Option<i64> = row.try_get(c).map_err(|e| db_err("bad quota row", e))?;
-            Ok(v.map(|v| v.max(0) as u64))
-        };
-        Ok(QuotaRow {
-            own: QuotaLimits {
-                max_bytes: get("max_bytes")?,
-                max_queued_jobs: get("max_queued_jobs")?,
-                uploads_per_minute: get("uploads_per_minute")?,
-            },
-            bytes_used: get("bytes_used")?.unwrap_or(0),
-        })
+        let q = self.db.sql(
+            "SELECT max_bytes, max_queued_jobs, uploads_per_minute, bytes_used, window_start, window_uploads \
+                  FROM quotas WHERE user_id = ?",
+        );
+        // A read beside the writer (`Db::rows`): uploads check it before every body they read.
+        let mut found = None;
+        self.db
+            .rows(&q, &[Val::I(user)], "cannot read quota", |row| {
+                let cols = Cols::new(row, "bad quota row");
+                let get = |c: &str| -> Result<Option<u64>> { Ok(cols.get::<Option<i64>>(c)?.map(|v| v.max(0) as u64)) };
+                found = Some(QuotaRow {
+                    own: QuotaLimits {
+                        max_bytes: get("max_bytes")?,
+                        max_queued_jobs: get("max_queued_jobs")?,
+                        uploads_per_minute: get("uploads_per_minute")?,
+                    },
+                    bytes_used: get("bytes_used")?.unwrap_or(0),
+                    window_start: cols.get::<Option<i64>>("window_start")?.unwrap_or(0),
+                    window_uploads: get("window_uploads")?.unwrap_or(0),
+                });
+                Ok(())
+            })
+            .await?;
+        Ok(found.unwrap_or_default())
     }
 
     /// Replace the account's own limits (`None`s: back to the defaults).
@@ -124,52 +152,25 @@ impl Quotas {
         self.get(user).await
     }
 
-    /// Count one upload against the account's rate (its own, else `default_per_minute`);
-    /// `quota_exceeded` with a retry-after when this minute's uploads are used up.
-    pub async fn take_upload(&self, user: i64, default_per_minute: Option<u64>) -> Result<()> {
+    /// `quota_exceeded` (with a retry-after) when `row`'s window has no room now for one more
+    /// upload under `per_minute`: the check before an upload's body is read.
+    pub fn upload_room(&self, row: &QuotaRow, per_minute: Option<u64>) -> Result<()> {
         let now = self.clock.now();
-        let cutoff = now - WINDOW_SECS;
-        // MySQL assigns left to right with the new values: `window_uploads` is computed
-        // before `window_start` changes.
-        let q = self.db.sql(
-            "UPDATE quotas SET \
-             window_uploads = CASE WHEN window_start <= ? THEN 1 ELSE window_uploads + 1 END, \
-             window_start = CASE WHEN window_start <= ? THEN ? ELSE window_start END \
-             WHERE user_id = ? AND (window_start <= ? OR window_uploads < COALESCE(uploads_per_minute, ?))",
-        );
-        for _ in 0..2 {
-            let done = sqlx::query(&q)
-                .bind(cutoff)
-                .bind(cutoff)
-                .bind(now)
-                .bind(user)
-                .bind(cutoff)
-                .bind(bound(default_per_minute))
-                .execute(self.db.pool())
-                .await
-                .map_err(|e| db_err("cannot count upload", e))?;
-            if done.rows_affected() == 1 {
-                return Ok(());
-            }
-            let q = self
-                .db
-                .sql("SELECT window_start, COALESCE(uploads_per_minute, ?) AS lim FROM quotas WHERE user_id = ?");
-            let row = sqlx::query(&q)
-                .bind(bound(default_per_minute))
-                .bind(user)
-                .fetch_optional(self.db.pool())
-                .await
-                .map_err(|e| db_err("cannot read quota", e))?;
-            if let Some(row) = row {
-                let start: i64 = row.try_get("window_start").map_err(|e| db_err("bad quota row", e))?;
-                let limit: i64 = row.try_get("lim").map_err(|e| db_err("bad quota row", e))?;
-                return Err(exceeded("uploads_per_minute", "too many uploads this minute", limit.max(0) as u64)
-                    .with_context("retry_after_secs", (start + WINDOW_SECS - now).max(1)));
-            }
-            let mut conn = self.db.pool().acquire().await.map_err(|e| db_err("cannot connect", e))?;
-            ensure_row(&self.db, &mut conn, user).await?;
+        let used = if row.window_start > now - WINDOW_SECS { row.window_uploads } else { 0 };
+        match per_minute {
+            Some(limit) if used >= limit => Err(too_many_uploads(row.window_start, limit, now)),
+            _ => Ok(()),
         }
-        Err(Error::new(ErrorKind::Unexpected, "quota row vanished"))
+    }
+
+    /// Count one upload against the account's rate (its own, else `default_per_minute`);
+    /// `quota_exceeded` with a retry-after when this minute's uploads are used up. (`Media`
+    /// counts the uploads it stores itself, in their own transaction: this is for embedders
+    /// that count elsewhere.)
+    pub async fn take_upload(&self, user: i64, default_per_minute: Option<u64>) -> Result<()> {
+        let mut conn = self.db.pool().acquire().await.map_err(|e| db_err("cannot connect", e))?;
+        let count = UploadCount { default_per_minute, now: self.clock.now() };
+        charge(&self.db, &mut conn, user, 0, None, Some(count)).await
     }
 }
 
@@ -191,43 +192,71 @@ async fn ensure_row(db: &Db, conn: &mut sqlx::AnyConnection, user: i64) -> Resul
 }
 
 /// Add `bytes` to the owner's total in `conn`'s transaction, unless that passes the owner's
-/// limit (its own, else `default_max`): then `quota_exceeded` (the caller rolls back).
+/// limit (its own, else `default_max`): then `quota_exceeded` (the caller rolls back). With
+/// `upload`, the same statement counts an upload in the rate window, or refuses it when the
+/// window is full (one write for both: every upload makes it on the one SQLite writer).
 pub(crate) async fn charge(
     db: &Db,
     conn: &mut sqlx::AnyConnection,
     owner: i64,
     bytes: u64,
     default_max: Option<u64>,
+    upload: Option<UploadCount>,
 ) -> Result<()> {
     let bytes = bound(Some(bytes));
-    let q = db.sql(
-        "UPDATE quotas SET bytes_used = bytes_used + ? WHERE user_id = ? AND bytes_used + ? <= COALESCE(max_bytes, ?)",
-    );
+    // Nothing to store (`Quotas::take_upload`): an account over its space still has uploads counted.
+    let space = bytes > 0 || upload.is_none();
+    let mut q = String::from("UPDATE quotas SET bytes_used = bytes_used + ?");
+    if upload.is_some() {
+        q += &format!(", {COUNT_UPLOAD}");
+    }
+    q += " WHERE user_id = ?";
+    if space {
+        q += " AND bytes_used + ? <= COALESCE(max_bytes, ?)";
+    }
+    if upload.is_some() {
+        q += &format!(" AND {UPLOAD_ROOM}");
+    }
+    let q = db.sql(&q);
     for _ in 0..2 {
-        let done = sqlx::query(&q)
-            .bind(bytes)
-            .bind(owner)
-            .bind(bytes)
-            .bind(bound(default_max))
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| db_err("cannot charge quota", e))?;
+        let mut query = sqlx::query(&q).bind(bytes);
+        if let Some(u) = upload {
+            let cutoff = u.now - WINDOW_SECS;
+            query = query.bind(cutoff).bind(cutoff).bind(u.now);
+        }
+        query = query.bind(owner);
+        if space {
+            query = query.bind(bytes).bind(bound(default_max));
+        }
+        if let Some(u) = upload {
+            query = query.bind(u.now - WINDOW_SECS).bind(bound(u.default_per_minute));
+        }
+        let done = query.execute(&mut *conn).await.map_err(|e| db_err("cannot charge quota", e))?;
         if done.rows_affected() == 1 {
             return Ok(());
         }
-        let q = db.sql("SELECT COALESCE(max_bytes, ?) AS lim, bytes_used FROM quotas WHERE user_id = ?");
+        let q = db.sql(
+            "SELECT COALESCE(max_bytes, ?) AS lim, bytes_used, window_start, window_uploads, \
+             COALESCE(uploads_per_minute, ?) AS rate FROM quotas WHERE user_id = ?",
+        );
+        let per_minute = upload.and_then(|u| u.default_per_minute);
         let row = sqlx::query(&q)
             .bind(bound(default_max))
+            .bind(bound(per_minute))
             .bind(owner)
             .fetch_optional(&mut *conn)
             .await
             .map_err(|e| db_err("cannot read quota", e))?;
         if let Some(row) = row {
-            let limit: i64 = row.try_get("lim").map_err(|e| db_err("bad quota row", e))?;
-            let used: i64 = row.try_get("bytes_used").map_err(|e| db_err("bad quota row", e))?;
-            return Err(exceeded("bytes", "the account's storage quota is full", limit.max(0) as u64)
-                .with_context("used", used)
-                .with_context("needed", bytes));
+            let get = |c: &str| row.try_get::<i64, _>(c).map_err(|e| db_err("bad quota row", e));
+            let (limit, used) = (get("lim")?, get("bytes_used")?);
+            if upload.is_none() || (bytes > 0 && used.saturating_add(bytes) > limit) {
+                return Err(exceeded("bytes", "the account's storage quota is full", limit.max(0) as u64)
+                    .with_context("used", used)
+                    .with_context("needed", bytes));
+            }
+            let now = upload.map_or(0, |u| u.now);
+            return Err(too_many_uploads(get("window_start")?, get("rate")?.max(0) as u64, now));
         }
         ensure_row(db, conn, owner).await?;
     }

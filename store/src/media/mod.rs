@@ -43,6 +43,9 @@ pub struct MediaConfig {
     /// Bytes of originals and versions an account may keep unless an admin set its own
     /// quota (`db::Quotas`); `None`: no limit.
     pub default_quota_bytes: Option<u64>,
+    /// Originals an account may store per minute unless an admin set its own rate; `None`: no
+    /// limit. Counted in the transaction that stores each one.
+    pub default_uploads_per_minute: Option<u64>,
 }
 
 impl Default for MediaConfig {
@@ -53,6 +56,7 @@ impl Default for MediaConfig {
             takeover_secs: 5 * 60,
             max_bytes: 200 << 20,
             default_quota_bytes: None,
+            default_uploads_per_minute: None,
         }
     }
 }
@@ -173,7 +177,8 @@ impl Media {
         let (key, sha, bytes) = self.prepare(&source)?;
         let mut tx = self.stored_and_claimed(&key, &sha, &source).await?;
         let id = self.images.insert(&mut tx, new, &key, &sha, bytes).await?;
-        quotas::charge(&self.db, &mut tx, new.owner_id, bytes, self.config.default_quota_bytes).await?;
+        let count = quotas::UploadCount { default_per_minute: self.config.default_uploads_per_minute, now: self.now() };
+        quotas::charge(&self.db, &mut tx, new.owner_id, bytes, self.config.default_quota_bytes, Some(count)).await?;
         if let Some(then) = then {
             then.queue.enqueue_in(&mut tx, &(then.job)(id)).await?;
         }
@@ -222,7 +227,7 @@ impl Media {
         let owner = quotas::owner_of_image(&self.db, &mut tx, new.image_id).await?;
         let id = match self.images.insert_version(&mut tx, new, &key, bytes).await {
             Ok(id) => {
-                quotas::charge(&self.db, &mut tx, owner, bytes, self.config.default_quota_bytes).await?;
+                quotas::charge(&self.db, &mut tx, owner, bytes, self.config.default_quota_bytes, None).await?;
                 id
             }
             // Another run of the same job got there first (its bytes are collected if unused).
@@ -302,8 +307,7 @@ impl Media {
     pub async fn claim(&self, key: &str) -> Result<()> {
         for _ in 0..200 {
             let now = self.now();
-            // New bytes first: most uploads are, and then one statement claims them.
-            if self.ledger.insert_live(key, now).await? || self.ledger.renew(self.db.pool(), key, now).await? {
+            if self.ledger.claim_live(key, now).await? {
                 return Ok(());
             }
             // The row exists and is not live: a deletion is under way.

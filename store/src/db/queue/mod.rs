@@ -15,6 +15,7 @@ use serde_json::Value;
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
+use super::model::{Cols, Val};
 use super::{AnyQuery, Db, DbBackend, db_err, is_unique_violation, retrying, text, text_opt};
 use fotobase::{Error, ErrorKind, Result};
 use fotobase_auth::clock::{Clock, SystemClock};
@@ -451,16 +452,18 @@ impl JobQueue {
     }
 
     /// Dead-letter the queue's jobs whose holder vanished on their last attempt.
-    /// A plain read first: almost always there are none, and it takes no locks.
+    /// A plain read beside the writer first (`Db::rows`): almost always there are none.
     async fn fail_abandoned(&self, queue: &str, now: i64) -> Result<()> {
         let abandoned = "queue = ? AND state = 'running' AND lease_expires_at < ? AND attempts >= max_attempts";
         let q = self.db.sql(&format!("SELECT id FROM jobs WHERE {abandoned} LIMIT 100"));
-        let ids: Vec<i64> = sqlx::query_scalar(&q)
-            .bind(queue)
-            .bind(now)
-            .fetch_all(self.db.pool())
-            .await
-            .map_err(|e| db_err("cannot read jobs", e))?;
+        let mut ids = Vec::new();
+        let vals = [Val::S(queue.to_owned()), Val::I(now)];
+        self.db
+            .rows(&q, &vals, "cannot read jobs", |row| {
+                ids.push(Cols::new(row, "bad job row").get::<i64>("id")?);
+                Ok(())
+            })
+            .await?;
         let q = self.db.sql(&format!(
             "UPDATE jobs SET state = 'failed', last_error = 'lease expired', lease_token = NULL, \
              lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ? AND {abandoned}"
