@@ -268,10 +268,10 @@ async fn an_upload_and_its_job_commit_together(media: &Media, clock: &ManualCloc
     assert_clean(media, clock, "after an upload whose job failed").await;
 }
 
-/// `add_version_completing`: the version and its job's success are one transaction. A
-/// worker that lost its lease (the job taken over after a crash) keeps nothing; the
-/// holder's version comes with the job's result, so a job killed between the two
-/// can never stand failed beside the version it made.
+/// `add_version_completing` and `set_thumbnail_completing`: what a job makes and its success are
+/// one transaction. A worker that lost its lease (the job taken over after a crash) keeps
+/// nothing; the holder's work comes with the job's result, so a job killed between the two can
+/// never stand failed beside the version it made.
 async fn a_version_and_its_job_succeed_together(media: &Media, clock: &ManualClock) {
     let queue = JobQueue::new(media.db().clone());
     let img = media.upload(&image(8, "v.jpg"), &content("versioned")).await.unwrap();
@@ -307,8 +307,27 @@ async fn a_version_and_its_job_succeed_together(media: &Media, clock: &ManualClo
     assert_eq!(job.state, JobState::Succeeded);
     assert_eq!(job.result, Some(json!({ "version": v.id, "bytes": data.len() })));
     assert_eq!(media.images().versions(img.id).await.unwrap().len(), 1);
+
+    // The same for a thumbnail: it makes the image ready exactly when its job succeeds.
+    let fresh = media.upload(&image(8, "t.jpg"), &content("thumbnailed")).await.unwrap();
+    queue.enqueue(NewJob::new("media-version-test", "thumbnail", json!({ "image_id": fresh.id }))).await.unwrap();
+    let lease = queue.claim("media-version-test").await.unwrap().expect("the job is runnable");
+    let thumb = content("the thumbnail");
+    let lost = Lease { token: "taken over".into(), ..lease.clone() };
+    let done = Completion { queue: &queue, lease: &lost, result: &result };
+    let err = media.set_thumbnail_completing(fresh.id, &thumb, &done).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    assert_eq!(media.images().get(fresh.id).await.unwrap().status, ImageStatus::Processing);
+    let done = Completion { queue: &queue, lease: &lease, result: &result };
+    media.set_thumbnail_completing(fresh.id, &thumb, &done).await.unwrap();
+    assert_eq!(media.images().get(fresh.id).await.unwrap().status, ImageStatus::Ready);
+    let job = queue.get(lease.job.id).await.unwrap();
+    assert_eq!(job.state, JobState::Succeeded);
+    assert_eq!(job.result, Some(json!({ "version": fresh.id, "bytes": thumb.len() })));
+
     media.delete_image(img.id).await.unwrap();
-    assert_clean(media, clock, "after a version made by a job").await;
+    media.delete_image(fresh.id).await.unwrap();
+    assert_clean(media, clock, "after a version and a thumbnail made by jobs").await;
 }
 
 async fn limits(media: &Media) {

@@ -146,8 +146,8 @@ async fn handle_in_span(state: &AppState, slots: &Slots, lease: &Lease) {
 async fn run_job(state: &AppState, slots: &Slots, lease: &Lease) -> fotobase::Result<Option<Value>> {
     let job = &lease.job;
     match job.kind.as_str() {
-        THUMBNAIL => thumbnail(state, slots, kinds::read(THUMBNAIL, &job.payload)?).await.map(Some),
-        PROCESS => process(state, slots, lease, kinds::read(PROCESS, &job.payload)?).await.map(|_| None),
+        THUMBNAIL => thumbnail(state, slots, lease, kinds::read(THUMBNAIL, &job.payload)?).await.map(|()| None),
+        PROCESS => process(state, slots, lease, kinds::read(PROCESS, &job.payload)?).await.map(|()| None),
         COMPARE_ALL => compare_all(state, slots, kinds::read(COMPARE_ALL, &job.payload)?).await.map(Some),
         other => Err(Error::new(ErrorKind::InvalidArgument, "unknown job kind").with_context("kind", other)),
     }
@@ -160,7 +160,8 @@ async fn original(state: &AppState, image_id: i64) -> fotobase::Result<(Image, B
     Ok((image, data))
 }
 
-async fn thumbnail(state: &AppState, slots: &Slots, job: kinds::Thumbnail) -> fotobase::Result<Value> {
+/// Make the image's thumbnail; the job succeeds in the same transaction that sets it.
+async fn thumbnail(state: &AppState, slots: &Slots, lease: &Lease, job: kinds::Thumbnail) -> fotobase::Result<()> {
     let (image, data) = original(state, job.image_id).await?;
     let out = slots
         .compute(move || {
@@ -168,8 +169,10 @@ async fn thumbnail(state: &AppState, slots: &Slots, job: kinds::Thumbnail) -> fo
         })
         .await?;
     state.metrics.bytes_processed(image.bytes as u64, out.data.len() as u64);
-    state.media.set_thumbnail(image.id, &Bytes::from(out.data)).await?;
-    Ok(json!({ "image_id": state.public_id(ids::IMAGE, image.id), "thumbnail": out.info }))
+    let info = out.info;
+    let result = |_: i64, _: u64| json!({ "image_id": state.public_id(ids::IMAGE, image.id), "thumbnail": info });
+    let done = Completion { queue: &state.queue, lease, result: &result };
+    state.media.set_thumbnail_completing(image.id, &Bytes::from(out.data), &done).await
 }
 
 /// Make one version; the job succeeds in the same transaction that stores it.

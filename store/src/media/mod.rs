@@ -247,12 +247,25 @@ impl Media {
     /// Set (or replace) an image's thumbnail, which makes it ready (in the same
     /// write: no moment with a thumbnail but still processing); the old one is collected.
     pub async fn set_thumbnail(&self, image_id: i64, data: &Bytes) -> Result<()> {
+        self.store_thumbnail(image_id, data, None).await
+    }
+
+    /// [`Self::set_thumbnail`] for the running job `done.lease`, which succeeds in the same
+    /// transaction (`done.result` is given the image's id and the thumbnail's size).
+    pub async fn set_thumbnail_completing(&self, image_id: i64, data: &Bytes, done: &Completion<'_>) -> Result<()> {
+        self.store_thumbnail(image_id, data, Some(done)).await
+    }
+
+    async fn store_thumbnail(&self, image_id: i64, data: &Bytes, done: Option<&Completion<'_>>) -> Result<()> {
         let source = Source::Bytes(data);
-        let (key, sha, _) = self.prepare(&source)?;
+        let (key, sha, bytes) = self.prepare(&source)?;
         let old = self.images.get(image_id).await?.thumbnail_key;
         let mut tx = self.stored_and_claimed(&key, &sha, &source).await?;
         if !self.images.set_thumbnail_in(&mut tx, image_id, &key).await? {
             return Err(Error::new(ErrorKind::NotFound, "no such image").with_context("id", image_id));
+        }
+        if let Some(done) = done {
+            done.queue.complete_in(&mut tx, done.lease, &(done.result)(image_id, bytes)).await?;
         }
         tx.commit().await.map_err(|e| sql_err("cannot commit thumbnail", e))?;
         if let Some(old) = old.filter(|o| *o != key) {
