@@ -17,13 +17,16 @@ import sys
 
 from common import row, stats
 
-# The issue's goals (issue 9). `ratio`: the least throughput ratio fotobase/peer (peer time / our time);
-# `bytes`: our output must not be larger than the peer's (rows with bytes_ours and bytes_theirs).
+# The issues' goals (issue 9, revised by issue 26). `ratio`: the least throughput ratio fotobase/peer
+# (peer time / our time); `bytes`: our output at most `bytes_max` (default 1) times the peer's (rows
+# with bytes_ours and bytes_theirs).
 # `has`: text the workload must also contain. First match wins. Goals, never test assertions.
 TARGETS = [
     {"work": "thumbnail", "peer": "sharp", "ratio": 1.5, "text": "≥ 1.5× sharp"},
-    {"work": "re-encode", "has": "AVIF", "peer": "sharp", "ratio": 1 / 1.2, "bytes": True,
-     "text": "bytes ≤ sharp, time ≤ 1.2× sharp"},
+    {"work": "re-encode", "has": "AVIF", "peer": "sharp", "ratio": 1.0, "bytes": True,
+     "text": "bytes ≤ sharp, time ≤ sharp"},
+    {"work": "re-encode", "has": "PNG, lossless, oxipng level 0 (default)", "peer": "sharp", "ratio": 0.67,
+     "bytes": True, "bytes_max": 0.70, "text": "bytes ≤ 0.70× sharp, time ≤ 1.5× sharp"},
     {"work": "re-encode", "peer": "sharp", "ratio": 1.0, "bytes": True, "text": "bytes ≤ sharp, time ≤ sharp"},
     {"work": "quality search", "peer": "naive", "ratio": None, "bytes": True,
      "text": "— (the search's output no larger than the sweep's)"},
@@ -32,8 +35,9 @@ TARGETS = [
     {"work": "MS-SSIM", "peer": "—", "ratio": None, "text": "reported"},
     {"work": "MSE + PSNR", "peer": "NumPy", "ratio": 5.0, "text": "≥ 5× NumPy"},
     {"work": "argon2id", "peer": "argon2-cffi", "ratio": 1 / 1.1, "text": "time ≤ 1.1× argon2-cffi"},
+    {"work": "argon2id", "peer": "@node-rs/argon2", "ratio": 1.0, "text": "≥ 1× @node-rs/argon2"},
     {"work": "JWT", "peer": "jose", "ratio": 2.0, "text": "≥ 2× jose"},
-    {"work": "JWT", "peer": "PyJWT", "ratio": 5.0, "text": "≥ 5× PyJWT"},
+    {"work": "JWT", "peer": "PyJWT", "ratio": 3.0, "text": "≥ 3× PyJWT"},
 ]
 
 # Rows of issue 9 that no part of the harness measures yet: (workload, peer, goal).
@@ -63,7 +67,7 @@ def goal_text(r):
     parts = []
     if t.get("bytes") and r.get("bytes_ours") and r.get("bytes_theirs"):
         b = r["bytes_ours"] / r["bytes_theirs"]
-        parts.append(f"bytes {b:.3f}×: " + ("met" if b <= 1 else "**missed**"))
+        parts.append(f"bytes {b:.3f}×: " + ("met" if b <= t.get("bytes_max", 1.0) else "**missed**"))
     if t["ratio"] is not None:
         parts.append(("time: " if t.get("bytes") else "") + (
             "met" if r["ratio"] >= t["ratio"] else f"**missed**, needs {t['ratio'] / r['ratio']:.2f}× faster"))
@@ -198,7 +202,7 @@ def main():
            "mode is `RAYON_NUM_THREADS=1` (the bindings have no thread option); sharp's is `sharp.concurrency(1)`. "
            "Re-encode rows also give each side's output bytes (`B`) at equal SSIMULACRA2, and their goal checks bytes "
            "(fotobase's / sharp's) as well as time; the quality-search row gives encodes.",
-           "", "| Workload | Binding | Threads fotobase / peer | fotobase | Peer | Peer time | Ratio | Goal (issue 9) |",
+           "", "| Workload | Binding | Threads fotobase / peer | fotobase | Peer | Peer time | Ratio | Goal (issues 9, 26) |",
            "|---|---|---|---|---|---|---:|---|"]
     for r in rows:
         ratio = "—" if r["ratio"] is None else f"**{r['ratio']:.2f}×**" if r["ratio"] < 1 else f"{r['ratio']:.2f}×"
