@@ -112,9 +112,9 @@ pub struct FollowUp<'a> {
     pub job: &'a (dyn Fn(i64) -> NewJob + Sync),
 }
 
-/// The job that makes a version, completed in the version's own transaction: a job
-/// never stands failed or running beside the version it made, nor succeeded without it.
-/// `result` is the job's result, made from the version's id and size in bytes.
+/// The running job whose work (a version, a thumbnail) is being stored, completed in the same
+/// transaction: a job never stands failed or running beside what it made, nor succeeded without
+/// it. `result` makes the job's result from the stored row's id and the stored bytes' size.
 pub struct Completion<'a> {
     pub queue: &'a JobQueue,
     pub lease: &'a Lease,
