@@ -83,7 +83,10 @@ wheels=$scratch/wheels
 rm -f "$wheels"/fotobase-*.whl
 # fotobase-bindings/server-features: the fotobase that make bench compiled for the server (the wheel
 # calls none of its storage code); pyo3/extension-module as pyproject.toml asks.
-"$venv/bin/maturin" build --release --locked -j "$CARGO_BUILD_JOBS" \
+# maturin finds patchelf on PATH; its repair patches the library it copied to target/maturin, so
+# that copy goes first and cargo copies the pristine one again (as scripts/test-python.sh does).
+rm -f "$CARGO_TARGET_DIR"/maturin/lib_fotobase.so
+PATH="$venv/bin:$PATH" "$venv/bin/maturin" build --release --locked -j "$CARGO_BUILD_JOBS" \
   --features pyo3/extension-module,fotobase-bindings/server-features \
   -i "$venv/bin/python" -m bindings/python/Cargo.toml -o "$wheels"
 "$venv/bin/pip" install -q --force-reinstall --no-deps "$wheels"/fotobase-*.whl
