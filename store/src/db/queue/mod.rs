@@ -249,22 +249,6 @@ const SET_RUNNING: &str = "state = 'running', lease_token = ?, lease_expires_at 
 /// Only the current holder's calls match. Binds: id, token.
 const FENCE: &str = "WHERE id = ? AND lease_token = ? AND state = 'running'";
 
-/// Succeed a running job; binds progress, result, finished_at, updated_at, then [`FENCE`]'s.
-const COMPLETE: &str = "UPDATE jobs SET state = 'succeeded', progress = ?, result = ?, lease_token = NULL, \
-     lease_expires_at = NULL, finished_at = ?, updated_at = ? WHERE id = ? AND lease_token = ? AND state = 'running'";
-
-fn complete_query<'q>(q: &'q str, result: &'q str, now: i64) -> AnyQuery<'q> {
-    sqlx::query(q).bind(1.0f64).bind(result).bind(now).bind(now)
-}
-
-/// A fenced UPDATE changed the job's row, or its holder lost the lease.
-fn lease_kept(rows: u64, lease: &Lease) -> Result<()> {
-    if rows == 1 {
-        return Ok(());
-    }
-    Err(Error::new(ErrorKind::Conflict, "job lease lost: expired and taken over, or the job was deleted")
-        .with_context("job_id", lease.job.id))
-}
 /// `last_error` is for people reading a dashboard, not a log store.
 const MAX_ERROR_CHARS: usize = 2000;
 /// Deadlock / serialisation-failure retries of one operation.
@@ -499,7 +483,7 @@ impl JobQueue {
             if let Some(p) = progress {
                 query = query.bind(p);
             }
-            self.fenced(query, lease, "cannot extend lease").await?;
+            self.fenced(self.db.pool(), query, lease, "cannot extend lease").await?;
             // Read back: with `progress: None` the stored value may be newer than `lease`'s.
             Ok(Lease { job: self.get(lease.job.id).await?, token: lease.token.clone(), expires_at })
         })
@@ -512,9 +496,9 @@ impl JobQueue {
         let stored = stored.as_str();
         retrying(move || async move {
             let now = self.clock.now();
-            let q = self.db.sql(COMPLETE);
-            let query = complete_query(&q, stored, now);
-            self.fenced(query, lease, "cannot complete job").await?;
+            let q = self.complete_sql();
+            let query = sqlx::query(&q).bind(1.0f64).bind(stored).bind(now).bind(now);
+            self.fenced(self.db.pool(), query, lease, "cannot complete job").await?;
             Ok(Job {
                 state: JobState::Succeeded,
                 progress: 1.0,
@@ -531,10 +515,17 @@ impl JobQueue {
     /// [`Self::complete`] inside the caller's transaction, so that the job succeeds
     /// exactly when the caller's rows (the version it made) exist.
     pub(crate) async fn complete_in(&self, tx: &mut super::Tx, lease: &Lease, result: &Value) -> Result<()> {
-        let (q, stored) = (self.db.sql(COMPLETE), result.to_string());
-        let query = complete_query(&q, &stored, self.clock.now()).bind(lease.job.id).bind(lease.token.clone());
-        let done = query.execute(&mut **tx).await.map_err(|e| db_err("cannot complete job", e))?;
-        lease_kept(done.rows_affected(), lease)
+        let (q, stored, now) = (self.complete_sql(), result.to_string(), self.clock.now());
+        let query = sqlx::query(&q).bind(1.0f64).bind(stored.as_str()).bind(now).bind(now);
+        self.fenced(&mut **tx, query, lease, "cannot complete job").await
+    }
+
+    /// Succeed the lease holder's job; binds progress, result, finished_at, updated_at, then [`FENCE`]'s.
+    fn complete_sql(&self) -> String {
+        self.db.sql(&format!(
+            "UPDATE jobs SET state = 'succeeded', progress = ?, result = ?, lease_token = NULL, \
+             lease_expires_at = NULL, finished_at = ?, updated_at = ? {FENCE}"
+        ))
     }
 
     /// The attempt failed. Retryable with attempts left: queued again after the
@@ -555,7 +546,7 @@ impl JobQueue {
                  finished_at = ?, updated_at = ? {FENCE}"
             ));
             let query = sqlx::query(&q).bind(state.as_str()).bind(run_at).bind(error).bind(finished_at).bind(now);
-            self.fenced(query, lease, "cannot fail job").await?;
+            self.fenced(self.db.pool(), query, lease, "cannot fail job").await?;
             Ok(Job {
                 state,
                 run_at,
@@ -578,20 +569,26 @@ impl JobQueue {
                 "UPDATE jobs SET state = 'queued', attempts = attempts - 1, lease_token = NULL, \
                  lease_expires_at = NULL, updated_at = ? {FENCE}"
             ));
-            self.fenced(sqlx::query(&q).bind(now), lease, "cannot release job").await
+            self.fenced(self.db.pool(), sqlx::query(&q).bind(now), lease, "cannot release job").await
         })
         .await
     }
 
-    /// Run a lease holder's UPDATE (its own binds done) behind [`FENCE`].
-    async fn fenced(&self, query: AnyQuery<'_>, lease: &Lease, what: &'static str) -> Result<()> {
-        let done = query
-            .bind(lease.job.id)
-            .bind(lease.token.clone())
-            .execute(self.db.pool())
-            .await
-            .map_err(|e| db_err(what, e))?;
-        lease_kept(done.rows_affected(), lease)
+    /// Run a lease holder's UPDATE (its own binds done) behind [`FENCE`], on the pool or in a transaction.
+    async fn fenced<'e>(
+        &self,
+        exec: impl sqlx::Executor<'e, Database = sqlx::Any>,
+        query: AnyQuery<'_>,
+        lease: &Lease,
+        what: &'static str,
+    ) -> Result<()> {
+        let done =
+            query.bind(lease.job.id).bind(lease.token.clone()).execute(exec).await.map_err(|e| db_err(what, e))?;
+        if done.rows_affected() == 1 {
+            return Ok(());
+        }
+        Err(Error::new(ErrorKind::Conflict, "job lease lost: expired and taken over, or the job was deleted")
+            .with_context("job_id", lease.job.id))
     }
 
     pub async fn get(&self, id: i64) -> Result<Job> {
