@@ -38,6 +38,37 @@ async fn every_database_reaches_the_same_schema_version_and_migrating_again_is_a
     }
 }
 
+/// The one foreign key of the schema holds everywhere, MySQL included (which ignores a column's
+/// REFERENCES, so the migration declares it on the table): a refresh token needs its session and
+/// goes when the session is deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_tokens_go_with_their_session_on_every_database() {
+    for db in databases().await {
+        let run = |q: &str| {
+            let (q, pool) = (db.sql(q), db.pool().clone());
+            async move { sqlx::query(&q).execute(&pool).await.map(|r| r.rows_affected()) }
+        };
+        let orphan =
+            run("INSERT INTO refresh_tokens (hash, session_id, generation, issued_at) VALUES ('h0', 'none', 0, 0)")
+                .await;
+        assert!(orphan.is_err(), "{:?}: a token without a session was stored", db.backend());
+        run("INSERT INTO sessions (id, user_id, created_at, last_used_at, expires_at, idle_expires_at, roles) \
+             VALUES ('s1', 'u1', 0, 0, 9, 9, '')")
+        .await
+        .unwrap();
+        run("INSERT INTO refresh_tokens (hash, session_id, generation, issued_at) VALUES ('h1', 's1', 0, 0)")
+            .await
+            .unwrap();
+        assert_eq!(run("DELETE FROM sessions WHERE id = 's1'").await.unwrap(), 1);
+        assert_eq!(
+            run("DELETE FROM refresh_tokens").await.unwrap(),
+            0,
+            "{:?}: the token outlived its session",
+            db.backend()
+        );
+    }
+}
+
 /// Readiness reads the schema version: a database that answers without the schema
 /// table is version 0 on every backend, and only that (a stopped one is an error,
 /// checked end to end by the server's PostgreSQL restart test).

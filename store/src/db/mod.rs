@@ -2,8 +2,8 @@
 //! MariaDB/MySQL, chosen at run time from the database URL.
 //!
 //! Queries are written once with `?` placeholders and rewritten to `$n` for
-//! PostgreSQL; dialect differences live in the per-backend migration files
-//! (`store/migrations/<backend>/`). No SQL exists outside this module (`ledger` holds the
+//! PostgreSQL; the few column types that differ are placeholders in the migrations
+//! (`store/migrations/`, see `migrate`). No SQL exists outside this module (`ledger` holds the
 //! `blobs` table that `storage::media` orders its writes with), except the fault injection
 //! of the conformance suites.
 

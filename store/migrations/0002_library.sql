@@ -1,9 +1,9 @@
--- fotobase schema, sqlite dialect. The three dialects differ only in the id, large-text and floating-point column types.
--- Library tables: accounts, images and their processed versions, folders, share links, jobs.
+-- The library: accounts, images and their processed versions, folders, share links, jobs.
 -- Owner ids carry no foreign key to users: split deployments keep users and images in different databases.
--- Large text (JSON payloads, metrics) is TEXT; short text is VARCHAR (see 0001).
+-- Large text (JSON payloads, metrics) is {text}: TEXT, or MySQL's MEDIUMTEXT since its TEXT stops at 64 KiB;
+-- short text is VARCHAR (see 0001).
 CREATE TABLE users (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {id},
     email_cipher VARCHAR(1024) NOT NULL,
     email_index VARCHAR(128) NOT NULL,
     password_hash VARCHAR(512) NOT NULL,
@@ -16,7 +16,7 @@ CREATE TABLE profiles (
     user_id BIGINT NOT NULL PRIMARY KEY,
     display_name VARCHAR(200) NOT NULL,
     avatar_image_id BIGINT NULL,
-    preferences TEXT NOT NULL,
+    preferences {text} NOT NULL,
     updated_at BIGINT NOT NULL,
     CONSTRAINT profiles_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 );
@@ -52,7 +52,7 @@ CREATE TABLE blobs (
 );
 CREATE INDEX blobs_state ON blobs (state, claimed_at);
 CREATE TABLE images (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {id},
     owner_id BIGINT NOT NULL,
     name VARCHAR(255) NOT NULL,
     blob_key VARCHAR(200) NOT NULL,
@@ -84,17 +84,17 @@ CREATE TABLE image_tags (
 );
 CREATE INDEX image_tags_tag ON image_tags (tag, image_id);
 CREATE TABLE processed_images (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {id},
     image_id BIGINT NOT NULL,
     algorithm VARCHAR(64) NOT NULL,
-    params TEXT NOT NULL,
+    params {text} NOT NULL,
     blob_key VARCHAR(200) NOT NULL,
     format VARCHAR(16) NOT NULL,
     width INTEGER NOT NULL,
     height INTEGER NOT NULL,
     bytes BIGINT NOT NULL,
-    ssimulacra2 REAL NULL,
-    metrics TEXT NOT NULL,
+    ssimulacra2 {double} NULL,
+    metrics {text} NOT NULL,
     created_at BIGINT NOT NULL,
     deleted_at BIGINT NULL,
     CONSTRAINT processed_images_image_fk FOREIGN KEY (image_id) REFERENCES images (id) ON DELETE CASCADE
@@ -103,17 +103,17 @@ CREATE INDEX processed_images_image ON processed_images (image_id, id);
 CREATE INDEX processed_images_blob ON processed_images (blob_key);
 CREATE INDEX processed_images_algorithm ON processed_images (algorithm);
 CREATE TABLE comparisons (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {id},
     image_id BIGINT NOT NULL,
     version_a BIGINT NULL,
     version_b BIGINT NOT NULL,
-    metrics TEXT NOT NULL,
+    metrics {text} NOT NULL,
     created_at BIGINT NOT NULL,
     CONSTRAINT comparisons_image_fk FOREIGN KEY (image_id) REFERENCES images (id) ON DELETE CASCADE
 );
 CREATE INDEX comparisons_image ON comparisons (image_id, id);
 CREATE TABLE folders (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {id},
     owner_id BIGINT NOT NULL,
     parent_id BIGINT NULL,
     name VARCHAR(255) NOT NULL,
@@ -141,7 +141,7 @@ CREATE TABLE folder_tags (
 );
 CREATE INDEX folder_tags_tag ON folder_tags (tag, folder_id);
 CREATE TABLE share_links (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {id},
     token_hash VARCHAR(64) NOT NULL,
     owner_id BIGINT NOT NULL,
     folder_id BIGINT NULL,
@@ -157,12 +157,12 @@ CREATE UNIQUE INDEX share_links_token ON share_links (token_hash);
 CREATE INDEX share_links_owner ON share_links (owner_id, id);
 -- The job queue (storage::db::queue): claimed with a lease, retried with back-off, dead-lettered as 'failed'.
 CREATE TABLE jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {id},
     queue VARCHAR(64) NOT NULL,
     kind VARCHAR(64) NOT NULL,
     owner_id BIGINT NULL,
     idempotency_key VARCHAR(200) NULL,
-    payload TEXT NOT NULL,
+    payload {text} NOT NULL,
     state VARCHAR(16) NOT NULL,
     priority INTEGER NOT NULL,
     attempts INTEGER NOT NULL,
@@ -171,9 +171,9 @@ CREATE TABLE jobs (
     lease_token VARCHAR(64) NULL,
     lease_expires_at BIGINT NULL,
     heartbeat_at BIGINT NULL,
-    progress REAL NOT NULL,
-    result TEXT NULL,
-    last_error TEXT NULL,
+    progress {double} NOT NULL,
+    result {text} NULL,
+    last_error {text} NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     finished_at BIGINT NULL

@@ -1,4 +1,3 @@
--- fotobase schema, postgres dialect. Keep the three dialects in step.
 -- Text columns are VARCHAR, not TEXT: through sqlx's Any driver MySQL TEXT decodes as a BLOB.
 -- Auth tables: refresh-token sessions (auth::session) and login throttling (auth::throttle).
 CREATE TABLE sessions (
@@ -19,10 +18,12 @@ CREATE INDEX sessions_user ON sessions (user_id, created_at);
 CREATE INDEX sessions_expiry ON sessions (expires_at);
 CREATE TABLE refresh_tokens (
     hash VARCHAR(64) NOT NULL PRIMARY KEY,
-    session_id VARCHAR(64) NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    session_id VARCHAR(64) NOT NULL,
     generation INTEGER NOT NULL,
     issued_at BIGINT NOT NULL,
-    used_at BIGINT NULL
+    used_at BIGINT NULL,
+    -- On the table, because MySQL before 9.0 ignores a REFERENCES clause on a column.
+    CONSTRAINT refresh_tokens_session_fk FOREIGN KEY (session_id) REFERENCES sessions (id) ON DELETE CASCADE
 );
 CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id);
 CREATE TABLE login_attempts (
