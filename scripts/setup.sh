@@ -31,6 +31,8 @@ if want_part system; then
   # HEIC/HEIF decoding (fotobase's `heic` feature, which the server, CLI and bindings built here
   # enable): libheif with its HEVC decoder (libde265), linked dynamically.
   pkg-config --exists libheif 2>/dev/null || need_apt+=(libheif-dev)
+  # The `avif-aom` AVIF encoder (same builds): libaom, linked dynamically (libheif-dev brings it too).
+  pkg-config --exists aom 2>/dev/null || need_apt+=(libaom-dev)
   # Makes the certificate of the HTTPS end-to-end test.
   command -v openssl >/dev/null || need_apt+=(openssl)
   # Database servers the storage tests run against (started on loopback by scripts/databases.sh).
@@ -43,7 +45,7 @@ if want_part system; then
   if ((${#need_apt[@]})); then
     apt_install "[setup]" "${need_apt[@]}"
   else
-    say "Debian packages present (nasm, cmake, pkg-config, cc, libheif, python3, node, curl, postgresql, mariadb-server, chromium)"
+    say "Debian packages present (nasm, cmake, pkg-config, cc, libheif, libaom, python3, node, curl, postgresql, mariadb-server, chromium)"
   fi
 
   # --- Rust ----------------------------------------------------------------------

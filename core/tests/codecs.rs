@@ -15,7 +15,11 @@ fn every_algorithm_round_trips_every_photo() {
     let photos = photos(384);
     for alg in image::algorithms() {
         // Fast settings where the algorithm has them: correctness does not depend on effort.
-        let params: &[(&str, i64)] = if alg.name == "avif-rav1e" { &[("speed", 10)] } else { &[] };
+        let params: &[(&str, i64)] = match alg.name {
+            "avif-rav1e" => &[("speed", 10)],
+            "avif-aom" => &[("speed", 10)],
+            _ => &[],
+        };
         for p in &photos {
             let enc = encode(&p.image, alg.name, params);
             assert_eq!(Format::sniff(&enc.data), Some(alg.format), "{} {}", alg.name, p.name);
@@ -191,25 +195,35 @@ fn bad_parameters_and_oversized_images_are_rejected() {
     assert_eq!(e.kind(), ErrorKind::LimitExceeded);
 }
 
+/// Every AVIF encoder built (rav1e always, libaom with `avif-aom`) in each subsampling and bit
+/// depth, with alpha, read back by our own decoder.
 #[test]
 fn avif_chroma_subsampling_and_bit_depth_options_work() {
     let img = Image::from_pixels(image::synthetic_photo(256, 192, 12));
     let rgba = Image::from_pixels(image::synthetic_photo_rgba(128, 96, 12));
-    let enc = |img: &Image, cs: &str, depth: &str| {
-        let p =
-            Params::new().with("speed", 10).with("quality", 60).with("chroma_subsampling", cs).with("bit_depth", depth);
-        image::encode(img, "avif-rav1e", &EncodeOptions { params: p, ..Default::default() }).unwrap()
-    };
-    let full = enc(&img, "4:4:4", "8");
-    for cs in ["4:2:0", "4:2:2"] {
-        let sub = enc(&img, cs, "8");
-        assert!(sub.bytes < full.bytes, "{cs}: {} >= 4:4:4 {}", sub.bytes, full.bytes);
-        assert!(psnr(img.pixels(), decode(&sub.data).pixels()) > 30.0, "{cs}");
-    }
-    for depth in ["8", "10", "12"] {
-        let out = decode(&enc(&rgba, "4:2:0", depth).data);
-        assert!(out.pixels().color().has_alpha(), "alpha survives at {depth} bit");
-        assert!(psnr(rgba.pixels(), out.pixels()) > 28.0, "{depth}-bit");
+    let avif: Vec<_> = image::algorithms().into_iter().filter(|a| a.format == Format::Avif).map(|a| a.name).collect();
+    assert!(avif.contains(&"avif-rav1e"));
+    assert_eq!(avif.contains(&"avif-aom"), cfg!(feature = "avif-aom"));
+    for alg in avif {
+        let enc = |img: &Image, cs: &str, depth: &str| {
+            let p = Params::new()
+                .with("speed", 10)
+                .with("quality", 60)
+                .with("chroma_subsampling", cs)
+                .with("bit_depth", depth);
+            image::encode(img, alg, &EncodeOptions { params: p, ..Default::default() }).unwrap()
+        };
+        let full = enc(&img, "4:4:4", "8");
+        for cs in ["4:2:0", "4:2:2"] {
+            let sub = enc(&img, cs, "8");
+            assert!(sub.bytes < full.bytes, "{alg} {cs}: {} >= 4:4:4 {}", sub.bytes, full.bytes);
+            assert!(psnr(img.pixels(), decode(&sub.data).pixels()) > 30.0, "{alg} {cs}");
+        }
+        for (cs, depth) in [("4:2:0", "8"), ("4:2:0", "10"), ("4:2:0", "12"), ("4:4:4", "10"), ("4:2:2", "12")] {
+            let out = decode(&enc(&rgba, cs, depth).data);
+            assert!(out.pixels().color().has_alpha(), "{alg}: alpha survives at {cs} {depth} bit");
+            assert!(psnr(rgba.pixels(), out.pixels()) > 28.0, "{alg} {cs} {depth}-bit");
+        }
     }
 }
 

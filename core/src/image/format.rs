@@ -67,6 +67,7 @@ impl Format {
         match self {
             Format::Png | Format::Gif | Format::Tiff | Format::Bmp | Format::Ico => "png-oxipng",
             Format::Webp => "webp-lossy",
+            Format::Avif if cfg!(feature = "avif-aom") => "avif-aom",
             Format::Avif => "avif-rav1e",
             Format::Jpeg | Format::Heic | Format::Jxl => "jpeg-mozjpeg",
         }

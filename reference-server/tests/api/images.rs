@@ -459,7 +459,7 @@ async fn process_compare_compare_all_and_stats() {
     let stats = app.get("/api/v1/stats", Some(&t)).await.ok(200);
     assert_eq!(stats["images"], 1);
     assert_eq!(stats["versions"], 1);
-    assert_eq!(stats["by_algorithm"][0]["algorithm"], "avif-rav1e");
+    assert_eq!(stats["by_algorithm"][0]["algorithm"], fotobase::image::Format::Avif.default_algorithm());
     assert!(stats["bytes_saved"].as_i64().unwrap() > 0);
     assert_eq!(stats["jobs"]["failed"], 1);
     // Global statistics are for admins (ann is the first account, so admin).

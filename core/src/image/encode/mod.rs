@@ -166,13 +166,8 @@ pub fn algorithm(name: &str) -> Result<AlgorithmInfo> {
 
 pub(crate) fn find(name: &str) -> Result<&'static Algorithm> {
     let lower = name.to_ascii_lowercase();
-    let by_format = match lower.as_str() {
-        "jpeg" | "jpg" => Some("jpeg-mozjpeg"),
-        "png" => Some("png-oxipng"),
-        "webp" => Some("webp-lossy"),
-        "avif" => Some("avif-rav1e"),
-        _ => None,
-    };
+    // A format fotobase writes stands for its default algorithm (input-only formats are not names).
+    let by_format = lower.parse::<Format>().ok().filter(|f| f.can_encode()).map(Format::default_algorithm);
     let wanted = by_format.unwrap_or(&lower);
     REGISTRY.iter().find(|a| a.info.name == wanted).ok_or_else(|| {
         let known: Vec<&str> = REGISTRY.iter().map(|a| a.info.name).collect();

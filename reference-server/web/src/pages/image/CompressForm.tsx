@@ -51,7 +51,9 @@ interface Props {
 
 export function CompressForm({ algorithms, busy, onSubmit }: Props) {
   const id = useId();
-  const initial = algorithms.find((a) => a.name === 'avif-rav1e') ?? algorithms[0];
+  // AVIF's default encoder first (libaom where the build has it), as the core picks it.
+  const avif = ['avif-aom', 'avif-rav1e'].map((n) => algorithms.find((a) => a.name === n)).find(Boolean);
+  const initial = avif ?? algorithms[0];
   const [s, setS] = useState<CompressState>({
     algorithm: initial?.name ?? '',
     mode: 'target',
