@@ -143,7 +143,7 @@ fn without_temporal_delimiter(mut obus: Vec<u8>) -> Vec<u8> {
     obus
 }
 
-/// libaom 3.6.0 (Debian 12's) corrupts frames above about 35 MP (libheif refuses them for that
+/// libaom 3.6.0 (Debian 12's) fails on frames above about 35 MP (libheif refuses them for that
 /// reason); 3.6.1 fixed it. Such images go to rav1e there, which reads the same parameters.
 fn beyond_libaom_3_6_0(version: i32, width: u32, height: u32) -> bool {
     let (w, h) = (u64::from(width), u64::from(height));
