@@ -227,6 +227,25 @@ fn avif_chroma_subsampling_and_bit_depth_options_work() {
     }
 }
 
+/// Odd and one-pixel sizes in every subsampling: chroma planes round up, and both AVIF encoders
+/// must agree with our decoder on the size.
+#[test]
+fn avif_encoders_take_odd_and_tiny_sizes() {
+    let avif: Vec<_> = image::algorithms().into_iter().filter(|a| a.format == Format::Avif).map(|a| a.name).collect();
+    for alg in avif {
+        for (w, h) in [(1, 1), (1, 7), (7, 1), (3, 3), (17, 9)] {
+            let img = Image::from_pixels(image::synthetic_photo_rgba(w, h, 3));
+            for cs in ["4:2:0", "4:2:2", "4:4:4"] {
+                let p = Params::new().with("speed", 10).with("chroma_subsampling", cs);
+                let enc = image::encode(&img, alg, &EncodeOptions { params: p, ..Default::default() })
+                    .unwrap_or_else(|e| panic!("{alg} {w}x{h} {cs}: {e}"));
+                let out = decode(&enc.data);
+                assert_eq!((out.width(), out.height()), (w, h), "{alg} {cs}");
+            }
+        }
+    }
+}
+
 #[test]
 fn empty_images_give_coded_errors_not_panics() {
     let empty = Image::from_pixels(DynamicImage::new_rgb8(0, 0));
