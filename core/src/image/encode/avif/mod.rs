@@ -16,6 +16,7 @@ use avif_serialize::constants::MatrixCoefficients as ContainerMatrix;
 use super::{Algorithm, EncodeInput, ParamSpec, Params};
 
 pub(super) fn algorithms() -> Vec<Algorithm> {
+    #[allow(unused_mut)] // as in the registry: only `avif-aom` adds to it
     let mut v = vec![rav1e::algorithm()];
     #[cfg(feature = "avif-aom")]
     v.push(aom::algorithm());
@@ -48,9 +49,10 @@ fn common_params() -> Vec<ParamSpec> {
     ]
 }
 
-/// libavif's mapping of quality to AV1's quantiser index: 100 is 0, 0 is 255.
-fn quantizer(quality: i64) -> usize {
-    (((100 - quality.clamp(0, 100)) * 255 + 50) / 100) as usize
+/// libavif's linear mapping of quality onto an encoder's quantiser scale `0..=max`: quality 100
+/// is 0, quality 0 is `max` (rav1e's index runs to 255, libaom's cq-level to 63).
+fn quantizer(quality: i64, max: i64) -> i64 {
+    ((100 - quality.clamp(0, 100)) * max + 50) / 100
 }
 
 /// Planes in the encoder's layout: full-resolution luma, possibly subsampled chroma.
@@ -150,9 +152,10 @@ mod tests {
 
     #[test]
     fn quality_maps_like_libavif() {
-        assert_eq!(quantizer(100), 0);
-        assert_eq!(quantizer(0), 255);
-        assert_eq!(quantizer(50), 128);
+        assert_eq!(quantizer(100, 255), 0);
+        assert_eq!(quantizer(0, 255), 255);
+        assert_eq!(quantizer(50, 255), 128);
+        assert_eq!((quantizer(100, 63), quantizer(50, 63), quantizer(0, 63)), (0, 32, 63));
     }
 
     #[test]

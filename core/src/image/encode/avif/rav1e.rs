@@ -104,7 +104,7 @@ pub(super) fn encode(input: &EncodeInput<'_>) -> Result<Vec<u8>> {
         height: h,
         depth: planes.depth as usize,
         sampling,
-        quantizer: quantizer(p.int("quality")),
+        quantizer: quantizer(p.int("quality"), 255) as usize,
         speed: p.int("speed") as u8,
         color: Some(ColorDescription {
             color_primaries: ColorPrimaries::BT709,
@@ -115,7 +115,7 @@ pub(super) fn encode(input: &EncodeInput<'_>) -> Result<Vec<u8>> {
     };
     let alpha_job = planes.alpha.as_deref().map(|a| Av1Job {
         sampling: ChromaSampling::Cs400,
-        quantizer: quantizer(p.int("alpha_quality")),
+        quantizer: quantizer(p.int("alpha_quality"), 255) as usize,
         color: None,
         planes: vec![(a, w)],
         ..color_job
