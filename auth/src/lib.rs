@@ -20,6 +20,8 @@ pub mod clock;
 pub mod field;
 #[cfg(feature = "mail")]
 pub mod mail;
+#[cfg(feature = "oidc")]
+pub mod oidc;
 pub mod password;
 pub mod public_id;
 pub mod random;

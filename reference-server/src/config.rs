@@ -150,6 +150,27 @@ pub enum EmailVerification {
     Required,
 }
 
+/// An OpenID Connect provider people may sign in with (`[[oidc]]` in the file). Its client
+/// secret comes from `FOTOBASE_OIDC_<ID>_CLIENT_SECRET` only, never from the file. The provider
+/// must list `<public_url>/api/v1/auth/oidc/<id>/callback` as a redirect URI of the client.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProvider {
+    /// In URLs and the database: 1 to 32 of `a-z`, `0-9`, `-`, `_`. Renaming it unlinks every account.
+    pub id: String,
+    /// What the sign-in button says ("Sign in with …"); default: the id.
+    #[serde(default)]
+    pub name: String,
+    /// Exactly as the provider's discovery document states it (`https://…`, or `http://` on loopback).
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(skip)]
+    pub client_secret: Option<String>,
+    /// Default: `openid email profile`.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
 /// Base URLs of each service's instances, for the gateway.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -262,6 +283,10 @@ pub struct Config {
     /// A built web UI (`index.html` and `assets/`) to serve at `/` (by `all` and the gateway)
     /// instead of the one built into the binary.
     pub web_dir: Option<PathBuf>,
+    /// OpenID Connect providers to offer at sign-in. Environment: `FOTOBASE_OIDC_PROVIDERS`
+    /// (ids, comma-separated), then per id `FOTOBASE_OIDC_<ID>_ISSUER`, `_CLIENT_ID`, `_NAME`,
+    /// `_SCOPES` (space-separated) and `_CLIENT_SECRET`.
+    pub oidc: Vec<OidcProvider>,
 }
 
 impl Default for Config {
@@ -309,6 +334,7 @@ impl Default for Config {
             upstreams: Upstreams::default(),
             upstream_timeout_secs: 60,
             web_dir: None,
+            oidc: Vec::new(),
         }
     }
 }
@@ -440,6 +466,29 @@ impl Config {
             self.forwarded_header =
                 word("FOTOBASE_FORWARDED_HEADER", &v.to_lowercase(), "x-forwarded-for or forwarded")?;
         }
+        if let Some(v) = get("FOTOBASE_OIDC_PROVIDERS") {
+            for id in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                if !self.oidc.iter().any(|p| p.id == id) {
+                    self.oidc.push(OidcProvider { id: id.to_owned(), ..OidcProvider::default() });
+                }
+            }
+        }
+        for p in &mut self.oidc {
+            let var = |part: &str| get(&format!("FOTOBASE_OIDC_{}_{part}", p.id.to_uppercase().replace('-', "_")));
+            if let Some(v) = var("ISSUER") {
+                p.issuer = v.trim().to_owned();
+            }
+            if let Some(v) = var("CLIENT_ID") {
+                p.client_id = v.trim().to_owned();
+            }
+            if let Some(v) = var("NAME") {
+                p.name = v.trim().to_owned();
+            }
+            if let Some(v) = var("SCOPES") {
+                p.scopes = v.split_whitespace().map(str::to_owned).collect();
+            }
+            p.client_secret = var("CLIENT_SECRET");
+        }
         for (name, field) in [
             ("FOTOBASE_UPSTREAM_AUTH", &mut self.upstreams.auth),
             ("FOTOBASE_UPSTREAM_USERS", &mut self.upstreams.users),
@@ -491,6 +540,22 @@ impl Config {
         }
         if matches!(self.service, Service::Users | Service::Images | Service::Folders) && self.auth_url.is_none() {
             return bad("this service verifies tokens with the auth service's keys: set auth_url (FOTOBASE_AUTH_URL)");
+        }
+        for (i, p) in self.oidc.iter().enumerate() {
+            let id_ok = (1..=32).contains(&p.id.len())
+                && p.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+            if !id_ok {
+                return bad("an oidc provider's id is 1 to 32 of a-z, 0-9, - and _");
+            }
+            if self.oidc[..i].iter().any(|q| q.id == p.id) {
+                return bad(&format!("oidc provider {} is listed twice", p.id));
+            }
+            if p.client_id.is_empty() {
+                return bad(&format!("oidc provider {} needs client_id (FOTOBASE_OIDC_<ID>_CLIENT_ID)", p.id));
+            }
+            if fotobase_auth::oidc::check_endpoint(&p.issuer).is_err() {
+                return bad(&format!("oidc provider {}: issuer must be an https URL (or http on loopback)", p.id));
+            }
         }
         Ok(())
     }

@@ -15,8 +15,8 @@ use fotobase_auth::throttle::{LoginThrottle, ThrottleConfig};
 use fotobase_auth::token::{TokenConfig, Tokens};
 use fotobase_store::blob::BlobStore;
 use fotobase_store::db::{
-    Audit, Db, Devices, EmailTokens, Factors, Folders, Images, Invites, JobQueue, QueueConfig, Quotas, SqlSessionStore,
-    SqlThrottleStore, Users,
+    Audit, Db, Devices, EmailTokens, Factors, Folders, Identities, Images, Invites, JobQueue, QueueConfig, Quotas,
+    SqlSessionStore, SqlThrottleStore, Users,
 };
 use fotobase_store::media::{Media, MediaConfig};
 use tokio::sync::{Notify, Semaphore};
@@ -53,6 +53,10 @@ pub struct Inner {
     pub factors: Factors,
     /// Browsers accounts signed in from (device cookies, by hash).
     pub devices: Devices,
+    /// Provider accounts (OpenID Connect) linked to accounts.
+    pub identities: Identities,
+    /// The configured OpenID Connect providers, their keys fetched when needed.
+    pub oidc: crate::kit::oidc::Providers,
     /// Account e-mail: SMTP when `smtp_url` is set, else files in `<data>/outbox`.
     pub mailer: Arc<dyn Mailer>,
     pub queue: JobQueue,
@@ -166,6 +170,8 @@ impl AppState {
             email_tokens: EmailTokens::new(db.clone()),
             factors: Factors::new(db.clone()),
             devices: Devices::new(db.clone()),
+            identities: Identities::new(db.clone()),
+            oidc: crate::kit::oidc::Providers::new(&config)?,
             audit: Audit::new(db.clone()),
             mailer,
             queue: JobQueue::new(db.clone()).with_config(QueueConfig {

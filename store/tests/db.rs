@@ -247,6 +247,37 @@ async fn invitations_are_single_use_and_expire() {
     }
 }
 
+/// Provider identities on every database: a subject signs in to one account, an account links a
+/// provider once, unlinking frees both, and they go with the account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn identities_link_each_subject_to_one_account() {
+    use fotobase_store::db::{Identities, Users};
+    for db in databases().await {
+        let backend = db.backend();
+        let users = Users::new(db.clone());
+        let (ann, bob) = (users.create(&account("ann")).await.unwrap(), users.create(&account("bob")).await.unwrap());
+        let ids = Identities::new(db.clone());
+        assert_eq!(ids.account_of("google", "s1").await.unwrap(), None, "{backend:?}");
+        ids.link("google", "s1", ann.id).await.unwrap();
+        assert_eq!(ids.account_of("google", "s1").await.unwrap(), Some(ann.id), "{backend:?}");
+        let taken = ids.link("google", "s1", bob.id).await.unwrap_err();
+        assert_eq!(taken.kind(), ErrorKind::AlreadyExists, "{backend:?}: another account");
+        let twice = ids.link("google", "s2", ann.id).await.unwrap_err();
+        assert_eq!(twice.kind(), ErrorKind::AlreadyExists, "{backend:?}: one subject per provider and account");
+        // The same subject string at another provider is another person.
+        ids.link("keycloak", "s1", bob.id).await.unwrap();
+        ids.link("keycloak-2", &"x".repeat(255), ann.id).await.unwrap();
+        let listed: Vec<String> = ids.of_user(ann.id).await.unwrap().into_iter().map(|i| i.provider).collect();
+        assert_eq!(listed, ["google", "keycloak-2"], "{backend:?}");
+        assert!(ids.unlink(ann.id, "google").await.unwrap(), "{backend:?}");
+        assert!(!ids.unlink(ann.id, "google").await.unwrap(), "{backend:?}");
+        ids.link("google", "s1", bob.id).await.unwrap();
+        users.delete(bob.id).await.unwrap();
+        assert_eq!(ids.account_of("keycloak", "s1").await.unwrap(), None, "{backend:?}: gone with the account");
+        assert_eq!(ids.account_of("google", "s1").await.unwrap(), None, "{backend:?}");
+    }
+}
+
 /// Quotas on every database: stored bytes are a running total that originals and versions add
 /// to and deletions give back, checked in the storing transaction (of uploads racing for the
 /// last room, only those that fit are stored); an account's own limit wins over the default;

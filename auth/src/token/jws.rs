@@ -49,7 +49,7 @@ impl Signer {
         Signer::Hs256(Arc::new(hmac::Key::new(hmac::HMAC_SHA256, secret)))
     }
 
-    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>> {
+    pub(crate) fn sign(&self, msg: &[u8]) -> Result<Vec<u8>> {
         let failed = |_| Error::new(ErrorKind::Unexpected, "signing failed");
         Ok(match self {
             Signer::Ed25519(k) => k.sign(msg).as_ref().to_vec(),

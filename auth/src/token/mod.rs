@@ -6,7 +6,7 @@
 //! `iat` against an injectable clock with leeway.
 
 mod alg;
-mod jws;
+pub(crate) mod jws;
 mod keys;
 mod keyset;
 mod verified;
@@ -275,7 +275,7 @@ fn invalid(msg: &'static str) -> Error {
 
 /// `aud` may be a string or an array (RFC 7519 §4.1.3); we always write an array
 /// only when there is more than one audience.
-mod one_or_many {
+pub(crate) mod one_or_many {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     pub fn serialize<S: Serializer>(v: &[String], s: S) -> Result<S::Ok, S::Error> {

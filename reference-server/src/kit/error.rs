@@ -39,6 +39,16 @@ pub mod codes {
         SECOND_FACTOR_REQUIRED = "second_factor_required" => "401",
         /// A wrong, replayed or expired TOTP code, or an unknown or used recovery code.
         SECOND_FACTOR_INVALID = "second_factor_invalid" => "401 (login), 403",
+        /// The account is disabled by an admin (sign-in through a provider: `/login?oidc_error=account_disabled`).
+        ACCOUNT_DISABLED = "account_disabled" => "403, 303 redirect",
+        /// A provider sign-in that cannot go on: expired, started in another browser, or a forged answer; start again.
+        OIDC_INVALID = "oidc_invalid" => "400, 303 redirect",
+        /// The person declined at the provider.
+        OIDC_DENIED = "oidc_denied" => "303 redirect",
+        /// The provider's answer could not be used: it refused the code, or its ID token did not verify.
+        OIDC_FAILED = "oidc_failed" => "303 redirect",
+        /// The provider vouches for no e-mail address, so no account can be found or made for the person.
+        OIDC_EMAIL_UNVERIFIED = "oidc_email_unverified" => "403, 303 redirect",
         /// A cookie-authenticated request without the `X-CSRF-Token` header matching the `fotobase_csrf` cookie.
         CSRF = "csrf_failed" => "403",
         /// The route exists but not with this method.

@@ -14,9 +14,11 @@ pub mod http;
 pub mod ids;
 pub mod mail;
 pub mod metrics;
+pub mod oidc;
 pub mod quota;
 pub mod reauth;
 pub mod second_factor;
+pub mod signin;
 pub mod web;
 
 pub use auth::Caller;

@@ -1,16 +1,12 @@
 //! The auth service: accounts' credentials and sessions. Register, log in
 //! (throttled, timing-equal for unknown accounts), rotate refresh tokens, log
 //! out, change the password, publish the JWKS.
-
-use std::net::SocketAddr;
-
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use fotobase_auth::field::normalize_email;
-use fotobase_auth::session::{Issued, LoginInfo};
 use fotobase_store::db::NewUser;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -21,6 +17,7 @@ use crate::kit::error::codes;
 use crate::kit::extract::{ClientAddr, JsonOrEmpty};
 use crate::kit::mail::{self, Pending};
 use crate::kit::second_factor::{self, Proof};
+use crate::kit::signin::{self, TokenResponse};
 use crate::kit::{self, ApiError, ApiResult, Caller, Json, Path, Query, ids, reauth};
 use crate::kit::{cookies, devices};
 use crate::services::users::UserView;
@@ -86,30 +83,6 @@ pub struct RefreshBody {
 pub struct PasswordChange {
     current_password: String,
     new_password: String,
-}
-
-/// The OAuth 2.0 token response shape (RFC 6749 §5.1).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenResponse {
-    pub access_token: String,
-    /// Absent for browser sessions: the token is in the HttpOnly cookie.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub refresh_token: String,
-    pub token_type: &'static str,
-    pub expires_in: i64,
-    pub user_id: String,
-}
-
-impl From<Issued> for TokenResponse {
-    fn from(i: Issued) -> Self {
-        TokenResponse {
-            expires_in: i.access_claims.exp - i.access_claims.iat,
-            user_id: i.access_claims.sub.clone(),
-            access_token: i.access_token,
-            refresh_token: i.refresh_token,
-            token_type: "Bearer",
-        }
-    }
 }
 
 /// Create an account (the first one becomes admin).
@@ -367,11 +340,6 @@ fn invalid_credentials() -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, codes::INVALID_CREDENTIALS, "wrong e-mail address or password")
 }
 
-fn client_info(headers: &HeaderMap, addr: Option<SocketAddr>) -> (Option<String>, Option<std::net::IpAddr>) {
-    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    (ua, addr.map(|a| a.ip()))
-}
-
 /// Log in: an access token and a refresh token (with `cookie: true`, the refresh token is set as an
 /// HttpOnly cookie and a `fotobase_csrf` cookie is set for the double-submit check). An account with
 /// two-step verification answers a right password without a code `401 second_factor_required`.
@@ -384,7 +352,7 @@ async fn login(
     headers: HeaderMap,
     Json(body): Json<Login>,
 ) -> ApiResult<Response> {
-    let (user_agent, ip) = client_info(&headers, addr);
+    let ip = addr.map(|a| a.ip());
     let email = normalize_email(&body.email);
     let index = state.blind.email(&email);
     // The hashing slot first: a login the server cannot hash now is turned away before any work.
@@ -458,22 +426,9 @@ async fn login(
     if let Some(new_hash) = verified.new_hash {
         state.users.set_password_hash(user.id, &new_hash).await?;
     }
-    let sub = state.public_id(ids::USER, user.id);
-    let info = LoginInfo { roles: user.roles.clone(), scope: None, user_agent, ip: ip.map(|i| i.to_string()) };
-    let issued = state.sessions.login(&sub, info).await?;
+    let issued = signin::start(&state, &user, &headers, ip, &origin).await?;
     let new_device = devices::signed_in(&state, user.id, device, remember).await?;
-    audit::record(&state, user.id, AuditKind::SignedIn, &origin).await;
-    Ok((AppendHeaders(new_device), respond(&state, issued, body.cookie)).into_response())
-}
-
-/// The token response; for browser sessions the refresh token goes into cookies instead.
-fn respond(state: &AppState, issued: Issued, cookie: bool) -> Response {
-    let mut tokens = TokenResponse::from(issued);
-    if !cookie {
-        return Json(tokens).into_response();
-    }
-    let refresh = std::mem::take(&mut tokens.refresh_token);
-    (cookies::session(&refresh, state.config.refresh_absolute_ttl_secs), Json(tokens)).into_response()
+    Ok((AppendHeaders(new_device), signin::respond(&state, issued, body.cookie)).into_response())
 }
 
 /// Exchange a refresh token for new tokens (rotation; a reused token ends its whole session family).
@@ -490,7 +445,7 @@ async fn refresh(
 ) -> ApiResult<Response> {
     let (token, cookie) = presented(&body, &headers)?;
     match state.sessions.refresh(token).await {
-        Ok(issued) => Ok(respond(&state, issued, cookie)),
+        Ok(issued) => Ok(signin::respond(&state, issued, cookie)),
         Err(e) => {
             if e.kind() == fotobase::ErrorKind::TokenReused {
                 // A token presented twice: someone else has a copy. The holder is told.

@@ -11,6 +11,7 @@ pub mod factors;
 pub mod folders;
 pub mod images;
 pub mod jobs;
+pub mod oidc;
 pub mod ops;
 pub mod recovery;
 pub mod shares;

@@ -8,5 +8,6 @@ mod docs;
 mod factors;
 mod folders;
 mod images;
+mod oidc;
 mod permissions;
 mod users;

@@ -8,15 +8,13 @@
 //   FOTOBASE_UPDATE_SCREENSHOTS=1 also writes docs/web-*.png for the README.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { freePort, launchChromium, serve, stop, totpCode, watch } from './harness.mjs';
 import { shrinkPng } from './shrink.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,7 +30,6 @@ const EMAIL = 'ann@example.com';
 const PASSWORD = 'correct horse battery staple';
 
 let server;
-let serverLog = '';
 let dataDir;
 let base;
 let browser;
@@ -43,16 +40,6 @@ let recoveryCode;
 const problems = [];
 let shot = 0;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Two photos: a PNG as is, and a JPEG the fotobase CLI makes from another. */
 function photos(dir) {
@@ -65,13 +52,6 @@ function photos(dir) {
   return [png, jpeg];
 }
 
-/** Watch a page for console errors and uncaught exceptions. */
-function watch(p, label) {
-  p.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${label} console error: ${m.text()} (${m.location().url || 'no url'})`);
-  });
-  p.on('pageerror', (e) => problems.push(`${label} page error: ${e.message}`));
-}
 
 async function screenshot(p, name, docName) {
   shot += 1;
@@ -97,52 +77,21 @@ before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fotobase-e2e-'));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data', path.join(dataDir, 'data')], {
-    env: { ...process.env, FOTOBASE_WEB_DIR: DIST, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout.on('data', (d) => (serverLog += d));
-  server.stderr.on('data', (d) => (serverLog += d));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`fotobase exited early:\n${serverLog}`);
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`fotobase did not come up:\n${serverLog}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  server = await serve(BIN, port, path.join(dataDir, 'data'), { FOTOBASE_WEB_DIR: DIST });
+  browser = await launchChromium();
   // Reduced motion: charts draw at once, so screenshots need no waiting for animations.
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: base, reducedMotion: 'reduce' });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   context.setDefaultTimeout(30_000);
   page = await context.newPage();
-  watch(page, 'app');
+  watch(page, 'app', problems);
 });
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => {
-      const t = setTimeout(() => {
-        server.kill('SIGKILL');
-        r();
-      }, 10_000);
-      server.once('exit', () => {
-        clearTimeout(t);
-        r();
-      });
-    });
-  }
+  await stop(server);
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  if (process.exitCode && serverLog) console.log(`--- server log ---\n${serverLog.slice(-4000)}`);
+  if (process.exitCode && server) console.log(`--- server log ---\n${server.log().slice(-4000)}`);
 });
 
 test('index.html and assets are served with the CSP and no inline code', async () => {
@@ -361,7 +310,7 @@ test('share the folder and open the link in a fresh browser without an account',
   const stranger = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
     const p = await stranger.newPage();
-    watch(p, 'share page');
+    watch(p, 'share page', problems);
     await p.goto(shareUrl);
     await p.getByRole('heading', { name: 'Holidays' }).waitFor();
     const photo = p.getByRole('img', { name: 'astronaut.png', exact: true });
@@ -398,16 +347,6 @@ test('profile and admin pages', async () => {
   assertClean();
 });
 
-/** The code an authenticator app shows (RFC 6238: HMAC-SHA1, 6 digits, 30 s), written here independently of the server. */
-function totpCode(base32, unixSeconds) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const bits = [...base32.replace(/=+$/, '')].map((c) => alphabet.indexOf(c).toString(2).padStart(5, '0')).join('');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
-  const h = crypto.createHmac('sha1', key).update(counter).digest();
-  return String((h.readUInt32BE(h[19] & 15) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 test('two-step verification: enrol from the profile, then sign in with a code', async () => {
   await page.getByRole('link', { name: /Ann E\./ }).click();

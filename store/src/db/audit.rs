@@ -46,6 +46,10 @@ pub enum AuditKind {
     EmailChangeRequested,
     /// The account moved to another address (its link was followed).
     EmailChanged,
+    /// An account at an OpenID Connect provider was linked (at sign-in, with the password).
+    IdentityLinked,
+    /// A linked provider account was unlinked by the holder.
+    IdentityUnlinked,
 }
 
 impl AuditKind {
@@ -71,6 +75,8 @@ impl AuditKind {
         AuditKind::RecoveryCodesRenewed,
         AuditKind::EmailChangeRequested,
         AuditKind::EmailChanged,
+        AuditKind::IdentityLinked,
+        AuditKind::IdentityUnlinked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +102,8 @@ impl AuditKind {
             AuditKind::RecoveryCodesRenewed => "recovery_codes_renewed",
             AuditKind::EmailChangeRequested => "email_change_requested",
             AuditKind::EmailChanged => "email_changed",
+            AuditKind::IdentityLinked => "identity_linked",
+            AuditKind::IdentityUnlinked => "identity_unlinked",
         }
     }
 

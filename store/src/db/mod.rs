@@ -42,6 +42,7 @@ mod devices;
 mod email_tokens;
 mod factors;
 mod folders;
+mod identities;
 mod images;
 mod invites;
 mod ledger;
@@ -70,6 +71,7 @@ pub use devices::{DEVICE_DAYS, Device, Devices};
 pub use email_tokens::{EmailPurpose, EmailTokens, NewAddress};
 pub use factors::{Factors, TotpFactor};
 pub use folders::{Folder, FolderFilter, FolderUpdate, Folders, MAX_DEPTH, NewFolder, ShareLink, ShareTarget};
+pub use identities::{Identities, Identity};
 pub use images::{
     AlgorithmStats, Comparison, Image, ImageFilter, ImageStatus, ImageUpdate, Images, NewImage, NewVersion, Stats,
     Version,

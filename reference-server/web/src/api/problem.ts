@@ -65,6 +65,7 @@ export function describe(err: unknown, context: 'login' | 'register' | 'upload' 
     case 'invalid_credentials':
       return context === 'share' ? 'Wrong password for this link.' : 'Wrong e-mail address or password.';
     case 'rate_limited':
+    case 'too_many_requests':
       return err.retryAfter !== undefined
         ? `Too many attempts. Try again in ${formatWait(err.retryAfter)}.`
         : 'Too many attempts. Please wait a moment and try again.';
@@ -83,6 +84,13 @@ export function describe(err: unknown, context: 'login' | 'register' | 'upload' 
       return 'Your session could not be verified. Please sign in again.';
     case 'forbidden':
       return context === 'login' ? 'This account is disabled.' : 'You are not allowed to do this.';
+    case 'account_disabled':
+      return 'This account is disabled.';
+    case 'oidc_denied':
+    case 'oidc_invalid':
+    case 'oidc_failed':
+    case 'oidc_email_unverified':
+      return describeOidcError(err.code);
     case 'already_exists':
       return context === 'register' ? 'An account with this e-mail address already exists.' : 'That already exists.';
     case 'registration_closed':
@@ -111,6 +119,29 @@ export function describe(err: unknown, context: 'login' | 'register' | 'upload' 
       return 'The server is busy. Please try again shortly.';
     default:
       return err.detail || err.message || 'Something went wrong.';
+  }
+}
+
+/**
+ * Why a sign-in with a provider failed, from the code the server puts in `/login?oidc_error=`
+ * (or answers `POST /auth/oidc/complete` with).
+ */
+export function describeOidcError(code: string): string {
+  switch (code) {
+    case 'oidc_denied':
+      return 'Sign-in was cancelled at the provider.';
+    case 'oidc_invalid':
+      return 'This sign-in expired or was started in another browser. Please start again.';
+    case 'oidc_failed':
+      return "The provider's answer could not be verified. Please try again.";
+    case 'oidc_email_unverified':
+      return 'The provider did not give a verified e-mail address, so it cannot sign you in here.';
+    case 'registration_closed':
+      return 'There is no account with this e-mail address, and sign-up on this server is closed or needs an invitation.';
+    case 'account_disabled':
+      return 'This account is disabled.';
+    default:
+      return 'Signing in with the provider did not work. Please try again.';
   }
 }
 

@@ -373,6 +373,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/oidc/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The OpenID Connect providers people may sign in with (none unless configured). */
+        get: operations["oidc_providers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/{provider}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start signing in with a provider: a redirect there (a browser navigation, not a fetch). */
+        get: operations["oidc_start"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the provider sends the browser back: signs in and redirects to the `return_to` of the
+         *     start, or to `/login?oidc=link|second_factor&provider=…` when the person must confirm, or to
+         *     `/login?oidc_error=<code>`.
+         */
+        get: operations["oidc_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish a provider sign-in that needed the person's confirmation (`/login?oidc=link` or
+         *     `?oidc=second_factor`): answers like a browser login (`cookie: true`).
+         */
+        post: operations["oidc_complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The provider accounts linked to the caller's account. */
+        get: operations["oidc_identities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/identities/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink a provider from the caller's account (signing in with it then makes no use of this
+         *     account until linked again with the password).
+         */
+        delete: operations["oidc_unlink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me": {
         parameters: {
             query?: never;
@@ -1111,7 +1223,7 @@ export interface components {
          * @description What happened.
          * @enum {string}
          */
-        AuditKind: "signed_in" | "sign_in_failed" | "signed_out" | "signed_out_everywhere" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "refresh_reused" | "disabled" | "enabled" | "role_granted" | "role_revoked" | "quota_set" | "second_factor_on" | "second_factor_off" | "second_factor_failed" | "recovery_code_used" | "recovery_codes_renewed" | "email_change_requested" | "email_changed";
+        AuditKind: "signed_in" | "sign_in_failed" | "signed_out" | "signed_out_everywhere" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "refresh_reused" | "disabled" | "enabled" | "role_granted" | "role_revoked" | "quota_set" | "second_factor_on" | "second_factor_off" | "second_factor_failed" | "recovery_code_used" | "recovery_codes_renewed" | "email_change_requested" | "email_changed" | "identity_linked" | "identity_unlinked";
         /** @description The largest output allowed; quality is maximised under it. */
         Budget: {
             /** Format: int64 */
@@ -1154,6 +1266,14 @@ export interface components {
             reference_resized: boolean;
             image_id: string;
             version: string;
+        };
+        Complete: {
+            /** @description To link the provider to an existing account: that account's password. */
+            password?: string | null;
+            /** @description With two-step verification on: the authenticator app's current code. */
+            totp_code?: string | null;
+            /** @description Or one of the account's recovery codes. */
+            recovery_code?: string | null;
         };
         /**
          * @description Options of `compress`: an `algorithm` (or a `format`'s default; without either the
@@ -1289,6 +1409,25 @@ export interface components {
          * @enum {string}
          */
         Gravity: "centre" | "north" | "north-east" | "east" | "south-east" | "south" | "south-west" | "west" | "north-west" | "entropy";
+        IdentityList: {
+            identities: components["schemas"]["IdentityView"][];
+        };
+        /** @description A provider account linked to the caller's account. */
+        IdentityView: {
+            provider: string;
+            /** @description The provider's display name (the id if it is no longer configured). */
+            name: string;
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            linked_at: number;
+            /**
+             * Format: int64
+             * @description Unix seconds: the last sign-in through it.
+             */
+            last_used_at: number;
+        };
         ImageIds: {
             /** @description 1 to 1000 `img_…` of the caller's. */
             image_ids: string[];
@@ -1660,6 +1799,16 @@ export interface components {
             /** @description One of the caller's images; `null` clears the avatar; absent leaves it. */
             avatar_image_id?: string | null;
             preferences?: Record<string, unknown> | null;
+        };
+        ProviderList: {
+            providers: components["schemas"]["ProviderView"][];
+        };
+        /** @description A provider offered at sign-in. */
+        ProviderView: {
+            /** @description As in `/api/v1/auth/oidc/{id}/start`. */
+            id: string;
+            /** @description What the button says: "Sign in with {name}". */
+            name: string;
         };
         /**
          * @description Quota limits; `None` is "no limit" for the server's defaults and "the default" for an
@@ -2510,6 +2659,155 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["EmailChanged"];
                 };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    oidc_providers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The providers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderList"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    oidc_start: {
+        parameters: {
+            query?: {
+                /** @description A path on this site to land on afterwards (anything else: `/`). */
+                return_to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The provider's id */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider's authorization endpoint */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    oidc_callback: {
+        parameters: {
+            query?: {
+                code?: string;
+                state?: string;
+                /** @description RFC 9207: the issuer of the answer, checked when present (mix-up attacks). */
+                iss?: string;
+                /** @description `access_denied` when the person said no. */
+                error?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The provider's id */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Back into the app */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    oidc_complete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Complete"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the session is in cookies */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    oidc_identities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Linked providers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityList"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    oidc_unlink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The provider's id */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlinked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             "4XX": components["responses"]["Problem"];
             "5XX": components["responses"]["Problem"];

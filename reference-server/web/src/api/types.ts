@@ -112,3 +112,14 @@ export type Stats = Omit<Sent<Schemas['StatsView'], 'users'>, 'by_algorithm'> & 
 
 export type SharedImage = ImageItem & Sent<Omit<Schemas['SharedImage'], keyof Schemas['ImageView']>>;
 export type Shared = Omit<Sent<Schemas['Shared']>, 'images' | 'folder'> & { folder: Folder | null; images: SharedImage[] };
+
+/** A provider this server offers sign-in with (`GET /auth/oidc/providers`). */
+export type OidcProvider = Sent<Schemas['ProviderView']>;
+/** A provider sign-in linked to the signed-in account; times in unix seconds. */
+export type OidcIdentity = Sent<Schemas['IdentityView']>;
+/**
+ * The body of `POST /auth/oidc/complete`: the account's password to link a provider to an
+ * existing account (and a code when it has two-step verification), or only the code when the
+ * linked account asks for one.
+ */
+export type OidcCompletion = Schemas['Complete'];

@@ -3,9 +3,10 @@
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import * as authApi from '../api/auth';
+import { completeOidc } from '../api/oidc';
 import { onExpired } from '../api/session';
 import { me } from '../api/users';
-import type { User } from '../api/types';
+import type { OidcCompletion, User } from '../api/types';
 
 type Status = 'loading' | 'anonymous' | 'signed-in';
 
@@ -15,6 +16,8 @@ interface AuthValue {
   /** Why the last session ended, for the login page ("expired"). */
   notice: string | null;
   signIn(email: string, password: string, second?: authApi.LoginFactor): Promise<User>;
+  /** Finish a provider sign-in that asked for the password or a code (`/login?oidc=…`). */
+  completeProviderSignIn(body: OidcCompletion): Promise<User>;
   signOut(): Promise<void>;
   setUser(u: User): void;
   clearNotice(): void;
@@ -60,14 +63,30 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [],
   );
 
-  const signIn = useCallback(async (email: string, password: string, second?: authApi.LoginFactor) => {
-    await authApi.login(email, password, second);
+  // After a login of any kind has set the tokens: who it is.
+  const adopt = useCallback(async () => {
     const u = await me();
     setUserState(u);
     setNotice(null);
     setStatus('signed-in');
     return u;
   }, []);
+
+  const signIn = useCallback(
+    async (email: string, password: string, second?: authApi.LoginFactor) => {
+      await authApi.login(email, password, second);
+      return adopt();
+    },
+    [adopt],
+  );
+
+  const completeProviderSignIn = useCallback(
+    async (body: OidcCompletion) => {
+      await completeOidc(body);
+      return adopt();
+    },
+    [adopt],
+  );
 
   const signOut = useCallback(async () => {
     await authApi.logout();
@@ -88,12 +107,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       user,
       notice,
       signIn,
+      completeProviderSignIn,
       signOut,
       setUser: setUserState,
       clearNotice: () => setNotice(null),
       forget,
     }),
-    [status, user, notice, signIn, signOut, forget],
+    [status, user, notice, signIn, completeProviderSignIn, signOut, forget],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

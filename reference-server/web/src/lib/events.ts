@@ -24,6 +24,8 @@ const EVENT_WORDS: Record<SecurityEvent['kind'], string> = {
   recovery_codes_renewed: 'New recovery codes made',
   email_change_requested: 'Change of e-mail address asked for',
   email_changed: 'E-mail address changed',
+  identity_linked: 'Sign-in provider linked',
+  identity_unlinked: 'Sign-in provider unlinked',
 };
 
 /** An event in words, naming the admin when one acted. */

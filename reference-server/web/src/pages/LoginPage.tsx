@@ -1,22 +1,60 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
-import { ApiError, describe } from '../api/problem';
+import { oidcProviders, oidcStartUrl } from '../api/oidc';
+import { ApiError, describe, describeOidcError } from '../api/problem';
+import type { OidcCompletion, OidcProvider } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { Alert } from '../components/ui';
+import { useAsync } from '../lib/useAsync';
 import { AuthFrame } from './AuthFrame';
 
-/** Only same-site paths after login (never an open redirect). */
+/** Only same-site paths after login (never an open redirect): browsers read `/\host` as `//host`,
+ * so no backslash or control character either (the server's rule for `return_to` too). */
 export function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  // eslint-disable-next-line no-control-regex
+  return next && next.startsWith('/') && !next.startsWith('//') && !/[\\\u0000-\u001f\u007f]/.test(next) ? next : '/';
 }
 
+/** "Sign in with …" for each provider the server offers: full-page links to the server, which
+ * sends the browser to the provider and, signed in, back to `returnTo`. */
+export function ProviderButtons({ providers, returnTo }: { providers: OidcProvider[]; returnTo: string }) {
+  if (!providers.length) return null;
+  return (
+    <>
+      <p className="auth-divider">
+        <span>or</span>
+      </p>
+      <div className="auth-providers">
+        {providers.map((p) => (
+          <a key={p.id} className="button button--block" href={oidcStartUrl(p.id, returnTo)}>
+            Sign in with {p.name}
+          </a>
+        ))}
+      </div>
+    </>
+  );
+}
+
+const noProviders = (): OidcProvider[] => [];
+
 export function LoginPage() {
-  const { status, signIn, notice, clearNotice } = useAuth();
-  const [params] = useSearchParams();
+  const { status, signIn, completeProviderSignIn, notice, clearNotice } = useAuth();
+  const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
+  // A provider sign-in the server sent back here to finish: `link` (an account has this address:
+  // its password links the provider to it) or `second_factor` (the linked account's code).
+  const oidc = params.get('oidc');
+  const pending = oidc === 'link' || oidc === 'second_factor' ? oidc : null;
+  const providers = useAsync(() => oidcProviders().catch(noProviders), []);
+  const providerId = params.get('provider') ?? '';
+  const providerName = providers.data?.find((p) => p.id === providerId)?.name ?? (providerId || 'provider');
   const [email, setEmail] = useState(params.get('email') ?? '');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  // A provider sign-in that failed comes back as `?oidc_error=CODE`.
+  const [error, setError] = useState<string | null>(() => {
+    const code = params.get('oidc_error');
+    return code ? describeOidcError(code) : null;
+  });
   const [busy, setBusy] = useState(false);
   const [waitUntil, setWaitUntil] = useState<number | null>(null);
   // Two-step verification: after a right password the server asks for a code.
@@ -44,16 +82,38 @@ export function LoginPage() {
 
   const remaining = waitUntil ? Math.max(0, Math.ceil((waitUntil - now) / 1000)) : 0;
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (busy || waitUntil) return;
+  const throttled = (err: unknown) => {
+    if (err instanceof ApiError && (err.code === 'rate_limited' || err.code === 'too_many_requests')) {
+      const secs = err.retryAfter ?? 30;
+      // One reading of the clock: two could straddle a millisecond and show 31 s for a 30 s wait.
+      const at = Date.now();
+      setNow(at);
+      setWaitUntil(at + secs * 1000);
+    }
+  };
+
+  /** Back to the plain sign-in page (the pending provider sign-in is dropped), with `message`. */
+  const leavePending = (message: string | null) => {
+    const rest = new URLSearchParams(params);
+    rest.delete('oidc');
+    rest.delete('provider');
+    setParams(rest, { replace: true });
+    setStep('password');
+    setCode('');
+    setPassword('');
+    setError(message);
+  };
+
+  /**
+   * Send a sign-in request with what both forms share: the busy state, the code step when the
+   * account asks for a second factor, a wrong code, throttling; `onError` takes the rest.
+   */
+  const attempt = async (request: () => Promise<unknown>, onError: (err: unknown) => void) => {
     setBusy(true);
     setError(null);
     clearNotice();
     try {
-      const factor = useRecovery ? { recovery_code: code } : { totp_code: code };
-      const second = step === 'code' ? { ...factor, remember_device: remember } : undefined;
-      await signIn(email, password, second);
+      await request();
       navigate(safeNext(params.get('next')), { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.code === 'second_factor_required') {
@@ -65,25 +125,81 @@ export function LoginPage() {
         setCode('');
         return;
       }
-      if (err instanceof ApiError && err.code === 'rate_limited') {
-        const secs = err.retryAfter ?? 30;
-        // One reading of the clock: two could straddle a millisecond and show 31 s for a 30 s wait.
-        const at = Date.now();
-        setNow(at);
-        setWaitUntil(at + secs * 1000);
-      }
-      setError(describe(err, 'login'));
-      // In the code step the password was right: keep it for the next try.
-      if (step === 'password') setPassword('');
+      throttled(err);
+      onError(err);
     } finally {
       setBusy(false);
     }
   };
 
+  const submitPending = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy || waitUntil) return;
+    const factor = useRecovery ? { recovery_code: code.trim() } : { totp_code: code.replace(/\s/g, '') };
+    const body: OidcCompletion = pending === 'link' ? { password, ...(step === 'code' ? factor : {}) } : factor;
+    await attempt(
+      () => completeProviderSignIn(body),
+      (err) => {
+        if (err instanceof ApiError && err.code === 'oidc_invalid') {
+          leavePending(describe(err, 'login'));
+        } else if (err instanceof ApiError && err.code === 'invalid_credentials') {
+          setError('The password is wrong.');
+          setPassword('');
+        } else {
+          setError(describe(err, 'login'));
+        }
+      },
+    );
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (busy || waitUntil) return;
+    const factor = useRecovery ? { recovery_code: code } : { totp_code: code };
+    const second = step === 'code' ? { ...factor, remember_device: remember } : undefined;
+    await attempt(
+      () => signIn(email, password, second),
+      (err) => {
+        setError(describe(err, 'login'));
+        // In the code step the password was right: keep it for the next try.
+        if (step === 'password') setPassword('');
+      },
+    );
+  };
+
+  const codeField = (
+    <div className="field">
+      <label htmlFor="login-code">{useRecovery ? 'Recovery code' : 'Authentication code'}</label>
+      <input
+        id="login-code"
+        autoComplete="one-time-code"
+        inputMode={useRecovery ? 'text' : 'numeric'}
+        autoFocus
+        required
+        value={code}
+        onChange={(e) => setCode(e.target.value)}
+      />
+    </div>
+  );
+
+  const recoveryToggle = (
+    <button
+      type="button"
+      className="button button--ghost button--block"
+      onClick={() => {
+        setUseRecovery(!useRecovery);
+        setCode('');
+        setError(null);
+      }}
+    >
+      {useRecovery ? 'Use the authenticator app' : 'Use a recovery code'}
+    </button>
+  );
+
   return (
     <AuthFrame
       title="Sign in"
-      subtitle="Welcome back. Sign in to your photo library."
+      subtitle={pending ? `Finish signing in with ${providerName}.` : 'Welcome back. Sign in to your photo library.'}
       footer={
         <>
           New here? <Link to="/register">Create an account</Link> · <Link to="/forgot-password">Forgot your password?</Link>
@@ -96,21 +212,62 @@ export function LoginPage() {
           {waitUntil ? `Too many attempts. Try again in ${remaining} second${remaining === 1 ? '' : 's'}.` : error}
         </Alert>
       )}
-      {step === 'code' ? (
+      {pending ? (
+        <form
+          className="form"
+          onSubmit={submitPending}
+          noValidate
+          aria-label={pending === 'link' ? `Link your ${providerName} sign-in` : 'Two-step verification'}
+        >
+          {pending === 'link' ? (
+            <>
+              <p>An account with this address already exists. Enter its password to link your {providerName} sign-in to it.</p>
+              <div className="field">
+                <label htmlFor="oidc-password">Password</label>
+                <input
+                  id="oidc-password"
+                  type="password"
+                  autoComplete="current-password"
+                  autoFocus
+                  required
+                  value={password}
+                  onChange={(e) => setPassword(e.target.value)}
+                />
+              </div>
+            </>
+          ) : (
+            <p>
+              Your {providerName} account is linked to an account with two-step verification.{' '}
+              {useRecovery ? 'Enter one of your recovery codes.' : 'Enter the 6-digit code from your authenticator app.'}
+            </p>
+          )}
+          {(pending === 'second_factor' || step === 'code') && (
+            <>
+              {pending === 'link' && (
+                <p>
+                  This account has two-step verification:{' '}
+                  {useRecovery ? 'enter one of your recovery codes too.' : 'enter the 6-digit code from your authenticator app too.'}
+                </p>
+              )}
+              {codeField}
+            </>
+          )}
+          <button
+            className="button button--primary button--block"
+            type="submit"
+            disabled={busy || !!waitUntil || (pending === 'link' && !password) || ((pending === 'second_factor' || step === 'code') && !code.trim())}
+          >
+            {busy ? 'Signing in…' : pending === 'link' ? 'Link and sign in' : 'Verify'}
+          </button>
+          {(pending === 'second_factor' || step === 'code') && recoveryToggle}
+          <button type="button" className="button button--ghost button--block" onClick={() => leavePending(null)}>
+            Sign in another way
+          </button>
+        </form>
+      ) : step === 'code' ? (
         <form className="form" onSubmit={submit} noValidate aria-label="Two-step verification">
           <p>{useRecovery ? 'Enter one of your recovery codes.' : 'Enter the 6-digit code from your authenticator app.'}</p>
-          <div className="field">
-            <label htmlFor="login-code">{useRecovery ? 'Recovery code' : 'Authentication code'}</label>
-            <input
-              id="login-code"
-              autoComplete="one-time-code"
-              inputMode={useRecovery ? 'text' : 'numeric'}
-              autoFocus
-              required
-              value={code}
-              onChange={(e) => setCode(e.target.value)}
-            />
-          </div>
+          {codeField}
           <label className="switch">
             <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
             <span>Remember this browser for 30 days</span>
@@ -118,17 +275,7 @@ export function LoginPage() {
           <button className="button button--primary button--block" type="submit" disabled={busy || !!waitUntil || !code.trim()}>
             {busy ? 'Verifying…' : 'Verify'}
           </button>
-          <button
-            type="button"
-            className="button button--ghost button--block"
-            onClick={() => {
-              setUseRecovery(!useRecovery);
-              setCode('');
-              setError(null);
-            }}
-          >
-            {useRecovery ? 'Use the authenticator app' : 'Use a recovery code'}
-          </button>
+          {recoveryToggle}
         </form>
       ) : (
         <form className="form" onSubmit={submit} noValidate>
@@ -159,6 +306,7 @@ export function LoginPage() {
           </button>
         </form>
       )}
+      {!pending && step === 'password' && <ProviderButtons providers={providers.data ?? []} returnTo={safeNext(params.get('next'))} />}
     </AuthFrame>
   );
 }

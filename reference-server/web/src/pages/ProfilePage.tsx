@@ -15,6 +15,7 @@ import { describeEvent } from '../lib/events';
 import { formatBytes, formatDate } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { EmailCard } from './profile/EmailCard';
+import { ProvidersCard } from './profile/ProvidersCard';
 import { TwoStepCard } from './profile/TwoStepCard';
 
 export function ProfilePage() {
@@ -176,6 +177,8 @@ export function ProfilePage() {
       <EmailCard email={user.email} />
 
       <TwoStepCard />
+
+      <ProvidersCard />
 
       <section className="card">
         <h2 className="card__title">Sessions</h2>

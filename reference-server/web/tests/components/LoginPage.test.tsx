@@ -3,7 +3,10 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { clearTokens } from '../../src/api/session';
 import { LoginPage, safeNext } from '../../src/pages/LoginPage';
-import { clearCookies, json, mockFetch, problem, renderAt, TOKEN, USER } from '../helpers';
+import { clearCookies, json, mockFetch, problem, renderAt, TOKEN, USER, type Call } from '../helpers';
+
+/** The login requests among the page's calls (it also asks which OpenID providers there are). */
+const logins = (calls: Call[]) => calls.filter((c) => c.url === '/api/v1/auth/login');
 
 async function fill(email: string, password: string) {
   const user = userEvent.setup();
@@ -25,7 +28,7 @@ describe('LoginPage', () => {
     await fill('ann@example.com', 'nope');
     expect(await screen.findByRole('alert')).toHaveTextContent('Wrong e-mail address or password.');
     expect(screen.getByLabelText('Password')).toHaveValue('');
-    expect(calls[0]!.body).toEqual({ email: 'ann@example.com', password: 'nope', cookie: true });
+    expect(logins(calls)[0]!.body).toEqual({ email: 'ann@example.com', password: 'nope', cookie: true });
   });
 
   it('shows the wait from Retry-After when throttled and blocks retries', async () => {
@@ -70,7 +73,7 @@ describe('LoginPage', () => {
     await user.type(screen.getByLabelText('Recovery code'), 'abcd-efgh-ijkl-mnop');
     await user.click(screen.getByRole('button', { name: 'Verify' }));
     expect(await screen.findByRole('alert')).toHaveTextContent('That code is wrong, expired or already used.');
-    expect(calls[1]!.body).toEqual({
+    expect(logins(calls)[1]!.body).toEqual({
       email: 'ann@example.com',
       password: 'correct horse battery staple',
       cookie: true,
@@ -82,13 +85,16 @@ describe('LoginPage', () => {
     await user.click(screen.getByLabelText('Remember this browser for 30 days'));
     await user.click(screen.getByRole('button', { name: 'Verify' }));
     await waitFor(() => expect(screen.getByText('elsewhere')).toBeInTheDocument());
-    expect(calls[2]!.body).toMatchObject({ password: 'correct horse battery staple', totp_code: '123456', remember_device: true });
+    expect(logins(calls)[2]!.body).toMatchObject({ password: 'correct horse battery staple', totp_code: '123456', remember_device: true });
   });
 
   it('only follows same-site paths after login', () => {
     expect(safeNext('/images/img_1')).toBe('/images/img_1');
     expect(safeNext('//evil.example')).toBe('/');
     expect(safeNext('https://evil.example')).toBe('/');
+    expect(safeNext('/\\evil.example')).toBe('/');
+    expect(safeNext('/gallery\n')).toBe('/');
+    expect(safeNext('/gallery?tags=a%2Fb')).toBe('/gallery?tags=a%2Fb');
     expect(safeNext(null)).toBe('/');
   });
 });

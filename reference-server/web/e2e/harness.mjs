@@ -1,0 +1,89 @@
+// What the browser journeys share: a free loopback port, the real `fotobase serve` started and
+// stopped, Debian's Chromium, a watch on the browser's errors, and the authenticator app's code.
+
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `bin serve` on 127.0.0.1:`port` with `data` as its data directory and `env` added, once its
+ * `/health` answers: `{ base, log() }`, for `stop`.
+ */
+export async function serve(bin, port, data, env = {}) {
+  const base = `http://127.0.0.1:${port}`;
+  const proc = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data', data], {
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  proc.stdout.on('data', (d) => (log += d));
+  proc.stderr.on('data', (d) => (log += d));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`fotobase exited early:\n${log}`);
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`fotobase did not come up:\n${log}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { proc, base, log: () => log };
+}
+
+/** SIGTERM, then SIGKILL if it has not exited in 10 s. */
+export async function stop(server) {
+  const proc = server?.proc;
+  if (!proc || proc.exitCode !== null) return;
+  proc.kill('SIGTERM');
+  await new Promise((r) => {
+    const t = setTimeout(() => {
+      proc.kill('SIGKILL');
+      r();
+    }, 10_000);
+    proc.once('exit', () => {
+      clearTimeout(t);
+      r();
+    });
+  });
+}
+
+/** Debian's Chromium (or $CHROMIUM), headless, with `args` added. */
+export function launchChromium(args = []) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...args],
+  });
+}
+
+/** Collect a page's console errors and uncaught exceptions into `problems`. */
+export function watch(p, label, problems) {
+  p.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`${label} console error: ${m.text()} (${m.location().url || 'no url'})`);
+  });
+  p.on('pageerror', (e) => problems.push(`${label} page error: ${e.message}`));
+}
+
+/** The code an authenticator app shows (RFC 6238: HMAC-SHA1, 6 digits, 30 s), written here independently of the server. */
+export function totpCode(base32, unixSeconds) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bits = [...base32.replace(/=+$/, '')].map((c) => alphabet.indexOf(c).toString(2).padStart(5, '0')).join('');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
+  const h = crypto.createHmac('sha1', key).update(counter).digest();
+  return String((h.readUInt32BE(h[19] & 15) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
