@@ -30,6 +30,8 @@ pub mod session;
 pub mod throttle;
 pub mod token;
 pub mod totp;
+#[cfg(feature = "webauthn")]
+pub mod webauthn;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use secret::{Secret, parse_key_list, random_bytes};

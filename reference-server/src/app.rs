@@ -11,8 +11,8 @@ use tokio::sync::watch;
 use crate::config::{Config, Service};
 use crate::kit::http::layers;
 use crate::services::{
-    algorithms, auth, compare, email_change, factors, folders, images, jobs, oidc, ops, recovery, shares, stats,
-    transform, users, versions,
+    algorithms, auth, compare, email_change, factors, folders, images, jobs, oidc, ops, passkeys, recovery, shares,
+    stats, transform, users, versions,
 };
 use crate::state::AppState;
 use crate::worker;
@@ -33,7 +33,8 @@ pub fn service_router(service: Service, state: AppState) -> Router {
             .merge(recovery::router(s()))
             .merge(factors::router(s()))
             .merge(email_change::router(s()))
-            .merge(oidc::router(s()));
+            .merge(oidc::router(s()))
+            .merge(passkeys::router(s()));
     }
     if has(Service::Users) {
         routes = routes.merge(users::router(s()));

@@ -15,8 +15,8 @@ use fotobase_auth::throttle::{LoginThrottle, ThrottleConfig};
 use fotobase_auth::token::{TokenConfig, Tokens};
 use fotobase_store::blob::BlobStore;
 use fotobase_store::db::{
-    Audit, Db, Devices, EmailTokens, Factors, Folders, Identities, Images, Invites, JobQueue, QueueConfig, Quotas,
-    SqlSessionStore, SqlThrottleStore, Users,
+    Audit, Db, Devices, EmailTokens, Factors, Folders, Identities, Images, Invites, JobQueue, Passkeys, QueueConfig,
+    Quotas, SpentChallenges, SqlSessionStore, SqlThrottleStore, Users,
 };
 use fotobase_store::media::{Media, MediaConfig};
 use tokio::sync::{Notify, Semaphore};
@@ -55,6 +55,10 @@ pub struct Inner {
     pub devices: Devices,
     /// Provider accounts (OpenID Connect) linked to accounts.
     pub identities: Identities,
+    /// Passkeys (WebAuthn credentials) of accounts.
+    pub passkeys: Passkeys,
+    /// Challenges of ceremonies carried in sealed cookies, spent once.
+    pub spent_challenges: SpentChallenges,
     /// The configured OpenID Connect providers, their keys fetched when needed.
     pub oidc: crate::kit::oidc::Providers,
     /// Account e-mail: SMTP when `smtp_url` is set, else files in `<data>/outbox`.
@@ -171,6 +175,8 @@ impl AppState {
             factors: Factors::new(db.clone()),
             devices: Devices::new(db.clone()),
             identities: Identities::new(db.clone()),
+            passkeys: Passkeys::new(db.clone()),
+            spent_challenges: SpentChallenges::new(db.clone()),
             oidc: crate::kit::oidc::Providers::new(&config)?,
             audit: Audit::new(db.clone()),
             mailer,

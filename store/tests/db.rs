@@ -278,6 +278,46 @@ async fn identities_link_each_subject_to_one_account() {
     }
 }
 
+/// Passkeys on every database: found by credential id (ids longer than an index allows too),
+/// registered once, the counter moved forward by one of two racing sign-ins, removed by their
+/// holder only, gone with the account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn passkeys_are_found_by_credential_and_counted_once() {
+    use fotobase_store::db::{Passkeys, Users};
+    for db in databases().await {
+        let backend = db.backend();
+        let users = Users::new(db.clone());
+        let (ann, bob) = (users.create(&account("ann")).await.unwrap(), users.create(&account("bob")).await.unwrap());
+        let keys = Passkeys::new(db.clone());
+        let long_id = "A".repeat(1364);
+        let pk = keys.add(ann.id, &long_id, "cose", 0, "Laptop").await.unwrap();
+        assert_eq!((pk.user_id, pk.name.as_str(), pk.last_used_at), (ann.id, "Laptop", None), "{backend:?}");
+        let dup = keys.add(bob.id, &long_id, "cose2", 0, "Mine").await.unwrap_err();
+        assert_eq!(dup.kind(), ErrorKind::AlreadyExists, "{backend:?}");
+        assert_eq!(keys.by_credential(&long_id).await.unwrap().map(|p| p.id), Some(pk.id), "{backend:?}");
+        assert_eq!(keys.by_credential("other").await.unwrap(), None);
+        assert!(keys.used(pk.id, 0, 5).await.unwrap(), "{backend:?}");
+        assert!(!keys.used(pk.id, 0, 6).await.unwrap(), "{backend:?}: the count it was read at moved on");
+        let now = keys.get(ann.id, pk.id).await.unwrap().unwrap();
+        assert_eq!(now.sign_count, 5);
+        assert!(now.last_used_at.is_some());
+        assert!(!keys.remove(bob.id, pk.id).await.unwrap(), "{backend:?}: not bob's");
+        keys.add(ann.id, "second", "cose", 0, "Phone").await.unwrap();
+        assert_eq!(keys.of_user(ann.id).await.unwrap().len(), 2, "{backend:?}");
+        assert!(keys.remove(ann.id, pk.id).await.unwrap());
+        users.delete(ann.id).await.unwrap();
+        assert_eq!(keys.by_credential("second").await.unwrap(), None, "{backend:?}: gone with the account");
+        // Challenges are spent once; expired ones are forgotten.
+        let clock = Arc::new(fotobase_auth::clock::ManualClock::new(1_000));
+        let spent = fotobase_store::db::SpentChallenges::new(db.clone()).with_clock(clock.clone());
+        assert!(spent.spend("c1", 1_300).await.unwrap(), "{backend:?}");
+        assert!(!spent.spend("c1", 1_300).await.unwrap(), "{backend:?}: twice");
+        clock.advance(301);
+        assert!(spent.spend("c2", 1_600).await.unwrap());
+        assert!(spent.spend("c1", 1_600).await.unwrap(), "{backend:?}: forgotten once expired");
+    }
+}
+
 /// Quotas on every database: stored bytes are a running total that originals and versions add
 /// to and deletions give back, checked in the storing transaction (of uploads racing for the
 /// last room, only those that fit are stored); an account's own limit wins over the default;

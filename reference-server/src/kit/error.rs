@@ -49,6 +49,10 @@ pub mod codes {
         OIDC_FAILED = "oidc_failed" => "303 redirect",
         /// The provider vouches for no e-mail address, so no account can be found or made for the person.
         OIDC_EMAIL_UNVERIFIED = "oidc_email_unverified" => "403, 303 redirect",
+        /// A passkey that cannot sign in or register: unknown here, its answer did not verify, or its ceremony expired (start again).
+        PASSKEY_INVALID = "passkey_invalid" => "400 (adding), 401 (signing in)",
+        /// Passkeys are off: the site is reached by an IP address, which WebAuthn does not accept (set `public_url` to a domain name).
+        PASSKEYS_OFF = "passkeys_off" => "409",
         /// A cookie-authenticated request without the `X-CSRF-Token` header matching the `fotobase_csrf` cookie.
         CSRF = "csrf_failed" => "403",
         /// The route exists but not with this method.

@@ -10,6 +10,7 @@ pub const VERSION: &str = "ver";
 pub const FOLDER: &str = "fld";
 pub const JOB: &str = "job";
 pub const SHARE: &str = "shr";
+pub const PASSKEY: &str = "pk";
 
 impl ApiError {
     /// Name the request field at fault (`"field": …` in the problem document).

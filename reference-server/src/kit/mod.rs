@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod oidc;
 pub mod quota;
 pub mod reauth;
+pub mod sealed;
 pub mod second_factor;
 pub mod signin;
 pub mod web;

@@ -2,21 +2,18 @@
 //! keys fetched when first needed and kept an hour (keys fetched again when a token names one
 //! not seen yet: providers rotate), the token request, and the browser-bound state of a sign-in
 //! in flight (an encrypted cookie, so any instance of the auth service can finish what another
-//! started, and nothing is stored for flows that are abandoned).
+//! started, and nothing is stored for flows that are abandoned: `kit::sealed`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::http::{HeaderMap, HeaderValue, header};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use axum::http::header;
 use fotobase::{Error, ErrorKind, Result};
-use fotobase_auth::field::FieldCipher;
 use fotobase_auth::oidc::{self, Challenge, IdClaims, IdTokenVerifier, ProviderKeys, ProviderMetadata};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
-use super::cookies;
+use super::sealed::SealedCookie;
 use crate::config::{Config, OidcProvider};
 
 /// How long discovery documents and keys are trusted before they are fetched again.
@@ -27,9 +24,25 @@ const REFETCH_KEYS: Duration = Duration::from_secs(10);
 /// How long a person has at the provider, and then to confirm a link or a code.
 pub const FLOW_SECS: i64 = 600;
 
-pub const FLOW_COOKIE: &str = "fotobase_oidc";
-pub const TICKET_COOKIE: &str = "fotobase_oidc_ticket";
 const COOKIE_PATH: &str = "/api/v1/auth/oidc";
+
+/// A sign-in in flight ([`Flow`]). Lax: the provider sends the browser back with a cross-site
+/// navigation, which Strict cookies would not follow; nothing in it signs anyone in by itself.
+pub const FLOW_COOKIE: SealedCookie = SealedCookie {
+    name: "fotobase_oidc",
+    path: COOKIE_PATH,
+    purpose: "oidc.flow",
+    same_site: "Lax",
+    max_age: FLOW_SECS,
+};
+/// A verified identity waiting for the person's confirmation ([`Ticket`]).
+pub const TICKET_COOKIE: SealedCookie = SealedCookie {
+    name: "fotobase_oidc_ticket",
+    path: COOKIE_PATH,
+    purpose: "oidc.ticket",
+    same_site: "Lax",
+    max_age: FLOW_SECS,
+};
 
 /// Every configured provider.
 #[derive(Debug)]
@@ -223,36 +236,6 @@ pub struct Ticket {
     pub link: bool,
     pub return_to: String,
     pub expires_at: i64,
-}
-
-/// `Set-Cookie` holding `value` encrypted (`purpose` is bound as associated data, so a flow
-/// cookie cannot pass for a ticket).
-pub fn seal<T: Serialize>(fields: &FieldCipher, name: &str, purpose: &str, value: &T) -> Result<HeaderValue> {
-    let json =
-        serde_json::to_vec(value).map_err(|e| Error::new(ErrorKind::Unexpected, "cannot seal").with_source(e))?;
-    let sealed = URL_SAFE_NO_PAD.encode(fields.encrypt(&json, purpose.as_bytes())?);
-    // Lax: the provider sends the browser back with a cross-site navigation, which Strict
-    // cookies would not follow. Nothing here signs anyone in by itself.
-    let cookie = format!("{name}={sealed}; Path={COOKIE_PATH}; Max-Age={FLOW_SECS}; HttpOnly; Secure; SameSite=Lax");
-    HeaderValue::from_str(&cookie).map_err(|_| Error::new(ErrorKind::Unexpected, "cookie is not ASCII"))
-}
-
-/// The value of cookie `name`, opened; `None` when absent, forged, or sealed for another purpose.
-pub fn open<T: for<'de> Deserialize<'de>>(
-    fields: &FieldCipher,
-    headers: &HeaderMap,
-    name: &str,
-    purpose: &str,
-) -> Option<T> {
-    let raw = URL_SAFE_NO_PAD.decode(cookies::get(headers, name)?).ok()?;
-    let text = String::from_utf8(raw).ok()?;
-    serde_json::from_slice(&fields.decrypt(&text, purpose.as_bytes()).ok()?).ok()
-}
-
-/// `Set-Cookie` removing cookie `name`.
-pub fn clear(name: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!("{name}=; Path={COOKIE_PATH}; Max-Age=0; HttpOnly; Secure; SameSite=Lax"))
-        .expect("ASCII")
 }
 
 /// `return_to` if it is a path on this site, else `/`: no open redirects (`//evil.example`,

@@ -16,8 +16,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
 
 use crate::services::{
-    algorithms, auth, compare, email_change, factors, folders, images, jobs, oidc, ops, recovery, shares, stats,
-    transform, users, versions,
+    algorithms, auth, compare, email_change, factors, folders, images, jobs, oidc, ops, passkeys, recovery, shares,
+    stats, transform, users, versions,
 };
 
 /// An RFC 9457 problem document: the body of every error response.
@@ -84,6 +84,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         factors::Api::openapi(),
         email_change::Api::openapi(),
         oidc::Api::openapi(),
+        passkeys::Api::openapi(),
         users::Api::openapi(),
         images::Api::openapi(),
         jobs::Api::openapi(),

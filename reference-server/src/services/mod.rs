@@ -13,6 +13,7 @@ pub mod images;
 pub mod jobs;
 pub mod oidc;
 pub mod ops;
+pub mod passkeys;
 pub mod recovery;
 pub mod shares;
 pub mod stats;

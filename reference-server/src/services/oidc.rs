@@ -28,14 +28,11 @@ use crate::config::Registration;
 use crate::kit::audit::{self, Origin};
 use crate::kit::error::codes;
 use crate::kit::extract::ClientAddr;
-use crate::kit::oidc::{FLOW_COOKIE, FLOW_SECS, Flow, Provider, TICKET_COOKIE, Ticket, clear, local_path, open, seal};
+use crate::kit::oidc::{FLOW_COOKIE, FLOW_SECS, Flow, Provider, TICKET_COOKIE, Ticket, local_path};
 use crate::kit::second_factor::{self, Proof};
 use crate::kit::signin::{self, TokenResponse};
 use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, cookies, ids, reauth};
 use crate::state::AppState;
-
-const FLOW_AAD: &str = "oidc.flow";
-const TICKET_AAD: &str = "oidc.ticket";
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -104,7 +101,7 @@ async fn start(
         return_to: local_path(q.return_to.as_deref()),
         expires_at: now() + FLOW_SECS,
     };
-    let cookie = seal(&state.fields, FLOW_COOKIE, FLOW_AAD, &flow)?;
+    let cookie = FLOW_COOKIE.seal(&state.fields, &flow)?;
     Ok(redirect(&url, [cookie]))
 }
 
@@ -134,8 +131,8 @@ async fn callback(
     Origin(origin): Origin,
     headers: HeaderMap,
 ) -> Response {
-    let flow: Option<Flow> = open(&state.fields, &headers, FLOW_COOKIE, FLOW_AAD);
-    let done = clear(FLOW_COOKIE);
+    let flow: Option<Flow> = FLOW_COOKIE.open(&state.fields, &headers);
+    let done = FLOW_COOKIE.clear();
     let fail = |code: &str| redirect(&format!("/login?oidc_error={code}"), [done.clone()]);
     let Some(flow) = flow.filter(|f| f.provider == provider && f.expires_at > now()) else {
         return fail(codes::OIDC_INVALID);
@@ -197,7 +194,7 @@ async fn arrive(
             return_to: return_to.clone(),
             expires_at: now() + FLOW_SECS,
         };
-        let cookie = seal(&state.fields, TICKET_COOKIE, TICKET_AAD, &t)?;
+        let cookie = TICKET_COOKIE.seal(&state.fields, &t)?;
         let what = if link { "link" } else { "second_factor" };
         let mut to = format!("/login?oidc={what}&provider={provider}");
         if return_to != "/" {
@@ -300,7 +297,8 @@ async fn complete(
     headers: HeaderMap,
     Json(body): Json<Complete>,
 ) -> ApiResult<Response> {
-    let ticket: Ticket = open(&state.fields, &headers, TICKET_COOKIE, TICKET_AAD)
+    let ticket: Ticket = TICKET_COOKIE
+        .open(&state.fields, &headers)
         .filter(|t: &Ticket| t.expires_at > now() && state.oidc.get(&t.provider).is_some())
         .ok_or_else(|| {
             ApiError::new(StatusCode::BAD_REQUEST, codes::OIDC_INVALID, "no sign-in to finish here: start again")
@@ -354,7 +352,7 @@ async fn complete(
     }
     let issued = signin::start(&state, &user, &headers, ip, &origin).await?;
     let mut res = signin::respond(&state, issued, true);
-    res.headers_mut().append(header::SET_COOKIE, clear(TICKET_COOKIE));
+    res.headers_mut().append(header::SET_COOKIE, TICKET_COOKIE.clear());
     Ok(res)
 }
 

@@ -9,5 +9,6 @@ mod factors;
 mod folders;
 mod images;
 mod oidc;
+mod passkeys;
 mod permissions;
 mod users;

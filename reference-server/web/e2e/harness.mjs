@@ -1,9 +1,12 @@
 // What the browser journeys share: a free loopback port, the real `fotobase serve` started and
 // stopped, Debian's Chromium, a watch on the browser's errors, and the authenticator app's code.
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 export function freePort() {
@@ -86,4 +89,46 @@ export function totpCode(base32, unixSeconds) {
   counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / 30)));
   const h = crypto.createHmac('sha1', key).update(counter).digest();
   return String((h.readUInt32BE(h[19] & 15) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/**
+ * What a journey records: the browser's errors (`problems`, for `watch`), numbered full-page
+ * screenshots named `<prefix>-NN-<name>.png` in `dir`, and the check that nothing went wrong
+ * but the failures a step caused on purpose (`expectLogged`).
+ */
+export function journal(prefix, dir) {
+  const problems = [];
+  let shot = 0;
+  return {
+    problems,
+    async screenshot(p, name) {
+      shot += 1;
+      fs.mkdirSync(dir, { recursive: true });
+      await p.screenshot({ path: path.join(dir, `${prefix}-${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+    },
+    assertClean() {
+      assert.deepEqual(problems, [], 'the browser reported errors');
+    },
+    /** A failed request the test caused on purpose (a wrong password): Chromium logs its status. */
+    expectLogged(status) {
+      const i = problems.findIndex((p) => p.includes(`status of ${status}`));
+      assert.ok(i >= 0, `expected a logged ${status} among ${JSON.stringify(problems)}`);
+      problems.splice(i, 1);
+    },
+  };
+}
+
+/** Log out from the app's navigation. */
+export async function logOut(page) {
+  await page.getByRole('button', { name: 'Log out', exact: true }).click();
+  await page.getByText('You have been signed out.').waitFor();
+}
+
+/** The profile page's card titled `title`. */
+export async function profileCard(page, title) {
+  await page.goto('/profile');
+  await page.getByRole('heading', { name: 'Profile', level: 1 }).waitFor();
+  const card = page.getByRole('region', { name: title });
+  await card.waitFor();
+  return card;
 }

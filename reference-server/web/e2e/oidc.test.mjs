@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freePort, launchChromium, serve, stop, totpCode, watch } from './harness.mjs';
+import { freePort, journal, launchChromium, logOut, profileCard, serve, stop, totpCode, watch } from './harness.mjs';
 import { startIdp } from './idp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -39,27 +39,12 @@ let page;
 let annProfile;
 /** Requests the browser made to anywhere but 127.0.0.1 (the provider's and fotobase's ports). */
 const offsite = [];
-const problems = [];
-let shot = 0;
+const { problems, screenshot, assertClean, expectLogged } = journal('oidc', artifacts);
 
 
 
-async function screenshot(p, name) {
-  shot += 1;
-  fs.mkdirSync(artifacts, { recursive: true });
-  await p.screenshot({ path: path.join(artifacts, `oidc-${String(shot).padStart(2, '0')}-${name}.png`), fullPage: true });
-}
 
-function assertClean() {
-  assert.deepEqual(problems, [], 'the browser reported errors');
-}
 
-/** A failed request the test caused on purpose (a wrong password): Chromium logs its status. */
-function expectLogged(status) {
-  const i = problems.findIndex((p) => p.includes(`status of ${status}`));
-  assert.ok(i >= 0, `expected a logged ${status} among ${JSON.stringify(problems)}`);
-  problems.splice(i, 1);
-}
 
 const atApp = (u) => u.origin === base && !u.pathname.startsWith('/api/');
 const atIdp = (u) => u.origin === idp.issuer;
@@ -106,19 +91,7 @@ async function leaveProvider() {
   await context.clearCookies({ name: /^_/ });
 }
 
-async function logOut() {
-  await page.getByRole('button', { name: 'Log out', exact: true }).click();
-  await page.getByText('You have been signed out.').waitFor();
-}
 
-/** The "Sign-in providers" card of the profile page. */
-async function providersCard() {
-  await page.goto('/profile');
-  await page.getByRole('heading', { name: 'Profile', level: 1 }).waitFor();
-  const card = page.getByRole('region', { name: 'Sign-in providers' });
-  await card.waitFor();
-  return card;
-}
 
 before(async () => {
   assert.ok(BIN && fs.existsSync(BIN), 'FOTOBASE_BIN must point at the fotobase binary');
@@ -188,7 +161,7 @@ test('a new person signs in at the provider, gets an account and lands on the pa
   await screenshot(page, 'gallery');
   assert.equal(await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage })), '{}');
 
-  const card = await providersCard();
+  const card = await profileCard(page, 'Sign-in providers');
   await page.getByRole('region', { name: 'E-mail address' }).getByText('ann@example.com').waitFor();
   const row = card.getByRole('row', { name: new RegExp(PROVIDER) });
   await row.getByText(/^Linked /).waitFor();
@@ -199,7 +172,7 @@ test('a new person signs in at the provider, gets an account and lands on the pa
 });
 
 test('signed out, signing in at the provider again is the same account, back on the page left', async () => {
-  await logOut();
+  await logOut(page);
   // Signed out on the profile page: the login page keeps it as the destination.
   assert.match(page.url(), /\/login\?next=%2Fprofile$/);
   const from = page.url();
@@ -208,14 +181,14 @@ test('signed out, signing in at the provider again is the same account, back on 
   const landed = await throughProvider('ann', from);
   assert.equal(landed.pathname, '/profile');
   await page.getByRole('heading', { name: 'Profile', level: 1 }).waitFor();
-  await providersCard();
+  await profileCard(page, 'Sign-in providers');
   const again = await page.locator('.page-header__subtitle').innerText();
   assert.equal(again, annProfile, 'same address, same creation date');
   assertClean();
 });
 
 test('cancelling at the provider, and a provider without a verified address, say so on the login page', async () => {
-  await logOut();
+  await logOut(page);
   await leaveProvider();
   await page.getByRole('link', { name: `Sign in with ${PROVIDER}` }).click();
   await page.waitForURL((u) => atIdp(u) && u.pathname.startsWith('/interaction/'));
@@ -245,7 +218,7 @@ test('an account with the same address: its password links the provider, then th
   await page.getByLabel('Confirm password').fill(BOB_PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
-  await logOut();
+  await logOut(page);
 
   // At the provider, bob@example.com is verified: the server asks for the account's password.
   const from = page.url();
@@ -267,7 +240,7 @@ test('an account with the same address: its password links the provider, then th
   await page.getByRole('button', { name: 'Link and sign in' }).click();
   await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
 
-  const card = await providersCard();
+  const card = await profileCard(page, 'Sign-in providers');
   await page.getByRole('region', { name: 'E-mail address' }).getByText('bob@example.com').waitFor();
   await card.getByRole('row', { name: new RegExp(PROVIDER) }).getByText(/^Linked /).waitFor();
   await screenshot(page, 'profile-bob-linked');
@@ -295,7 +268,7 @@ test('with two-step verification on, linking asks for a code too, and so does ea
   await twoStep.getByRole('list', { name: 'Recovery codes' }).waitFor();
   const recovery = (await twoStep.getByRole('listitem').first().textContent()).trim();
   await twoStep.getByRole('button', { name: 'I have saved them' }).click();
-  await logOut();
+  await logOut(page);
 
   // Bob is still signed in at the provider: straight back, to link again (password, then a code).
   let from = page.url();
@@ -312,7 +285,7 @@ test('with two-step verification on, linking asks for a code too, and so does ea
   await page.getByRole('button', { name: 'Link and sign in' }).click();
   // Signed out on the profile page: the confirmation keeps it as the destination.
   await page.getByRole('heading', { name: 'Profile', level: 1 }).waitFor();
-  await logOut();
+  await logOut(page);
 
   // Linked, with two-step verification on: the provider's sign-in asks for the code (a recovery code here).
   from = page.url();
@@ -326,14 +299,14 @@ test('with two-step verification on, linking asks for a code too, and so does ea
   await screenshot(page, 'second-factor');
   await page.getByRole('button', { name: 'Verify' }).click();
   await page.getByRole('heading', { name: 'Profile', level: 1 }).waitFor();
-  const card = await providersCard();
+  const card = await profileCard(page, 'Sign-in providers');
   await page.getByRole('region', { name: 'E-mail address' }).getByText('bob@example.com').waitFor();
   await card.getByRole('row', { name: new RegExp(PROVIDER) }).getByText(/^Linked /).waitFor();
   assertClean();
 });
 
 test('return_to cannot send the browser to another site', async () => {
-  await logOut();
+  await logOut(page);
   await leaveProvider();
   for (const target of ['https://evil.example/', '//evil.example/', '/\\evil.example/']) {
     const start = `/api/v1/auth/oidc/test/start?return_to=${encodeURIComponent(target)}`;
@@ -355,7 +328,7 @@ test('return_to cannot send the browser to another site', async () => {
 });
 
 test('log out: the session is gone, and nothing left this machine', async () => {
-  await logOut();
+  await logOut(page);
   await page.goto('/profile');
   await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
   assert.match(page.url(), /\/login\?next=%2Fprofile$/);

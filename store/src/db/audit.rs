@@ -50,6 +50,10 @@ pub enum AuditKind {
     IdentityLinked,
     /// A linked provider account was unlinked by the holder.
     IdentityUnlinked,
+    /// A passkey was added (with the password again).
+    PasskeyAdded,
+    /// A passkey was removed.
+    PasskeyRemoved,
 }
 
 impl AuditKind {
@@ -77,6 +81,8 @@ impl AuditKind {
         AuditKind::EmailChanged,
         AuditKind::IdentityLinked,
         AuditKind::IdentityUnlinked,
+        AuditKind::PasskeyAdded,
+        AuditKind::PasskeyRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -104,6 +110,8 @@ impl AuditKind {
             AuditKind::EmailChanged => "email_changed",
             AuditKind::IdentityLinked => "identity_linked",
             AuditKind::IdentityUnlinked => "identity_unlinked",
+            AuditKind::PasskeyAdded => "passkey_added",
+            AuditKind::PasskeyRemoved => "passkey_removed",
         }
     }
 

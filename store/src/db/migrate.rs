@@ -81,6 +81,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_devices"),
     migration!(13, "0013_url_epoch"),
     migration!(14, "0014_identities"),
+    migration!(15, "0015_passkeys"),
 ];
 
 const LOCK_ID: i64 = 0x666f_746f_6261_7365; // "fotobase"

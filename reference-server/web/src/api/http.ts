@@ -20,17 +20,30 @@ export async function send(path: string, opts: RequestOptions = {}): Promise<Res
   const auth = opts.auth ?? true;
   if (auth && expiresSoon() && hasSessionCookie()) await refresh();
   let res = await once(path, opts, auth);
-  if (res.status === 401 && auth) {
+  if (res.status === 401 && auth && !(await asksForSecondFactor(res))) {
     if (await refresh()) {
       res = await once(path, opts, auth);
     }
-    if (res.status === 401) {
+    if (res.status === 401 && !(await asksForSecondFactor(res))) {
       expire();
       throw sessionExpiredError();
     }
   }
   if (!res.ok) throw await problemFrom(res);
   return res;
+}
+
+/**
+ * A step-up's `second_factor_required` (the password was right, a code is missing) is a 401 about
+ * the request, not the token: no refresh, and the session goes on.
+ */
+async function asksForSecondFactor(res: Response): Promise<boolean> {
+  try {
+    const body = (await res.clone().json()) as { code?: unknown } | null;
+    return body?.code === 'second_factor_required';
+  } catch {
+    return false;
+  }
 }
 
 async function once(path: string, opts: RequestOptions, auth: boolean): Promise<Response> {

@@ -55,7 +55,10 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 /** A sentence for people, by code; `context` says where it happened. */
-export function describe(err: unknown, context: 'login' | 'register' | 'upload' | 'share' | 'general' = 'general'): string {
+export function describe(
+  err: unknown,
+  context: 'login' | 'register' | 'upload' | 'share' | 'passkey' | 'general' = 'general',
+): string {
   if (!(err instanceof ApiError)) {
     return err instanceof Error ? err.message : 'Something went wrong.';
   }
@@ -91,7 +94,15 @@ export function describe(err: unknown, context: 'login' | 'register' | 'upload' 
     case 'oidc_failed':
     case 'oidc_email_unverified':
       return describeOidcError(err.code);
+    case 'passkey_invalid':
+    case 'passkey_cancelled':
+    case 'passkey_exists':
+    case 'passkey_wrong_site':
+    case 'passkey_unsupported':
+    case 'passkey_failed':
+      return describePasskeyError(err, context === 'login');
     case 'already_exists':
+      if (context === 'passkey') return 'This passkey is on your account already.';
       return context === 'register' ? 'An account with this e-mail address already exists.' : 'That already exists.';
     case 'registration_closed':
       return err.field === 'invite' ? 'Sign-up on this server needs an invitation code.' : 'Sign-up is closed on this server.';
@@ -142,6 +153,29 @@ export function describeOidcError(code: string): string {
       return 'This account is disabled.';
     default:
       return 'Signing in with the provider did not work. Please try again.';
+  }
+}
+
+/**
+ * Why a passkey did not work: the server's `passkey_invalid`, or the browser's refusal (the
+ * `passkey_…` codes of `PasskeyError`); `signingIn` for the login page.
+ */
+function describePasskeyError(err: ApiError, signingIn: boolean): string {
+  switch (err.code) {
+    case 'passkey_invalid':
+      return signingIn
+        ? 'That passkey did not sign you in: it is not (or no longer) on an account here, or the sign-in took too long. Try again, or sign in with your password.'
+        : 'The passkey could not be checked, or adding it took too long. Please start again.';
+    case 'passkey_cancelled':
+      return signingIn ? 'Passkey sign-in was cancelled, or it timed out.' : 'Adding a passkey was cancelled, or it timed out.';
+    case 'passkey_exists':
+      return 'This device or password manager already holds a passkey for your account.';
+    case 'passkey_wrong_site':
+      return 'Passkeys do not work at this address. Open the site at its usual address and try again.';
+    case 'passkey_unsupported':
+      return 'This browser cannot use passkeys.';
+    default:
+      return err.detail ? `The passkey did not work: ${err.detail}` : 'The passkey did not work. Please try again.';
   }
 }
 

@@ -485,6 +485,131 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/passkeys/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether passkeys can be used here (not when the site is reached by an IP address). */
+        get: operations["passkey_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's passkeys. */
+        get: operations["list_passkeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove one of the caller's passkeys (it signs in no more; the authenticator may still list it). */
+        delete: operations["remove_passkey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/passkeys/register/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start adding a passkey: the password again (and a code with two-step verification on); the
+         *     options for `navigator.credentials.create`.
+         */
+        post: operations["passkey_register_options"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/passkeys/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish adding a passkey with what the browser's authenticator made. */
+        post: operations["passkey_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/passkeys/login/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start signing in with a passkey: the options for `navigator.credentials.get` (the browser
+         *     offers the passkeys it holds for this site).
+         */
+        post: operations["passkey_login_options"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/passkeys/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in with a passkey: answers like a browser login (`cookie: true`). */
+        post: operations["passkey_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me": {
         parameters: {
             query?: never;
@@ -1223,7 +1348,7 @@ export interface components {
          * @description What happened.
          * @enum {string}
          */
-        AuditKind: "signed_in" | "sign_in_failed" | "signed_out" | "signed_out_everywhere" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "refresh_reused" | "disabled" | "enabled" | "role_granted" | "role_revoked" | "quota_set" | "second_factor_on" | "second_factor_off" | "second_factor_failed" | "recovery_code_used" | "recovery_codes_renewed" | "email_change_requested" | "email_changed" | "identity_linked" | "identity_unlinked";
+        AuditKind: "signed_in" | "sign_in_failed" | "signed_out" | "signed_out_everywhere" | "password_changed" | "password_reset_requested" | "password_reset" | "email_verified" | "refresh_reused" | "disabled" | "enabled" | "role_granted" | "role_revoked" | "quota_set" | "second_factor_on" | "second_factor_off" | "second_factor_failed" | "recovery_code_used" | "recovery_codes_renewed" | "email_change_requested" | "email_changed" | "identity_linked" | "identity_unlinked" | "passkey_added" | "passkey_removed";
         /** @description The largest output allowed; quality is maximised under it. */
         Budget: {
             /** Format: int64 */
@@ -1304,6 +1429,12 @@ export interface components {
             max_encodes?: number | null;
             /** @description Convert the pixels from their ICC profile to sRGB first. */
             to_srgb?: boolean | null;
+        };
+        /** @description The password again (and a code, with two-step verification on). */
+        Confirm: {
+            password: string;
+            totp_code?: string | null;
+            recovery_code?: string | null;
         };
         ConfirmEmailChange: {
             /** @description From the link. */
@@ -1647,6 +1778,16 @@ export interface components {
              */
             expires_in?: number | null;
         };
+        NewPasskey: {
+            /** @description 1 to 64 characters; default "Passkey". */
+            name?: string | null;
+            /** @description RegistrationResponseJSON: what `navigator.credentials.create` gave, as JSON. */
+            credential: Record<string, unknown>;
+        };
+        /** @description WebAuthn options for `navigator.credentials.create` / `get`, as JSON (Level 3). */
+        Options: {
+            publicKey: Record<string, unknown>;
+        };
         /** @description One page of results and the cursor for the next (absent on the last page). */
         Page_EventView: {
             items: {
@@ -1761,6 +1902,35 @@ export interface components {
         };
         /** @description One parameter value. JSON numbers map to `Int`, strings to `Str`. */
         ParamValue: boolean | number | string;
+        /** @description Whether passkeys work on this server, and for which domain. */
+        PasskeyConfig: {
+            enabled: boolean;
+            /** @description The relying-party id: the site's domain. */
+            rp_id?: string | null;
+        };
+        PasskeyList: {
+            passkeys: components["schemas"]["PasskeyView"][];
+        };
+        PasskeyLogin: {
+            /** @description AuthenticationResponseJSON: what `navigator.credentials.get` gave, as JSON. */
+            credential: Record<string, unknown>;
+        };
+        /** @description A passkey of the caller's account. */
+        PasskeyView: {
+            /** @description `pk_…` */
+            id: string;
+            name: string;
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            created_at: number;
+            /**
+             * Format: int64
+             * @description Unix seconds: the last sign-in with it.
+             */
+            last_used_at?: number | null;
+        };
         PasswordAgain: {
             /** @description The account's password. */
             password: string;
@@ -2808,6 +2978,173 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    passkey_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Passkeys on or off */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyConfig"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    list_passkeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The passkeys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyList"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    remove_passkey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `pk_…` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    passkey_register_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Confirm"];
+            };
+        };
+        responses: {
+            /** @description PublicKeyCredentialCreationOptionsJSON */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Options"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    passkey_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewPasskey"];
+            };
+        };
+        responses: {
+            /** @description The passkey */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyView"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    passkey_login_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description PublicKeyCredentialRequestOptionsJSON */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Options"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    passkey_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyLogin"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the session is in cookies */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
             };
             "4XX": components["responses"]["Problem"];
             "5XX": components["responses"]["Problem"];

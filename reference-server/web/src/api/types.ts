@@ -123,3 +123,77 @@ export type OidcIdentity = Sent<Schemas['IdentityView']>;
  * linked account asks for one.
  */
 export type OidcCompletion = Schemas['Complete'];
+
+// Passkeys (WebAuthn). Binary values are base64url without padding, as in WebAuthn Level 3's
+// JSON forms; the WebAuthn option and response shapes are the W3C's, which the server's document
+// carries as plain objects.
+
+/** `GET /auth/passkeys/config`: `enabled` is false where the site's address cannot carry passkeys. */
+export type PasskeyConfig = Sent<Schemas['PasskeyConfig']>;
+/** A passkey of the signed-in account; times in unix seconds. */
+export type Passkey = Sent<Schemas['PasskeyView']>;
+
+export interface PasskeyDescriptorJSON {
+  type: 'public-key';
+  id: string;
+  transports?: string[];
+}
+
+/** What `navigator.credentials.create` is asked, as the server sends it. */
+export interface PasskeyCreationOptionsJSON {
+  challenge: string;
+  rp: { id?: string; name: string };
+  user: { id: string; name: string; displayName: string };
+  pubKeyCredParams: { type: 'public-key'; alg: number }[];
+  timeout?: number;
+  excludeCredentials?: PasskeyDescriptorJSON[];
+  authenticatorSelection?: {
+    authenticatorAttachment?: string;
+    residentKey?: string;
+    requireResidentKey?: boolean;
+    userVerification?: string;
+  };
+  attestation?: string;
+  hints?: string[];
+  extensions?: Record<string, unknown>;
+}
+
+/** What `navigator.credentials.get` is asked, as the server sends it. */
+export interface PasskeyRequestOptionsJSON {
+  challenge: string;
+  rpId?: string;
+  timeout?: number;
+  userVerification?: string;
+  allowCredentials?: PasskeyDescriptorJSON[];
+  hints?: string[];
+  extensions?: Record<string, unknown>;
+}
+
+/** A new passkey, as the browser made it (`POST /auth/passkeys/register`'s `credential`). */
+export interface RegistrationResponseJSON {
+  id: string;
+  rawId: string;
+  type: 'public-key';
+  response: {
+    clientDataJSON: string;
+    attestationObject: string;
+    transports?: string[];
+  };
+  authenticatorAttachment?: string;
+  clientExtensionResults: Record<string, unknown>;
+}
+
+/** A passkey's signature (`POST /auth/passkeys/login`'s `credential`). */
+export interface AuthenticationResponseJSON {
+  id: string;
+  rawId: string;
+  type: 'public-key';
+  response: {
+    clientDataJSON: string;
+    authenticatorData: string;
+    signature: string;
+    userHandle?: string;
+  };
+  authenticatorAttachment?: string;
+  clientExtensionResults: Record<string, unknown>;
+}

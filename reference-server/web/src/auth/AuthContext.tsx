@@ -4,6 +4,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import * as authApi from '../api/auth';
 import { completeOidc } from '../api/oidc';
+import { signInWithPasskey } from '../api/passkeys';
 import { onExpired } from '../api/session';
 import { me } from '../api/users';
 import type { OidcCompletion, User } from '../api/types';
@@ -18,6 +19,8 @@ interface AuthValue {
   signIn(email: string, password: string, second?: authApi.LoginFactor): Promise<User>;
   /** Finish a provider sign-in that asked for the password or a code (`/login?oidc=…`). */
   completeProviderSignIn(body: OidcCompletion): Promise<User>;
+  /** Sign in with a passkey the browser offers (its own dialog); complete by itself, no code step. */
+  signInWithPasskey(): Promise<User>;
   signOut(): Promise<void>;
   setUser(u: User): void;
   clearNotice(): void;
@@ -88,6 +91,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [adopt],
   );
 
+  const passkeySignIn = useCallback(async () => {
+    await signInWithPasskey();
+    return adopt();
+  }, [adopt]);
+
   const signOut = useCallback(async () => {
     await authApi.logout();
     setUserState(null);
@@ -108,12 +116,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       notice,
       signIn,
       completeProviderSignIn,
+      signInWithPasskey: passkeySignIn,
       signOut,
       setUser: setUserState,
       clearNotice: () => setNotice(null),
       forget,
     }),
-    [status, user, notice, signIn, completeProviderSignIn, signOut, forget],
+    [status, user, notice, signIn, completeProviderSignIn, passkeySignIn, signOut, forget],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

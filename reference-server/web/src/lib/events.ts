@@ -26,6 +26,8 @@ const EVENT_WORDS: Record<SecurityEvent['kind'], string> = {
   email_changed: 'E-mail address changed',
   identity_linked: 'Sign-in provider linked',
   identity_unlinked: 'Sign-in provider unlinked',
+  passkey_added: 'Passkey added',
+  passkey_removed: 'Passkey removed',
 };
 
 /** An event in words, naming the admin when one acted. */

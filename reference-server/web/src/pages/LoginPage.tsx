@@ -1,6 +1,7 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { Children, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { oidcProviders, oidcStartUrl } from '../api/oidc';
+import { isPasskeyCancelled, passkeyConfig, passkeysSupported, passkeysUsableHere } from '../api/passkeys';
 import { ApiError, describe, describeOidcError } from '../api/problem';
 import type { OidcCompletion, OidcProvider } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
@@ -16,15 +17,17 @@ export function safeNext(next: string | null): string {
 }
 
 /** "Sign in with …" for each provider the server offers: full-page links to the server, which
- * sends the browser to the provider and, signed in, back to `returnTo`. */
-export function ProviderButtons({ providers, returnTo }: { providers: OidcProvider[]; returnTo: string }) {
-  if (!providers.length) return null;
+ * sends the browser to the provider and, signed in, back to `returnTo`; `children` (the passkey
+ * button) go first, under the same divider. */
+export function ProviderButtons({ providers, returnTo, children }: { providers: OidcProvider[]; returnTo: string; children?: ReactNode }) {
+  if (!providers.length && !Children.toArray(children).length) return null;
   return (
     <>
       <p className="auth-divider">
         <span>or</span>
       </p>
       <div className="auth-providers">
+        {children}
         {providers.map((p) => (
           <a key={p.id} className="button button--block" href={oidcStartUrl(p.id, returnTo)}>
             Sign in with {p.name}
@@ -37,8 +40,18 @@ export function ProviderButtons({ providers, returnTo }: { providers: OidcProvid
 
 const noProviders = (): OidcProvider[] => [];
 
+/** Whether to offer a passkey sign-in: the browser can, the server does, and at this address. */
+async function passkeysHere(): Promise<boolean> {
+  if (!passkeysSupported()) return false;
+  try {
+    return passkeysUsableHere(await passkeyConfig());
+  } catch {
+    return false;
+  }
+}
+
 export function LoginPage() {
-  const { status, signIn, completeProviderSignIn, notice, clearNotice } = useAuth();
+  const { status, signIn, completeProviderSignIn, signInWithPasskey, notice, clearNotice } = useAuth();
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
   // A provider sign-in the server sent back here to finish: `link` (an account has this address:
@@ -46,6 +59,7 @@ export function LoginPage() {
   const oidc = params.get('oidc');
   const pending = oidc === 'link' || oidc === 'second_factor' ? oidc : null;
   const providers = useAsync(() => oidcProviders().catch(noProviders), []);
+  const passkeys = useAsync(passkeysHere, []);
   const providerId = params.get('provider') ?? '';
   const providerName = providers.data?.find((p) => p.id === providerId)?.name ?? (providerId || 'provider');
   const [email, setEmail] = useState(params.get('email') ?? '');
@@ -55,7 +69,10 @@ export function LoginPage() {
     const code = params.get('oidc_error');
     return code ? describeOidcError(code) : null;
   });
+  // A cancelled passkey dialog is said calmly (as information, not an error).
+  const [calm, setCalm] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [viaPasskey, setViaPasskey] = useState(false);
   const [waitUntil, setWaitUntil] = useState<number | null>(null);
   // Two-step verification: after a right password the server asks for a code.
   const [step, setStep] = useState<'password' | 'code'>('password');
@@ -111,6 +128,7 @@ export function LoginPage() {
   const attempt = async (request: () => Promise<unknown>, onError: (err: unknown) => void) => {
     setBusy(true);
     setError(null);
+    setCalm(false);
     clearNotice();
     try {
       await request();
@@ -167,6 +185,16 @@ export function LoginPage() {
     );
   };
 
+  const submitPasskey = async () => {
+    if (busy || waitUntil) return;
+    setViaPasskey(true);
+    await attempt(signInWithPasskey, (err) => {
+      setCalm(isPasskeyCancelled(err));
+      setError(describe(err, 'login'));
+    });
+    setViaPasskey(false);
+  };
+
   const codeField = (
     <div className="field">
       <label htmlFor="login-code">{useRecovery ? 'Recovery code' : 'Authentication code'}</label>
@@ -208,7 +236,7 @@ export function LoginPage() {
     >
       {notice && !error && <Alert kind="info">{notice}</Alert>}
       {error && (
-        <Alert kind="error">
+        <Alert kind={calm && !waitUntil ? 'info' : 'error'}>
           {waitUntil ? `Too many attempts. Try again in ${remaining} second${remaining === 1 ? '' : 's'}.` : error}
         </Alert>
       )}
@@ -302,11 +330,19 @@ export function LoginPage() {
             />
           </div>
           <button className="button button--primary button--block" type="submit" disabled={busy || !!waitUntil || !email || !password}>
-            {busy ? 'Signing in…' : 'Sign in'}
+            {busy && !viaPasskey ? 'Signing in…' : 'Sign in'}
           </button>
         </form>
       )}
-      {!pending && step === 'password' && <ProviderButtons providers={providers.data ?? []} returnTo={safeNext(params.get('next'))} />}
+      {!pending && step === 'password' && (
+        <ProviderButtons providers={providers.data ?? []} returnTo={safeNext(params.get('next'))}>
+          {passkeys.data && (
+            <button type="button" className="button button--block" disabled={busy || !!waitUntil} onClick={submitPasskey}>
+              {viaPasskey ? 'Waiting for your passkey…' : 'Sign in with a passkey'}
+            </button>
+          )}
+        </ProviderButtons>
+      )}
     </AuthFrame>
   );
 }

@@ -15,6 +15,7 @@ import { describeEvent } from '../lib/events';
 import { formatBytes, formatDate } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { EmailCard } from './profile/EmailCard';
+import { PasskeysCard } from './profile/PasskeysCard';
 import { ProvidersCard } from './profile/ProvidersCard';
 import { TwoStepCard } from './profile/TwoStepCard';
 
@@ -177,6 +178,8 @@ export function ProfilePage() {
       <EmailCard email={user.email} />
 
       <TwoStepCard />
+
+      <PasskeysCard />
 
       <ProvidersCard />
 
