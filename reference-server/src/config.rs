@@ -656,6 +656,45 @@ mod tests {
     }
 
     #[test]
+    fn oidc_providers_from_the_file_and_the_environment_with_secrets_from_the_environment_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("fotobase.toml");
+        let toml = "[[oidc]]\nid = \"google\"\nname = \"Google\"\nissuer = \"https://accounts.google.com\"\nclient_id = \"g\"\n";
+        std::fs::write(&file, toml).unwrap();
+        let env = |k: &str| match k {
+            "FOTOBASE_OIDC_PROVIDERS" => Some("corp-sso, google".to_owned()),
+            "FOTOBASE_OIDC_CORP_SSO_ISSUER" => Some("https://sso.corp.example/realms/x".to_owned()),
+            "FOTOBASE_OIDC_CORP_SSO_CLIENT_ID" => Some("photos".to_owned()),
+            "FOTOBASE_OIDC_CORP_SSO_SCOPES" => Some("openid email".to_owned()),
+            "FOTOBASE_OIDC_GOOGLE_CLIENT_SECRET" => Some("shh".to_owned()),
+            _ => None,
+        };
+        let c = Config::load(Some(&file), env).unwrap();
+        let ids: Vec<&str> = c.oidc.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["google", "corp-sso"]);
+        assert_eq!((c.oidc[0].client_secret.as_deref(), c.oidc[1].client_secret.as_deref()), (Some("shh"), None));
+        assert_eq!(c.oidc[1].scopes, ["openid", "email"]);
+        assert!(!c.masked().contains("shh"), "the secret is never shown");
+        // A secret in the file is refused; so are bad ids, missing client ids and plain-http issuers.
+        std::fs::write(&file, format!("{toml}client_secret = \"x\"\n")).unwrap();
+        assert!(Config::load(Some(&file), |_| None).is_err());
+        for (var, value) in [
+            ("FOTOBASE_OIDC_PROVIDERS", "Bad Id"),
+            ("FOTOBASE_OIDC_X_ISSUER", "http://sso.example"),
+            ("FOTOBASE_OIDC_X_CLIENT_ID", ""),
+        ] {
+            let env = |k: &str| match k {
+                _ if k == var => Some(value.to_owned()),
+                "FOTOBASE_OIDC_PROVIDERS" => Some("x".to_owned()),
+                "FOTOBASE_OIDC_X_ISSUER" => Some("https://sso.example".to_owned()),
+                "FOTOBASE_OIDC_X_CLIENT_ID" => Some("c".to_owned()),
+                _ => None,
+            };
+            assert_eq!(Config::load(None, env).unwrap_err().code(), "invalid_argument", "{var}={value}");
+        }
+    }
+
+    #[test]
     fn bad_values_are_invalid_argument_naming_the_variable() {
         let e = Config::load(None, |k| (k == "FOTOBASE_WORKERS").then(|| "many".to_owned())).unwrap_err();
         assert_eq!(e.code(), "invalid_argument");

@@ -90,7 +90,14 @@ async fn start(
     Query(q): Query<StartQuery>,
 ) -> ApiResult<Response> {
     let p = provider_of(&state, &provider)?;
-    let meta = state.oidc.metadata(p).await?;
+    // A browser navigation: a provider that cannot be reached is said on the sign-in page.
+    let meta = match state.oidc.metadata(p).await {
+        Ok(meta) => meta,
+        Err(e) => {
+            tracing::warn!(provider, error = %e, "cannot read the provider's discovery document");
+            return Ok(redirect(&format!("/login?oidc_error={}", codes::OIDC_FAILED), []));
+        }
+    };
     let challenge = Challenge::new();
     let url = protocol::authorization_url(&meta, &p.client, &challenge)?;
     let flow = Flow {

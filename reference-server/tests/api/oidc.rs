@@ -438,6 +438,19 @@ async fn a_disabled_account_cannot_come_in_through_a_provider() {
 }
 
 #[tokio::test]
+async fn a_provider_that_cannot_be_reached_is_said_on_the_sign_in_page() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let app = App::with(|c| {
+        c.oidc = vec![OidcProvider { id: "down".into(), issuer: closed, client_id: "x".into(), ..Default::default() }]
+    })
+    .await;
+    let res = app.get("/api/v1/auth/oidc/down/start", None).await;
+    assert_eq!(location(&res), "/login?oidc_error=oidc_failed");
+}
+
+#[tokio::test]
 async fn without_providers_there_is_nothing_to_start() {
     let app = App::new().await;
     assert_eq!(app.get("/api/v1/auth/oidc/providers", None).await.ok(200), json!({"providers": []}));
