@@ -443,7 +443,7 @@ async fn a_provider_that_cannot_be_reached_is_said_on_the_sign_in_page() {
     let closed = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let app = App::with(|c| {
-        c.oidc = vec![OidcProvider { id: "down".into(), issuer: closed, client_id: "x".into(), ..Default::default() }]
+        c.oidc = vec![OidcProvider { id: "down".into(), issuer: closed, client_id: "x".into(), ..Default::default() }];
     })
     .await;
     let res = app.get("/api/v1/auth/oidc/down/start", None).await;
