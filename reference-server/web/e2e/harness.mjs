@@ -132,3 +132,23 @@ export async function profileCard(page, title) {
   await card.waitFor();
   return card;
 }
+
+/**
+ * Turn two-step verification on from the profile page's card, as a person with an authenticator
+ * app would: its card, the secret, when the enrolment's code was taken, and the recovery codes
+ * (still shown: the caller confirms they are saved).
+ */
+export async function enrolTotp(page, password) {
+  const card = page.getByRole('region', { name: 'Two-step verification' });
+  await card.getByRole('button', { name: 'Set up two-step verification' }).click();
+  await card.getByLabel('Password', { exact: true }).fill(password);
+  await card.getByRole('button', { name: 'Continue' }).click();
+  await card.getByAltText('QR code for your authenticator app').waitFor();
+  const secret = (await card.locator('code').first().textContent()).trim();
+  const now = Date.now() / 1000;
+  await card.getByLabel('Code from the app').fill(totpCode(secret, now));
+  await card.getByRole('button', { name: 'Turn on' }).click();
+  await card.getByRole('list', { name: 'Recovery codes' }).waitFor();
+  const recoveryCodes = (await card.getByRole('listitem').allTextContents()).map((c) => c.trim());
+  return { card, secret, now, recoveryCodes };
+}

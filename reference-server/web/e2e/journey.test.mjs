@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freePort, launchChromium, serve, stop, totpCode, watch } from './harness.mjs';
+import { enrolTotp, freePort, launchChromium, serve, stop, totpCode, watch } from './harness.mjs';
 import { shrinkPng } from './shrink.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -350,18 +350,9 @@ test('profile and admin pages', async () => {
 
 test('two-step verification: enrol from the profile, then sign in with a code', async () => {
   await page.getByRole('link', { name: /Ann E\./ }).click();
-  const card = page.getByRole('region', { name: 'Two-step verification' });
-  await card.getByRole('button', { name: 'Set up two-step verification' }).click();
-  await card.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await card.getByRole('button', { name: 'Continue' }).click();
-  await card.getByAltText('QR code for your authenticator app').waitFor();
-  const secret = (await card.locator('code').first().textContent()).trim();
-  const now = Date.now() / 1000;
-  await card.getByLabel('Code from the app').fill(totpCode(secret, now));
-  await card.getByRole('button', { name: 'Turn on' }).click();
-  await card.getByRole('list', { name: 'Recovery codes' }).waitFor();
-  assert.equal(await card.getByRole('listitem').count(), 10);
-  recoveryCode = (await card.getByRole('listitem').first().textContent()).trim();
+  const { card, secret, now, recoveryCodes } = await enrolTotp(page, PASSWORD);
+  assert.equal(recoveryCodes.length, 10);
+  recoveryCode = recoveryCodes[0];
   await screenshot(page, 'two-step');
   await card.getByRole('button', { name: 'I have saved them' }).click();
   await card.getByText(/10 recovery codes left/).waitFor();

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freePort, journal, launchChromium, logOut, profileCard, serve, stop, totpCode, watch } from './harness.mjs';
+import { enrolTotp, freePort, journal, launchChromium, logOut, profileCard, serve, stop, totpCode, watch } from './harness.mjs';
 import { startIdp } from './idp.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -256,17 +256,8 @@ test('an account with the same address: its password links the provider, then th
 
 test('with two-step verification on, linking asks for a code too, and so does each provider sign-in', async () => {
   // Bob (signed in, the provider unlinked) turns two-step verification on.
-  const twoStep = page.getByRole('region', { name: 'Two-step verification' });
-  await twoStep.getByRole('button', { name: 'Set up two-step verification' }).click();
-  await twoStep.getByLabel('Password', { exact: true }).fill(BOB_PASSWORD);
-  await twoStep.getByRole('button', { name: 'Continue' }).click();
-  await twoStep.getByAltText('QR code for your authenticator app').waitFor();
-  const secret = (await twoStep.locator('code').first().textContent()).trim();
-  const now = Date.now() / 1000;
-  await twoStep.getByLabel('Code from the app').fill(totpCode(secret, now));
-  await twoStep.getByRole('button', { name: 'Turn on' }).click();
-  await twoStep.getByRole('list', { name: 'Recovery codes' }).waitFor();
-  const recovery = (await twoStep.getByRole('listitem').first().textContent()).trim();
+  const { card: twoStep, secret, now, recoveryCodes } = await enrolTotp(page, BOB_PASSWORD);
+  const recovery = recoveryCodes[0];
   await twoStep.getByRole('button', { name: 'I have saved them' }).click();
   await logOut(page);
 

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freePort, journal, launchChromium, logOut, profileCard, serve, stop, totpCode, watch } from './harness.mjs';
+import { enrolTotp, freePort, journal, launchChromium, logOut, profileCard, serve, stop, totpCode, watch } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const webDir = path.resolve(here, '..');
@@ -258,16 +258,7 @@ test('with two-step verification on, adding a passkey asks for a code; the passk
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: 'Profile', level: 1 }).waitFor();
 
-  const twoStep = page.getByRole('region', { name: 'Two-step verification' });
-  await twoStep.getByRole('button', { name: 'Set up two-step verification' }).click();
-  await twoStep.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await twoStep.getByRole('button', { name: 'Continue' }).click();
-  await twoStep.getByAltText('QR code for your authenticator app').waitFor();
-  const secret = (await twoStep.locator('code').first().textContent()).trim();
-  const now = Date.now() / 1000;
-  await twoStep.getByLabel('Code from the app').fill(totpCode(secret, now));
-  await twoStep.getByRole('button', { name: 'Turn on' }).click();
-  await twoStep.getByRole('list', { name: 'Recovery codes' }).waitFor();
+  const { card: twoStep, secret, now } = await enrolTotp(page, PASSWORD);
   await twoStep.getByRole('button', { name: 'I have saved them' }).click();
 
   const card = page.getByRole('region', { name: 'Passkeys' });
