@@ -15,6 +15,7 @@ pub mod ids;
 pub mod mail;
 pub mod metrics;
 pub mod oidc;
+pub mod passkeys;
 pub mod quota;
 pub mod reauth;
 pub mod sealed;

@@ -27,6 +27,8 @@ pub struct Proof {
 pub enum Passed {
     Totp,
     RecoveryCode,
+    /// A passkey of the account, instead of the app's code.
+    Passkey,
 }
 
 /// The field-encryption context of TOTP secrets (bound to the column).
@@ -91,6 +93,32 @@ pub async fn check(
             state.throttle.failed(&user.email_index, ip).await?;
             Err(ApiError::new(status, codes::SECOND_FACTOR_INVALID, "the code is wrong, used or expired")
                 .with_field("totp_code"))
+        }
+    }
+}
+
+/// A passkey given at the code step instead of the app's code (an assertion to this browser's
+/// passkey sign-in ceremony, `kit::passkeys`): it must be one of `user`'s. Wrong answers count
+/// like wrong codes.
+pub async fn check_passkey(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    user: &User,
+    cred: &fotobase_auth::webauthn::AuthenticationResponse,
+    origin: &AuditSource,
+    ip: Option<IpAddr>,
+) -> ApiResult<Passed> {
+    match super::passkeys::assertion(state, headers, cred, origin).await {
+        Ok(owner) if owner.id == user.id => Ok(Passed::Passkey),
+        Err(e) if e.code == super::error::codes::PASSKEYS_OFF => Err(e),
+        _ => {
+            state.throttle.failed(&user.email_index, ip).await?;
+            Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                codes::SECOND_FACTOR_INVALID,
+                "that passkey is not this account's, or its answer did not verify",
+            )
+            .with_field("passkey"))
         }
     }
 }

@@ -65,6 +65,10 @@ pub struct Login {
     totp_code: Option<String>,
     /// Or, instead, one of the account's recovery codes (each works once).
     recovery_code: Option<String>,
+    /// Or, instead, one of the account's passkeys: what `navigator.credentials.get` answered to the
+    /// options of `POST /api/v1/auth/passkeys/login/options` (AuthenticationResponseJSON).
+    #[schema(value_type = Option<Object>)]
+    passkey: Option<fotobase_auth::webauthn::AuthenticationResponse>,
     /// With a code: this browser (its `fotobase_device` cookie) is not asked for one again for
     /// 30 days, until the password or the second factor changes or everyone is logged out.
     #[serde(default)]
@@ -407,8 +411,14 @@ async fn login(
     if let Some(factor) = second_factor::confirmed(&state, user.id).await?
         && !device.as_ref().is_some_and(devices::Known::skips_second_factor)
     {
-        let proof = Proof { totp_code: body.totp_code, recovery_code: body.recovery_code };
-        match second_factor::check(&state, &user, &factor, proof, StatusCode::UNAUTHORIZED, ip).await {
+        let passed = match &body.passkey {
+            Some(cred) => second_factor::check_passkey(&state, &headers, &user, cred, &origin, ip).await,
+            None => {
+                let proof = Proof { totp_code: body.totp_code, recovery_code: body.recovery_code };
+                second_factor::check(&state, &user, &factor, proof, StatusCode::UNAUTHORIZED, ip).await
+            }
+        };
+        match passed {
             Ok(passed) => second_factor::note(&state, user.id, passed, &origin).await,
             Err(e) => {
                 if e.code == codes::SECOND_FACTOR_INVALID {

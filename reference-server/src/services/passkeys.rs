@@ -14,9 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use fotobase_auth::webauthn::{self, AuthenticationResponse, RegistrationResponse, RelyingParty};
+use fotobase_auth::webauthn::{self, AuthenticationResponse, RegistrationResponse};
 use fotobase_store::db::{AuditKind, AuditSource, Passkey, User};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -26,6 +24,7 @@ use crate::config::EmailVerification;
 use crate::kit::audit::{self, Origin};
 use crate::kit::error::codes;
 use crate::kit::extract::{ClientAddr, JsonOrEmpty};
+use crate::kit::passkeys::{self, CEREMONY_SECS, Ceremony, LOGIN, now, passkey_invalid, relying_party, rp_or_off};
 use crate::kit::sealed::SealedCookie;
 use crate::kit::second_factor::{self, Proof};
 use crate::kit::signin::{self, TokenResponse};
@@ -33,19 +32,10 @@ use crate::kit::{ApiError, ApiResult, Caller, Json, Path, ids, reauth};
 use crate::state::AppState;
 
 const PATH: &str = "/api/v1/auth/passkeys";
-/// A ceremony's lifetime: the options' timeout (five minutes), and a little for the round trips.
-const CEREMONY_SECS: i64 = 330;
 const REGISTER: SealedCookie = SealedCookie {
     name: "fotobase_passkey_new",
     path: PATH,
     purpose: "passkey.register",
-    same_site: "Strict",
-    max_age: CEREMONY_SECS,
-};
-const LOGIN: SealedCookie = SealedCookie {
-    name: "fotobase_passkey_login",
-    path: PATH,
-    purpose: "passkey.login",
     same_site: "Strict",
     max_age: CEREMONY_SECS,
 };
@@ -60,28 +50,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/auth/passkeys/login/options", post(login_options))
         .route("/api/v1/auth/passkeys/login", post(login))
         .with_state(state)
-}
-
-/// One ceremony in flight: its challenge, and for a registration, whose.
-#[derive(Debug, Serialize, Deserialize)]
-struct Ceremony {
-    challenge: String,
-    user_id: Option<i64>,
-    expires_at: i64,
-}
-
-fn relying_party(state: &AppState) -> Option<RelyingParty> {
-    RelyingParty::for_site(&state.config.public_url(), "fotobase")
-}
-
-fn rp_or_off(state: &AppState) -> ApiResult<RelyingParty> {
-    relying_party(state).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::CONFLICT,
-            codes::PASSKEYS_OFF,
-            "passkeys need the site to be reached by a domain name (set public_url), not an IP address",
-        )
-    })
 }
 
 /// Whether passkeys work on this server, and for which domain.
@@ -298,40 +266,7 @@ async fn login(
     headers: HeaderMap,
     Json(body): Json<PasskeyLogin>,
 ) -> ApiResult<Response> {
-    let rp = rp_or_off(&state)?;
-    let refused = || passkey_invalid(StatusCode::UNAUTHORIZED, "this passkey cannot sign in here");
-    let ceremony: Ceremony = LOGIN
-        .open(&state.fields, &headers)
-        .filter(|c: &Ceremony| c.expires_at > now())
-        .ok_or_else(|| passkey_invalid(StatusCode::UNAUTHORIZED, "no passkey sign-in is in progress: start again"))?;
-    if !state.spent_challenges.spend(&ceremony.challenge, ceremony.expires_at).await? {
-        return Err(passkey_invalid(StatusCode::UNAUTHORIZED, "this sign-in was used already: start again"));
-    }
-    let cred = &body.credential;
-    let passkey = state.passkeys.by_credential(&cred.id).await?.ok_or_else(refused)?;
-    let user = state.users.get(passkey.user_id).await?;
-    // The account the authenticator stored the passkey for must be the one it is registered to.
-    let handle = URL_SAFE_NO_PAD.encode(state.public_id(ids::USER, user.id));
-    if cred.response.user_handle.as_deref().is_some_and(|h| !h.is_empty() && h != handle) {
-        return Err(refused());
-    }
-    let count = match webauthn::verify_authentication(
-        &rp,
-        &ceremony.challenge,
-        cred,
-        &passkey.public_key,
-        passkey.sign_count,
-    ) {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::info!(error = %e, "passkey sign-in refused");
-            audit::record(&state, user.id, AuditKind::SignInFailed, &origin).await;
-            return Err(refused());
-        }
-    };
-    if !state.passkeys.used(passkey.id, passkey.sign_count, count).await? {
-        return Err(refused());
-    }
+    let user = passkeys::assertion(&state, &headers, &body.credential, &origin).await?;
     if user.disabled_at.is_some() {
         return Err(ApiError::new(StatusCode::FORBIDDEN, codes::ACCOUNT_DISABLED, "this account is disabled"));
     }
@@ -346,15 +281,6 @@ async fn login(
     let mut res = signin::respond(&state, issued, true);
     res.headers_mut().append(header::SET_COOKIE, LOGIN.clear());
     Ok(res)
-}
-
-fn passkey_invalid(status: StatusCode, detail: &str) -> ApiError {
-    ApiError::new(status, codes::PASSKEY_INVALID, detail.to_owned())
-}
-
-fn now() -> i64 {
-    use fotobase_auth::Clock as _;
-    fotobase_auth::SystemClock.now()
 }
 
 #[derive(utoipa::OpenApi)]

@@ -43,6 +43,11 @@ async fn add(app: &App, token: &str, auth: &mut SoftAuthenticator, name: &str) -
     post(app, "/api/v1/auth/passkeys/register", Some(token), &cookies(&started), body).await.ok(201)
 }
 
+/// [`add`] for an account without two-step verification, named "Key".
+async fn add_with(app: &App, token: &str, auth: &mut SoftAuthenticator) -> Value {
+    add(app, token, auth, "Key").await
+}
+
 /// Sign in with the passkey `auth` holds: the answer.
 async fn sign_in(app: &App, auth: &mut SoftAuthenticator) -> Res {
     let started = post(app, "/api/v1/auth/passkeys/login/options", None, &[], json!({})).await;
@@ -207,6 +212,22 @@ async fn adding_a_passkey_asks_for_the_second_factor_and_accounts_rules_hold() {
         .problem(400, "passkey_invalid");
     // A passkey sign-in is whole by itself: no code after it.
     sign_in(&app, &mut auth).await.ok(200);
+    // After the password, the account's passkey may stand in for the app's code; another
+    // account's may not, nor an answer without this browser's ceremony.
+    let password = json!({"email": "ann@example.com", "password": PASSWORD});
+    app.post("/api/v1/auth/login", None, password.clone()).await.problem(401, "second_factor_required");
+    let with_passkey = async |auth: &mut SoftAuthenticator, with_cookie: bool| {
+        let started = post(&app, "/api/v1/auth/passkeys/login/options", None, &[], json!({})).await;
+        let mut body = password.clone();
+        body["passkey"] = serde_json::to_value(auth.authenticate(&started.ok(200)["publicKey"], SITE)).unwrap();
+        let jar = if with_cookie { cookies(&started) } else { vec![] };
+        post(&app, "/api/v1/auth/login", None, &jar, body).await
+    };
+    with_passkey(&mut auth, true).await.ok(200);
+    with_passkey(&mut auth, false).await.problem(401, "second_factor_invalid");
+    let mut admins = SoftAuthenticator::new();
+    add_with(&app, &admin, &mut admins).await;
+    with_passkey(&mut admins, true).await.problem(401, "second_factor_invalid");
     // A disabled account's passkey signs in no more.
     let ann_id = app.get("/api/v1/users/me", Some(&token)).await.ok(200)["id"].as_str().unwrap().to_owned();
     app.patch(&format!("/api/v1/users/{ann_id}"), Some(&admin), json!({"disabled": true})).await.ok(200);

@@ -286,6 +286,16 @@ test('with two-step verification on, adding a passkey asks for a code; the passk
   assert.equal(await page.locator('.page-header__subtitle').innerText(), annProfile);
   assert.equal(passwordLogins.length, before, 'no password login was sent');
   await screenshot(page, 'signed-in-two-step');
+
+  // After the password, the passkey may stand in for the app's code.
+  await logOut(page);
+  await page.getByLabel('E-mail address').fill(EMAIL);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('button', { name: 'Use a passkey instead' }).click();
+  await page.getByRole('heading', { name: 'Profile', level: 1 }).waitFor();
+  expectLogged(401); // the password alone: second_factor_required
+  assert.equal(passwordLogins.length, before + 2, 'the password, then the password with the passkey');
   assertClean();
 });
 

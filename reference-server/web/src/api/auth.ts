@@ -1,5 +1,6 @@
 // Accounts and sessions.
 
+import type { AuthenticationResponseJSON } from './types';
 import { api } from './http';
 import { ApiError, problemFrom } from './problem';
 import { clearTokens, csrfToken, refresh, setTokens } from './session';
@@ -24,8 +25,11 @@ export function register(
 
 /** The second factor of a login or step-up: the authenticator app's code, or a recovery code. */
 export type SecondFactor = { totp_code: string } | { recovery_code: string };
-/** A login's second factor; `remember_device`: this browser is not asked again for 30 days. */
-export type LoginFactor = SecondFactor & { remember_device?: boolean };
+/**
+ * A login's second factor (the app's code, a recovery code, or one of the account's passkeys);
+ * `remember_device`: this browser is not asked again for 30 days.
+ */
+export type LoginFactor = (SecondFactor | { passkey: AuthenticationResponseJSON }) & { remember_device?: boolean };
 
 /**
  * Log in as a browser session: refresh token in the HttpOnly cookie, access token in memory. An

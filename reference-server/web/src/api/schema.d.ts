@@ -1712,6 +1712,11 @@ export interface components {
             /** @description Or, instead, one of the account's recovery codes (each works once). */
             recovery_code?: string | null;
             /**
+             * @description Or, instead, one of the account's passkeys: what `navigator.credentials.get` answered to the
+             *     options of `POST /api/v1/auth/passkeys/login/options` (AuthenticationResponseJSON).
+             */
+            passkey?: Record<string, unknown> | null;
+            /**
              * @description With a code: this browser (its `fotobase_device` cookie) is not asked for one again for
              *     30 days, until the password or the second factor changes or everyone is logged out.
              */

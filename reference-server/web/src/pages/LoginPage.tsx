@@ -1,7 +1,7 @@
 import { Children, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { oidcProviders, oidcStartUrl } from '../api/oidc';
-import { isPasskeyCancelled, passkeyConfig, passkeysSupported, passkeysUsableHere } from '../api/passkeys';
+import { getPasskey, isPasskeyCancelled, passkeyConfig, passkeyLoginOptions, passkeysSupported, passkeysUsableHere } from '../api/passkeys';
 import { ApiError, describe, describeOidcError } from '../api/problem';
 import type { OidcCompletion, OidcProvider } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
@@ -195,6 +195,20 @@ export function LoginPage() {
     setViaPasskey(false);
   };
 
+  /** At the code step: one of the account's passkeys instead of the app's code. */
+  const submitPasskeyFactor = async () => {
+    if (busy || waitUntil) return;
+    setViaPasskey(true);
+    await attempt(
+      async () => signIn(email, password, { passkey: await getPasskey(await passkeyLoginOptions()), remember_device: remember }),
+      (err) => {
+        setCalm(isPasskeyCancelled(err));
+        setError(describe(err, 'login'));
+      },
+    );
+    setViaPasskey(false);
+  };
+
   const codeField = (
     <div className="field">
       <label htmlFor="login-code">{useRecovery ? 'Recovery code' : 'Authentication code'}</label>
@@ -301,8 +315,13 @@ export function LoginPage() {
             <span>Remember this browser for 30 days</span>
           </label>
           <button className="button button--primary button--block" type="submit" disabled={busy || !!waitUntil || !code.trim()}>
-            {busy ? 'Verifying…' : 'Verify'}
+            {busy && !viaPasskey ? 'Verifying…' : 'Verify'}
           </button>
+          {passkeys.data && (
+            <button type="button" className="button button--block" disabled={busy || !!waitUntil} onClick={submitPasskeyFactor}>
+              {viaPasskey ? 'Waiting for your passkey…' : 'Use a passkey instead'}
+            </button>
+          )}
           {recoveryToggle}
         </form>
       ) : (

@@ -163,4 +163,32 @@ describe('signing in with a passkey', () => {
     expect(calls.map((c) => c.url)).toEqual(['/api/v1/auth/oidc/providers']);
     expect(screen.queryByRole('button', { name: 'Sign in with a passkey' })).not.toBeInTheDocument();
   });
+
+  it('at the code step, a passkey of the account stands in for the app\'s code', async () => {
+    installWebAuthn();
+    let logins = 0;
+    const { calls } = mockFetch({
+      'GET /api/v1/auth/oidc/providers': () => json({ providers: [] }),
+      'GET /api/v1/auth/passkeys/config': () => json(ON),
+      'POST /api/v1/auth/passkeys/login/options': () => json({ publicKey: REQUEST }),
+      'POST /api/v1/auth/login': () => (++logins === 1 ? problem(401, 'second_factor_required') : json(TOKEN(7))),
+      'GET /api/v1/users/me': () => json(USER),
+    });
+    renderAt(<LoginPage />, '/login?next=%2Fgallery', '/login');
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText('E-mail address'), 'ann@example.com');
+    await user.type(screen.getByLabelText('Password'), 'correct horse battery staple');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    await user.click(await screen.findByRole('button', { name: 'Use a passkey instead' }));
+    await waitFor(() => expect(screen.getByText('elsewhere')).toBeInTheDocument());
+    const second = calls.filter((c) => c.url === '/api/v1/auth/login')[1]!;
+    expect(second.body).toEqual(
+      expect.objectContaining({
+        email: 'ann@example.com',
+        password: 'correct horse battery staple',
+        passkey: expect.objectContaining({ id: CRED_ID, type: 'public-key' }),
+      }),
+    );
+    expect(accessToken()).toBe('at-7');
+  });
 });
