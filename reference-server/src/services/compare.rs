@@ -2,9 +2,9 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::routing::post;
+use axum::routing::{get, post};
 use fotobase::image::{self, CompareOptions, DecodeOptions, Fit, Metric, ResizeOptions};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
@@ -13,7 +13,10 @@ use crate::kit::{ApiError, ApiResult, Caller, Json, Path, blocking, ids};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
-    Router::new().route("/api/v1/images/{id}/compare", post(compare)).with_state(state)
+    Router::new()
+        .route("/api/v1/images/{id}/compare", post(compare))
+        .route("/api/v1/images/{id}/comparisons", get(history))
+        .with_state(state)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -76,6 +79,51 @@ async fn compare(
     Ok(Json(result))
 }
 
+/// A comparison recorded for an image (`POST …/compare`, the compare-all jobs).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordedComparison {
+    /// What was compared: `original`, or a `ver_…`.
+    a: String,
+    /// The version compared with it (`ver_…`).
+    b: String,
+    /// The metrics measured (`mse`, `psnr`, `ssim`, `ms_ssim`, `ssimulacra2`: those asked for).
+    #[schema(value_type = Object)]
+    metrics: Value,
+    /// Unix seconds.
+    created_at: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComparisonHistory {
+    /// Oldest first.
+    items: Vec<RecordedComparison>,
+}
+
+/// The comparisons recorded for one of the caller's images, oldest first.
+#[utoipa::path(get, path = "/api/v1/images/{id}/comparisons", tag = "processing", operation_id = "list_comparisons",
+    security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")),
+    responses((status = 200, description = "The recorded comparisons", body = ComparisonHistory)))]
+async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ComparisonHistory>> {
+    let image = owned_image(&state, &caller, &id).await?;
+    let items = state
+        .images()
+        .comparisons(image.id)
+        .await?
+        .into_iter()
+        .map(|c| RecordedComparison {
+            a: c.version_a.map_or_else(|| "original".to_owned(), |v| state.public_id(ids::VERSION, v)),
+            b: state.public_id(ids::VERSION, c.version_b),
+            metrics: c.metrics,
+            created_at: c.created_at,
+        })
+        .collect();
+    Ok(Json(ComparisonHistory { items }))
+}
+
 fn metric_list(v: Option<&Value>) -> ApiResult<Vec<Metric>> {
     let bad = || ApiError::invalid("metrics must be a non-empty list of metric names").with_field("metrics");
     match v {
@@ -116,5 +164,5 @@ fn compare_bytes(reference: &[u8], distorted: &[u8], metrics: &[Metric]) -> foto
 
 /// The comparisons' part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(compare))]
+#[openapi(paths(compare, history))]
 pub struct Api;

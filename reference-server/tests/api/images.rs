@@ -431,6 +431,13 @@ async fn process_compare_compare_all_and_stats() {
     app.post(&format!("{base}/compare"), Some(&t), json!({"version": "ver_bogus"}))
         .await
         .problem(400, "invalid_argument");
+    // Recorded: the history lists it, with what was compared.
+    let history = app.get(&format!("{base}/comparisons"), Some(&t)).await.ok(200);
+    assert_eq!(
+        (history["items"][0]["a"].as_str(), history["items"][0]["b"].as_str()),
+        (Some("original"), Some(version.as_str()))
+    );
+    assert_eq!(history["items"][0]["metrics"], *metrics, "{history}");
 
     let all = app
         .post(

@@ -110,6 +110,7 @@ async fn every_endpoint_by_caller_and_visibility() {
         w.check(Method::POST, &format!("{i}/compare-all"), Some(json!({"target": "ssim>=0.9"})), write(202, public))
             .await;
         w.check(Method::POST, &format!("{i}/compare"), Some(json!({"version": ver})), write(200, public)).await;
+        w.check(Method::GET, &format!("{i}/comparisons"), None, write(200, public)).await;
         w.check(Method::POST, &format!("{i}/share"), Some(json!({})), write(201, public)).await;
         w.check(Method::POST, &format!("{i}/transform-url"), Some(json!({"width": 10})), write(200, public)).await;
         // Jobs belong to their owner whatever the image's visibility.

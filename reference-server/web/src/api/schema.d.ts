@@ -981,6 +981,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/images/{id}/comparisons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The comparisons recorded for one of the caller's images, oldest first. */
+        get: operations["list_comparisons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/algorithms": {
         parameters: {
             query?: never;
@@ -1391,6 +1408,10 @@ export interface components {
             reference_resized: boolean;
             image_id: string;
             version: string;
+        };
+        ComparisonHistory: {
+            /** @description Oldest first. */
+            items: components["schemas"]["RecordedComparison"][];
         };
         Complete: {
             /** @description To link the provider to an existing account: that account's password. */
@@ -2030,6 +2051,20 @@ export interface components {
         /** @description The password again, for what cannot be undone. */
         Reauthentication: {
             password: string;
+        };
+        /** @description A comparison recorded for an image (`POST …/compare`, the compare-all jobs). */
+        RecordedComparison: {
+            /** @description What was compared: `original`, or a `ver_…`. */
+            a: string;
+            /** @description The version compared with it (`ver_…`). */
+            b: string;
+            /** @description The metrics measured (`mse`, `psnr`, `ssim`, `ms_ssim`, `ssimulacra2`: those asked for). */
+            metrics: Record<string, unknown>;
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            created_at: number;
         };
         /** @description Recovery codes, shown once: each lets its holder in once instead of a TOTP code. */
         RecoveryCodes: {
@@ -3974,6 +4009,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    list_comparisons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `img_…` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recorded comparisons */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComparisonHistory"];
                 };
             };
             "4XX": components["responses"]["Problem"];
