@@ -16,7 +16,6 @@
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::clock::{Clock, SystemClock};
 use crate::secret::b64url;
@@ -175,7 +174,7 @@ impl TokenResponse {
 
 /// Compare two secrets (a returned `state` with the kept one) in constant time.
 pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+    crate::secret::same_secret(a, b)
 }
 
 /// The provider's signing keys, from its JWKS. Keys for encryption and of types fotobase does

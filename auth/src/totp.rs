@@ -12,7 +12,6 @@
 
 use hmac::{Hmac, Mac as _};
 use sha1::Sha1;
-use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
 use fotobase::{Error, ErrorKind, Result};
@@ -117,7 +116,7 @@ impl Totp {
         let mut matched = None;
         for step in now.saturating_sub(Self::SKEW)..=now.saturating_add(Self::SKEW) {
             let fresh = after_step.is_none_or(|last| step > last);
-            let same = bool::from(self.code_at_step(step).as_bytes().ct_eq(code.as_bytes()));
+            let same = crate::secret::same_secret(&self.code_at_step(step), &code);
             if fresh && same && matched.is_none() {
                 matched = Some(step);
             }

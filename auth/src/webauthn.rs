@@ -14,7 +14,6 @@ use ciborium::Value as Cbor;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::secret::{b64url, b64url_decode};
 use fotobase::{Error, ErrorKind, Result};
@@ -272,7 +271,7 @@ fn check_client_data(rp: &RelyingParty, bytes: &[u8], kind: &str, challenge: &st
     if c.kind != kind {
         return Err(invalid("clientDataJSON is for another ceremony"));
     }
-    if !(c.challenge.len() == challenge.len() && bool::from(c.challenge.as_bytes().ct_eq(challenge.as_bytes()))) {
+    if !crate::secret::same_secret(&c.challenge, challenge) {
         return Err(invalid("the challenge is not this ceremony's"));
     }
     if !rp.origins.contains(&c.origin) || c.cross_origin {

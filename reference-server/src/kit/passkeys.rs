@@ -5,6 +5,7 @@
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use fotobase_auth::clock::{Clock as _, SystemClock};
 use fotobase_auth::webauthn::{self, AuthenticationResponse, RelyingParty};
 use fotobase_store::db::{AuditKind, AuditSource, User};
 use serde::{Deserialize, Serialize};
@@ -65,7 +66,7 @@ pub async fn assertion(
     let refused = || passkey_invalid(StatusCode::UNAUTHORIZED, "this passkey cannot sign in here");
     let ceremony: Ceremony = LOGIN
         .open(&state.fields, headers)
-        .filter(|c: &Ceremony| c.expires_at > now())
+        .filter(|c: &Ceremony| c.expires_at > SystemClock.now())
         .ok_or_else(|| passkey_invalid(StatusCode::UNAUTHORIZED, "no passkey sign-in is in progress: start again"))?;
     if !state.spent_challenges.spend(&ceremony.challenge, ceremony.expires_at).await? {
         return Err(passkey_invalid(StatusCode::UNAUTHORIZED, "this sign-in was used already: start again"));
@@ -91,9 +92,4 @@ pub async fn assertion(
         return Err(refused());
     }
     Ok(user)
-}
-
-pub fn now() -> i64 {
-    use fotobase_auth::Clock as _;
-    fotobase_auth::SystemClock.now()
 }

@@ -128,6 +128,23 @@ pub fn recovery_code_hash(code: &str) -> String {
     super::token_hash(&normalize_recovery_code(code))
 }
 
+/// The end of a sign-in's second-factor step: a pass is noted, a wrong answer recorded as a
+/// failed second factor in the account's security events; the error goes on to the client.
+pub async fn settle(state: &AppState, user: i64, result: ApiResult<Passed>, origin: &AuditSource) -> ApiResult<()> {
+    match result {
+        Ok(passed) => {
+            note(state, user, passed, origin).await;
+            Ok(())
+        }
+        Err(e) => {
+            if e.code == codes::SECOND_FACTOR_INVALID {
+                super::audit::record(state, user, AuditKind::SecondFactorFailed, origin).await;
+            }
+            Err(e)
+        }
+    }
+}
+
 /// Record a spent recovery code in the account's security events.
 pub async fn note(state: &AppState, user: i64, passed: Passed, origin: &AuditSource) {
     if passed == Passed::RecoveryCode {

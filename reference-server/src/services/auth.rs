@@ -418,15 +418,7 @@ async fn login(
                 second_factor::check(&state, &user, &factor, proof, StatusCode::UNAUTHORIZED, ip).await
             }
         };
-        match passed {
-            Ok(passed) => second_factor::note(&state, user.id, passed, &origin).await,
-            Err(e) => {
-                if e.code == codes::SECOND_FACTOR_INVALID {
-                    audit::record(&state, user.id, AuditKind::SecondFactorFailed, &origin).await;
-                }
-                return Err(e);
-            }
-        }
+        second_factor::settle(&state, user.id, passed, &origin).await?;
         remember = body.remember_device;
     }
     match &device {

@@ -18,6 +18,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use fotobase_auth::clock::{Clock as _, SystemClock};
 use fotobase_auth::field::normalize_email;
 use fotobase_auth::oidc::{self as protocol, Challenge, IdClaims};
 use fotobase_store::db::{AuditKind, AuditSource, NewUser, User};
@@ -106,7 +107,7 @@ async fn start(
         nonce: challenge.nonce,
         verifier: challenge.code_verifier,
         return_to: local_path(q.return_to.as_deref()),
-        expires_at: now() + FLOW_SECS,
+        expires_at: SystemClock.now() + FLOW_SECS,
     };
     let cookie = FLOW_COOKIE.seal(&state.fields, &flow)?;
     Ok(redirect(&url, [cookie]))
@@ -141,7 +142,7 @@ async fn callback(
     let flow: Option<Flow> = FLOW_COOKIE.open(&state.fields, &headers);
     let done = FLOW_COOKIE.clear();
     let fail = |code: &str| redirect(&format!("/login?oidc_error={code}"), [done.clone()]);
-    let Some(flow) = flow.filter(|f| f.provider == provider && f.expires_at > now()) else {
+    let Some(flow) = flow.filter(|f| f.provider == provider && f.expires_at > SystemClock.now()) else {
         return fail(codes::OIDC_INVALID);
     };
     let Some(p) = state.oidc.get(&provider) else { return fail(codes::OIDC_INVALID) };
@@ -199,7 +200,7 @@ async fn arrive(
             user_id: user.id,
             link,
             return_to: return_to.clone(),
-            expires_at: now() + FLOW_SECS,
+            expires_at: SystemClock.now() + FLOW_SECS,
         };
         let cookie = TICKET_COOKIE.seal(&state.fields, &t)?;
         let what = if link { "link" } else { "second_factor" };
@@ -306,7 +307,7 @@ async fn complete(
 ) -> ApiResult<Response> {
     let ticket: Ticket = TICKET_COOKIE
         .open(&state.fields, &headers)
-        .filter(|t: &Ticket| t.expires_at > now() && state.oidc.get(&t.provider).is_some())
+        .filter(|t: &Ticket| t.expires_at > SystemClock.now() && state.oidc.get(&t.provider).is_some())
         .ok_or_else(|| {
             ApiError::new(StatusCode::BAD_REQUEST, codes::OIDC_INVALID, "no sign-in to finish here: start again")
         })?;
@@ -333,15 +334,8 @@ async fn complete(
     }
     if let Some(factor) = second_factor::confirmed(&state, user.id).await? {
         let proof = Proof { totp_code: body.totp_code, recovery_code: body.recovery_code };
-        match second_factor::check(&state, &user, &factor, proof, StatusCode::UNAUTHORIZED, ip).await {
-            Ok(passed) => second_factor::note(&state, user.id, passed, &origin).await,
-            Err(e) => {
-                if e.code == codes::SECOND_FACTOR_INVALID {
-                    audit::record(&state, user.id, AuditKind::SecondFactorFailed, &origin).await;
-                }
-                return Err(e);
-            }
-        }
+        let passed = second_factor::check(&state, &user, &factor, proof, StatusCode::UNAUTHORIZED, ip).await;
+        second_factor::settle(&state, user.id, passed, &origin).await?;
     }
     if ticket.link {
         match state.identities.link(&ticket.provider, &ticket.subject, user.id).await {
@@ -432,11 +426,6 @@ fn redirect(location: &str, cookies: impl IntoIterator<Item = HeaderValue>) -> R
         res.headers_mut().append(header::SET_COOKIE, c);
     }
     res
-}
-
-fn now() -> i64 {
-    use fotobase_auth::Clock as _;
-    fotobase_auth::SystemClock.now()
 }
 
 #[derive(utoipa::OpenApi)]

@@ -14,6 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use fotobase_auth::clock::{Clock as _, SystemClock};
 use fotobase_auth::webauthn::{self, AuthenticationResponse, RegistrationResponse};
 use fotobase_store::db::{AuditKind, AuditSource, Passkey, User};
 use serde::{Deserialize, Serialize};
@@ -24,7 +25,7 @@ use crate::config::EmailVerification;
 use crate::kit::audit::{self, Origin};
 use crate::kit::error::codes;
 use crate::kit::extract::{ClientAddr, JsonOrEmpty};
-use crate::kit::passkeys::{self, CEREMONY_SECS, Ceremony, LOGIN, now, passkey_invalid, relying_party, rp_or_off};
+use crate::kit::passkeys::{self, CEREMONY_SECS, Ceremony, LOGIN, passkey_invalid, relying_party, rp_or_off};
 use crate::kit::sealed::SealedCookie;
 use crate::kit::second_factor::{self, Proof};
 use crate::kit::signin::{self, TokenResponse};
@@ -158,7 +159,7 @@ async fn register_options(
     let challenge = webauthn::challenge();
     let options =
         webauthn::creation_options(&rp, &challenge, caller.public_id.as_bytes(), &email, &user.display_name, &existing);
-    let ceremony = Ceremony { challenge, user_id: Some(user.id), expires_at: now() + CEREMONY_SECS };
+    let ceremony = Ceremony { challenge, user_id: Some(user.id), expires_at: SystemClock.now() + CEREMONY_SECS };
     let cookie = REGISTER.seal(&state.fields, &ceremony)?;
     Ok(([(header::SET_COOKIE, cookie)], Json(Options { public_key: options })).into_response())
 }
@@ -204,7 +205,7 @@ async fn register(
     let rp = rp_or_off(&state)?;
     let ceremony: Ceremony = REGISTER
         .open(&state.fields, &headers)
-        .filter(|c: &Ceremony| c.expires_at > now() && c.user_id == Some(caller.user_id))
+        .filter(|c: &Ceremony| c.expires_at > SystemClock.now() && c.user_id == Some(caller.user_id))
         .ok_or_else(|| passkey_invalid(StatusCode::BAD_REQUEST, "no passkey is being added here: start again"))?;
     if !state.spent_challenges.spend(&ceremony.challenge, ceremony.expires_at).await? {
         return Err(passkey_invalid(StatusCode::BAD_REQUEST, "this passkey was added already: start again"));
@@ -238,8 +239,8 @@ async fn login_options(State(state): State<AppState>, JsonOrEmpty(_): JsonOrEmpt
     let rp = rp_or_off(&state)?;
     let challenge = webauthn::challenge();
     let options = webauthn::request_options(&rp, &challenge);
-    let cookie =
-        LOGIN.seal(&state.fields, &Ceremony { challenge, user_id: None, expires_at: now() + CEREMONY_SECS })?;
+    let cookie = LOGIN
+        .seal(&state.fields, &Ceremony { challenge, user_id: None, expires_at: SystemClock.now() + CEREMONY_SECS })?;
     Ok(([(header::SET_COOKIE, cookie)], Json(Options { public_key: options })).into_response())
 }
 

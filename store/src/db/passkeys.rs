@@ -121,7 +121,7 @@ impl Passkeys {
 }
 
 fn hash(credential_id: &str) -> String {
-    Sha256::digest(credential_id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    fotobase_auth::random::hex(&Sha256::digest(credential_id.as_bytes()))
 }
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<Passkey> {
