@@ -13,7 +13,7 @@
 //!   an HMAC keyed with the client secret would let anyone who has the secret forge identities),
 //!   its issuer, audience (`azp` when there are several), lifetime and `nonce` (replays).
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -228,7 +228,7 @@ impl ProviderKeys {
 }
 
 /// The claims of a verified ID token that account linking needs.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct IdClaims {
     pub iss: String,
     /// The person's stable identifier at this provider (never reassigned).

@@ -128,6 +128,25 @@ export interface Gps {
 /** Which part of the image survives a `cover` crop. */
 export type Gravity = "centre" | "north" | "north-east" | "east" | "south-east" | "south" | "south-west" | "west" | "north-west" | "entropy"
 
+/**
+ * The claims of a verified ID token that identify the person. Key an account on (`iss`, `sub`):
+ * `sub` is stable and never reassigned; an e-mail address is trustworthy only with `email_verified`.
+ */
+export interface IdTokenClaims {
+  aud: string[]
+  /** The authorized party (the client), present when the token has several audiences. */
+  azp?: string | null
+  email?: string | null
+  emailVerified: boolean
+  exp: number
+  iat: number
+  iss: string
+  name?: string | null
+  nonce?: string | null
+  preferredUsername?: string | null
+  sub: string
+}
+
 /** Facts about one side of a comparison. */
 export interface ImageSide {
   bytes: number
@@ -164,6 +183,34 @@ export interface Metrics {
   ssimulacra2?: number | null
 }
 
+/**
+ * A provider's discovery document, checked (its `issuer` is the one expected; endpoints are
+ * https, or http on loopback).
+ */
+export interface OidcProvider {
+  authorizationEndpoint: string
+  issuer: string
+  jwksUri: string
+  /**
+   * Send `client_secret` in the token request's form rather than HTTP Basic
+   * (the provider lists `client_secret_post` and not `client_secret_basic`).
+   */
+  secretInForm: boolean
+  tokenEndpoint: string
+  userinfoEndpoint?: string | null
+}
+
+/** The start of one sign-in: where to send the browser, and the secrets to keep until it returns. */
+export interface OidcStart {
+  /** Pass to [`oidc_token_request_body`]. */
+  codeVerifier: string
+  /** Pass to [`oidc_verify_id_token`]. */
+  nonce: string
+  /** Compare with the `state` the browser brings back (a mismatch is a forged callback). */
+  state: string
+  url: string
+}
+
 /** Options of `optimize` (its algorithm and target are arguments). */
 export interface OptimizeOptions {
   keepMetadata?: boolean | null
@@ -197,6 +244,17 @@ export type ParamValue = boolean | number | string
 
 /** A loose map of parameter values, keyed by name. */
 export type Params = Record<string, ParamValue>
+
+/** A passkey that registered: what to store with the account. */
+export interface Passkey {
+  /** Whether the passkey may be synced to the holder's other devices. */
+  backupEligible: boolean
+  /** base64url, as the browser names the credential in later sign-ins. */
+  credentialId: string
+  /** The COSE public key (base64url), for [`webauthn_verify_authentication`]. */
+  publicKey: string
+  signCount: number
+}
 
 /**
  * What the EXIF says about the shot. Every field is optional: most files carry some of them.

@@ -15,6 +15,7 @@ mod auth;
 mod case;
 pub mod request;
 pub mod result;
+mod signin;
 
 pub use auth::{
     TokenIssuer, hash_password, needs_rehash, public_id_decode, public_id_encode, totp_code, totp_secret, totp_uri,
@@ -24,6 +25,11 @@ pub use case::keys_to_snake;
 pub use case::{camel, keys_to_camel};
 pub use request::{CompareAllRequest, CompressRequest, OptimizeRequest, TargetSpec, TokenOptions, parse, value};
 pub use result::{CompressInfo, Output, ProbeInfo, to_json};
+pub use signin::{
+    IdTokenClaims, OidcProvider, OidcStart, Passkey, oidc_provider, oidc_start, oidc_token_request_body,
+    oidc_verify_id_token, webauthn_authentication_options, webauthn_challenge, webauthn_registration_options,
+    webauthn_verify_authentication, webauthn_verify_registration,
+};
 
 /// Raw 8-bit pixels (NumPy arrays, canvases): row-major, `channels` of 1, 2, 3 or 4.
 #[derive(Debug, Clone, Copy)]

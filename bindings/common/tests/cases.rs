@@ -167,6 +167,13 @@ fn execute(case: &Value) -> fb::Result<Option<Value>> {
     let s = |k: &str| args[k].as_str();
     let arg = |k: &str| args.get(k).cloned().unwrap_or(Value::Null);
     let names = |k: &str| fb::value::<Option<Vec<String>>>(k, arg(k));
+    let strings = |k: &str| names(k).expect("a list of strings in case");
+    // Wire documents (discovery, JWKS, credentials) are written as objects in the cases and passed
+    // as the JSON text an application receives.
+    let text = |k: &str| match &args[k] {
+        Value::String(t) => t.clone(),
+        other => other.to_string(),
+    };
     let value = match case["op"].as_str().expect("op") {
         "compress" => with_output(fb::compress(&data, &fb::parse("options", arg("options"))?)?)?,
         "optimize" => {
@@ -261,6 +268,58 @@ fn execute(case: &Value) -> fb::Result<Option<Value>> {
             s("secret").unwrap_or(""),
             s("issuer").unwrap_or(""),
             s("account").unwrap_or("")
+        )?}),
+        "oidc_provider" => fb::to_json(&fb::oidc_provider(&text("discovery"), s("issuer").unwrap_or(""))?)?,
+        "oidc_start" => fb::to_json(&fb::oidc_start(
+            &text("discovery"),
+            s("issuer").unwrap_or(""),
+            s("client_id").unwrap_or(""),
+            s("redirect_uri").unwrap_or(""),
+            strings("scopes").as_deref(),
+        )?)?,
+        "oidc_token_request_body" => json!({"body": fb::oidc_token_request_body(
+            s("client_id").unwrap_or(""),
+            s("redirect_uri").unwrap_or(""),
+            s("code").unwrap_or(""),
+            s("code_verifier").unwrap_or(""),
+        )?}),
+        "oidc_verify_id_token" => fb::to_json(&fb::oidc_verify_id_token(
+            &text("jwks"),
+            s("issuer").unwrap_or(""),
+            s("client_id").unwrap_or(""),
+            s("id_token").unwrap_or(""),
+            s("nonce").unwrap_or(""),
+            args["now"].as_i64(),
+        )?)?,
+        "webauthn_registration_options" => {
+            let options = fb::webauthn_registration_options(
+                s("rp_id").unwrap_or(""),
+                s("rp_name").unwrap_or(""),
+                s("challenge").unwrap_or(""),
+                &hex(s("user_handle_hex").unwrap_or("")),
+                s("user_name").unwrap_or(""),
+                s("display_name").unwrap_or(""),
+                &strings("exclude").unwrap_or_default(),
+            )?;
+            json!({"options": serde_json::from_str::<Value>(&options).expect("options are JSON")})
+        }
+        "webauthn_authentication_options" => {
+            let options = fb::webauthn_authentication_options(s("rp_id").unwrap_or(""), s("challenge").unwrap_or(""))?;
+            json!({"options": serde_json::from_str::<Value>(&options).expect("options are JSON")})
+        }
+        "webauthn_verify_registration" => fb::to_json(&fb::webauthn_verify_registration(
+            s("rp_id").unwrap_or(""),
+            &strings("origins").unwrap_or_default(),
+            s("challenge").unwrap_or(""),
+            &text("response"),
+        )?)?,
+        "webauthn_verify_authentication" => json!({"sign_count": fb::webauthn_verify_authentication(
+            s("rp_id").unwrap_or(""),
+            &strings("origins").unwrap_or_default(),
+            s("challenge").unwrap_or(""),
+            &text("response"),
+            s("public_key").unwrap_or(""),
+            args["sign_count"].as_u64().unwrap_or(0) as u32,
         )?}),
         other => panic!("unknown op {other:?}"),
     };

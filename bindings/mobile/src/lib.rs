@@ -13,6 +13,7 @@ mod errors;
 mod image;
 mod options;
 mod results;
+mod signin;
 
 pub use auth::{
     TokenIssuer, error_codes, hash_password, needs_rehash, public_id_decode, public_id_encode, totp_code, totp_secret,
@@ -26,4 +27,9 @@ pub use options::{CompressOptions, OptimizeOptions, Resize, TokenOptions};
 pub use results::{
     AlgorithmInfo, Claims, CompareAll, CompareAllRow, Comparison, Compressed, GpsPosition, ImageInfo, ImageSide,
     Metrics, PhotoMetadata, RowError, SearchStep,
+};
+pub use signin::{
+    IdTokenClaims, OidcProvider, OidcStart, Passkey, oidc_provider, oidc_start, oidc_token_request_body,
+    oidc_verify_id_token, webauthn_authentication_options, webauthn_challenge, webauthn_registration_options,
+    webauthn_verify_authentication, webauthn_verify_registration,
 };

@@ -198,6 +198,34 @@ test('TokenIssuer issues, publishes and verifies; claims keep their names', () =
   assert.throws(() => new fb.TokenIssuer());
 });
 
+test('oidcStart binds the PKCE verifier; each attempt has fresh secrets', async () => {
+  const { createHash } = await import('node:crypto');
+  const iss = 'https://idp.test';
+  const doc = { issuer: iss, authorization_endpoint: `${iss}/auth`, token_endpoint: `${iss}/token`, jwks_uri: `${iss}/jwks` };
+  const first = fb.oidcStart(JSON.stringify(doc), iss, 'app', 'https://app.test/cb');
+  const query = new URL(first.url).searchParams;
+  assert.equal(query.get('code_challenge'), createHash('sha256').update(first.codeVerifier).digest('base64url'));
+  assert.equal(query.get('state'), first.state);
+  const second = fb.oidcStart(doc, iss, 'app', 'https://app.test/cb');
+  assert.notEqual(second.state, first.state);
+  assert.notEqual(second.codeVerifier, first.codeVerifier);
+  const body = new URLSearchParams(fb.oidcTokenRequestBody('app', 'https://app.test/cb', 'c0de', first.codeVerifier));
+  assert.equal(body.get('code_verifier'), first.codeVerifier);
+  assert.equal(fb.oidcProvider(doc, iss).tokenEndpoint, `${iss}/token`);
+  assert.throws(() => fb.oidcProvider(doc, 'https://other.test'), { code: 'token_issuer' });
+});
+
+test('WebAuthn options are the objects the browser takes; challenges are fresh', () => {
+  const [a, b] = [fb.webauthnChallenge(), fb.webauthnChallenge()];
+  assert.notEqual(a, b);
+  const opts = fb.webauthnRegistrationOptions('photos.test', 'Photos', a, Buffer.from([1, 2]), 'jane', 'Jane', ['cred1']);
+  assert.deepEqual(opts.pubKeyCredParams[0], { type: 'public-key', alg: -7 });
+  assert.deepEqual(opts.excludeCredentials, [{ type: 'public-key', id: 'cred1' }]);
+  assert.equal(fb.webauthnAuthenticationOptions('photos.test', b).rpId, 'photos.test');
+  assert.throws(() => fb.webauthnVerifyRegistration('photos.test', ['https://photos.test'], a, '{not json'), { code: 'invalid_argument' });
+  assert.throws(() => fb.webauthnVerifyAuthentication('photos.test', ['https://photos.test'], a, {}, 'k', -1), { code: 'invalid_argument' });
+});
+
 test('public ids take numbers and bigints and give back the same kind', () => {
   const secret = new Uint8Array(32).fill(7);
   const id = fb.publicIdEncode(secret, 'img', 42);

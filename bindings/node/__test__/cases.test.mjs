@@ -70,6 +70,20 @@ const OPS = {
   totp_code: (a) => ({ code: fb.totpCode(a.secret, a.at) }),
   totp_verify: (a) => ({ step: fb.totpVerify(a.secret, a.code, a.at, a.afterStep) }),
   totp_uri: (a) => ({ uri: fb.totpUri(a.secret, a.issuer, a.account) }),
+  // Wire documents go in as the JSON text a server receives, or as the parsed object.
+  oidc_provider: (a) => fb.oidcProvider(JSON.stringify(a.discovery), a.issuer),
+  oidc_start: (a) => fb.oidcStart(a.discovery, a.issuer, a.clientId, a.redirectUri, a.scopes),
+  oidc_token_request_body: (a) => ({ body: fb.oidcTokenRequestBody(a.clientId, a.redirectUri, a.code, a.codeVerifier) }),
+  oidc_verify_id_token: (a) => fb.oidcVerifyIdToken(a.jwks, a.issuer, a.clientId, a.idToken, a.nonce, a.now),
+  webauthn_registration_options: (a) => ({
+    options: fb.webauthnRegistrationOptions(
+      a.rpId, a.rpName, a.challenge, Buffer.from(a.userHandleHex, 'hex'), a.userName, a.displayName, a.exclude),
+  }),
+  webauthn_authentication_options: (a) => ({ options: fb.webauthnAuthenticationOptions(a.rpId, a.challenge) }),
+  webauthn_verify_registration: (a) => fb.webauthnVerifyRegistration(a.rpId, a.origins, a.challenge, JSON.stringify(a.response)),
+  webauthn_verify_authentication: (a) => ({
+    signCount: fb.webauthnVerifyAuthentication(a.rpId, a.origins, a.challenge, a.response, a.publicKey, a.signCount),
+  }),
 };
 
 /** Argument names camelCased; option objects and targets too, as a user writes them. */

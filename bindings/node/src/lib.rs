@@ -13,4 +13,5 @@ mod auth;
 mod convert;
 mod errors;
 mod image;
+mod signin;
 mod task;

@@ -8,6 +8,7 @@ mod auth;
 mod convert;
 mod errors;
 mod image;
+mod signin;
 
 /// Every error code, in the core's order (each has a `FotobaseError` subclass).
 #[pyfunction]
@@ -15,7 +16,8 @@ fn error_codes() -> Vec<&'static str> {
     fotobase_bindings::error_codes()
 }
 
-/// Compress, compare and thumbnail photos; hash passwords; issue and verify tokens.
+/// Compress, compare and thumbnail photos; hash passwords; issue and verify tokens; sign in with
+/// OpenID Connect providers and passkeys.
 #[pymodule]
 fn _fotobase(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.setattr("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -38,6 +40,15 @@ fn _fotobase(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(auth::totp_code, m)?)?;
     m.add_function(wrap_pyfunction!(auth::totp_verify, m)?)?;
     m.add_function(wrap_pyfunction!(auth::totp_uri, m)?)?;
+    m.add_function(wrap_pyfunction!(signin::oidc_provider, m)?)?;
+    m.add_function(wrap_pyfunction!(signin::oidc_start, m)?)?;
+    m.add_function(wrap_pyfunction!(signin::oidc_token_request_body, m)?)?;
+    m.add_function(wrap_pyfunction!(signin::oidc_verify_id_token, m)?)?;
+    m.add_function(wrap_pyfunction!(signin::webauthn_challenge, m)?)?;
+    m.add_function(wrap_pyfunction!(signin::webauthn_registration_options, m)?)?;
+    m.add_function(wrap_pyfunction!(signin::webauthn_authentication_options, m)?)?;
+    m.add_function(wrap_pyfunction!(signin::webauthn_verify_registration, m)?)?;
+    m.add_function(wrap_pyfunction!(signin::webauthn_verify_authentication, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     errors::register(m)
 }

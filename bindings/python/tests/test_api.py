@@ -250,6 +250,42 @@ def test_token_issuer_round_trip_and_jwks_as_text():
         fotobase.TokenIssuer()
 
 
+def test_oidc_start_binds_the_verifier_and_each_attempt_is_fresh():
+    import base64
+    import hashlib
+    import json
+    from urllib.parse import parse_qs, urlsplit
+
+    iss = "https://idp.test"
+    doc = {"issuer": iss, "authorization_endpoint": iss + "/auth", "token_endpoint": iss + "/token", "jwks_uri": iss + "/jwks"}
+    first = fotobase.oidc_start(json.dumps(doc), iss, "app", "https://app.test/cb")
+    query = parse_qs(urlsplit(first["url"]).query)
+    s256 = base64.urlsafe_b64encode(hashlib.sha256(first["code_verifier"].encode()).digest()).rstrip(b"=").decode()
+    assert query["code_challenge"] == [s256] and query["state"] == [first["state"]] and query["nonce"] == [first["nonce"]]
+    second = fotobase.oidc_start(doc, iss, "app", "https://app.test/cb")
+    assert {first[k] for k in ("state", "nonce", "code_verifier")}.isdisjoint(second.values())
+    body = fotobase.oidc_token_request_body("app", "https://app.test/cb", "c0de", first["code_verifier"])
+    assert parse_qs(body)["code_verifier"] == [first["code_verifier"]]
+    with pytest.raises(fotobase.TokenIssuerError):
+        fotobase.oidc_provider(doc, "https://other.test")
+    with pytest.raises(TypeError):
+        fotobase.oidc_start(doc, iss, "app")
+
+
+def test_webauthn_options_are_dicts_for_the_browser_and_challenges_are_fresh():
+    a, b = fotobase.webauthn_challenge(), fotobase.webauthn_challenge()
+    assert a != b and len(a) == 43
+    opts = fotobase.webauthn_registration_options("photos.test", "Photos", a, b"\x01\x02", "jane", "Jane", ["cred1"])
+    assert opts["pubKeyCredParams"][0] == {"type": "public-key", "alg": -7}
+    assert opts["excludeCredentials"] == [{"type": "public-key", "id": "cred1"}]
+    assert opts["authenticatorSelection"]["userVerification"] == "required"
+    assert fotobase.webauthn_authentication_options("photos.test", b)["rpId"] == "photos.test"
+    with pytest.raises(fotobase.InvalidArgumentError):
+        fotobase.webauthn_verify_registration("photos.test", ["https://photos.test"], a, "{not json")
+    with pytest.raises(TypeError):
+        fotobase.webauthn_verify_registration("photos.test", "https://photos.test", a, "{}")
+
+
 # --- NumPy ----------------------------------------------------------------------
 
 

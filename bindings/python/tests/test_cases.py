@@ -94,6 +94,12 @@ def op_public_id(secret_hex, prefix, id, decode_prefix=None):
     return {"public_prefix": public.split("_", 1)[0], "decoded": decoded}
 
 
+def op_webauthn_registration_options(rp_id, rp_name, challenge, user_handle_hex, user_name, display_name, exclude=None):
+    handle = bytes.fromhex(user_handle_hex)
+    options = fotobase.webauthn_registration_options(rp_id, rp_name, challenge, handle, user_name, display_name, exclude)
+    return {"options": options}
+
+
 OPS = {
     "compress": lambda input, options=None: compressed(fotobase.compress(input, **(options or {}))),
     "optimize": lambda input, algorithm, target, options=None: compressed(
@@ -125,6 +131,29 @@ OPS = {
     "totp_code": lambda secret, at: {"code": fotobase.totp_code(secret, at)},
     "totp_verify": lambda secret, code, at, after_step=None: {"step": fotobase.totp_verify(secret, code, at, after_step)},
     "totp_uri": lambda secret, issuer, account: {"uri": fotobase.totp_uri(secret, issuer, account)},
+    # Wire documents are passed as the dicts a Python app has after json.loads.
+    "oidc_provider": lambda discovery, issuer: fotobase.oidc_provider(discovery, issuer),
+    "oidc_start": lambda discovery, issuer, client_id, redirect_uri, scopes=None: fotobase.oidc_start(
+        discovery, issuer, client_id, redirect_uri, scopes
+    ),
+    "oidc_token_request_body": lambda client_id, redirect_uri, code, code_verifier: {
+        "body": fotobase.oidc_token_request_body(client_id, redirect_uri, code, code_verifier)
+    },
+    "oidc_verify_id_token": lambda jwks, issuer, client_id, id_token, nonce, now=None: fotobase.oidc_verify_id_token(
+        jwks, issuer, client_id, id_token, nonce, now
+    ),
+    "webauthn_registration_options": op_webauthn_registration_options,
+    "webauthn_authentication_options": lambda rp_id, challenge: {
+        "options": fotobase.webauthn_authentication_options(rp_id, challenge)
+    },
+    "webauthn_verify_registration": lambda rp_id, origins, challenge, response: fotobase.webauthn_verify_registration(
+        rp_id, origins, challenge, response
+    ),
+    "webauthn_verify_authentication": lambda rp_id, origins, challenge, response, public_key, sign_count: {
+        "sign_count": fotobase.webauthn_verify_authentication(
+            rp_id, origins, challenge, json.dumps(response), public_key, sign_count
+        )
+    },
 }
 
 

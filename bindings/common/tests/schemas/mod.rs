@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use fotobase::image::{AlgorithmInfo, CompareAllResult, Comparison, Metric, Metrics, ResizeOptions};
-use fotobase_bindings::{CompressInfo, CompressRequest, OptimizeRequest, ProbeInfo, TargetSpec, TokenOptions};
+use fotobase_bindings::{
+    CompressInfo, CompressRequest, IdTokenClaims, OidcProvider, OidcStart, OptimizeRequest, Passkey, ProbeInfo,
+    TargetSpec, TokenOptions,
+};
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -51,6 +54,10 @@ pub fn all() -> Vec<(String, Value)> {
     collect::<Comparison>(&mut schemas);
     collect::<CompareAllResult>(&mut schemas);
     collect::<AlgorithmInfo>(&mut schemas);
+    collect::<OidcProvider>(&mut schemas);
+    collect::<OidcStart>(&mut schemas);
+    collect::<IdTokenClaims>(&mut schemas);
+    collect::<Passkey>(&mut schemas);
     let mut named: Vec<(String, Value)> = schemas.into_iter().map(|(n, s)| (public_name(&n), s)).collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
     named

@@ -11,7 +11,11 @@ from .types import (
     CompareAllResult,
     Comparison,
     CompressInfo,
+    IdTokenClaims,
     MetricName,
+    OidcProvider,
+    OidcStart,
+    Passkey,
     Metrics,
     Params,
     ProbeResult,
@@ -206,6 +210,66 @@ def totp_verify(secret: str, code: str, at: int, after_step: Optional[int] = Non
 
 def totp_uri(secret: str, issuer: str, account: str) -> str:
     """The ``otpauth://totp/`` URI authenticator apps scan (as a QR code) to enrol ``secret``."""
+
+# Sign-in protocols: the application does the HTTP and keeps each attempt's secrets in its
+# session; wire documents (discovery, JWKS, credentials) are JSON text or a dict.
+
+def oidc_provider(discovery: Union[Mapping[str, Any], str], issuer: str) -> OidcProvider:
+    """The provider's discovery document, checked (its ``issuer`` is ``issuer``; https endpoints)."""
+
+def oidc_start(
+    discovery: Union[Mapping[str, Any], str],
+    issuer: str,
+    client_id: str,
+    redirect_uri: str,
+    scopes: Optional[Sequence[str]] = None,
+) -> OidcStart:
+    """The authorization URL, and ``state``, ``nonce``, ``code_verifier`` to keep until the callback."""
+
+def oidc_token_request_body(client_id: str, redirect_uri: str, code: str, code_verifier: str) -> str:
+    """The form body of the token request exchanging ``code`` (with the PKCE verifier)."""
+
+def oidc_verify_id_token(
+    jwks: Union[Mapping[str, Any], str],
+    issuer: str,
+    client_id: str,
+    id_token: str,
+    nonce: str,
+    now: Optional[int] = None,
+) -> IdTokenClaims:
+    """The ID token's verified claims (signature, ``iss``, ``aud``/``azp``, ``exp``, ``iat``, ``nonce``)."""
+
+def webauthn_challenge() -> str:
+    """A fresh ceremony challenge (base64url): keep it in the session and use it once."""
+
+def webauthn_registration_options(
+    rp_id: str,
+    rp_name: str,
+    challenge: str,
+    user_handle: _BytesLike,
+    user_name: str,
+    display_name: str,
+    exclude: Optional[Sequence[str]] = None,
+) -> Dict[str, _JSON]:
+    """``PublicKeyCredentialCreationOptionsJSON`` for a discoverable passkey of the account ``user_handle``."""
+
+def webauthn_authentication_options(rp_id: str, challenge: str) -> Dict[str, _JSON]:
+    """``PublicKeyCredentialRequestOptionsJSON`` to sign in with any passkey for ``rp_id``."""
+
+def webauthn_verify_registration(
+    rp_id: str, origins: Sequence[str], challenge: str, response: Union[Mapping[str, Any], str]
+) -> Passkey:
+    """The passkey to store, from the browser's ``PublicKeyCredential.toJSON()`` after ``create``."""
+
+def webauthn_verify_authentication(
+    rp_id: str,
+    origins: Sequence[str],
+    challenge: str,
+    response: Union[Mapping[str, Any], str],
+    public_key: str,
+    sign_count: int,
+) -> int:
+    """The new signature count to store, from the browser's answer to ``get``."""
 
 def error_codes() -> List[str]:
     """Every error code, in the core's order."""

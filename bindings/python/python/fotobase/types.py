@@ -151,6 +151,27 @@ Gravity = Literal["centre", "north", "north-east", "east", "south-east", "south"
 """Which part of the image survives a `cover` crop."""
 
 
+class _IdTokenClaimsRequired(TypedDict):
+    aud: List[str]
+    email_verified: bool
+    exp: int
+    iat: int
+    iss: str
+    sub: str
+
+
+class IdTokenClaims(_IdTokenClaimsRequired, total=False):
+    """The claims of a verified ID token that identify the person. Key an account on (`iss`, `sub`):
+    `sub` is stable and never reassigned; an e-mail address is trustworthy only with `email_verified`.
+    """
+    azp: Union[str, None]
+    """The authorized party (the client), present when the token has several audiences."""
+    email: Union[str, None]
+    name: Union[str, None]
+    nonce: Union[str, None]
+    preferred_username: Union[str, None]
+
+
 class ImageSide(TypedDict):
     """Facts about one side of a comparison."""
     bytes: int
@@ -187,6 +208,35 @@ class Metrics(TypedDict, total=False):
     ssimulacra2: Union[float, None]
 
 
+class _OidcProviderRequired(TypedDict):
+    authorization_endpoint: str
+    issuer: str
+    jwks_uri: str
+    secret_in_form: bool
+    """Send `client_secret` in the token request's form rather than HTTP Basic
+    (the provider lists `client_secret_post` and not `client_secret_basic`).
+    """
+    token_endpoint: str
+
+
+class OidcProvider(_OidcProviderRequired, total=False):
+    """A provider's discovery document, checked (its `issuer` is the one expected; endpoints are
+    https, or http on loopback).
+    """
+    userinfo_endpoint: Union[str, None]
+
+
+class OidcStart(TypedDict):
+    """The start of one sign-in: where to send the browser, and the secrets to keep until it returns."""
+    code_verifier: str
+    """Pass to [`oidc_token_request_body`]."""
+    nonce: str
+    """Pass to [`oidc_verify_id_token`]."""
+    state: str
+    """Compare with the `state` the browser brings back (a mismatch is a forged callback)."""
+    url: str
+
+
 class OptimizeOptions(TypedDict, total=False):
     """Options of `optimize` (its algorithm and target are arguments)."""
     keep_metadata: Union[bool, None]
@@ -211,6 +261,17 @@ ParamValue = Union[bool, int, str]
 
 Params = Dict[str, "ParamValue"]
 """A loose map of parameter values, keyed by name."""
+
+
+class Passkey(TypedDict):
+    """A passkey that registered: what to store with the account."""
+    backup_eligible: bool
+    """Whether the passkey may be synced to the holder's other devices."""
+    credential_id: str
+    """base64url, as the browser names the credential in later sign-ins."""
+    public_key: str
+    """The COSE public key (base64url), for [`webauthn_verify_authentication`]."""
+    sign_count: int
 
 
 class PhotoMetadata(TypedDict, total=False):
@@ -319,15 +380,19 @@ __all__ = [
     "Format",
     "Gps",
     "Gravity",
+    "IdTokenClaims",
     "ImageSide",
     "IssueOptions",
     "MetricName",
     "Metrics",
+    "OidcProvider",
+    "OidcStart",
     "OptimizeOptions",
     "ParamKind",
     "ParamSpec",
     "ParamValue",
     "Params",
+    "Passkey",
     "PhotoMetadata",
     "ProbeResult",
     "ResizeOptions",

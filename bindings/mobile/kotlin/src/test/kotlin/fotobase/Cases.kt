@@ -80,6 +80,36 @@ class Cases(private val corpusDir: File) {
         "totp_code" -> obj("code" to totpCode(a.str("secret")!!, a.long("at")!!))
         "totp_verify" -> obj("step" to totpVerify(a.str("secret")!!, a.str("code")!!, a.long("at")!!, a.long("afterStep")?.toULong()))
         "totp_uri" -> obj("uri" to totpUri(a.str("secret")!!, a.str("issuer")!!, a.str("account")!!))
+        "oidc_provider" -> oidcProvider(a["discovery"].toString(), a.str("issuer")!!).json()
+        "oidc_start" -> oidcStart(
+            a["discovery"].toString(), a.str("issuer")!!, a.str("clientId")!!, a.str("redirectUri")!!, a.strings("scopes"),
+        ).json()
+        "oidc_token_request_body" -> obj(
+            "body" to oidcTokenRequestBody(a.str("clientId")!!, a.str("redirectUri")!!, a.str("code")!!, a.str("codeVerifier")!!),
+        )
+        "oidc_verify_id_token" -> oidcVerifyIdToken(
+            a["jwks"].toString(), a.str("issuer")!!, a.str("clientId")!!, a.str("idToken")!!, a.str("nonce")!!, a.long("now"),
+        ).json()
+        "webauthn_registration_options" -> obj(
+            "options" to parseJson(
+                webauthnRegistrationOptions(
+                    a.str("rpId")!!, a.str("rpName")!!, a.str("challenge")!!, hex(a.str("userHandleHex")!!),
+                    a.str("userName")!!, a.str("displayName")!!, a.strings("exclude"),
+                ),
+            ),
+        )
+        "webauthn_authentication_options" -> obj(
+            "options" to parseJson(webauthnAuthenticationOptions(a.str("rpId")!!, a.str("challenge")!!)),
+        )
+        "webauthn_verify_registration" -> webauthnVerifyRegistration(
+            a.str("rpId")!!, a.strings("origins")!!, a.str("challenge")!!, a["response"].toString(),
+        ).json()
+        "webauthn_verify_authentication" -> obj(
+            "signCount" to webauthnVerifyAuthentication(
+                a.str("rpId")!!, a.strings("origins")!!, a.str("challenge")!!, a["response"].toString(),
+                a.str("publicKey")!!, a.long("signCount")!!.toUInt(),
+            ),
+        )
         else -> error("unknown op \"$op\"")
     }
 
@@ -220,3 +250,19 @@ fun Claims.json(): JsonObject {
     )
     return JsonObject(parseJson(extra).jsonObject + standard)
 }
+
+fun OidcProvider.json() = obj(
+    "issuer" to issuer, "authorizationEndpoint" to authorizationEndpoint, "tokenEndpoint" to tokenEndpoint,
+    "jwksUri" to jwksUri, "userinfoEndpoint" to userinfoEndpoint, "secretInForm" to secretInForm,
+)
+
+fun OidcStart.json() = obj("url" to url, "state" to state, "nonce" to nonce, "codeVerifier" to codeVerifier)
+
+fun IdTokenClaims.json() = obj(
+    "iss" to iss, "sub" to sub, "aud" to aud, "exp" to exp, "iat" to iat, "nonce" to nonce, "azp" to azp,
+    "email" to email, "emailVerified" to emailVerified, "name" to name, "preferredUsername" to preferredUsername,
+)
+
+fun Passkey.json() = obj(
+    "credentialId" to credentialId, "publicKey" to publicKey, "signCount" to signCount, "backupEligible" to backupEligible,
+)

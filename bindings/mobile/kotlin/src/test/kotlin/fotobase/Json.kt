@@ -9,8 +9,8 @@ import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.contentOrNull
 import kotlinx.serialization.json.jsonPrimitive
 
-/** Values whose keys are data (encoder parameters, extra claims, JWKS), never renamed. */
-private val PAYLOADS = setOf("params", "claims", "jwks")
+/** Values whose keys are data (encoder parameters, extra claims, wire documents), never renamed. */
+private val PAYLOADS = setOf("params", "claims", "jwks", "discovery", "response")
 
 fun parseJson(text: String): JsonElement = Json.parseToJsonElement(text)
 
