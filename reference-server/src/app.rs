@@ -45,7 +45,7 @@ pub fn service_router(service: Service, state: AppState) -> Router {
             .merge(jobs::router(s()))
             .merge(versions::router(s()))
             .merge(compare::router(s()))
-            .merge(algorithms::router())
+            .merge(algorithms::router(s()))
             .merge(stats::router(s()))
             .merge(transform::router(s()));
     }
@@ -206,14 +206,22 @@ async fn serve_gateway(config: Config) -> Result<()> {
     Ok(())
 }
 
-/// `fotobase worker`: only job workers (and maintenance), until a signal.
+/// `fotobase worker`: only job workers (and maintenance), until a signal; `/health`, `/ready` and
+/// `/metrics` on the listen address, for probes and Prometheus.
 pub async fn work(config: Config) -> Result<()> {
     let env = |k: &str| std::env::var(k).ok();
+    let listener = bind(config.listen).await?;
+    let addr = listener.local_addr()?;
     let state = AppState::open_with(config, &env, crate::state::Keys::None).await?;
     let (stop, stopped) = watch::channel(false);
-    let tasks = background(&state, state.config.workers.max(1), &stopped)?;
-    println!("fotobase worker running {} job workers (Ctrl-C to stop)", state.config.workers.max(1));
-    shutdown_signal().await;
+    let workers = state.config.workers.max(1);
+    let tasks = background(&state, workers, &stopped)?;
+    let ops = layers(ops::worker_router(state.clone()), &state.config);
+    let scheme = if state.config.tls().is_some() { "https" } else { "http" };
+    println!(
+        "fotobase worker running {workers} job workers, health and metrics at {scheme}://{addr}  (Ctrl-C to stop)"
+    );
+    run_http(listener, ops, &state.config).await?;
     let _ = stop.send(true);
     for t in tasks {
         let _ = t.await;

@@ -23,6 +23,18 @@ pub enum Service {
 }
 
 impl Service {
+    /// The name `parse` takes, as logs and metrics label it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::All => "all",
+            Service::Gateway => "gateway",
+            Service::Auth => "auth",
+            Service::Users => "users",
+            Service::Images => "images",
+            Service::Folders => "folders",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Service> {
         Ok(match s {
             "all" => Service::All,

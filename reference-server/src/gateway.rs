@@ -3,12 +3,13 @@
 //! service that owns the path (round robin; instances are probed on `/health`);
 //! idempotent requests without a body are retried on another instance when one
 //! cannot be reached or answers 502/503/504. Bodies stream through both ways; the
-//! request id travels with the request; services check tokens themselves.
+//! request id travels with the request; services check tokens themselves. Its own
+//! `/metrics` count what it forwarded by service and status, and which instances are up.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -23,6 +24,7 @@ use serde_json::json;
 
 use crate::config::{Config, Service};
 use crate::kit::ApiError;
+use crate::kit::metrics::{GatewayMetrics, exposition};
 
 /// Which service owns a path; `None` for paths no service serves.
 pub fn route(path: &str) -> Option<Service> {
@@ -87,6 +89,8 @@ pub struct Gateway {
     pools: Arc<HashMap<Service, Pool>>,
     /// The web UI, served by the gateway itself (paths outside the API).
     web: crate::kit::web::Web,
+    metrics: Arc<GatewayMetrics>,
+    metrics_token: Option<Arc<str>>,
 }
 
 /// Headers that describe one hop, not the message (RFC 9110 §7.6.1).
@@ -132,6 +136,8 @@ impl Gateway {
             timeout: Duration::from_secs(config.upstream_timeout_secs),
             pools: Arc::new(pools),
             web: crate::kit::web::Web::new(None),
+            metrics: Arc::new(GatewayMetrics::default()),
+            metrics_token: config.metrics_token.as_deref().map(Arc::from),
         })
     }
 
@@ -143,7 +149,7 @@ impl Gateway {
     /// Probe every instance's `/health` every two seconds, for as long as the process runs.
     pub async fn watch_health(self) {
         loop {
-            for pool in self.pools.values() {
+            for (service, pool) in self.pools.iter() {
                 for i in &pool.instances {
                     let probe = async {
                         let uri: Uri = format!("{}/health", i.base).parse().ok()?;
@@ -157,6 +163,7 @@ impl Gateway {
                     if i.healthy.swap(up, Ordering::Relaxed) != up {
                         tracing::warn!(upstream = %i.base, healthy = up, "upstream health changed");
                     }
+                    self.metrics.upstream(service.name(), &i.base, up);
                 }
             }
             tokio::time::sleep(Duration::from_secs(2)).await;
@@ -168,6 +175,7 @@ pub fn router(gateway: Gateway) -> Router {
     Router::new()
         .route("/health", get(|| async { axum::Json(json!({ "status": "ok", "role": "gateway" })) }))
         .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
         .fallback(proxy)
         .with_state(gateway)
         .merge(crate::openapi::router())
@@ -186,14 +194,22 @@ async fn ready(State(gw): State<Gateway>) -> (StatusCode, axum::Json<serde_json:
     (status, axum::Json(json!({ "status": if all { "ok" } else { "unavailable" }, "services": services })))
 }
 
+/// The gateway's own series (OpenMetrics text), behind `FOTOBASE_METRICS_TOKEN` when set.
+async fn metrics(State(gw): State<Gateway>, headers: HeaderMap) -> Response {
+    exposition(gw.metrics_token.as_deref(), &headers, || gw.metrics.encode())
+}
+
 async fn proxy(State(gw): State<Gateway>, req: Request) -> Response {
-    if route(req.uri().path()).is_none() {
+    let Some(service) = route(req.uri().path()) else {
         return gw.web.fallback(req).await;
-    }
-    match forward(&gw, req).await {
+    };
+    let started = Instant::now();
+    let res = match forward(&gw, req).await {
         Ok(res) => res,
         Err(e) => e.into_response(),
-    }
+    };
+    gw.metrics.answered(service.name(), res.status().as_u16(), started.elapsed().as_secs_f64());
+    res
 }
 
 async fn forward(gw: &Gateway, req: Request) -> Result<Response, ApiError> {
@@ -229,12 +245,16 @@ async fn forward(gw: &Gateway, req: Request) -> Result<Response, ApiError> {
         match tokio::time::timeout(gw.timeout, gw.client.request(upstream)).await {
             Ok(Ok(res)) if retryable && matches!(res.status().as_u16(), 502..=504) => {
                 tracing::warn!(upstream = %instance.base, status = res.status().as_u16(), "upstream failed; retrying elsewhere");
+                gw.metrics.retried(service.name());
                 last_error = Some(ApiError::unavailable("the service is unavailable", 1));
             }
             Ok(Ok(res)) => return Ok(relay(res)),
             Ok(Err(e)) => {
                 if e.is_connect() {
                     instance.healthy.store(false, Ordering::Relaxed);
+                }
+                if retryable {
+                    gw.metrics.retried(service.name());
                 }
                 tracing::warn!(upstream = %instance.base, error = %e, "upstream unreachable");
                 last_error = Some(ApiError::new(

@@ -39,7 +39,7 @@ impl Server {
     fn spawn(args: &[&str], data: &std::path::Path, env: &[(&str, &str)]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_fotobase"));
         cmd.args(args);
-        if args[0] == "serve" {
+        if matches!(args[0], "serve" | "worker") {
             cmd.args(["--listen", "127.0.0.1:0"]);
         }
         cmd.arg("--data").arg(data).env("FOTOBASE_LOG", "warn").stdout(Stdio::piped());
@@ -409,6 +409,30 @@ async fn split_services_behind_the_gateway() {
         api.ok(reqwest::Method::GET, "/api/v1/shared/unknown-token", None, None, 404).await;
     }
     journey(&api).await;
+
+    // Each process exports its own series; the queue's counts come from the images service only.
+    let scrape = |base: String| async move {
+        let res = Client::new().get(format!("{base}/metrics")).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{base}/metrics");
+        res.text().await.unwrap()
+    };
+    let worker_health = Client::new().get(format!("{}/health", worker.base)).send().await.unwrap();
+    assert_eq!(worker_health.json::<Value>().await.unwrap()["role"], "worker");
+    let worker_metrics = scrape(worker.base.clone()).await;
+    assert!(worker_metrics.contains("fotobase_job_duration_seconds_count{kind="), "{worker_metrics}");
+    assert!(worker_metrics.contains("fotobase_database_up 1"), "{worker_metrics}");
+    assert!(!worker_metrics.contains("fotobase_jobs{"), "{worker_metrics}");
+    let images_metrics = scrape(images.base.clone()).await;
+    assert!(images_metrics.contains("fotobase_jobs{state=\"succeeded\"}"), "{images_metrics}");
+    assert!(!scrape(auth.base.clone()).await.contains("fotobase_jobs{"));
+    let gateway_metrics = scrape(gateway.base.clone()).await;
+    for series in [
+        "fotobase_gateway_requests_total{service=\"images\",status=\"200\"}",
+        "fotobase_gateway_upstream_up{service=\"auth\"",
+        "fotobase_gateway_request_duration_seconds_bucket{",
+    ] {
+        assert!(gateway_metrics.contains(series), "{series} missing from {gateway_metrics}");
+    }
 
     for s in [gateway, worker, folders_a, images, users, auth] {
         s.stop();

@@ -1,13 +1,15 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { precache } from './tools/precache.mjs';
 
 // `npm run dev` proxies the API to a running `fotobase serve` (FOTOBASE_DEV_API).
 const api = process.env.FOTOBASE_DEV_API ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   base: '/',
-  plugins: [react()],
+  // precache: dist/sw.js gets the list of this build's files (public/sw.js, tools/precache.mjs).
+  plugins: [react(), precache()],
   build: {
     outDir: 'dist',
     assetsDir: 'assets',

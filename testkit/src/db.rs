@@ -213,6 +213,35 @@ async fn images(db: &Db, clock: Arc<ManualClock>) {
         ErrorKind::InvalidArgument
     );
 
+    // Every order, walked a row at a time: the keyset continues where the last page ended, ties
+    // (every image here has 1000 bytes) fall back to the id in the same direction.
+    let walk = |sort: ImageSort, descending: Option<bool>| {
+        let images = images.clone();
+        async move {
+            let (mut seen, mut cursor) = (Vec::new(), None);
+            loop {
+                let f = ImageFilter { owner_id: Some(alice), sort, descending, limit: 1, cursor, ..Default::default() };
+                let page = images.list(&f).await.unwrap();
+                seen.extend(page.items.iter().map(|i| i.id));
+                match page.next_cursor {
+                    Some(c) => cursor = Some(c),
+                    None => break seen,
+                }
+            }
+        }
+    };
+    assert_eq!(walk(ImageSort::TakenAt, None).await, vec![city, forest, beach]);
+    assert_eq!(walk(ImageSort::TakenAt, Some(false)).await, vec![beach, forest, city], "oldest first");
+    assert_eq!(walk(ImageSort::UploadedAt, None).await, vec![forest, city, beach]);
+    assert_eq!(walk(ImageSort::Name, None).await, vec![beach, city, forest], "names A to Z");
+    assert_eq!(walk(ImageSort::Name, Some(true)).await, vec![forest, city, beach]);
+    assert_eq!(walk(ImageSort::Bytes, None).await, vec![forest, city, beach], "equal sizes: newest id first");
+    assert_eq!(walk(ImageSort::Bytes, Some(false)).await, vec![beach, city, forest]);
+    let by_name = list(ImageFilter { sort: ImageSort::Name, limit: 1, ..mine.clone() }).await;
+    let elsewhere = ImageFilter { sort: ImageSort::Bytes, cursor: by_name.next_cursor, ..mine.clone() };
+    assert_eq!(images.list(&elsewhere).await.unwrap_err().kind(), ErrorKind::InvalidArgument, "another order's cursor");
+    assert_eq!(ImageSort::parse("size").unwrap_err().kind(), ErrorKind::InvalidArgument);
+
     let renamed = images
         .update(
             city,
@@ -377,10 +406,20 @@ async fn algorithms(db: &Db) {
         lossless: false,
         description: "test".into(),
         enabled: true,
+        retired: false,
     };
+    let state = |all: Vec<AlgorithmRow>| all.into_iter().map(|a| (a.name, a.enabled, a.retired)).collect::<Vec<_>>();
+    let s = |name: &str, enabled, retired| (name.to_owned(), enabled, retired);
     db.sync_algorithms(&[row("a"), row("b")]).await.unwrap();
+    db.set_algorithm_enabled("b", false).await.unwrap();
     db.sync_algorithms(&[row("b"), row("c")]).await.unwrap();
-    let all = db.algorithms().await.unwrap();
-    let state: Vec<(&str, bool)> = all.iter().map(|a| (a.name.as_str(), a.enabled)).collect();
-    assert_eq!(state, vec![("a", false), ("b", true), ("c", true)], "retired algorithms stay, disabled");
+    assert_eq!(
+        state(db.algorithms().await.unwrap()),
+        vec![s("a", true, true), s("b", false, false), s("c", true, false)],
+        "retired algorithms stay; the admins' choice survives a restart; new ones start enabled"
+    );
+    assert_eq!(db.set_algorithm_enabled("a", true).await.unwrap_err().kind(), ErrorKind::NotFound, "retired");
+    assert_eq!(db.set_algorithm_enabled("zz", true).await.unwrap_err().kind(), ErrorKind::NotFound);
+    db.set_algorithm_enabled("b", true).await.unwrap();
+    assert!(db.algorithms().await.unwrap().iter().all(|a| a.enabled));
 }

@@ -40,6 +40,12 @@ def test_compose_is_valid_and_wires_the_split_deployment(tmp_path):
         assert services[svc]["environment"]["FOTOBASE_DATABASE_URL"].startswith("postgres://")
     assert services["images"]["environment"]["FOTOBASE_WORKERS"] == "0", "jobs run in the worker service"
     assert services["worker"]["command"] == ["worker"]
+    assert "healthcheck" not in services["worker"] or not services["worker"]["healthcheck"].get("disable"), \
+        "the worker answers /health like every service"
+    exporter = services["postgres-exporter"]["environment"]["DATA_SOURCE_NAME"]
+    assert exporter.startswith("postgresql://") and "@postgres:5432/" in exporter
+    mounts = [v["target"] if isinstance(v, dict) else v.split(":")[1] for v in services["prometheus"]["volumes"]]
+    assert "/etc/prometheus/alerts.yml" in mounts
     # Secrets come from .env, not from the compose file.
     text = (DEPLOY / "docker-compose.yml").read_text()
     assert "change-me" not in text and not re.search(r"PASSWORD:\s*[^$\s]", text)
@@ -74,9 +80,8 @@ def test_kubernetes_deployments_have_probes_limits_and_autoscaling():
         assert container["resources"]["limits"]["memory"], name
         assert {"configMapRef": {"name": "fotobase"}} in container["envFrom"]
         assert {"secretRef": {"name": "fotobase"}} in container["envFrom"]
-        if name != "fotobase-worker":
-            assert container["livenessProbe"]["httpGet"]["path"] == "/health", name
-            assert container["readinessProbe"]["httpGet"]["path"] == "/ready", name
+        assert container["livenessProbe"]["httpGet"]["path"] == "/health", name
+        assert container["readinessProbe"]["httpGet"]["path"] == "/ready", name
     hpas = {h["spec"]["scaleTargetRef"]["name"] for h in kinds["HorizontalPodAutoscaler"]}
     assert hpas == set(deployments)
     assert kinds["Ingress"][0]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == "fotobase-gateway"
@@ -90,22 +95,50 @@ def exported_metrics():
     return {f"fotobase_{m}" for m in re.findall(r'registry\.register\(\s*"(\w+)"', source)}
 
 
+def check_exported(expr, exported):
+    for metric in re.findall(r"\bfotobase_\w+", expr):
+        base = re.sub(r"_(total|bucket|count|sum)$", "", metric)
+        assert base in exported, f"{metric} in {expr!r} is not exported ({sorted(exported)})"
+
+
+# postgres-exporter's series the dashboard reads (its own names, not fotobase's).
+POSTGRES_EXPORTER = {"pg_stat_activity_count", "pg_stat_database_xact_commit"}
+
+
 def test_grafana_dashboard_queries_metrics_the_server_exports():
     exported = exported_metrics()
-    assert "fotobase_http_requests" in exported
+    assert {"fotobase_http_requests", "fotobase_gateway_requests", "fotobase_database_up"} <= exported
     dash = json.loads((DEPLOY / "grafana/dashboards/fotobase.json").read_text())
     exprs = [t["expr"] for p in dash["panels"] for t in p["targets"]]
-    assert len(exprs) >= 6
+    assert len(exprs) >= 12
     for expr in exprs:
-        for metric in re.findall(r"\bfotobase_\w+", expr):
-            base = re.sub(r"_(total|bucket|count|sum)$", "", metric)
-            assert base in exported, f"{metric} in {expr!r} is not exported ({sorted(exported)})"
+        check_exported(expr, exported)
+        assert set(re.findall(r"\bpg_\w+", expr)) <= POSTGRES_EXPORTER, expr
+    # The queue's counts come from one service: summed over replicas they would count twice.
+    assert not any(re.search(r"sum[^(]*\(fotobase_jobs\b", e) for e in exprs)
 
 
-def test_prometheus_scrapes_every_http_service():
+def test_alert_rules_are_well_formed_and_use_exported_series():
+    exported = exported_metrics()
+    rules = yaml.safe_load((DEPLOY / "prometheus/alerts.yml").read_text())
+    alerts = {r["alert"]: r for g in rules["groups"] for r in g["rules"]}
+    # Error rate, queue age, 5xx and database down, as operators asked.
+    assert {"FotobaseErrorRateHigh", "FotobaseQueueStuck", "FotobaseServerErrors", "FotobaseDatabaseDown"} <= set(alerts)
+    for name, rule in alerts.items():
+        assert rule["labels"]["severity"] in {"warning", "critical"}, name
+        assert rule["annotations"]["summary"], name
+        assert re.fullmatch(r"\d+[smh]", rule["for"]), name
+        assert rule["expr"].count("(") == rule["expr"].count(")"), name
+        check_exported(rule["expr"], exported)
+
+
+def test_prometheus_scrapes_every_process_and_loads_the_alerts():
     prom = yaml.safe_load((DEPLOY / "prometheus/prometheus.yml").read_text())
-    targets = prom["scrape_configs"][0]["static_configs"][0]["targets"]
-    assert sorted(targets) == sorted(f"{s}:8080" for s in ["auth", "users", "images", "folders"])
+    jobs = {c["job_name"]: c["static_configs"][0]["targets"] for c in prom["scrape_configs"]}
+    processes = ["gateway", "auth", "users", "images", "folders", "worker"]
+    assert sorted(jobs["fotobase"]) == sorted(f"{s}:8080" for s in processes)
+    assert jobs["postgres"] == ["postgres-exporter:9187"]
+    assert prom["rule_files"] == ["alerts.yml"]
 
 
 def test_dockerfile_builds_the_server_and_runs_unprivileged():

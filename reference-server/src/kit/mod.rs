@@ -14,6 +14,7 @@ pub mod http;
 pub mod ids;
 pub mod mail;
 pub mod metrics;
+pub mod offered;
 pub mod oidc;
 pub mod passkeys;
 pub mod quota;

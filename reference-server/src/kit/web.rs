@@ -129,6 +129,7 @@ fn media_type(path: &str) -> &'static str {
         "js" | "mjs" => "text/javascript; charset=utf-8",
         "css" => "text/css; charset=utf-8",
         "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
         "svg" => "image/svg+xml",
         "png" => "image/png",
         "webp" => "image/webp",
@@ -175,6 +176,8 @@ mod tests {
         static FILES: &[EmbeddedFile] = &[
             EmbeddedFile { path: "/index.html", bytes: b"<div id=root></div>", etag: "\"1\"" },
             EmbeddedFile { path: "/assets/app-1.js", bytes: b"console.log(1)", etag: "\"2\"" },
+            EmbeddedFile { path: "/manifest.webmanifest", bytes: b"{}", etag: "\"3\"" },
+            EmbeddedFile { path: "/sw.js", bytes: b"self.x = 1", etag: "\"4\"" },
         ];
         let web = Web { source: Source::Embedded(FILES) };
         for path in ["/", "/gallery", "/images/img_1"] {
@@ -188,6 +191,12 @@ mod tests {
         assert!(asset.headers()[header::CACHE_CONTROL].to_str().unwrap().contains("immutable"));
         let body = axum::body::to_bytes(asset.into_body(), 1 << 20).await.unwrap();
         assert_eq!(body.as_ref(), b"console.log(1)");
+        // The installable app's manifest and service worker, with the types browsers insist on.
+        assert_eq!(
+            get(&web, "/manifest.webmanifest").await.headers()[header::CONTENT_TYPE],
+            "application/manifest+json"
+        );
+        assert_eq!(get(&web, "/sw.js").await.headers()[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
         let again =
             Request::get("/assets/app-1.js").header(header::IF_NONE_MATCH, "\"2\"").body(Body::empty()).unwrap();
         assert_eq!(web.fallback(again).await.status(), StatusCode::NOT_MODIFIED);

@@ -1,4 +1,5 @@
-//! Metrics between an original and one of its versions, computed on request and recorded.
+//! Metrics between two renditions of an image (the original and a version, or two versions),
+//! computed on request and recorded.
 
 use axum::Router;
 use axum::extract::State;
@@ -24,6 +25,8 @@ pub fn router(state: AppState) -> Router {
 pub struct CompareBody {
     /// `ver_…` of a processed version of this image.
     version: String,
+    /// What to measure it against: another `ver_…` of this image (default: the original).
+    reference: Option<String>,
     /// Metric names (default: all five).
     #[schema(value_type = Option<Vec<String>>)]
     metrics: Option<Value>,
@@ -44,13 +47,16 @@ pub struct Comparison {
     pub distorted: Value,
     /// Original bytes / version bytes.
     pub ratio: f64,
-    /// The original was resized to the version's size to compare.
+    /// The reference was resized to the version's size to compare.
     pub reference_resized: bool,
     pub image_id: String,
     pub version: String,
+    /// The `ver_…` measured against, or `original`.
+    pub reference_version: String,
 }
 
-/// Metrics between the original and one of its versions, computed now (and recorded).
+/// Metrics between one of an image's versions and its original (or another of its versions),
+/// computed now and recorded.
 #[utoipa::path(post, path = "/api/v1/images/{id}/compare", tag = "processing", operation_id = "compare_version",
     security(("bearer" = [])), params(("id" = String, Path, description = "`img_…`")), request_body = CompareBody,
     responses((status = 200, description = "The metrics", body = Comparison)))]
@@ -61,20 +67,33 @@ async fn compare(
     Json(body): Json<CompareBody>,
 ) -> ApiResult<Json<Value>> {
     let image = owned_image(&state, &caller, &id).await?;
-    let vid = state.body_id(ids::VERSION, &body.version, "version")?;
-    let v = state.images().version(vid).await.map_err(|_| ApiError::not_found("version").with_field("version"))?;
-    if v.image_id != image.id {
-        return Err(ApiError::not_found("version").with_field("version"));
-    }
+    let version_of_image = |public: &str, field: &'static str| {
+        let (state, image_id) = (state.clone(), image.id);
+        let public = public.to_owned();
+        async move {
+            let vid = state.body_id(ids::VERSION, &public, field)?;
+            match state.images().version(vid).await {
+                Ok(v) if v.image_id == image_id => Ok(v),
+                _ => Err(ApiError::not_found("version").with_field(field)),
+            }
+        }
+    };
+    let v = version_of_image(&body.version, "version").await?;
+    let reference = match &body.reference {
+        Some(r) => Some(version_of_image(r, "reference").await?),
+        None => None,
+    };
     let blobs = state.media.blobs();
-    let (reference, distorted) = (blobs.get(&image.blob_key).await?, blobs.get(&v.blob_key).await?);
+    let reference_key = reference.as_ref().map_or(&image.blob_key, |r| &r.blob_key);
+    let (reference_bytes, distorted) = (blobs.get(reference_key).await?, blobs.get(&v.blob_key).await?);
     let metrics = metric_list(body.metrics.as_ref())?;
-    let mut result = blocking(move || compare_bytes(&reference, &distorted, &metrics)).await?;
+    let mut result = blocking(move || compare_bytes(&reference_bytes, &distorted, &metrics)).await?;
     let measured = result.get("metrics").cloned().unwrap_or(Value::Null);
-    state.images().add_comparison(image.id, None, v.id, &measured).await?;
+    state.images().add_comparison(image.id, reference.as_ref().map(|r| r.id), v.id, &measured).await?;
     if let Some(m) = result.as_object_mut() {
         m.insert("image_id".into(), json!(state.public_id(ids::IMAGE, image.id)));
         m.insert("version".into(), json!(body.version));
+        m.insert("reference_version".into(), json!(body.reference.as_deref().unwrap_or("original")));
     }
     Ok(Json(result))
 }

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use fotobase::image::{Format, Metadata, probe};
-use fotobase_store::db::{Image, ImageFilter, ImageUpdate, NewImage, NewJob, Page, Visibility};
+use fotobase_store::db::{Image, ImageFilter, ImageSort, ImageUpdate, NewImage, NewJob, Page, Visibility};
 use fotobase_store::media::{FollowUp, Source};
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
@@ -372,14 +372,27 @@ pub struct ListQuery {
     folder: Option<String>,
     /// `private` or `public`.
     visibility: Option<String>,
-    /// `next_cursor` of the previous page.
+    /// `taken_at` (default: when the photo was taken, else uploaded), `uploaded_at`, `name` or `bytes`.
+    sort: Option<String>,
+    /// `desc` or `asc`; default: names A to Z, dates and sizes newest and largest first.
+    order: Option<String>,
+    /// `next_cursor` of the previous page (of the same `sort` and `order`).
     cursor: Option<String>,
     /// Page size: 0 or absent for 50; larger than 500 is taken as 500.
     #[serde(default)]
     limit: u32,
 }
 
-/// The caller's images, newest first, filtered; keyset pages.
+fn descending(order: Option<&str>) -> ApiResult<Option<bool>> {
+    match order {
+        None => Ok(None),
+        Some("desc") => Ok(Some(true)),
+        Some("asc") => Ok(Some(false)),
+        Some(_) => Err(ApiError::invalid("order must be asc or desc")),
+    }
+}
+
+/// The caller's images, newest first unless sorted otherwise, filtered; keyset pages.
 #[utoipa::path(get, path = "/api/v1/images", tag = "images", operation_id = "list_images",
     security(("bearer" = [])), params(ListQuery),
     responses((status = 200, description = "A page of images", body = Page<ImageView>)))]
@@ -407,6 +420,8 @@ async fn list(
         from: q.from.as_deref().map(|s| parse_time("from", s)).transpose()?,
         to: q.to.as_deref().map(|s| parse_time("to", s)).transpose()?,
         folder_id,
+        sort: q.sort.as_deref().map(ImageSort::parse).transpose()?.unwrap_or_default(),
+        descending: descending(q.order.as_deref())?,
         cursor: q.cursor,
         limit: q.limit,
     };

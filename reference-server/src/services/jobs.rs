@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 
 use crate::kit::access::owned_image;
 use crate::kit::extract::idempotency_key;
-use crate::kit::{ApiError, ApiResult, Caller, Json, Path, ids, quota};
+use crate::kit::{ApiError, ApiResult, Caller, Json, Path, ids, offered, quota};
 use crate::state::AppState;
 use crate::worker::kinds::{self, COMPARE_ALL, IMAGES_QUEUE, PROCESS};
 
@@ -110,6 +110,10 @@ async fn process(
     if !(1..=MAX_ENCODES).contains(&checked.max_encodes) {
         return Err(ApiError::invalid(format!("max_encodes must be 1 to {MAX_ENCODES}")).with_field("max_encodes"));
     }
+    let field = if body.algorithm.is_some() { "algorithm" } else { "format" };
+    // A format stands for its default algorithm: that one must be offered.
+    let algorithm = fotobase::image::algorithm(&checked.algorithm)?.name;
+    offered::check(&offered::disabled(&state).await?, algorithm, field)?;
     enqueue(&state, &caller, key, PROCESS, kinds::payload(&kinds::Process { image_id: image.id, options: body })).await
 }
 
@@ -130,12 +134,34 @@ async fn compare_all(
     let key = idempotency_key(&headers)?;
     let image = owned_image(&state, &caller, &id).await?;
     body.check()?;
+    // Only what this server offers: named ones are checked, and "all" means all that are on.
+    let off = offered::disabled(&state).await?;
+    let algorithms = match body.algorithms {
+        Some(names) => {
+            for n in &names {
+                offered::check(&off, n, "algorithms")?;
+            }
+            Some(names)
+        }
+        None if off.is_empty() => None,
+        None => {
+            let on: Vec<String> = fotobase_bindings::algorithms()
+                .into_iter()
+                .filter(|a| !off.contains(a.name))
+                .map(|a| a.name.into())
+                .collect();
+            if on.is_empty() {
+                return Err(ApiError::invalid("no algorithm is offered on this server"));
+            }
+            Some(on)
+        }
+    };
     enqueue(
         &state,
         &caller,
         key,
         COMPARE_ALL,
-        kinds::payload(&kinds::CompareAll { image_id: image.id, target: body.target, algorithms: body.algorithms }),
+        kinds::payload(&kinds::CompareAll { image_id: image.id, target: body.target, algorithms }),
     )
     .await
 }

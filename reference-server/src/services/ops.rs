@@ -5,13 +5,13 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::kit::auth::bearer;
-use crate::kit::{ApiError, same_secret};
+use crate::config::Service;
+use crate::kit::metrics::exposition;
 use crate::state::AppState;
 use crate::worker::kinds::IMAGES_QUEUE;
 
@@ -23,11 +23,24 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The operations endpoints of `fotobase worker`, which serves nothing else: liveness, readiness
+/// and its metrics (job durations and outcomes, bytes processed), without the queue's counts,
+/// which the images service exports.
+pub fn worker_router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(|| async { axum::Json(json!({ "status": "ok", "role": "worker", "version": VERSION })) }))
+        .route("/ready", get(ready))
+        .route("/metrics", get(worker_metrics))
+        .with_state(state)
+}
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Liveness: the process answers.
 #[utoipa::path(get, path = "/health", tag = "operations", operation_id = "health",
     responses((status = 200, description = "Alive", body = serde_json::Value)))]
 async fn health() -> axum::Json<Value> {
-    axum::Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
+    axum::Json(json!({ "status": "ok", "version": VERSION }))
 }
 
 /// Readiness: the database answers and the blob store is reachable (503 otherwise).
@@ -43,27 +56,25 @@ async fn ready(State(state): State<AppState>) -> (StatusCode, axum::Json<Value>)
     (status, axum::Json(json!({ "status": word(ok), "database": word(db), "blobs": word(blobs) })))
 }
 
-/// Prometheus metrics (OpenMetrics text): requests, latencies, jobs, bytes processed; behind
-/// a bearer token when `FOTOBASE_METRICS_TOKEN` is set.
+/// Prometheus metrics (OpenMetrics text): requests, latencies, jobs, bytes processed, whether the
+/// database answers; behind a bearer token when `FOTOBASE_METRICS_TOKEN` is set.
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
     responses((status = 200, description = "Metrics", content_type = "application/openmetrics-text", body = String)))]
 async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(want) = state.config.metrics_token.as_deref()
-        && !matches!(bearer(&headers), Ok(Some(sent)) if same_secret(sent, want))
-    {
-        return ApiError::unauthenticated("the metrics need the bearer token this server was configured with")
-            .into_response();
-    }
-    let queue = state.queue.counts(Some(IMAGES_QUEUE), None).await.ok();
-    let Some(body) = state.metrics.encode(queue.as_ref()) else {
-        return ApiError::internal().into_response();
-    };
-    let mut res = body.into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
-    );
-    res
+    // The images service owns the queue (and the all-in-one process is it): the counts once.
+    let owns_queue = matches!(state.config.service, Service::All | Service::Images);
+    scrape(&state, &headers, owns_queue).await
+}
+
+async fn worker_metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    scrape(&state, &headers, false).await
+}
+
+async fn scrape(state: &AppState, headers: &HeaderMap, queue: bool) -> Response {
+    let limit = Duration::from_secs(2);
+    let database_up = matches!(tokio::time::timeout(limit, state.db.schema_version()).await, Ok(Ok(_)));
+    let counts = if queue && database_up { state.queue.counts(Some(IMAGES_QUEUE), None).await.ok() } else { None };
+    exposition(state.config.metrics_token.as_deref(), headers, || state.metrics.encode(database_up, counts.as_ref()))
 }
 
 /// The operations part of the OpenAPI document.

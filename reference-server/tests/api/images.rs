@@ -345,6 +345,22 @@ async fn list_filters_and_pages() {
     seen.sort();
     assert_eq!(seen, ["beach-1.jpg", "beach-2.jpg", "city.jpg"]);
     assert!(p2["next_cursor"].is_null());
+    // Sorted on the server, a page at a time, in either direction.
+    let by_name = app.get("/api/v1/images?sort=name&limit=2", Some(&t)).await.ok(200);
+    assert_eq!(names(&by_name), ["beach-1.jpg", "beach-2.jpg"]);
+    let next = by_name["next_cursor"].as_str().unwrap();
+    let rest = app.get(&format!("/api/v1/images?sort=name&limit=2&cursor={next}"), Some(&t)).await.ok(200);
+    assert_eq!(names(&rest), ["city.jpg"]);
+    app.get(&format!("/api/v1/images?sort=bytes&cursor={next}"), Some(&t)).await.problem(400, "invalid_argument");
+    let z_to_a = app.get("/api/v1/images?sort=name&order=desc", Some(&t)).await.ok(200);
+    assert_eq!(names(&z_to_a), ["city.jpg", "beach-2.jpg", "beach-1.jpg"]);
+    let uploaded = app.get("/api/v1/images?sort=uploaded_at&order=asc", Some(&t)).await.ok(200);
+    assert_eq!(names(&uploaded).len(), 3);
+    let sizes = app.get("/api/v1/images?sort=bytes", Some(&t)).await.ok(200);
+    let bytes: Vec<i64> = sizes["items"].as_array().unwrap().iter().map(|i| i["bytes"].as_i64().unwrap()).collect();
+    assert!(bytes.windows(2).all(|w| w[0] >= w[1]), "largest first: {bytes:?}");
+    app.get("/api/v1/images?sort=size", Some(&t)).await.problem(400, "invalid_argument");
+    app.get("/api/v1/images?order=up", Some(&t)).await.problem(400, "invalid_argument");
     // Someone else sees none of them.
     let bob = app.token("bob@example.com").await;
     assert_eq!(names(&app.get("/api/v1/images", Some(&bob)).await.ok(200)).len(), 0);
@@ -452,6 +468,24 @@ async fn process_compare_compare_all_and_stats() {
     assert_eq!(table["state"], "succeeded", "{table}");
     assert_eq!(table["result"]["results"].as_array().unwrap().len(), 3);
     assert!(table["result"]["best"].is_string());
+
+    // Any two versions of the image compare, and the history says which two.
+    app.post(&format!("{base}/process"), Some(&t), json!({"format": "webp", "quality": 50})).await.ok(202);
+    app.drain().await;
+    let versions = app.get(&format!("{base}/versions"), Some(&t)).await.ok(200);
+    let ids: Vec<&str> = versions.as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert!(ids.len() >= 2, "{versions}");
+    let (a, b) = (ids[0], ids[ids.len() - 1]);
+    let pair = app.post(&format!("{base}/compare"), Some(&t), json!({"version": b, "reference": a})).await.ok(200);
+    assert_eq!((pair["version"].as_str(), pair["reference_version"].as_str()), (Some(b), Some(a)));
+    assert!(pair["metrics"]["ssimulacra2"].is_number(), "{pair}");
+    let history = app.get(&format!("{base}/comparisons"), Some(&t)).await.ok(200);
+    let last = history["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["a"].as_str(), last["b"].as_str()), (Some(a), Some(b)), "{history}");
+    app.post(&format!("{base}/compare"), Some(&t), json!({"version": b, "reference": "ver_bogus"}))
+        .await
+        .problem(400, "invalid_argument");
+    app.delete(&format!("{base}/versions/{b}"), Some(&t)).await.ok(204);
 
     // A target nobody can meet fails the job with that code, and the server is fine.
     let hopeless = app
@@ -917,4 +951,46 @@ async fn gone_things_are_404_without_row_numbers() {
         let context = p["context"].as_object().cloned().unwrap_or_default();
         assert!(!context.values().any(|v| v.as_str().is_some_and(|s| s.parse::<i64>().is_ok())), "{p}");
     }
+}
+
+#[tokio::test]
+async fn admins_choose_the_algorithms_offered() {
+    let app = App::new().await;
+    let admin = app.token("root@example.com").await; // the first account is the admin
+    let t = app.token("ann@example.com").await;
+    let img = app.upload(&t, "jpeg", "").await;
+    let base = format!("/api/v1/images/{}", id(&img));
+    let listed = |v: &Value, name: &str| {
+        v.as_array().unwrap().iter().find(|a| a["name"] == name).map(|a| a["enabled"].as_bool().unwrap())
+    };
+    assert_eq!(listed(&app.get("/api/v1/algorithms", None).await.ok(200), "webp-lossy"), Some(true));
+
+    let off = json!({"enabled": false});
+    app.patch("/api/v1/algorithms/webp-lossy", Some(&t), off.clone()).await.problem(403, "forbidden");
+    app.patch("/api/v1/algorithms/webp-lossy", None, off.clone()).await.problem(401, "unauthenticated");
+    app.patch("/api/v1/algorithms/gif-magic", Some(&admin), off.clone()).await.problem(404, "not_found");
+    app.patch("/api/v1/algorithms/webp-lossy", Some(&admin), json!({"enabled": "no"}))
+        .await
+        .problem(400, "invalid_argument");
+    let changed = app.patch("/api/v1/algorithms/webp-lossy", Some(&admin), off).await.ok(200);
+    assert_eq!((changed["name"].as_str(), changed["enabled"].as_bool()), (Some("webp-lossy"), Some(false)));
+    assert_eq!(listed(&app.get("/api/v1/algorithms", Some(&t)).await.ok(200), "webp-lossy"), Some(false));
+
+    // Refused before anything is queued, whether named or reached through its format.
+    for body in [json!({"algorithm": "webp-lossy", "quality": 80}), json!({"format": "webp"})] {
+        app.post(&format!("{base}/process"), Some(&t), body).await.problem(400, "invalid_argument");
+    }
+    app.post(&format!("{base}/compare-all"), Some(&t), json!({"target": "ssim>=0.9", "algorithms": ["webp-lossy"]}))
+        .await
+        .problem(400, "invalid_argument");
+    // "All algorithms" means all that are offered.
+    let job = app.post(&format!("{base}/compare-all"), Some(&t), json!({"target": "ssim>=0.9"})).await.ok(202);
+    app.drain().await;
+    let table = app.get(&format!("/api/v1/jobs/{}", job["job_id"].as_str().unwrap()), Some(&t)).await.ok(200);
+    let rows: Vec<&str> =
+        table["result"]["results"].as_array().unwrap().iter().map(|r| r["algorithm"].as_str().unwrap()).collect();
+    assert!(!rows.is_empty() && !rows.contains(&"webp-lossy"), "{rows:?}");
+
+    app.patch("/api/v1/algorithms/webp-lossy", Some(&admin), json!({"enabled": true})).await.ok(200);
+    app.post(&format!("{base}/process"), Some(&t), json!({"format": "webp"})).await.ok(202);
 }

@@ -140,6 +140,9 @@ async fn every_endpoint_by_caller_and_visibility() {
     w.check(Method::GET, "/api/v1/users/me", None, [401, 200, 200, 200]).await;
     w.check(Method::GET, "/api/v1/stats/global", None, [401, 403, 403, 200]).await;
     w.check(Method::GET, "/api/v1/users", None, [401, 403, 403, 200]).await;
+    w.check(Method::GET, "/api/v1/algorithms", None, [200, 200, 200, 200]).await;
+    let on = Some(json!({"enabled": true}));
+    w.check(Method::PATCH, "/api/v1/algorithms/png-oxipng", on, [401, 403, 403, 200]).await;
     let bob = app.get("/api/v1/users/me", w.tokens[2].as_deref()).await.ok(200)["id"].as_str().unwrap().to_owned();
     w.check(Method::GET, &format!("/api/v1/users/{bob}"), None, [401, 403, 403, 200]).await;
     w.check(Method::PUT, &format!("/api/v1/users/{bob}/roles/admin"), None, [401, 403, 403, 200]).await;

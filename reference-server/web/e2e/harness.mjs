@@ -64,12 +64,23 @@ export async function stop(server) {
   });
 }
 
+const CHROMIUM = {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+};
+
 /** Debian's Chromium (or $CHROMIUM), headless, with `args` added. */
 export function launchChromium(args = []) {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...args],
-  });
+  return chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, ...args] });
+}
+
+/**
+ * The same Chromium with an ordinary profile in `userDataDir` rather than the incognito-like
+ * contexts of `launchChromium`: what Chromium refuses to incognito windows (installing the page as
+ * an app) is checked in one of these. Its one context, made with `options`.
+ */
+export function launchChromiumProfile(userDataDir, options = {}) {
+  return chromium.launchPersistentContext(userDataDir, { ...CHROMIUM, ...options });
 }
 
 /** Collect a page's console errors and uncaught exceptions into `problems`. */

@@ -150,6 +150,28 @@ test('upload two photos with a progress bar each reaching 100%', async () => {
   assertClean();
 });
 
+test("a damaged file is refused, and its row says why in the server's words", async () => {
+  // A JPEG's first bytes, then nothing: the server cannot read it.
+  const damaged = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0xff, 0xc0, 0x00]);
+  const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/images') && r.request().method() === 'POST');
+  await page.getByTestId('file-input').setInputFiles([{ name: 'damaged.jpg', mimeType: 'image/jpeg', buffer: damaged }]);
+  const res = await answered;
+  const problem = await res.json();
+  assert.equal(res.headers()['content-type'], 'application/problem+json');
+  assert.ok(problem.title && problem.detail, JSON.stringify(problem));
+  const row = page.getByTestId('upload-row').filter({ hasText: 'damaged.jpg' });
+  const alert = row.getByRole('alert');
+  await alert.waitFor();
+  const text = (await alert.textContent()).replace(/\s+/g, ' ');
+  assert.ok(text.includes(`The server said: ${problem.detail}`), `${text} (the server: ${JSON.stringify(problem)})`);
+  await page.getByText('2 of 3 done, 1 failed').waitFor();
+  await screenshot(page, 'upload-refused');
+  // Chromium logs the refused upload as a failed load: that one is expected, anything else is not.
+  const logged = problems.findIndex((p) => p.includes(`status of ${res.status()}`));
+  if (logged >= 0) problems.splice(logged, 1);
+  assertClean();
+});
+
 test('see the thumbnails in the gallery', async () => {
   await page.getByRole('link', { name: 'View in gallery' }).click();
   await page.getByRole('heading', { name: 'Photos', level: 1 }).waitFor();
@@ -222,6 +244,25 @@ test('compare all algorithms: a table with the winner highlighted', async () => 
   assert.equal(await winner.count(), 1);
   assert.match(await winner.textContent(), /Winner/);
   await section.getByText(/Winner: /).waitFor();
+  // At 1280 px nothing of the table is cut off: it fits its card (the card spans both columns of
+  // the page); narrower, its box scrolls sideways inside the card rather than clipping it.
+  assert.deepEqual(page.viewportSize(), { width: 1280, height: 800 });
+  const fit = await table.evaluate((t) => {
+    const box = t.closest('.table-wrap');
+    const card = t.closest('.card').getBoundingClientRect();
+    const wrap = box.getBoundingClientRect();
+    return {
+      fits: t.scrollWidth <= box.clientWidth && box.scrollWidth <= box.clientWidth,
+      table: t.scrollWidth,
+      box: box.clientWidth,
+      scrollsWhenNarrower: ['auto', 'scroll'].includes(getComputedStyle(box).overflowX),
+      inCard: wrap.left >= card.left && wrap.right <= card.right,
+      pageWidth: document.documentElement.scrollWidth,
+    };
+  });
+  assert.ok(fit.fits, `the table is wider than its card: ${JSON.stringify(fit)}`);
+  assert.ok(fit.inCard && fit.scrollsWhenNarrower, JSON.stringify(fit));
+  assert.ok(fit.pageWidth <= 1280, `the page scrolls sideways: ${JSON.stringify(fit)}`);
   await section.scrollIntoViewIfNeeded();
   await screenshot(page, 'compare-all');
   assertClean();

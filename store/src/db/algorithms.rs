@@ -1,12 +1,12 @@
-//! The `algorithms` table: which compression algorithms this deployment offers,
-//! so statistics and job parameters refer to known names. Seeded from the
-//! image engine's registry at start-up.
+//! The `algorithms` table: which compression algorithms this deployment offers. Seeded from the
+//! image engine's registry at start-up (`retired`: no longer in this build); `enabled` is the
+//! admins' choice, kept across restarts, and what processing requests are checked against.
 
 use serde::Serialize;
 
 use super::model::Cols;
 use super::{Db, db_err};
-use fotobase::Result;
+use fotobase::{Error, ErrorKind, Result};
 
 /// One row of `algorithms`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -15,23 +15,33 @@ pub struct AlgorithmRow {
     pub format: String,
     pub lossless: bool,
     pub description: String,
+    /// Offered to users (the admins' choice; new algorithms start enabled).
     pub enabled: bool,
+    /// No longer in the image engine (old versions still name it).
+    pub retired: bool,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
 impl Db {
-    /// Make the table list exactly `rows` as enabled; algorithms no longer offered
-    /// stay (old versions refer to them) but are disabled.
+    /// Make `rows` the algorithms this build has: new ones are added enabled, known ones keep the
+    /// admins' choice, and the rest stay (old versions refer to them) as retired.
     pub async fn sync_algorithms(&self, rows: &[AlgorithmRow]) -> Result<()> {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+        let now = now();
         let mut tx = self.pool.begin().await.map_err(|e| db_err("cannot begin", e))?;
-        sqlx::query(&self.sql("UPDATE algorithms SET enabled = 0, updated_at = ?"))
+        sqlx::query(&self.sql("UPDATE algorithms SET retired = 1, updated_at = ?"))
             .bind(now)
             .execute(&mut *tx)
             .await
             .map_err(|e| db_err("cannot update algorithms", e))?;
-        let update = self.sql("UPDATE algorithms SET format = ?, lossless = ?, description = ?, enabled = 1, updated_at = ? WHERE name = ?");
+        let update = self.sql(
+            "UPDATE algorithms SET format = ?, lossless = ?, description = ?, retired = 0, updated_at = ? WHERE name = ?",
+        );
         let insert = self.sql(
-            "INSERT INTO algorithms (format, lossless, description, enabled, updated_at, name) VALUES (?, ?, ?, 1, ?, ?)",
+            "INSERT INTO algorithms (format, lossless, description, updated_at, name, enabled, retired) \
+             VALUES (?, ?, ?, ?, ?, 1, 0)",
         );
         for r in rows {
             let mut done = 0;
@@ -64,17 +74,36 @@ impl Db {
                 lossless: a.lossless,
                 description: a.description.to_owned(),
                 enabled: true,
+                retired: false,
             })
             .collect();
         self.sync_algorithms(&rows).await
     }
 
+    /// Offer `name` to users or stop offering it; `not_found` for an algorithm this build lacks.
+    pub async fn set_algorithm_enabled(&self, name: &str, enabled: bool) -> Result<()> {
+        let done =
+            sqlx::query(&self.sql("UPDATE algorithms SET enabled = ?, updated_at = ? WHERE name = ? AND retired = 0"))
+                .bind(i32::from(enabled))
+                .bind(now())
+                .bind(name)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_err("cannot update algorithm", e))?
+                .rows_affected();
+        if done == 0 {
+            return Err(Error::new(ErrorKind::NotFound, "no such algorithm").with_context("algorithm", name));
+        }
+        Ok(())
+    }
+
     /// Every algorithm ever offered, by name.
     pub async fn algorithms(&self) -> Result<Vec<AlgorithmRow>> {
-        let rows = sqlx::query("SELECT name, format, lossless, description, enabled FROM algorithms ORDER BY name")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| db_err("cannot list algorithms", e))?;
+        let rows =
+            sqlx::query("SELECT name, format, lossless, description, enabled, retired FROM algorithms ORDER BY name")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|e| db_err("cannot list algorithms", e))?;
         rows.iter()
             .map(|r| {
                 let c = Cols::new(r, "bad algorithm row");
@@ -84,6 +113,7 @@ impl Db {
                     lossless: c.int("lossless")? != 0,
                     description: c.get("description")?,
                     enabled: c.int("enabled")? != 0,
+                    retired: c.int("retired")? != 0,
                 })
             })
             .collect()

@@ -9,7 +9,7 @@ use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
 use super::model::{Cols, IMAGE_NAME, Row, Val, Where, bind_all, check_name, normalize_tags};
-use super::page::{self, Page};
+use super::page::{self, KeyValue, Page};
 use super::{Db, Tx, Visibility, db_err};
 use fotobase::{Error, ErrorKind, Result};
 use fotobase_auth::clock::{Clock, SystemClock};
@@ -123,7 +123,63 @@ pub struct ImageUpdate {
     pub tags: Option<Vec<String>>,
 }
 
-/// Which images [`Images::list`] returns, newest `captured_at` first.
+/// The orders [`Images::list`] walks, each ending with the id so that pages are stable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ImageSort {
+    /// When the photo was taken (EXIF), or uploaded when it does not say: the gallery's order.
+    #[default]
+    TakenAt,
+    UploadedAt,
+    /// In the database's collation.
+    Name,
+    Bytes,
+}
+
+impl ImageSort {
+    pub const NAMES: [&str; 4] = ["taken_at", "uploaded_at", "name", "bytes"];
+
+    pub fn parse(s: &str) -> Result<ImageSort> {
+        Ok(match s {
+            "taken_at" => ImageSort::TakenAt,
+            "uploaded_at" => ImageSort::UploadedAt,
+            "name" => ImageSort::Name,
+            "bytes" => ImageSort::Bytes,
+            _ => {
+                return Err(Error::new(ErrorKind::InvalidArgument, "unknown sort order")
+                    .with_context("allowed", Self::NAMES.join(", ")));
+            }
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            ImageSort::TakenAt => "captured_at",
+            ImageSort::UploadedAt => "uploaded_at",
+            ImageSort::Name => "name",
+            ImageSort::Bytes => "bytes",
+        }
+    }
+
+    /// Names A to Z; dates and sizes newest and largest first.
+    pub fn descending_by_default(self) -> bool {
+        self != ImageSort::Name
+    }
+
+    fn key(self, image: &Image) -> KeyValue {
+        match self {
+            ImageSort::TakenAt => KeyValue::Int(image.captured_at),
+            ImageSort::UploadedAt => KeyValue::Int(image.uploaded_at),
+            ImageSort::Name => KeyValue::Text(image.name.clone()),
+            ImageSort::Bytes => KeyValue::Int(image.bytes),
+        }
+    }
+}
+
+/// Which images [`Images::list`] returns, and in which order (default: newest `captured_at` first).
 #[derive(Debug, Clone, Default)]
 pub struct ImageFilter {
     pub owner_id: Option<i64>,
@@ -139,6 +195,9 @@ pub struct ImageFilter {
     /// `captured_at < to`.
     pub to: Option<i64>,
     pub folder_id: Option<i64>,
+    pub sort: ImageSort,
+    /// `None`: the sort's own direction ([`ImageSort::descending_by_default`]).
+    pub descending: Option<bool>,
     pub cursor: Option<String>,
     /// 0 = default page size.
     pub limit: u32,
@@ -480,9 +539,10 @@ impl Images {
 
     /// A live (not deleted) image, `not_found` otherwise.
     pub async fn get(&self, id: i64) -> Result<Image> {
-        let q = self
-            .db
-            .sql(&with_tags(&format!("SELECT {IMAGE_COLUMNS} FROM images i WHERE i.id = ? AND i.deleted_at IS NULL")));
+        let q = self.db.sql(&with_tags(
+            &format!("SELECT {IMAGE_COLUMNS} FROM images i WHERE i.id = ? AND i.deleted_at IS NULL"),
+            "p.id",
+        ));
         let mut images = Vec::new();
         self.db.rows(&q, &[Val::I(id)], "cannot read image", |row| push_image(&mut images, row)).await?;
         images.pop().ok_or_else(|| not_found("image", id))
@@ -550,21 +610,31 @@ impl Images {
                 [Val::I(folder)],
             );
         }
+        let (sort, desc) = (filter.sort, filter.descending.unwrap_or(filter.sort.descending_by_default()));
+        let (col, dir, past) = (sort.column(), if desc { "DESC" } else { "ASC" }, if desc { "<" } else { ">" });
+        let order = format!("{}_{}", sort.as_str(), dir.to_ascii_lowercase());
         if let Some(cursor) = &filter.cursor {
-            let [at, id] = page::decode(cursor, 2)?[..] else { unreachable!("decode checks the length") };
-            w.and("(i.captured_at < ? OR (i.captured_at = ? AND i.id < ?))", [Val::I(at), Val::I(at), Val::I(id)]);
+            let (value, id) = page::decode_position(cursor, &order)?;
+            let value = match value {
+                KeyValue::Int(n) => Val::I(n),
+                KeyValue::Text(t) => Val::S(t),
+            };
+            w.and(format!("(i.{col} {past} ? OR (i.{col} = ? AND i.id {past} ?))"), [value.clone(), value, Val::I(id)]);
         }
         let mut vals = w.vals.clone();
         vals.push(Val::I(i64::from(limit) + 1));
         // The page and its tags in one query (a row per tag): each query is a round trip,
         // on SQLite to the connection's own thread, and a page's time was mostly round trips.
-        let q = self.db.sql(&with_tags(&format!(
-            "SELECT {IMAGE_COLUMNS} FROM images i WHERE {} ORDER BY i.captured_at DESC, i.id DESC LIMIT ?",
-            w.sql()
-        )));
+        let q = self.db.sql(&with_tags(
+            &format!(
+                "SELECT {IMAGE_COLUMNS} FROM images i WHERE {} ORDER BY i.{col} {dir}, i.id {dir} LIMIT ?",
+                w.sql()
+            ),
+            &format!("p.{col} {dir}, p.id {dir}"),
+        ));
         let mut images = Vec::new();
         self.db.rows(&q, &vals, "cannot list images", |row| push_image(&mut images, row)).await?;
-        Ok(page::finish(images, limit, |i| vec![i.captured_at, i.id]))
+        Ok(page::finish_at(images, limit, |i| page::encode_position(&order, &sort.key(i), i.id)))
     }
 
     /// Ids of every live image an owner has (account deletion walks these).
@@ -728,10 +798,9 @@ pub(crate) fn not_found(what: &'static str, id: i64) -> Error {
 
 /// `images` (a query of [`IMAGE_COLUMNS`], in its order) with a row per tag (`tag`, NULL for
 /// none): each query is a round trip, and an image with its tags was two of them.
-fn with_tags(images: &str) -> String {
+fn with_tags(images: &str, order: &str) -> String {
     format!(
-        "SELECT p.*, t.tag AS tag FROM ({images}) p LEFT JOIN image_tags t ON t.image_id = p.id \
-         ORDER BY p.captured_at DESC, p.id DESC, t.tag"
+        "SELECT p.*, t.tag AS tag FROM ({images}) p LEFT JOIN image_tags t ON t.image_id = p.id ORDER BY {order}, t.tag"
     )
 }
 

@@ -82,6 +82,8 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(13, "0013_url_epoch"),
     migration!(14, "0014_identities"),
     migration!(15, "0015_passkeys"),
+    migration!(16, "0016_gallery_orders"),
+    migration!(17, "0017_algorithm_choice"),
 ];
 
 const LOCK_ID: i64 = 0x666f_746f_6261_7365; // "fotobase"

@@ -74,8 +74,8 @@ pub use factors::{Factors, TotpFactor};
 pub use folders::{Folder, FolderFilter, FolderUpdate, Folders, MAX_DEPTH, NewFolder, ShareLink, ShareTarget};
 pub use identities::{Identities, Identity};
 pub use images::{
-    AlgorithmStats, Comparison, Image, ImageFilter, ImageStatus, ImageUpdate, Images, NewImage, NewVersion, Stats,
-    Version,
+    AlgorithmStats, Comparison, Image, ImageFilter, ImageSort, ImageStatus, ImageUpdate, Images, NewImage, NewVersion,
+    Stats, Version,
 };
 pub use invites::{Invite, Invites};
 pub(crate) use ledger::Ledger;

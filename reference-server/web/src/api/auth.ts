@@ -2,6 +2,7 @@
 
 import type { AuthenticationResponseJSON } from './types';
 import { api } from './http';
+import { forgetOfflineData } from '../lib/offline';
 import { ApiError, problemFrom } from './problem';
 import { clearTokens, csrfToken, refresh, setTokens } from './session';
 import type { FactorStatus, Pending, RecoveryCodes, TokenResponse, TotpSetup, User } from './types';
@@ -50,7 +51,10 @@ export function resume(): Promise<boolean> {
   return refresh();
 }
 
-/** End this session on the server and forget the token, whatever the server says. */
+/**
+ * End this session on the server and forget the token and the offline copies of the account's
+ * photos, whatever the server says.
+ */
 export async function logout(): Promise<void> {
   const csrf = csrfToken();
   try {
@@ -66,6 +70,7 @@ export async function logout(): Promise<void> {
     if (!(e instanceof ApiError)) throw e;
   } finally {
     clearTokens();
+    await forgetOfflineData();
   }
 }
 

@@ -134,6 +134,18 @@ export function describe(
 }
 
 /**
+ * The server's own reason for refusing a request (its problem's `detail`), when it says more than
+ * `shown`, the sentence the page shows: a 4xx answer whose detail is not already part of it.
+ * Server errors (5xx) and network failures have no reason for people ("internal error").
+ */
+export function serverReason(err: unknown, shown = ''): string | null {
+  if (!(err instanceof ApiError) || err.status < 400 || err.status >= 500) return null;
+  const detail = err.detail.trim();
+  if (!detail || shown.toLowerCase().includes(detail.toLowerCase())) return null;
+  return detail;
+}
+
+/**
  * Why a sign-in with a provider failed, from the code the server puts in `/login?oidc_error=`
  * (or answers `POST /auth/oidc/complete` with).
  */

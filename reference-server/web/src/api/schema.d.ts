@@ -765,7 +765,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's images, newest first, filtered; keyset pages. */
+        /** The caller's images, newest first unless sorted otherwise, filtered; keyset pages. */
         get: operations["list_images"];
         put?: never;
         /**
@@ -973,7 +973,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Metrics between the original and one of its versions, computed now (and recorded). */
+        /**
+         * Metrics between one of an image's versions and its original (or another of its versions),
+         *     computed now and recorded.
+         */
         post: operations["compare_version"];
         delete?: never;
         options?: never;
@@ -1005,7 +1008,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The compression algorithms with their parameters, ranges and defaults. */
+        /**
+         * The compression algorithms with their parameters, ranges and defaults, and whether each is
+         *     offered here.
+         */
         get: operations["list_algorithms"];
         put?: never;
         post?: never;
@@ -1013,6 +1019,26 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/algorithms/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Offer an algorithm to users or stop offering it (admins). Versions made with it stay; new
+         *     processing requests naming it are refused.
+         */
+        patch: operations["set_algorithm"];
         trace?: never;
     };
     "/api/v1/stats": {
@@ -1302,8 +1328,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Prometheus metrics (OpenMetrics text): requests, latencies, jobs, bytes processed; behind
-         *     a bearer token when `FOTOBASE_METRICS_TOKEN` is set.
+         * Prometheus metrics (OpenMetrics text): requests, latencies, jobs, bytes processed, whether the
+         *     database answers; behind a bearer token when `FOTOBASE_METRICS_TOKEN` is set.
          */
         get: operations["metrics"];
         put?: never;
@@ -1325,6 +1351,9 @@ export interface components {
         };
         AdminPatch: {
             disabled?: boolean | null;
+        };
+        AlgorithmChange: {
+            enabled: boolean;
         };
         /** @description A compression algorithm: its format, whether it is lossless, and its parameters. */
         AlgorithmInfo: {
@@ -1361,6 +1390,11 @@ export interface components {
             /** Format: double */
             mean_ssimulacra2?: number | null;
         };
+        /** @description An algorithm with its parameters, and whether processing requests may use it here. */
+        AlgorithmView: components["schemas"]["AlgorithmInfo"] & {
+            /** @description Offered on this server (admins turn algorithms off with `PATCH /api/v1/algorithms/{name}`). */
+            enabled: boolean;
+        };
         /**
          * @description What happened.
          * @enum {string}
@@ -1388,6 +1422,8 @@ export interface components {
         CompareBody: {
             /** @description `ver_…` of a processed version of this image. */
             version: string;
+            /** @description What to measure it against: another `ver_…` of this image (default: the original). */
+            reference?: string | null;
             /** @description Metric names (default: all five). */
             metrics?: string[] | null;
         };
@@ -1404,10 +1440,12 @@ export interface components {
              * @description Original bytes / version bytes.
              */
             ratio: number;
-            /** @description The original was resized to the version's size to compare. */
+            /** @description The reference was resized to the version's size to compare. */
             reference_resized: boolean;
             image_id: string;
             version: string;
+            /** @description The `ver_…` measured against, or `original`. */
+            reference_version: string;
         };
         ComparisonHistory: {
             /** @description Oldest first. */
@@ -3554,7 +3592,11 @@ export interface operations {
                 folder?: string;
                 /** @description `private` or `public`. */
                 visibility?: string;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `taken_at` (default: when the photo was taken, else uploaded), `uploaded_at`, `name` or `bytes`. */
+                sort?: string;
+                /** @description `desc` or `asc`; default: names A to Z, dates and sizes newest and largest first. */
+                order?: string;
+                /** @description `next_cursor` of the previous page (of the same `sort` and `order`). */
                 cursor?: string;
                 /** @description Page size: 0 or absent for 50; larger than 500 is taken as 500. */
                 limit?: number;
@@ -4055,7 +4097,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AlgorithmInfo"][];
+                    "application/json": components["schemas"]["AlgorithmView"][];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+            "5XX": components["responses"]["Problem"];
+        };
+    };
+    set_algorithm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description e.g. `avif-rav1e` */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlgorithmChange"];
+            };
+        };
+        responses: {
+            /** @description The algorithm */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlgorithmView"];
                 };
             };
             "4XX": components["responses"]["Problem"];

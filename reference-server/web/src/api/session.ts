@@ -19,6 +19,10 @@ interface Access {
 let access: Access | null = null;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let inflight: Promise<boolean> | null = null;
+/** The last refresh could not get an answer (offline, server down), as opposed to being refused. */
+let unreachable = false;
+/** The page runs on a session it could not confirm (loaded offline): its end is still an expiry. */
+let assumed = false;
 const expiredListeners = new Set<() => void>();
 
 /** The `fotobase_csrf` cookie's value, if the browser holds a session. */
@@ -52,6 +56,7 @@ export function expiresSoon(withinMs = 10_000, now = Date.now()): boolean {
 }
 
 export function setTokens(t: TokenResponse, now = Date.now()): void {
+  assumed = false;
   access = { token: t.access_token, expiresAt: now + t.expires_in * 1000, userId: t.user_id };
   schedule(t.expires_in * 1000);
 }
@@ -69,7 +74,8 @@ export function onExpired(fn: () => void): () => void {
 }
 
 export function expire(): void {
-  const had = access !== null;
+  const had = access !== null || assumed;
+  assumed = false;
   clearTokens();
   if (had) expiredListeners.forEach((fn) => fn());
 }
@@ -107,6 +113,7 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
 async function doRefresh(): Promise<boolean> {
   // Read inside the lock: another tab may have rotated the cookies meanwhile.
   const csrf = csrfToken();
+  unreachable = false;
   if (!csrf) return false;
   let res: Response;
   try {
@@ -117,15 +124,36 @@ async function doRefresh(): Promise<boolean> {
     });
   } catch {
     // Offline: keep the current token; callers see their own network errors.
+    unreachable = true;
     return access !== null;
   }
   if (!res.ok) {
     const err = await problemFrom(res);
-    if (err.status >= 500 || err.code === 'unavailable') return access !== null;
+    if (err.status >= 500 || err.code === 'unavailable') {
+      // Down or overloaded (a proxy's 502 too): the session was not refused.
+      unreachable = true;
+      return access !== null;
+    }
     return false;
   }
   setTokens((await res.json()) as TokenResponse);
   return true;
+}
+
+/**
+ * Whether the last refresh failed for want of a server (offline, down) rather than being refused:
+ * a page loaded then with a session cookie may show what the service worker kept (AuthContext).
+ */
+export function serverUnreachable(): boolean {
+  return unreachable;
+}
+
+/**
+ * Go on without a token on the session cookie's word, when the server cannot be reached: if the
+ * server refuses the session once it answers again, `onExpired` listeners hear of it.
+ */
+export function assumeSession(): void {
+  assumed = true;
 }
 
 /** Thrown by callers when the session is gone. */

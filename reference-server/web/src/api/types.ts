@@ -71,6 +71,8 @@ export interface Algorithm {
   quality_param: string | null;
   /** A map by parameter name (the core's own serialisation). */
   params: Record<string, ParamSpec>;
+  /** Offered on this server: admins turn algorithms off, and processing requests naming one are refused. */
+  enabled: boolean;
 }
 
 export interface CompareAllRow {
@@ -105,7 +107,16 @@ export type CompareResult = Omit<Sent<Schemas['Comparison']>, 'metrics' | 'refer
   metrics: Metrics;
   reference: { format: string; width: number; height: number; bytes: number };
   distorted: { format: string; width: number; height: number; bytes: number };
+  /** What `version` was measured against: a `ver_…`, or `original` (newer than schema.d.ts). */
+  reference_version: string;
 };
+
+/** A comparison the server recorded: `a` (`original` or a `ver_…`) against the version `b`; unix seconds. */
+export type RecordedComparison = Omit<Sent<Schemas['RecordedComparison']>, 'metrics'> & { metrics: Metrics };
+/** `GET /images/{id}/comparisons`: oldest first. */
+export interface ComparisonHistory {
+  items: RecordedComparison[];
+}
 
 export type AlgorithmStats = Sent<Schemas['AlgorithmStats']>;
 export type Stats = Omit<Sent<Schemas['StatsView'], 'users'>, 'by_algorithm'> & { by_algorithm: AlgorithmStats[] };

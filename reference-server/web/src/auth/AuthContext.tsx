@@ -5,8 +5,9 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import * as authApi from '../api/auth';
 import { completeOidc } from '../api/oidc';
 import { signInWithPasskey } from '../api/passkeys';
-import { onExpired } from '../api/session';
+import { assumeSession, onExpired, serverUnreachable } from '../api/session';
 import { me } from '../api/users';
+import { claimOfflineData, forgetOfflineData, offlineUser } from '../lib/offline';
 import type { OidcCompletion, User } from '../api/types';
 
 type Status = 'loading' | 'anonymous' | 'signed-in';
@@ -41,10 +42,22 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       try {
         if (await authApi.resume()) {
           const u = await me();
+          await claimOfflineData(u);
           if (!live) return;
           setUserState(u);
           setStatus('signed-in');
           return;
+        }
+        if (serverUnreachable()) {
+          // Loaded without a server (offline) by someone signed in here: the app shows what the
+          // service worker kept of their photos, and the session is confirmed once it answers.
+          const u = await offlineUser();
+          if (u && live) {
+            assumeSession();
+            setUserState(u);
+            setStatus('signed-in');
+            return;
+          }
         }
       } catch {
         // fall through: not signed in
@@ -69,6 +82,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   // After a login of any kind has set the tokens: who it is.
   const adopt = useCallback(async () => {
     const u = await me();
+    await claimOfflineData(u);
     setUserState(u);
     setNotice(null);
     setStatus('signed-in');
@@ -104,6 +118,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const forget = useCallback((n?: string) => {
+    void forgetOfflineData();
     setUserState(null);
     setNotice(n ?? null);
     setStatus('anonymous');

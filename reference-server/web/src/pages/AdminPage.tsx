@@ -8,6 +8,7 @@ import { useToast } from '../components/Toast';
 import { Alert, Badge, DataTable, PageHeader, Spinner, StatCard } from '../components/ui';
 import { formatBytes, formatDate, formatNumber } from '../lib/format';
 import { AccountDialog } from './admin/AccountDialog';
+import { AlgorithmsCard } from './admin/AlgorithmsCard';
 import { InvitesCard } from './admin/InvitesCard';
 
 export function AdminPage() {
@@ -116,6 +117,7 @@ export function AdminPage() {
         )}
       </section>
       <InvitesCard />
+      <AlgorithmsCard />
       <AccountDialog user={open} onClose={() => setOpen(null)} />
     </div>
   );

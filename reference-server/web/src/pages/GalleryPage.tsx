@@ -10,11 +10,12 @@ import { Alert, EmptyState, PageHeader, Spinner } from '../components/ui';
 import { parseTags } from '../lib/format';
 import { BulkActions } from './gallery/BulkActions';
 import { PhotoCard } from './gallery/PhotoCard';
-import { dayAfter, sortImages, useImages, type SortKey } from './gallery/useImages';
+import { dayAfter, sortQuery, useImages, type SortKey } from './gallery/useImages';
 
 const SORTS: Array<[SortKey, string]> = [
   ['newest', 'Newest first'],
   ['oldest', 'Oldest first'],
+  ['uploaded', 'Recently uploaded'],
   ['name', 'Name (A–Z)'],
   ['largest', 'Largest first'],
   ['smallest', 'Smallest first'],
@@ -64,11 +65,11 @@ export function GalleryPage() {
       from: from || undefined,
       to: to ? dayAfter(to) : undefined,
       folder: folder ?? undefined,
+      ...sortQuery(sort),
     }),
-    [name, tags, from, to, folder],
+    [name, tags, from, to, folder, sort],
   );
   const { items, hasMore, loading, error, loadMore, reload, update, remove } = useImages(filter);
-  const shown = useMemo(() => sortImages(items, sort), [items, sort]);
 
   useEffect(() => setSelected(new Set()), [filter]);
 
@@ -88,7 +89,7 @@ export function GalleryPage() {
     setSelected((cur) => {
       const n = new Set(cur);
       if (range && lastToggled.current) {
-        const ids = shown.map((i) => i.id);
+        const ids = items.map((i) => i.id);
         const [a, b] = [ids.indexOf(lastToggled.current), ids.indexOf(id)].sort((x, y) => x - y);
         if (a! >= 0) for (const i of ids.slice(a, b! + 1)) n.add(i);
       } else if (n.has(id)) n.delete(id);
@@ -165,10 +166,6 @@ export function GalleryPage() {
             )}
           </form>
 
-          {sort !== 'newest' && hasMore && (
-            <p className="muted small">Sorted among the photos loaded so far; scroll to load more.</p>
-          )}
-
           <BulkActions
             selected={items.filter((i) => selected.has(i.id))}
             folders={folders}
@@ -211,7 +208,7 @@ export function GalleryPage() {
                 </label>
               </div>
               <ul className="photo-grid" aria-label="Photo grid">
-                {shown.map((img) => (
+                {items.map((img) => (
                   <PhotoCard key={img.id} image={img} selected={selected.has(img.id)} onToggle={toggle} />
                 ))}
               </ul>

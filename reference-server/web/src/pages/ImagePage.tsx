@@ -12,7 +12,10 @@ import { useToast } from '../components/Toast';
 import { Alert, EmptyState, PageHeader, Spinner } from '../components/ui';
 import { downloadWithAuth } from '../lib/download';
 import { formatBytes, formatPercent } from '../lib/format';
+import { useAsync } from '../lib/useAsync';
 import { CompareAll } from './image/CompareAll';
+import { ComparePair } from './image/ComparePair';
+import { ComparisonHistory } from './image/ComparisonHistory';
 import { CompareView } from './image/CompareView';
 import { CompressForm } from './image/CompressForm';
 import { ImageDetails } from './image/ImageDetails';
@@ -34,6 +37,8 @@ export function ImagePage() {
   const [confirmDelete, setConfirmDelete] = useState(false);
   const compareRef = useRef<HTMLElement>(null);
   const watch = useRef<AbortController | null>(null);
+  // Every measured comparison is recorded by the server: reloaded after each one on this page.
+  const history = useAsync(() => imagesApi.comparisons(id), [id]);
 
   useEffect(() => {
     let live = true;
@@ -169,16 +174,28 @@ export function ImagePage() {
                   Close
                 </button>
               </div>
-              <CompareView image={image} version={compared} />
+              <CompareView image={image} version={compared} onMeasured={history.reload} />
             </section>
           )}
 
-          <section className="card" aria-labelledby="compare-all-title">
-            <h2 className="card__title" id="compare-all-title">
-              Compare all algorithms
+          <section className="card" aria-labelledby="compare-pair-title">
+            <h2 className="card__title" id="compare-pair-title">
+              Compare two versions
             </h2>
-            <p className="muted">Every algorithm searches for its smallest file at the same target; the smallest that meets it wins.</p>
-            {algorithms.length ? <CompareAll imageId={id} algorithms={algorithms} /> : <Spinner />}
+            <p className="muted">Measure version B against version A, or against the original.</p>
+            <ComparePair image={image} versions={versions} onMeasured={history.reload} />
+          </section>
+
+          <section className="card" aria-labelledby="history-title">
+            <h2 className="card__title" id="history-title">
+              Comparison history
+            </h2>
+            {history.error ? <Alert>{describe(history.error)}</Alert> : null}
+            {history.data ? (
+              <ComparisonHistory items={history.data.items} versions={versions} />
+            ) : (
+              !history.error && <Spinner label="Loading comparisons" />
+            )}
           </section>
         </div>
 
@@ -196,6 +213,16 @@ export function ImagePage() {
             {job?.state === 'failed' && !job.error && <Alert>The job failed.</Alert>}
           </section>
         </aside>
+
+        {/* Both columns wide: its table of eight columns fits at 1280 px instead of being cut off
+            at the main column's edge (it still scrolls sideways inside the card when narrower). */}
+        <section className="card detail-wide" aria-labelledby="compare-all-title">
+          <h2 className="card__title" id="compare-all-title">
+            Compare all algorithms
+          </h2>
+          <p className="muted">Every algorithm searches for its smallest file at the same target; the smallest that meets it wins.</p>
+          {algorithms.length ? <CompareAll imageId={id} algorithms={algorithms} /> : <Spinner />}
+        </section>
       </div>
 
       <ShareDialog open={sharing} onClose={() => setSharing(false)} kind="image" id={id} name={image.name} />

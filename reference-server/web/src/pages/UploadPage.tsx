@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { addToFolder, allFolders } from '../api/folders';
-import { describe } from '../api/problem';
+import { describe, serverReason } from '../api/problem';
 import type { Folder, ImageItem } from '../api/types';
 import { uploadImage } from '../api/upload';
 import { buildTree, flatten } from '../components/FolderTree';
@@ -17,6 +17,8 @@ export interface UploadItem {
   state: 'queued' | 'uploading' | 'done' | 'error';
   progress: number;
   error?: string;
+  /** Why the server refused this file, in its words (the problem's `detail`). */
+  reason?: string;
   image?: ImageItem;
 }
 
@@ -58,7 +60,10 @@ export function UploadPage() {
           if (f) await addToFolder(f, [image.id]).catch(() => toast.error(`${image.name} was uploaded but not added to the folder.`));
           patch(item.key, { state: 'done', progress: 1, image });
         })
-        .catch((e: unknown) => patch(item.key, { state: 'error', error: describe(e, 'upload') }))
+        .catch((e: unknown) => {
+          const error = describe(e, 'upload');
+          patch(item.key, { state: 'error', error, reason: serverReason(e, error) ?? undefined });
+        })
         .finally(() => {
           running.current--;
           setItems((l) => [...l]); // wake the scheduler
@@ -182,9 +187,10 @@ export function UploadRow({ item }: { item: UploadItem }) {
         <span className="muted">{formatBytes(item.file.size)}</span>
       </div>
       {item.state === 'error' ? (
-        <p className="upload-row__error" role="alert">
-          {item.error}
-        </p>
+        <div className="upload-row__error" role="alert">
+          <p>{item.error}</p>
+          {item.reason && <p className="upload-row__reason">The server said: {item.reason}</p>}
+        </div>
       ) : (
         <div className="upload-row__progress">
           <ProgressBar value={item.progress} label={`Upload progress for ${item.file.name}`} />

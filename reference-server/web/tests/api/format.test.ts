@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatBytes, formatPercent, parseTags, timeAgo } from '../../src/lib/format';
-import { dayAfter, sortImages } from '../../src/pages/gallery/useImages';
-import type { ImageItem } from '../../src/api/types';
+import { dayAfter, sortQuery } from '../../src/pages/gallery/useImages';
 
 describe('formatting', () => {
   it('formats sizes in SI units', () => {
@@ -25,13 +24,14 @@ describe('formatting', () => {
     expect(timeAgo(1_000_000 - 3 * 3600, now)).toBe('3 hours ago');
   });
 
-  it('turns an inclusive end date into the exclusive bound and sorts loaded photos', () => {
+  it('turns an inclusive end date into the exclusive bound and each sort into the server order', () => {
     expect(dayAfter('2024-02-28')).toBe('2024-02-29');
     expect(dayAfter('2024-12-31')).toBe('2025-01-01');
-    const i = (id: string, name: string, bytes: number, at: number) => ({ id, name, bytes, captured_at: at }) as ImageItem;
-    const list = [i('1', 'b10.png', 5, 3), i('2', 'b9.png', 9, 1), i('3', 'a.png', 1, 2)];
-    expect(sortImages(list, 'name').map((x) => x.name)).toEqual(['a.png', 'b9.png', 'b10.png']);
-    expect(sortImages(list, 'largest').map((x) => x.id)).toEqual(['2', '1', '3']);
-    expect(sortImages(list, 'oldest').map((x) => x.id)).toEqual(['2', '3', '1']);
+    expect(sortQuery('newest')).toEqual({});
+    expect(sortQuery('oldest')).toEqual({ sort: 'taken_at', order: 'asc' });
+    expect(sortQuery('uploaded')).toEqual({ sort: 'uploaded_at' });
+    expect(sortQuery('name')).toEqual({ sort: 'name' });
+    expect(sortQuery('largest')).toEqual({ sort: 'bytes' });
+    expect(sortQuery('smallest')).toEqual({ sort: 'bytes', order: 'asc' });
   });
 });

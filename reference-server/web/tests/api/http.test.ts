@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { api } from '../../src/api/http';
-import { ApiError, describe as say, parseRetryAfter } from '../../src/api/problem';
+import { ApiError, describe as say, parseRetryAfter, serverReason } from '../../src/api/problem';
 import { clearTokens, onExpired, setTokens } from '../../src/api/session';
 import { clearCookies, json, mockFetch, problem, setCookie, TOKEN } from '../helpers';
 
@@ -89,5 +89,18 @@ describe('api client', () => {
     expect(say(new ApiError(413, { code: 'limit_exceeded', detail: 'request body too large' }), 'upload')).toBe('Too large: request body too large.');
     expect(say(new ApiError(415, { code: 'unsupported_format' }), 'upload')).toMatch(/Not an image/);
     expect(say(new ApiError(422, { code: 'corrupt_input' }), 'upload')).toBe('The file is damaged or truncated.');
+  });
+
+  it("gives the server's reason for a refusal when it says more than the sentence shown", () => {
+    const corrupt = new ApiError(422, { title: 'Unprocessable Entity', code: 'corrupt_input', detail: 'JPEG data is corrupt or truncated' });
+    expect(serverReason(corrupt, say(corrupt, 'upload'))).toBe('JPEG data is corrupt or truncated');
+    // Already part of the sentence, or nothing to add.
+    const large = new ApiError(413, { code: 'limit_exceeded', detail: 'request body too large' });
+    expect(serverReason(large, say(large, 'upload'))).toBeNull();
+    expect(serverReason(new ApiError(422, { code: 'corrupt_input' }))).toBeNull();
+    // Server failures and lost connections have no reason for people.
+    expect(serverReason(new ApiError(500, { code: 'unexpected', detail: 'internal error' }))).toBeNull();
+    expect(serverReason(new ApiError(0, { code: 'network', detail: 'network error' }))).toBeNull();
+    expect(serverReason(new Error('boom'))).toBeNull();
   });
 });

@@ -1,10 +1,11 @@
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Algorithm, CompareAllResult } from '../../src/api/types';
-import { CompareAllTable } from '../../src/pages/image/CompareAll';
+import { CompareAll, CompareAllTable } from '../../src/pages/image/CompareAll';
 import { buildProcessOptions, CompressForm } from '../../src/pages/image/CompressForm';
 import { CameraFacts } from '../../src/pages/image/ImageDetails';
+import { json, mockFetch, problem } from '../helpers';
 
 const ALGS: Algorithm[] = [
   {
@@ -18,9 +19,10 @@ const ALGS: Algorithm[] = [
       progressive: { type: 'bool', default: true, description: 'progressive' },
       chroma_subsampling: { type: 'choice', choices: ['4:2:0', '4:4:4'], default: '4:2:0', description: 'chroma' },
     },
+    enabled: true,
   },
-  { name: 'avif-rav1e', format: 'avif', lossless: false, description: 'AV1', quality_param: 'quality', params: { quality: { type: 'int', min: 1, max: 100, default: 70, description: 'q' } } },
-  { name: 'png-oxipng', format: 'png', lossless: true, description: 'PNG', quality_param: null, params: {} },
+  { name: 'avif-rav1e', format: 'avif', lossless: false, description: 'AV1', quality_param: 'quality', params: { quality: { type: 'int', min: 1, max: 100, default: 70, description: 'q' } }, enabled: true },
+  { name: 'png-oxipng', format: 'png', lossless: true, description: 'PNG', quality_param: null, params: {}, enabled: true },
 ];
 
 describe('CompressForm', () => {
@@ -52,6 +54,42 @@ describe('CompressForm', () => {
       algorithm: 'jpeg-mozjpeg',
       params: { quality: 80, progressive: false, chroma_subsampling: '4:4:4' },
     });
+  });
+});
+
+describe('algorithms an admin turned off', () => {
+  const OFF = ALGS.map((a) => (a.name === 'avif-rav1e' ? { ...a, enabled: false } : a));
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('are marked in the compress form and not picked, even as the AVIF default', () => {
+    render(<CompressForm algorithms={OFF} busy={false} onSubmit={() => {}} />);
+    expect(screen.getByLabelText('Algorithm')).toHaveValue('jpeg-mozjpeg');
+    expect(screen.getByRole('option', { name: 'avif-rav1e (off on this server)' })).toBeDisabled();
+    expect(screen.getByRole('option', { name: 'png-oxipng (lossless)' })).toBeEnabled();
+  });
+
+  it('are left out of compare-all: no list while every offered one is chosen, else the chosen ones', async () => {
+    const done = { target: {}, input_bytes: 1000, results: [], best: null };
+    const { calls } = mockFetch({
+      'POST /api/v1/images/img_1/compare-all': () => json({ job_id: 'job_1' }, 202),
+      'GET /api/v1/jobs/job_1/events': () => problem(404, 'not_found'),
+      'GET /api/v1/jobs/job_1': () => json({ id: 'job_1', state: 'succeeded', result: done, error: null }),
+    });
+    render(<CompareAll imageId="img_1" algorithms={OFF} />);
+    const user = userEvent.setup();
+    const off = screen.getByRole('checkbox', { name: 'avif-rav1e (off on this server)' });
+    expect(off).toBeDisabled();
+    expect(off).not.toBeChecked();
+    const run = screen.getByRole('button', { name: 'Compare all algorithms' });
+    await user.click(run);
+    await screen.findByText(/No algorithm met the target/);
+    await user.click(screen.getByRole('checkbox', { name: 'png-oxipng' }));
+    await user.click(run);
+    await waitFor(() => expect(calls.filter((c) => c.method === 'POST')).toHaveLength(2));
+    expect(calls.filter((c) => c.method === 'POST').map((c) => c.body)).toEqual([
+      { target: { metric: 'ssimulacra2', value: 80 } },
+      { target: { metric: 'ssimulacra2', value: 80 }, algorithms: ['jpeg-mozjpeg'] },
+    ]);
   });
 });
 

@@ -31,9 +31,9 @@ class FakeXhr {
       this.upload.onprogress?.({ lengthComputable: true, loaded: 50, total: 100 });
       this.upload.onprogress?.({ lengthComputable: true, loaded: 100, total: 100 });
       const answer: Record<string, [number, object]> = {
-        'notes.txt': [415, { code: 'unsupported_format', detail: 'not an image' }],
+        'notes.txt': [415, { title: 'Unsupported Media Type', code: 'unsupported_format', detail: 'unrecognised image signature' }],
         'huge.jpg': [413, { code: 'limit_exceeded', detail: 'request body too large' }],
-        'broken.png': [422, { code: 'corrupt_input', detail: 'truncated' }],
+        'broken.png': [422, { title: 'Unprocessable Entity', code: 'corrupt_input', detail: 'PNG file ends inside its IHDR chunk' }],
       };
       const [status, body] = answer[file.name] ?? [201, { id: `img_${file.name}`, name: file.name, tags: [] }];
       this.status = status;
@@ -54,7 +54,7 @@ describe('UploadPage', () => {
   });
   afterEach(() => vi.unstubAllGlobals());
 
-  it('uploads several files with a progress bar each and a clear error per rejected file', async () => {
+  it("uploads several files with a progress bar each and, per rejected file, what went wrong in the server's words", async () => {
     renderAt(<UploadPage />);
     const files = ['a.png', 'notes.txt', 'huge.jpg', 'broken.png'].map((n) => new File(['x'], n, { type: n.endsWith('txt') ? 'text/plain' : 'image/png' }));
     await userEvent.setup({ applyAccept: false }).upload(screen.getByTestId('file-input'), files);
@@ -65,9 +65,11 @@ describe('UploadPage', () => {
     const row = (name: string) => rows.find((r) => within(r).queryByText(name))!;
     expect(within(row('a.png')).getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
     expect(within(row('a.png')).getByText('Uploaded')).toBeInTheDocument();
-    expect(within(row('notes.txt')).getByRole('alert')).toHaveTextContent(/Not an image fotobase can read/);
-    expect(within(row('huge.jpg')).getByRole('alert')).toHaveTextContent('Too large: request body too large.');
-    expect(within(row('broken.png')).getByRole('alert')).toHaveTextContent('The file is damaged or truncated.');
+    const alert = (name: string) => within(row(name)).getByRole('alert');
+    expect(alert('notes.txt')).toHaveTextContent(/^Not an image fotobase can read \(JPEG, PNG, WebP, AVIF, GIF\)\.\s*The server said: unrecognised image signature$/);
+    // The reason is the sentence already: said once.
+    expect(alert('huge.jpg')).toHaveTextContent(/^Too large: request body too large\.$/);
+    expect(alert('broken.png')).toHaveTextContent(/^The file is damaged or truncated\.\s*The server said: PNG file ends inside its IHDR chunk$/);
     expect(FakeXhr.sent.every((s) => s.headers.Authorization === 'Bearer at-9')).toBe(true);
   });
 });

@@ -76,22 +76,23 @@ export function useImages(filter: Omit<ImageFilter, 'cursor'>) {
   return { items, hasMore: !!cursor, loading, error, loadMore, reload, update, remove };
 }
 
-export type SortKey = 'newest' | 'oldest' | 'name' | 'largest' | 'smallest';
+export type SortKey = 'newest' | 'oldest' | 'uploaded' | 'name' | 'largest' | 'smallest';
 
-/** The server pages newest first; other orders sort what has been loaded. */
-export function sortImages(items: ImageItem[], sort: SortKey): ImageItem[] {
-  const s = [...items];
+/** Each choice of the gallery's sort menu as the server's order: whole libraries sort, a page at a time. */
+export function sortQuery(sort: SortKey): Pick<ImageFilter, 'sort' | 'order'> {
   switch (sort) {
     case 'oldest':
-      return s.sort((a, b) => a.captured_at - b.captured_at || a.id.localeCompare(b.id));
+      return { sort: 'taken_at', order: 'asc' };
+    case 'uploaded':
+      return { sort: 'uploaded_at' };
     case 'name':
-      return s.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true, sensitivity: 'base' }));
+      return { sort: 'name' };
     case 'largest':
-      return s.sort((a, b) => b.bytes - a.bytes);
+      return { sort: 'bytes' };
     case 'smallest':
-      return s.sort((a, b) => a.bytes - b.bytes);
+      return { sort: 'bytes', order: 'asc' };
     default:
-      return s;
+      return {};
   }
 }
 

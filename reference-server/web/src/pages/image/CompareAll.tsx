@@ -9,12 +9,14 @@ import type { Algorithm, CompareAllResult, Job } from '../../api/types';
 import { Alert, Badge, DataTable } from '../../components/ui';
 import { formatBytes, formatNumber } from '../../lib/format';
 import { JobProgress } from './JobProgress';
-import { TARGETS, type TargetMetric } from './CompressForm';
+import { OFF_HERE, TARGETS, type TargetMetric } from './CompressForm';
 
 export function CompareAll({ imageId, algorithms }: { imageId: string; algorithms: Algorithm[] }) {
   const [metric, setMetric] = useState<TargetMetric>('ssimulacra2');
   const [value, setValue] = useState(TARGETS.ssimulacra2.default);
-  const [chosen, setChosen] = useState<Set<string>>(() => new Set(algorithms.map((a) => a.name)));
+  // Algorithms an admin turned off are refused by the server: never chosen.
+  const offered = algorithms.filter((a) => a.enabled);
+  const [chosen, setChosen] = useState<Set<string>>(() => new Set(offered.map((a) => a.name)));
   const [job, setJob] = useState<Job | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -26,8 +28,9 @@ export function CompareAll({ imageId, algorithms }: { imageId: string; algorithm
     setBusy(true);
     try {
       const target: Target = metric === 'max_bytes' ? { max_bytes: Math.round(value * 1000) } : { metric, value };
-      const names = algorithms.map((a) => a.name).filter((n) => chosen.has(n));
-      const accepted = await compareAll(imageId, target, names.length === algorithms.length ? undefined : names);
+      const names = offered.map((a) => a.name).filter((n) => chosen.has(n));
+      // Without a list the server takes every algorithm it offers: the same set, in a shorter request.
+      const accepted = await compareAll(imageId, target, names.length === offered.length ? undefined : names);
       await watchJob(accepted.job_id, setJob);
     } catch (err) {
       setError(err);
@@ -72,7 +75,8 @@ export function CompareAll({ imageId, algorithms }: { imageId: string; algorithm
               <label key={a.name} className="checkbox">
                 <input
                   type="checkbox"
-                  checked={chosen.has(a.name)}
+                  disabled={!a.enabled}
+                  checked={a.enabled && chosen.has(a.name)}
                   onChange={(e) =>
                     setChosen((c) => {
                       const n = new Set(c);
@@ -83,6 +87,7 @@ export function CompareAll({ imageId, algorithms }: { imageId: string; algorithm
                   }
                 />{' '}
                 {a.name}
+                {!a.enabled && <span className="muted small"> ({OFF_HERE})</span>}
               </label>
             ))}
           </div>

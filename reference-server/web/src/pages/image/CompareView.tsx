@@ -12,9 +12,11 @@ import { formatBytes, formatNumber, METRIC_LABELS } from '../../lib/format';
 interface Props {
   image: ImageItem;
   version: Version;
+  /** After the server measured (and recorded) the comparison. */
+  onMeasured?(): void;
 }
 
-export function CompareView({ image, version }: Props) {
+export function CompareView({ image, version, onMeasured }: Props) {
   const [mode, setMode] = useState<'slider' | 'side'>('slider');
   const [zoom, setZoom] = useState<'fit' | 'actual'>('fit');
   const [pos, setPos] = useState(50);
@@ -22,13 +24,22 @@ export function CompareView({ image, version }: Props) {
   const [error, setError] = useState<unknown>(null);
   const left = useRef<HTMLDivElement>(null);
   const right = useRef<HTMLDivElement>(null);
+  // Held in a ref so that a new callback each render does not measure again.
+  const measured = useRef(onMeasured);
+  useEffect(() => {
+    measured.current = onMeasured;
+  });
 
   useEffect(() => {
     let live = true;
     setResult(null);
     setError(null);
     compare(image.id, version.id).then(
-      (r) => live && setResult(r),
+      (r) => {
+        if (!live) return;
+        setResult(r);
+        measured.current?.();
+      },
       (e: unknown) => live && setError(e),
     );
     return () => {
@@ -121,11 +132,15 @@ export function CompareView({ image, version }: Props) {
   );
 }
 
-export function MetricsTable({ result }: { result: CompareResult }) {
+/** `against` names the reference when it is another version rather than the original. */
+export function MetricsTable({ result, against }: { result: CompareResult; against?: string }) {
   const rows = (['ssimulacra2', 'ssim', 'ms_ssim', 'psnr', 'mse'] as const).filter((m) => m in result.metrics);
   return (
     <table className="table metrics-table" aria-label="Quality metrics">
-      <caption>Metrics of the version against the original{result.reference_resized ? ' (original resized to match)' : ''}</caption>
+      <caption>
+        Metrics of the version against {against ?? 'the original'}
+        {result.reference_resized ? ` (${against ? 'reference' : 'original'} resized to match)` : ''}
+      </caption>
       <tbody>
         <tr>
           <th scope="row">Size</th>

@@ -5,6 +5,9 @@ import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import type { ProcessOptions, Target } from '../../api/types';
 import type { Algorithm, ParamSpec } from '../../api/types';
 
+/** How an algorithm an admin turned off is marked where algorithms are picked. */
+export const OFF_HERE = 'off on this server';
+
 export type TargetMetric = 'ssimulacra2' | 'ssim' | 'ms_ssim' | 'psnr' | 'max_bytes';
 
 export const TARGETS: Record<TargetMetric, { label: string; default: number; min: number; max: number; step: number; unit?: string }> = {
@@ -51,9 +54,11 @@ interface Props {
 
 export function CompressForm({ algorithms, busy, onSubmit }: Props) {
   const id = useId();
-  // AVIF's default encoder first (libaom where the build has it), as the core picks it.
-  const avif = ['avif-aom', 'avif-rav1e'].map((n) => algorithms.find((a) => a.name === n)).find(Boolean);
-  const initial = avif ?? algorithms[0];
+  // AVIF's default encoder first (libaom where the build has it), as the core picks it; the server
+  // refuses algorithms it does not offer, so the choice starts among the offered ones.
+  const offered = algorithms.filter((a) => a.enabled);
+  const avif = ['avif-aom', 'avif-rav1e'].map((n) => offered.find((a) => a.name === n)).find(Boolean);
+  const initial = avif ?? offered[0];
   const [s, setS] = useState<CompressState>({
     algorithm: initial?.name ?? '',
     mode: 'target',
@@ -94,15 +99,17 @@ export function CompressForm({ algorithms, busy, onSubmit }: Props) {
           {byFormat.map(([format, list]) => (
             <optgroup key={format} label={format.toUpperCase()}>
               {list.map((a) => (
-                <option key={a.name} value={a.name}>
+                <option key={a.name} value={a.name} disabled={!a.enabled}>
                   {a.name}
                   {a.lossless ? ' (lossless)' : ''}
+                  {a.enabled ? '' : ` (${OFF_HERE})`}
                 </option>
               ))}
             </optgroup>
           ))}
         </select>
         {alg?.description && <p className="field__hint">{alg.description}</p>}
+        {!initial && <p className="field__hint">No algorithm is offered on this server.</p>}
       </div>
 
       <div className="segmented" role="radiogroup" aria-label="How to choose the quality">
