@@ -35,6 +35,8 @@ if want_part system; then
   pkg-config --exists aom 2>/dev/null || need_apt+=(libaom-dev)
   # Makes the certificate of the HTTPS end-to-end test.
   command -v openssl >/dev/null || need_apt+=(openssl)
+  # Draws docs/architecture.svg from its text source; make test checks the drawing is current.
+  command -v dot >/dev/null || need_apt+=(graphviz)
   # Database servers the storage tests run against (started on loopback by scripts/databases.sh).
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
   command -v mariadbd >/dev/null || need_apt+=(mariadb-server)

@@ -111,6 +111,8 @@ run() { # name, command...
 run "cargo deny (licenses, bans, sources, advisories)" scripts/deny.sh
 # The habits: formatting as rustfmt.toml says; clippy's lints ride on the build (above).
 run "cargo fmt --check" cargo fmt --all --check
+# The README's architecture diagram is drawn from docs/architecture.dot, never edited by hand.
+run "architecture diagram (scripts/diagram.sh --check)" scripts/diagram.sh --check
 
 # core/tests/corpus.rs appends its per-folder counts here; libtest hides a passing test's output.
 export FOTOBASE_CORPUS_REPORT="$CARGO_TARGET_DIR/corpus-report.txt"
