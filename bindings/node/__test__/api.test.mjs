@@ -153,7 +153,7 @@ test('arguments of the wrong JS type are invalid_argument too', async () => {
 
 test('errorCodes lists every code, snake_case', () => {
   const codes = fb.errorCodes();
-  for (const c of ['unsupported_format', 'corrupt_input', 'invalid_argument', 'weak_password', 'token_expired', 'unexpected']) {
+  for (const c of ['unsupported_format', 'corrupt_input', 'invalid_argument', 'weak_password', 'token_expired', 'quota_exceeded', 'unexpected']) {
     assert.ok(codes.includes(c), c);
   }
   assert.ok(codes.every((c) => /^[a-z_]+$/.test(c)));

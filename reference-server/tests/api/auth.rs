@@ -635,12 +635,22 @@ async fn password_reset_by_email() {
     let mail = mail_to(&app, "ann@example.com", "Reset").await;
     assert!(mail.contains("/reset-password?token=") && mail.contains("multipart/alternative"), "{mail}");
     let token = link_token(&mail);
+    // A signed rendition URL handed out before: a reset means someone else may have had the
+    // account, so what it minted stops working too.
+    let owner = first["access_token"].as_str().unwrap();
+    let img = app.upload(owner, "jpeg", "").await;
+    let mint = format!("/api/v1/images/{}/transform-url", img["id"].as_str().unwrap());
+    let minted = app.post(&mint, Some(owner), json!({"width": 32})).await.ok(200);
+    let rendition = minted["path"].as_str().unwrap().to_owned();
+    assert_eq!(app.get(&rendition, None).await.status, 200);
     let confirm = |token: &str, password: &str| json!({"token": token, "new_password": password});
     let url = "/api/v1/auth/password-reset/confirm";
     app.post(url, None, confirm(&token, "short")).await.problem(422, "weak_password");
     app.post(url, None, confirm("not-a-token", "a fresh long passphrase")).await.problem(401, "token_invalid");
     let done = app.post(url, None, confirm(&token, "a fresh long passphrase")).await.ok(200);
     assert_eq!(done["sessions_ended"], 2);
+    let revoked = app.get(&rendition, None).await.problem(403, "forbidden");
+    assert!(revoked["detail"].as_str().unwrap().contains("revoked"), "{revoked}");
     app.post(url, None, confirm(&token, "another long passphrase")).await.problem(401, "token_invalid");
     app.get("/api/v1/users/me", Some(first["access_token"].as_str().unwrap())).await.problem(401, "token_invalid");
     app.post("/api/v1/auth/login", None, json!({"email": "ann@example.com", "password": PASSWORD}))

@@ -770,6 +770,21 @@ async fn camera_facts_for_everyone_the_position_for_the_owner() {
         assert_eq!(res.status, 200, "{who}");
         assert_eq!(gps_in(&res.body), None, "{who} gets the version without its position");
     }
+
+    // Renditions made for showing carry no position either: the thumbnail (through the API and a
+    // link without the location) and a signed transform URL, which anyone holding it can open.
+    let link_token = link["token"].as_str().unwrap();
+    for (who, thumb) in [
+        ("anonymous", app.get(&format!("{path}/thumbnail"), None).await),
+        ("a share link", app.get(&format!("/api/v1/shared/{link_token}/images/{}/thumbnail", id(&img)), None).await),
+    ] {
+        assert_eq!(thumb.status, 200, "{who}");
+        assert_eq!(gps_in(&thumb.body), None, "{who}: the thumbnail has no position");
+    }
+    let minted = app.post(&format!("{path}/transform-url"), Some(&ann), json!({"width": 320, "format": "jpeg"})).await;
+    let rendition = app.get(minted.ok(200)["path"].as_str().unwrap(), None).await;
+    assert_eq!(rendition.status, 200);
+    assert_eq!(gps_in(&rendition.body), None, "a transform URL's rendition has no position");
 }
 
 /// An iPhone photo past `upload_memory_bytes` is staged, then probed whole: libheif checks every
