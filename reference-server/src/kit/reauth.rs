@@ -1,16 +1,47 @@
 //! Re-authentication before what cannot be undone or takes the account over (deleting it,
-//! changing its password): the password again, checked like a login (a hashing slot, the
-//! account's failed-login throttle), so a stolen access token alone is not enough, and guessing
-//! the password through these calls is as slow as through login.
+//! changing its password, adding or removing a way in): the password again, checked like a login
+//! (a hashing slot, the account's failed-login throttle), so a stolen access token alone is not
+//! enough, and guessing the password through these calls is as slow as through login.
 
 use std::net::IpAddr;
 
 use axum::http::StatusCode;
-use fotobase_store::db::User;
+use fotobase_store::db::{AuditSource, User};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::error::codes;
-use super::{ApiError, ApiResult};
+use super::second_factor::{self, Proof};
+use super::{ApiError, ApiResult, Caller};
 use crate::state::AppState;
+
+/// The password again (and a code, with two-step verification on).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Confirm {
+    password: String,
+    totp_code: Option<String>,
+    recovery_code: Option<String>,
+}
+
+/// The caller, once `body` proves it is the account's holder: the password (checked like a login)
+/// and, with two-step verification on, a code (`403` when wrong, counted like a wrong login code).
+pub async fn confirm(
+    state: &AppState,
+    caller: &Caller,
+    body: Confirm,
+    ip: Option<IpAddr>,
+    origin: &AuditSource,
+) -> ApiResult<User> {
+    let user = state.users.get(caller.user_id).await?;
+    password_again(state, &user, body.password, "password", ip).await?;
+    if let Some(factor) = second_factor::confirmed(state, user.id).await? {
+        let proof = Proof { totp_code: body.totp_code, recovery_code: body.recovery_code };
+        let passed = second_factor::check(state, &user, &factor, proof, StatusCode::FORBIDDEN, ip).await?;
+        second_factor::note(state, user.id, passed, origin).await;
+    }
+    Ok(user)
+}
 
 /// `Ok` when `password` (the request member `field`) is `user`'s; a wrong one counts as a
 /// failed login of the account.

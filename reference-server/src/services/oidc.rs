@@ -30,9 +30,10 @@ use crate::kit::audit::{self, Origin};
 use crate::kit::error::codes;
 use crate::kit::extract::ClientAddr;
 use crate::kit::oidc::{FLOW_COOKIE, FLOW_SECS, Flow, Provider, TICKET_COOKIE, Ticket, local_path};
+use crate::kit::reauth::{self, Confirm};
 use crate::kit::second_factor::{self, Proof};
 use crate::kit::signin::{self, TokenResponse};
-use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, cookies, ids, reauth};
+use crate::kit::{ApiError, ApiResult, Caller, Json, Path, Query, cookies, ids};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -394,16 +395,20 @@ async fn identities(State(state): State<AppState>, caller: Caller) -> ApiResult<
 }
 
 /// Unlink a provider from the caller's account (signing in with it then makes no use of this
-/// account until linked again with the password).
+/// account until linked again with the password): the password again (and a code with two-step
+/// verification on).
 #[utoipa::path(delete, path = "/api/v1/auth/oidc/identities/{provider}", tag = "auth", operation_id = "oidc_unlink",
     security(("bearer" = [])), params(("provider" = String, Path, description = "The provider's id")),
-    responses((status = 204, description = "Unlinked")))]
+    request_body = Confirm, responses((status = 204, description = "Unlinked")))]
 async fn unlink(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Origin(origin): Origin,
     caller: Caller,
     Path(provider): Path<String>,
+    Json(body): Json<Confirm>,
 ) -> ApiResult<StatusCode> {
+    reauth::confirm(&state, &caller, body, addr.map(|a| a.ip()), &origin).await?;
     if !state.identities.unlink(caller.user_id, &provider).await? {
         return Err(ApiError::not_found("linked provider"));
     }

@@ -7,8 +7,6 @@
 //! The relying party is the site's domain (`public_url`); WebAuthn refuses IP addresses, so on a
 //! server reached by one, passkeys are off (`GET /api/v1/auth/passkeys/config`).
 
-use std::net::IpAddr;
-
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -16,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use fotobase_auth::clock::{Clock as _, SystemClock};
 use fotobase_auth::webauthn::{self, AuthenticationResponse, RegistrationResponse};
-use fotobase_store::db::{AuditKind, AuditSource, Passkey, User};
+use fotobase_store::db::{AuditKind, Passkey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -26,10 +24,10 @@ use crate::kit::audit::{self, Origin};
 use crate::kit::error::codes;
 use crate::kit::extract::{ClientAddr, JsonOrEmpty};
 use crate::kit::passkeys::{self, CEREMONY_SECS, Ceremony, LOGIN, passkey_invalid, relying_party, rp_or_off};
+use crate::kit::reauth::{self, Confirm};
 use crate::kit::sealed::SealedCookie;
-use crate::kit::second_factor::{self, Proof};
 use crate::kit::signin::{self, TokenResponse};
-use crate::kit::{ApiError, ApiResult, Caller, Json, Path, ids, reauth};
+use crate::kit::{ApiError, ApiResult, Caller, Json, Path, ids};
 use crate::state::AppState;
 
 const PATH: &str = "/api/v1/auth/passkeys";
@@ -105,31 +103,26 @@ async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<P
     Ok(Json(PasskeyList { passkeys: passkeys.into_iter().map(|p| PasskeyView::new(&state, p)).collect() }))
 }
 
-/// Remove one of the caller's passkeys (it signs in no more; the authenticator may still list it).
+/// Remove one of the caller's passkeys (it signs in no more; the authenticator may still list it):
+/// the password again (and a code with two-step verification on), as for adding one.
 #[utoipa::path(delete, path = "/api/v1/auth/passkeys/{id}", tag = "auth", operation_id = "remove_passkey",
-    security(("bearer" = [])), params(("id" = String, Path, description = "`pk_…`")),
+    security(("bearer" = [])), params(("id" = String, Path, description = "`pk_…`")), request_body = Confirm,
     responses((status = 204, description = "Removed")))]
 async fn remove(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     Origin(origin): Origin,
     caller: Caller,
     Path(id): Path<String>,
+    Json(body): Json<Confirm>,
 ) -> ApiResult<StatusCode> {
     let row = state.row_id(ids::PASSKEY, &id, "passkey")?;
+    reauth::confirm(&state, &caller, body, addr.map(|a| a.ip()), &origin).await?;
     if !state.passkeys.remove(caller.user_id, row).await? {
         return Err(ApiError::not_found("passkey"));
     }
     audit::record(&state, caller.user_id, AuditKind::PasskeyRemoved, &origin).await;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The password again (and a code, with two-step verification on).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Confirm {
-    password: String,
-    totp_code: Option<String>,
-    recovery_code: Option<String>,
 }
 
 /// WebAuthn options for `navigator.credentials.create` / `get`, as JSON (Level 3).
@@ -153,7 +146,7 @@ async fn register_options(
     Json(body): Json<Confirm>,
 ) -> ApiResult<Response> {
     let rp = rp_or_off(&state)?;
-    let user = confirm(&state, &caller, body, addr.map(|a| a.ip()), &origin).await?;
+    let user = reauth::confirm(&state, &caller, body, addr.map(|a| a.ip()), &origin).await?;
     let email = state.fields.decrypt_str(&user.email_cipher, "user.email").unwrap_or_default();
     let existing: Vec<String> = state.passkeys.of_user(user.id).await?.into_iter().map(|p| p.credential_id).collect();
     let challenge = webauthn::challenge();
@@ -162,23 +155,6 @@ async fn register_options(
     let ceremony = Ceremony { challenge, user_id: Some(user.id), expires_at: SystemClock.now() + CEREMONY_SECS };
     let cookie = REGISTER.seal(&state.fields, &ceremony)?;
     Ok(([(header::SET_COOKIE, cookie)], Json(Options { public_key: options })).into_response())
-}
-
-async fn confirm(
-    state: &AppState,
-    caller: &Caller,
-    body: Confirm,
-    ip: Option<IpAddr>,
-    origin: &AuditSource,
-) -> ApiResult<User> {
-    let user = state.users.get(caller.user_id).await?;
-    reauth::password_again(state, &user, body.password, "password", ip).await?;
-    if let Some(factor) = second_factor::confirmed(state, user.id).await? {
-        let proof = Proof { totp_code: body.totp_code, recovery_code: body.recovery_code };
-        let passed = second_factor::check(state, &user, &factor, proof, StatusCode::FORBIDDEN, ip).await?;
-        second_factor::note(state, user.id, passed, origin).await;
-    }
-    Ok(user)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -267,9 +267,18 @@ async fn new_people_sign_up_through_a_provider_and_come_back_to_their_account() 
         "{kinds:?}"
     );
 
+    // Unlinking takes the password again: this account's is random (it signed up through the
+    // provider), so its token alone unlinks nothing; the holder sets a password first.
+    let unlink =
+        |body: Option<Value>| app.call(Method::DELETE, "/api/v1/auth/oidc/identities/test", Some(&access2), body);
+    assert!(unlink(None).await.status.is_client_error());
+    unlink(Some(json!({"password": PASSWORD}))).await.problem(403, "invalid_credentials");
+    // (As a password reset would: auth.rs's reset test shows that flow.)
+    let ann = app.state.users.by_email_index(&app.state.blind.email("ann@example.com")).await.unwrap().unwrap();
+    app.state.users.set_password_hash(ann.id, &app.state.hasher.hash_unchecked(PASSWORD).unwrap()).await.unwrap();
+    assert_eq!(unlink(Some(json!({"password": PASSWORD}))).await.status, 204);
+    unlink(Some(json!({"password": PASSWORD}))).await.problem(404, "not_found");
     // Unlinked, the provider account is a stranger to it again: the address leads to a link ticket.
-    app.delete("/api/v1/auth/oidc/identities/test", Some(&access2)).await.ok(204);
-    app.delete("/api/v1/auth/oidc/identities/test", Some(&access2)).await.problem(404, "not_found");
     let after = round_trip(&app, &idp, "/", "sub-ann", "ann@example.com", Twist::default()).await;
     assert_eq!(location(&after), "/login?oidc=link&provider=test");
     assert_eq!(cookie(&after, "fotobase_refresh"), None);

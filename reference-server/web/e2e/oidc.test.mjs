@@ -247,6 +247,8 @@ test('an account with the same address: its password links the provider, then th
 
   await card.getByRole('button', { name: `Unlink ${PROVIDER}` }).click();
   const dialog = page.getByRole('dialog', { name: `Unlink ${PROVIDER}?` });
+  // The password again (two-step verification is not on yet: no code).
+  await dialog.getByLabel('Password').fill(BOB_PASSWORD);
   await dialog.getByRole('button', { name: 'Unlink', exact: true }).click();
   await page.getByText(`${PROVIDER} unlinked.`).waitFor();
   await card.getByText(`Not linked — sign out and sign in with ${PROVIDER} to link`).waitFor();

@@ -219,6 +219,13 @@ test('a removed passkey signs in no more, though the authenticator still holds i
   const card = await profileCard(page, 'Passkeys');
   await card.getByRole('button', { name: `Remove ${DEVICE}` }).click();
   const dialog = page.getByRole('dialog', { name: `Remove the passkey “${DEVICE}”?` });
+  // The password again, as for adding one (two-step verification is not on yet: no code).
+  await dialog.getByLabel('Password').fill('not the password');
+  await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
+  await dialog.getByRole('alert').getByText('The password is wrong.').waitFor();
+  expectLogged(403);
+  assert.equal(await card.getByRole('row').count(), 2, 'a header and the passkey, still there');
+  await dialog.getByLabel('Password').fill(PASSWORD);
   await screenshot(page, 'remove');
   await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
   await page.getByText(`Passkey “${DEVICE}” removed.`).waitFor();

@@ -2,6 +2,7 @@
 // redirects to the provider and back); the page only links to its start, finishes a sign-in that
 // needs the password or a code, and lists or unlinks the providers of the signed-in account.
 
+import type { SecondFactor } from './auth';
 import { api } from './http';
 import { setTokens } from './session';
 import type { OidcCompletion, OidcIdentity, OidcProvider, TokenResponse } from './types';
@@ -34,7 +35,10 @@ export async function oidcIdentities(): Promise<OidcIdentity[]> {
   return (await api<{ identities: OidcIdentity[] }>('/api/v1/auth/oidc/identities')).identities;
 }
 
-/** Stop signing in to this account with `provider`. */
-export function unlinkOidc(provider: string): Promise<void> {
-  return api(`/api/v1/auth/oidc/identities/${encodeURIComponent(provider)}`, { method: 'DELETE' });
+/**
+ * Stop signing in to this account with `provider`: the password again (and a code where two-step
+ * verification is on), as for adding a passkey.
+ */
+export function unlinkOidc(provider: string, password: string, second?: SecondFactor): Promise<void> {
+  return api(`/api/v1/auth/oidc/identities/${encodeURIComponent(provider)}`, { method: 'DELETE', json: { password, ...second } });
 }

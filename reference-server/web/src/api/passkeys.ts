@@ -76,8 +76,12 @@ export function registerPasskey(name: string, credential: RegistrationResponseJS
   return api<Passkey>('/api/v1/auth/passkeys/register', { method: 'POST', json: { name, credential } });
 }
 
-export function removePasskey(id: string): Promise<void> {
-  return api(`/api/v1/auth/passkeys/${encodeURIComponent(id)}`, { method: 'DELETE' });
+/**
+ * Remove one of the account's passkeys: the password again (and a code where two-step
+ * verification is on), as for adding one.
+ */
+export function removePasskey(id: string, password: string, second?: SecondFactor): Promise<void> {
+  return api(`/api/v1/auth/passkeys/${encodeURIComponent(id)}`, { method: 'DELETE', json: { password, ...second } });
 }
 
 /** Start a sign-in with a passkey (any of this site's the browser has). Sets the ceremony's cookie. */

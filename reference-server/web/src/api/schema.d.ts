@@ -477,7 +477,8 @@ export interface paths {
         post?: never;
         /**
          * Unlink a provider from the caller's account (signing in with it then makes no use of this
-         *     account until linked again with the password).
+         *     account until linked again with the password): the password again (and a code with two-step
+         *     verification on).
          */
         delete: operations["oidc_unlink"];
         options?: never;
@@ -529,7 +530,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove one of the caller's passkeys (it signs in no more; the authenticator may still list it). */
+        /**
+         * Remove one of the caller's passkeys (it signs in no more; the authenticator may still list it):
+         *     the password again (and a code with two-step verification on), as for adding one.
+         */
         delete: operations["remove_passkey"];
         options?: never;
         head?: never;
@@ -3048,7 +3052,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Confirm"];
+            };
+        };
         responses: {
             /** @description Unlinked */
             204: {
@@ -3115,7 +3123,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Confirm"];
+            };
+        };
         responses: {
             /** @description Removed */
             204: {

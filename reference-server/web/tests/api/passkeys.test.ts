@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { api } from '../../src/api/http';
+import { unlinkOidc } from '../../src/api/oidc';
 import {
   authenticationToJSON,
   createPasskey,
@@ -10,12 +11,13 @@ import {
   passkeysSupported,
   passkeysUsableHere,
   registrationToJSON,
+  removePasskey,
   requestOptionsFromJSON,
   toBase64url,
 } from '../../src/api/passkeys';
 import { ApiError, describe as say } from '../../src/api/problem';
 import { accessToken, clearTokens, onExpired, setTokens } from '../../src/api/session';
-import { clearCookies, mockFetch, problem, setCookie, TOKEN } from '../helpers';
+import { clearCookies, json, mockFetch, problem, setCookie, TOKEN } from '../helpers';
 import { assertion, attestation, buf, bytes, CREATION, CRED_ID, domError, installWebAuthn, RAW_ID, removeWebAuthn, REQUEST } from '../passkeyDoubles';
 
 const hex = (b: ArrayBuffer) => [...new Uint8Array(b)].map((x) => x.toString(16).padStart(2, '0')).join('');
@@ -263,6 +265,54 @@ describe('a step-up asking for a code', () => {
     expect(err.code).toBe('second_factor_required');
     expect(calls.map((c) => c.url)).toEqual(['/api/v1/auth/passkeys/register/options']);
     expect(expired).not.toHaveBeenCalled();
+    expect(accessToken()).toBe('at-1');
+  });
+});
+
+describe('removing a way in takes the password again, as adding a passkey does', () => {
+  beforeEach(() => {
+    clearTokens();
+    setTokens(TOKEN(1));
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    clearTokens();
+  });
+
+  it('sends the password (and a code) as JSON with the DELETE of a passkey and of a provider', async () => {
+    const { calls } = mockFetch({
+      'DELETE /api/v1/auth/passkeys/pk_1': () => new Response(null, { status: 204 }),
+      'DELETE /api/v1/auth/passkeys/pk%2F2': () => new Response(null, { status: 204 }),
+      'DELETE /api/v1/auth/oidc/identities/test': () => new Response(null, { status: 204 }),
+      'DELETE /api/v1/auth/oidc/identities/corp%20sso': () => new Response(null, { status: 204 }),
+    });
+    await expect(removePasskey('pk_1', 'pw')).resolves.toBeUndefined();
+    await removePasskey('pk/2', 'pw', { totp_code: '123456' });
+    await expect(unlinkOidc('test', 'pw')).resolves.toBeUndefined();
+    await unlinkOidc('corp sso', 'pw', { recovery_code: 'aaaa-bbbb' });
+    expect(calls.map((c) => [c.method, c.url, c.body])).toEqual([
+      ['DELETE', '/api/v1/auth/passkeys/pk_1', { password: 'pw' }],
+      ['DELETE', '/api/v1/auth/passkeys/pk%2F2', { password: 'pw', totp_code: '123456' }],
+      ['DELETE', '/api/v1/auth/oidc/identities/test', { password: 'pw' }],
+      ['DELETE', '/api/v1/auth/oidc/identities/corp%20sso', { password: 'pw', recovery_code: 'aaaa-bbbb' }],
+    ]);
+    for (const c of calls) {
+      expect(c.headers['content-type']).toBe('application/json');
+      expect(c.headers.authorization).toBe('Bearer at-1');
+    }
+  });
+
+  it('gives the server’s refusal as its problem', async () => {
+    mockFetch({
+      'DELETE /api/v1/auth/passkeys/pk_1': () => problem(403, 'invalid_credentials', 'wrong password', {}, { field: 'password' }),
+      'DELETE /api/v1/auth/oidc/identities/test': () => problem(401, 'second_factor_required', 'send totp_code'),
+      'POST /api/v1/auth/refresh': () => json(TOKEN(2)),
+    });
+    const wrong = (await removePasskey('pk_1', 'guess').catch((e: unknown) => e)) as ApiError;
+    expect(wrong).toBeInstanceOf(ApiError);
+    expect(wrong.code).toBe('invalid_credentials');
+    const code = (await unlinkOidc('test', 'pw').catch((e: unknown) => e)) as ApiError;
+    expect(code.code).toBe('second_factor_required');
     expect(accessToken()).toBe('at-1');
   });
 });

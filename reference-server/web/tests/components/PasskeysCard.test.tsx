@@ -173,13 +173,14 @@ describe('PasskeysCard', () => {
     expect(within(card).getByRole('button', { name: 'Add a passkey' })).toBeInTheDocument();
   });
 
-  it('removes a passkey after a confirmation', async () => {
+  it('removes a passkey after a confirmation with the password', async () => {
     installWebAuthn();
     let passkeys = [MAC, KEY];
     const { calls } = mockFetch({
       'GET /api/v1/auth/passkeys/config': () => json(ON),
       'GET /api/v1/auth/passkeys': () => json({ passkeys }),
-      'DELETE /api/v1/auth/passkeys/pk_1': () => {
+      'DELETE /api/v1/auth/passkeys/pk_1': (c) => {
+        if ((c.body as { password?: string } | undefined)?.password !== 'correct horse') return problem(403, 'invalid_credentials', 'wrong password');
         passkeys = [KEY];
         return new Response(null, { status: 204 });
       },
@@ -191,23 +192,90 @@ describe('PasskeysCard', () => {
 
     // Cancel changes nothing.
     await user.click(await within(card).findByRole('button', { name: 'Remove MacBook' }));
-    const dialog = screen.getByRole('dialog', { name: 'Remove the passkey “MacBook”?' });
+    let dialog = screen.getByRole('dialog', { name: 'Remove the passkey “MacBook”?' });
     expect(dialog).toHaveTextContent('It will no longer sign you in here.');
+    // Not without the password.
+    expect(within(dialog).getByRole('button', { name: 'Remove' })).toBeDisabled();
+    await user.type(within(dialog).getByLabelText('Password'), 'typed then cancelled');
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(calls.some((c) => c.method === 'DELETE')).toBe(false);
 
+    // Opened again: the password is not kept.
     await user.click(within(card).getByRole('button', { name: 'Remove MacBook' }));
-    await user.click(within(screen.getByRole('dialog', { name: 'Remove the passkey “MacBook”?' })).getByRole('button', { name: 'Remove' }));
+    dialog = screen.getByRole('dialog', { name: 'Remove the passkey “MacBook”?' });
+    expect(within(dialog).getByLabelText('Password')).toHaveValue('');
+    await user.type(within(dialog).getByLabelText('Password'), 'a guess');
+    await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('The password is wrong.');
+    expect(within(dialog).getByLabelText('Password')).toHaveValue('');
+    expect(within(card).getByRole('row', { name: /MacBook/ })).toBeInTheDocument();
+
+    await user.type(within(dialog).getByLabelText('Password'), 'correct horse');
+    await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
     expect(await screen.findByText('Passkey “MacBook” removed.')).toBeInTheDocument();
     await waitFor(() => expect(within(card).queryByRole('row', { name: /MacBook/ })).not.toBeInTheDocument());
-    const del = calls.find((c) => c.method === 'DELETE')!;
-    expect(del.url).toBe('/api/v1/auth/passkeys/pk_1');
-    expect(del.headers.authorization).toBe('Bearer at-1');
+    const dels = calls.filter((c) => c.method === 'DELETE');
+    expect(dels.map((c) => c.url)).toEqual(['/api/v1/auth/passkeys/pk_1', '/api/v1/auth/passkeys/pk_1']);
+    expect(dels.map((c) => c.body)).toEqual([{ password: 'a guess' }, { password: 'correct horse' }]);
+    expect(dels[1]!.headers.authorization).toBe('Bearer at-1');
+    expect(dels[1]!.headers['content-type']).toBe('application/json');
 
-    // A failure is said.
+    // A failure is said in the dialog, which stays open.
     await user.click(within(card).getByRole('button', { name: 'Remove Security key' }));
-    await user.click(within(screen.getByRole('dialog', { name: 'Remove the passkey “Security key”?' })).getByRole('button', { name: 'Remove' }));
-    expect(await screen.findByText('no such passkey')).toBeInTheDocument();
+    dialog = screen.getByRole('dialog', { name: 'Remove the passkey “Security key”?' });
+    await user.type(within(dialog).getByLabelText('Password'), 'correct horse');
+    await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('no such passkey');
+  });
+
+  it('asks for a code before removing when the account has two-step verification, keeping the password and the session', async () => {
+    installWebAuthn();
+    let passkeys = [MAC];
+    const { calls } = mockFetch({
+      'GET /api/v1/auth/passkeys/config': () => json(ON),
+      'GET /api/v1/auth/passkeys': () => json({ passkeys }),
+      'DELETE /api/v1/auth/passkeys/pk_1': (c) => {
+        const body = c.body as Record<string, string>;
+        if (body.password !== 'correct horse') return problem(403, 'invalid_credentials', 'wrong password');
+        if (body.recovery_code === 'aaaa-bbbb-cccc-dddd') {
+          passkeys = [];
+          return new Response(null, { status: 204 });
+        }
+        if (body.totp_code || body.recovery_code) return problem(403, 'second_factor_invalid', 'wrong code');
+        return problem(401, 'second_factor_required', 'send totp_code');
+      },
+      'POST /api/v1/auth/refresh': () => json(TOKEN(2)),
+    });
+    renderAt(<PasskeysCard />);
+    const card = await screen.findByRole('region', { name: 'Passkeys' });
+    const user = userEvent.setup();
+    await user.click(await within(card).findByRole('button', { name: 'Remove MacBook' }));
+    setCookie('fotobase_csrf', 'c');
+    const dialog = screen.getByRole('dialog', { name: 'Remove the passkey “MacBook”?' });
+    expect(within(dialog).queryByLabelText('Code from the app, or a recovery code')).not.toBeInTheDocument();
+    await user.type(within(dialog).getByLabelText('Password'), 'correct horse');
+    await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
+    expect(await within(dialog).findByText(/Your account has two-step verification/)).toBeInTheDocument();
+    expect(within(dialog).queryByRole('alert')).not.toBeInTheDocument();
+    expect(within(dialog).getByLabelText('Password')).toHaveValue('correct horse');
+    expect(within(dialog).getByRole('button', { name: 'Remove' })).toBeDisabled();
+    expect(calls.some((c) => c.url === '/api/v1/auth/refresh')).toBe(false);
+    expect(accessToken()).toBe('at-1');
+
+    await user.type(within(dialog).getByLabelText('Code from the app, or a recovery code'), '000 000');
+    await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('That code is wrong, expired or already used.');
+    expect(within(dialog).getByLabelText('Code from the app, or a recovery code')).toHaveValue('');
+
+    await user.type(within(dialog).getByLabelText('Code from the app, or a recovery code'), ' aaaa-bbbb-cccc-dddd ');
+    await user.click(within(dialog).getByRole('button', { name: 'Remove' }));
+    expect(await screen.findByText('Passkey “MacBook” removed.')).toBeInTheDocument();
+    expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.body)).toEqual([
+      { password: 'correct horse' },
+      { password: 'correct horse', totp_code: '000000' },
+      { password: 'correct horse', recovery_code: 'aaaa-bbbb-cccc-dddd' },
+    ]);
+    expect(accessToken()).toBe('at-1');
   });
 
   it('is not shown where the server offers no passkeys (a site at an IP address)', async () => {

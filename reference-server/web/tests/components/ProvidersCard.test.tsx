@@ -8,7 +8,7 @@ import { json, mockFetch, problem, renderAt } from '../helpers';
 describe('ProvidersCard', () => {
   afterEach(() => vi.unstubAllGlobals());
 
-  it('lists the linked providers and the others, and unlinks after a confirmation', async () => {
+  it('lists the linked providers and the others, and unlinks after a confirmation with the password', async () => {
     let identities = [{ provider: 'test', name: 'Test IdP', linked_at: 1_700_000_000 }];
     const { calls } = mockFetch({
       'GET /api/v1/auth/oidc/providers': () =>
@@ -19,7 +19,8 @@ describe('ProvidersCard', () => {
           ],
         }),
       'GET /api/v1/auth/oidc/identities': () => json({ identities }),
-      'DELETE /api/v1/auth/oidc/identities/test': () => {
+      'DELETE /api/v1/auth/oidc/identities/test': (c) => {
+        if ((c.body as { password?: string } | undefined)?.password !== 'correct horse') return problem(403, 'invalid_credentials', 'wrong password');
         identities = [];
         return new Response(null, { status: 204 });
       },
@@ -35,19 +36,68 @@ describe('ProvidersCard', () => {
     await user.click(within(card).getByRole('button', { name: 'Unlink Test IdP' }));
     const dialog = screen.getByRole('dialog', { name: 'Unlink Test IdP?' });
     expect(dialog).toHaveTextContent('You will no longer be able to sign in with Test IdP.');
+    expect(within(dialog).getByRole('button', { name: 'Unlink' })).toBeDisabled();
+    await user.type(within(dialog).getByLabelText('Password'), 'typed then cancelled');
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(calls.some((c) => c.method === 'DELETE')).toBe(false);
 
     await user.click(within(card).getByRole('button', { name: 'Unlink Test IdP' }));
-    await user.click(within(screen.getByRole('dialog', { name: 'Unlink Test IdP?' })).getByRole('button', { name: 'Unlink' }));
+    const again = screen.getByRole('dialog', { name: 'Unlink Test IdP?' });
+    expect(within(again).getByLabelText('Password')).toHaveValue('');
+    await user.type(within(again).getByLabelText('Password'), 'a guess');
+    await user.click(within(again).getByRole('button', { name: 'Unlink' }));
+    expect(await within(again).findByRole('alert')).toHaveTextContent('The password is wrong.');
+    expect(within(again).getByLabelText('Password')).toHaveValue('');
+    await user.type(within(again).getByLabelText('Password'), 'correct horse');
+    await user.click(within(again).getByRole('button', { name: 'Unlink' }));
     expect(await screen.findByText('Test IdP unlinked.')).toBeInTheDocument();
     await waitFor(() =>
       expect(within(card).getByRole('row', { name: /Test IdP/ })).toHaveTextContent('Not linked — sign out and sign in with Test IdP to link'),
     );
     expect(within(card).queryByRole('button', { name: /Unlink/ })).not.toBeInTheDocument();
-    const del = calls.find((c) => c.method === 'DELETE')!;
-    expect(del.url).toBe('/api/v1/auth/oidc/identities/test');
-    expect(del.headers.authorization).toBeUndefined(); // no session in this test: the client sends none
+    const dels = calls.filter((c) => c.method === 'DELETE');
+    expect(dels.map((c) => c.url)).toEqual(['/api/v1/auth/oidc/identities/test', '/api/v1/auth/oidc/identities/test']);
+    expect(dels.map((c) => c.body)).toEqual([{ password: 'a guess' }, { password: 'correct horse' }]);
+    expect(dels[1]!.headers['content-type']).toBe('application/json');
+    expect(dels[1]!.headers.authorization).toBeUndefined(); // no session in this test: the client sends none
+  });
+
+  it('asks for a code before unlinking when the account has two-step verification', async () => {
+    const { calls } = mockFetch({
+      'GET /api/v1/auth/oidc/providers': () => json({ providers: [{ id: 'test', name: 'Test IdP' }] }),
+      'GET /api/v1/auth/oidc/identities': () => json({ identities: [{ provider: 'test', name: 'Test IdP', linked_at: 1_700_000_000 }] }),
+      'DELETE /api/v1/auth/oidc/identities/test': (c) => {
+        const body = c.body as Record<string, string>;
+        if (body.totp_code === '123456') return new Response(null, { status: 204 });
+        if (body.totp_code || body.recovery_code) return problem(403, 'second_factor_invalid', 'wrong code');
+        return problem(401, 'second_factor_required', 'send totp_code');
+      },
+    });
+    renderAt(<ProvidersCard />);
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Unlink Test IdP' }));
+    const dialog = screen.getByRole('dialog', { name: 'Unlink Test IdP?' });
+    expect(within(dialog).queryByLabelText('Code from the app, or a recovery code')).not.toBeInTheDocument();
+    await user.type(within(dialog).getByLabelText('Password'), 'correct horse');
+    await user.click(within(dialog).getByRole('button', { name: 'Unlink' }));
+    expect(await within(dialog).findByText(/Your account has two-step verification/)).toBeInTheDocument();
+    expect(within(dialog).queryByRole('alert')).not.toBeInTheDocument();
+    expect(within(dialog).getByLabelText('Password')).toHaveValue('correct horse');
+    expect(within(dialog).getByRole('button', { name: 'Unlink' })).toBeDisabled();
+
+    await user.type(within(dialog).getByLabelText('Code from the app, or a recovery code'), '654321');
+    await user.click(within(dialog).getByRole('button', { name: 'Unlink' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('That code is wrong, expired or already used.');
+    expect(within(dialog).getByLabelText('Code from the app, or a recovery code')).toHaveValue('');
+
+    await user.type(within(dialog).getByLabelText('Code from the app, or a recovery code'), '123 456');
+    await user.click(within(dialog).getByRole('button', { name: 'Unlink' }));
+    expect(await screen.findByText('Test IdP unlinked.')).toBeInTheDocument();
+    expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.body)).toEqual([
+      { password: 'correct horse' },
+      { password: 'correct horse', totp_code: '654321' },
+      { password: 'correct horse', totp_code: '123456' },
+    ]);
   });
 
   it('says why an unlink failed', async () => {
@@ -59,8 +109,10 @@ describe('ProvidersCard', () => {
     renderAt(<ProvidersCard />);
     const user = userEvent.setup();
     await user.click(await screen.findByRole('button', { name: 'Unlink Test IdP' }));
-    await user.click(within(screen.getByRole('dialog', { name: 'Unlink Test IdP?' })).getByRole('button', { name: 'Unlink' }));
-    expect(await screen.findByText('this provider is not linked')).toBeInTheDocument();
+    const dialog = screen.getByRole('dialog', { name: 'Unlink Test IdP?' });
+    await user.type(within(dialog).getByLabelText('Password'), 'correct horse');
+    await user.click(within(dialog).getByRole('button', { name: 'Unlink' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('this provider is not linked');
   });
 
   it('shows a provider still linked after the server stopped offering it', async () => {

@@ -1,7 +1,7 @@
 // The account's passkeys on the profile page: which there are (added when, last used when), adding
 // one (the password again, and a code where the server asks for one, then the browser's own
-// dialog) and removing one after a confirmation. Not shown where the server offers no passkeys
-// (a site at an IP address: WebAuthn needs a domain name).
+// dialog) and removing one after a confirmation (the password and a code again, likewise). Not
+// shown where the server offers no passkeys (a site at an IP address: WebAuthn needs a domain name).
 
 import { useState, type FormEvent } from 'react';
 import {
@@ -14,14 +14,14 @@ import {
   passkeysUsableHere,
   removePasskey,
 } from '../../api/passkeys';
-import { ApiError, describe } from '../../api/problem';
+import { describe } from '../../api/problem';
 import type { Passkey } from '../../api/types';
 import { Modal } from '../../components/Modal';
 import { useToast } from '../../components/Toast';
 import { Alert, DataTable } from '../../components/ui';
 import { formatDate } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
-import { secondFactorOf } from './TwoStepCard';
+import { StepUpFields, useStepUp } from './StepUp';
 
 const NAME_MAX = 64;
 
@@ -32,12 +32,12 @@ export function PasskeysCard() {
   const passkeys = useAsync(() => (enabled ? listPasskeys() : Promise.resolve([])), [enabled]);
   const [adding, setAdding] = useState(false);
   const [name, setName] = useState('');
-  const [password, setPassword] = useState('');
-  const [needsCode, setNeedsCode] = useState(false);
-  const [code, setCode] = useState('');
+  const stepUp = useStepUp();
   const [error, setError] = useState<{ text: string; calm: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
   const [confirm, setConfirm] = useState<Passkey | null>(null);
+  const removal = useStepUp();
+  const [removeError, setRemoveError] = useState<string | null>(null);
   const [removing, setRemoving] = useState(false);
 
   if (!enabled) return null;
@@ -48,17 +48,13 @@ export function PasskeysCard() {
   const start = () => {
     setAdding(true);
     setName(defaultPasskeyName());
-    setPassword('');
-    setNeedsCode(false);
-    setCode('');
+    stepUp.reset();
     setError(null);
   };
 
   const stop = () => {
     setAdding(false);
-    setPassword('');
-    setNeedsCode(false);
-    setCode('');
+    stepUp.reset();
     setError(null);
   };
 
@@ -68,38 +64,40 @@ export function PasskeysCard() {
     setBusy(true);
     setError(null);
     try {
-      const created = await addPasskey(name.trim().slice(0, NAME_MAX) || 'Passkey', password, needsCode ? secondFactorOf(code) : undefined);
+      const created = await addPasskey(name.trim().slice(0, NAME_MAX) || 'Passkey', stepUp.password, stepUp.second());
       toast.success(`Passkey “${created.name}” added.`);
       stop();
       passkeys.reload();
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'second_factor_required') {
-        // The password was right: keep it, and ask for the code too.
-        setNeedsCode(true);
-        setCode('');
-      } else if (err instanceof ApiError && err.code === 'invalid_credentials') {
-        setError({ text: 'The password is wrong.', calm: false });
-        setPassword('');
-      } else {
-        // A wrong code, a cancelled dialog, a refused answer: the step-up is spent (its code was
-        // taken, the ceremony's challenge too), so a new try starts with a new code.
-        setError({ text: describe(err, 'passkey'), calm: isPasskeyCancelled(err) });
-        setCode('');
-      }
+      // The password was right and a code is missing: keep it, and ask for the code too. A wrong
+      // code, a cancelled dialog, a refused answer: the step-up is spent (its code was taken, the
+      // ceremony's challenge too), so a new try starts with a new code.
+      const text = stepUp.refused(err, (e) => describe(e, 'passkey'));
+      setError(text === null ? null : { text, calm: isPasskeyCancelled(err) });
     } finally {
       setBusy(false);
     }
   };
 
-  const remove = async (p: Passkey) => {
+  const ask = (p: Passkey | null) => {
+    setConfirm(p);
+    removal.reset();
+    setRemoveError(null);
+  };
+
+  const remove = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!confirm || removing || !removal.ready) return;
+    const p = confirm;
     setRemoving(true);
+    setRemoveError(null);
     try {
-      await removePasskey(p.id);
+      await removePasskey(p.id, removal.password, removal.second());
       toast.success(`Passkey “${p.name}” removed.`);
-      setConfirm(null);
+      ask(null);
       passkeys.reload();
     } catch (err) {
-      toast.error(describe(err));
+      setRemoveError(removal.refused(err, (x) => describe(x)));
     } finally {
       setRemoving(false);
     }
@@ -122,7 +120,7 @@ export function PasskeysCard() {
               <td>{formatDate(p.created_at)}</td>
               <td>{p.last_used_at ? formatDate(p.last_used_at) : 'Never'}</td>
               <td>
-                <button type="button" className="button button--small button--danger" onClick={() => setConfirm(p)}>
+                <button type="button" className="button button--small button--danger" onClick={() => ask(p)}>
                   Remove<span className="visually-hidden"> {p.name}</span>
                 </button>
               </td>
@@ -143,27 +141,9 @@ export function PasskeysCard() {
             <label htmlFor="passkey-name">Name</label>
             <input id="passkey-name" maxLength={NAME_MAX} value={name} onChange={(e) => setName(e.target.value)} />
           </div>
-          <div className="field">
-            <label htmlFor="passkey-password">Password</label>
-            <input
-              id="passkey-password"
-              type="password"
-              autoComplete="current-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </div>
-          {needsCode && (
-            <>
-              <p>Your account has two-step verification: enter the code from your authenticator app, or a recovery code, too.</p>
-              <div className="field">
-                <label htmlFor="passkey-code">Code from the app, or a recovery code</label>
-                <input id="passkey-code" autoComplete="one-time-code" autoFocus value={code} onChange={(e) => setCode(e.target.value)} />
-              </div>
-            </>
-          )}
+          <StepUpFields stepUp={stepUp} id="passkey" />
           <div className="row row--wrap">
-            <button type="submit" className="button button--primary" disabled={busy || !password || (needsCode && !code.trim())}>
+            <button type="submit" className="button button--primary" disabled={busy || !stepUp.ready}>
               {busy ? 'Waiting for your passkey…' : 'Continue'}
             </button>
             <button type="button" className="button button--ghost" onClick={stop}>
@@ -176,19 +156,24 @@ export function PasskeysCard() {
           Add a passkey
         </button>
       )}
-      <Modal open={!!confirm} title={`Remove the passkey “${confirm?.name ?? ''}”?`} onClose={() => setConfirm(null)}>
-        <p>
-          It will no longer sign you in here. Your device or password manager may still list it: you can delete it there
-          too.
-        </p>
-        <div className="modal__actions">
-          <button type="button" className="button button--ghost" onClick={() => setConfirm(null)}>
-            Cancel
-          </button>
-          <button type="button" className="button button--danger" disabled={removing} onClick={() => confirm && remove(confirm)}>
-            Remove
-          </button>
-        </div>
+      <Modal open={!!confirm} title={`Remove the passkey “${confirm?.name ?? ''}”?`} onClose={() => ask(null)}>
+        <form className="form" onSubmit={remove}>
+          <p>
+            It will no longer sign you in here. Your device or password manager may still list it: you can delete it there
+            too.
+          </p>
+          <p>Enter your password to confirm.</p>
+          {removeError && <Alert>{removeError}</Alert>}
+          <StepUpFields stepUp={removal} />
+          <div className="modal__actions">
+            <button type="button" className="button button--ghost" onClick={() => ask(null)}>
+              Cancel
+            </button>
+            <button type="submit" className="button button--danger" disabled={removing || !removal.ready}>
+              Remove
+            </button>
+          </div>
+        </form>
       </Modal>
     </section>
   );

@@ -1,9 +1,10 @@
 // The OpenID providers of the account on the profile page: which ones sign in to it (and since
-// when), unlinking one, and the server's other providers. A provider is linked by signing in with
+// when), unlinking one (the password again, and a code where two-step verification is on), and
+// the server's other providers. A provider is linked by signing in with
 // it while signed out (an account with the same verified address is asked for its password), so
 // there is no "link" button here. Shown only where the server offers providers or one is linked.
 
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
 import { oidcIdentities, oidcProviders, unlinkOidc } from '../../api/oidc';
 import { describe } from '../../api/problem';
 import type { OidcIdentity } from '../../api/types';
@@ -12,6 +13,7 @@ import { useToast } from '../../components/Toast';
 import { Alert, DataTable } from '../../components/ui';
 import { formatDate } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
+import { StepUpFields, useStepUp } from './StepUp';
 
 export function ProvidersCard() {
   const toast = useToast();
@@ -19,20 +21,32 @@ export function ProvidersCard() {
   const identities = useAsync(oidcIdentities, []);
   const [confirm, setConfirm] = useState<OidcIdentity | null>(null);
   const [busy, setBusy] = useState(false);
+  const stepUp = useStepUp();
+  const [error, setError] = useState<string | null>(null);
 
   const linked = identities.data ?? [];
   const others = (providers.data ?? []).filter((p) => !linked.some((i) => i.provider === p.id));
   if (!linked.length && !others.length) return null;
 
-  const unlink = async (identity: OidcIdentity) => {
+  const ask = (identity: OidcIdentity | null) => {
+    setConfirm(identity);
+    stepUp.reset();
+    setError(null);
+  };
+
+  const unlink = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!confirm || busy || !stepUp.ready) return;
+    const identity = confirm;
     setBusy(true);
+    setError(null);
     try {
-      await unlinkOidc(identity.provider);
+      await unlinkOidc(identity.provider, stepUp.password, stepUp.second());
       toast.success(`${identity.name} unlinked.`);
-      setConfirm(null);
+      ask(null);
       identities.reload();
     } catch (err) {
-      toast.error(describe(err));
+      setError(stepUp.refused(err, (x) => describe(x)));
     } finally {
       setBusy(false);
     }
@@ -49,7 +63,7 @@ export function ProvidersCard() {
             <th scope="row">{i.name}</th>
             <td>Linked {formatDate(i.linked_at)}</td>
             <td>
-              <button type="button" className="button button--small button--danger" onClick={() => setConfirm(i)}>
+              <button type="button" className="button button--small button--danger" onClick={() => ask(i)}>
                 Unlink<span className="visually-hidden"> {i.name}</span>
               </button>
             </td>
@@ -65,19 +79,24 @@ export function ProvidersCard() {
           </tr>
         ))}
       </DataTable>
-      <Modal open={!!confirm} title={`Unlink ${confirm?.name ?? ''}?`} onClose={() => setConfirm(null)}>
-        <p>
-          You will no longer be able to sign in with {confirm?.name}. Sign in with your password instead (or set one with
-          “Forgot your password?” on the sign-in page).
-        </p>
-        <div className="modal__actions">
-          <button type="button" className="button button--ghost" onClick={() => setConfirm(null)}>
-            Cancel
-          </button>
-          <button type="button" className="button button--danger" disabled={busy} onClick={() => confirm && unlink(confirm)}>
-            Unlink
-          </button>
-        </div>
+      <Modal open={!!confirm} title={`Unlink ${confirm?.name ?? ''}?`} onClose={() => ask(null)}>
+        <form className="form" onSubmit={unlink}>
+          <p>
+            You will no longer be able to sign in with {confirm?.name}. Sign in with your password instead (or set one with
+            “Forgot your password?” on the sign-in page).
+          </p>
+          <p>Enter your password to confirm.</p>
+          {error && <Alert>{error}</Alert>}
+          <StepUpFields stepUp={stepUp} />
+          <div className="modal__actions">
+            <button type="button" className="button button--ghost" onClick={() => ask(null)}>
+              Cancel
+            </button>
+            <button type="submit" className="button button--danger" disabled={busy || !stepUp.ready}>
+              Unlink
+            </button>
+          </div>
+        </form>
       </Modal>
     </section>
   );
