@@ -3,7 +3,9 @@
 //! service that owns the path (round robin; instances are probed on `/health`);
 //! idempotent requests without a body are retried on another instance when one
 //! cannot be reached or answers 502/503/504. Bodies stream through both ways; the
-//! request id travels with the request; services check tokens themselves. Its own
+//! request id travels with the request; services check tokens themselves. The client's
+//! address goes on in `X-Forwarded-For` alone: the caller's own, or behind an ingress listed in
+//! `FOTOBASE_TRUSTED_PROXIES`, the client that ingress saw (`kit::proxy`). Its own
 //! `/metrics` count what it forwarded by service and status, and which instances are up.
 
 use std::collections::HashMap;
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use hyper_util::client::legacy::Client;
@@ -25,6 +27,7 @@ use serde_json::json;
 use crate::config::{Config, Service};
 use crate::kit::ApiError;
 use crate::kit::metrics::{GatewayMetrics, exposition};
+use crate::kit::proxy::Proxies;
 
 /// Which service owns a path; `None` for paths no service serves.
 pub fn route(path: &str) -> Option<Service> {
@@ -91,6 +94,8 @@ pub struct Gateway {
     web: crate::kit::web::Web,
     metrics: Arc<GatewayMetrics>,
     metrics_token: Option<Arc<str>>,
+    /// How the client's address is passed on (the header the services read).
+    proxies: Arc<Proxies>,
 }
 
 /// Headers that describe one hop, not the message (RFC 9110 §7.6.1).
@@ -138,6 +143,7 @@ impl Gateway {
             web: crate::kit::web::Web::new(None),
             metrics: Arc::new(GatewayMetrics::default()),
             metrics_token: config.metrics_token.as_deref().map(Arc::from),
+            proxies: Arc::new(Proxies::new(config)),
         })
     }
 
@@ -219,12 +225,9 @@ async fn forward(gw: &Gateway, req: Request) -> Result<Response, ApiError> {
     let path_and_query = req.uri().path_and_query().map_or(path.clone(), |p| p.as_str().to_owned());
     let method = req.method().clone();
     let mut headers = end_to_end(req.headers());
-    if let Some(peer) = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>() {
-        headers.insert(
-            HeaderName::from_static("x-forwarded-for"),
-            peer.0.ip().to_string().parse().expect("an IP is a header value"),
-        );
-    }
+    // The layers in front (`kit::proxy::forwarded_client`) made the peer the client.
+    let client = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    gw.proxies.pass_on(client, &mut headers);
     let has_body = headers.contains_key(header::CONTENT_LENGTH)
         || headers.contains_key(header::TRANSFER_ENCODING)
         || req.headers().contains_key(header::TRANSFER_ENCODING);

@@ -363,8 +363,9 @@ async fn split_services_behind_the_gateway() {
             ("FOTOBASE_BLIND_INDEX_KEY", blind.clone()),
             ("FOTOBASE_TRANSFORM_KEY", transform.clone()),
             ("FOTOBASE_FIELD_KEYS", field.clone()),
-            // As deployed: the services believe the gateway's X-Forwarded-For.
-            ("FOTOBASE_TRUSTED_PROXIES", "127.0.0.1".into()),
+            // As deployed: the services believe the X-Forwarded-For of the gateway (127.0.0.1) and of
+            // the ingress in front of it (127.0.0.2; the whole of 127/8 is loopback on Linux).
+            ("FOTOBASE_TRUSTED_PROXIES", "127.0.0.1,127.0.0.2".into()),
         ];
         env.extend(extra.iter().cloned());
         env
@@ -394,6 +395,7 @@ async fn split_services_behind_the_gateway() {
             ("FOTOBASE_UPSTREAM_USERS", users.base.clone()),
             ("FOTOBASE_UPSTREAM_IMAGES", images.base.clone()),
             ("FOTOBASE_UPSTREAM_FOLDERS", format!("{},{}", folders_a.base, folders_b.base)),
+            ("FOTOBASE_TRUSTED_PROXIES", "127.0.0.2".into()),
         ],
     );
     let api = Api { http: Client::new(), base: gateway.base.clone() };
@@ -409,6 +411,7 @@ async fn split_services_behind_the_gateway() {
         api.ok(reqwest::Method::GET, "/api/v1/shared/unknown-token", None, None, 404).await;
     }
     journey(&api).await;
+    clients_are_told_apart_through_the_gateway(&gateway.base).await;
 
     // Each process exports its own series; the queue's counts come from the images service only.
     let scrape = |base: String| async move {
@@ -438,6 +441,45 @@ async fn split_services_behind_the_gateway() {
         s.stop();
     }
     nothing_left(&db_url, &blob_url).await;
+}
+
+/// The services see each client, not the gateway: through the ingress (a proxy the gateway
+/// trusts) the address the ingress saw, so a stranger's wrong passwords there do not lock out the
+/// owner behind the same ingress; straight at the gateway the caller's own address, whatever
+/// X-Forwarded-For it writes. The account's security log records which.
+async fn clients_are_told_apart_through_the_gateway(base: &str) {
+    let from = |local: [u8; 4]| {
+        let http = Client::builder().local_address(std::net::IpAddr::from(local)).build().unwrap();
+        move |forwarded: &str, password: &str| {
+            http.post(format!("{base}/api/v1/auth/login"))
+                .header("x-forwarded-for", forwarded)
+                .json(&json!({"email": "eve@example.com", "password": password}))
+                .send()
+        }
+    };
+    let api = Api { http: Client::new(), base: base.to_owned() };
+    let eve = json!({"email": "eve@example.com", "password": PASSWORD});
+    api.ok(reqwest::Method::POST, "/api/v1/auth/register", None, Some(eve), 201).await;
+    let (ingress, direct) = (from([127, 0, 0, 2]), from([127, 0, 0, 3]));
+    for _ in 0..5 {
+        assert_eq!(ingress("203.0.113.50", "a guess").await.unwrap().status(), 401);
+    }
+    let owner = ingress("198.51.100.1, 203.0.113.51", PASSWORD).await.unwrap();
+    assert_eq!(owner.status(), 200, "the owner is not locked out by the stranger");
+    let token = owner.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(direct("198.51.100.9", "a guess").await.unwrap().status(), 401);
+    let events = api.ok(reqwest::Method::GET, "/api/v1/users/me/events", Some(&token), None, 200).await;
+    let seen: Vec<(String, String)> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "signed_in" || e["kind"] == "sign_in_failed")
+        .map(|e| (e["kind"].as_str().unwrap().to_owned(), e["ip"].as_str().unwrap_or("-").to_owned()))
+        .collect();
+    let mut want = vec![("sign_in_failed", "127.0.0.3"), ("signed_in", "203.0.113.51")];
+    want.extend([("sign_in_failed", "203.0.113.50"); 5]);
+    let want: Vec<(String, String)> = want.into_iter().map(|(k, ip)| (k.to_owned(), ip.to_owned())).collect();
+    assert_eq!(seen, want, "newest first: {events}");
 }
 
 /// A real SMTP server (aiosmtpd from PyPI, installed into `.venv` by scripts/setup.sh) that

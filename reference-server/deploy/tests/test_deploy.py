@@ -44,6 +44,16 @@ def test_compose_is_valid_and_wires_the_split_deployment(tmp_path):
         "the worker answers /health like every service"
     exporter = services["postgres-exporter"]["environment"]["DATA_SOURCE_NAME"]
     assert exporter.startswith("postgresql://") and "@postgres:5432/" in exporter
+    # /metrics answers only the scraper, and only the gateway, the edge, is believed by nobody:
+    # it tells the services each caller's address, which they believe from it alone.
+    for name in ["gateway", "auth", "users", "images", "folders", "worker"]:
+        env = services[name]["environment"]
+        assert env["FOTOBASE_METRICS_TOKEN"] == services["prometheus"]["environment"]["FOTOBASE_METRICS_TOKEN"], name
+        assert env["FOTOBASE_TRUSTED_PROXIES"] == ("" if name == "gateway" else "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16")
+    token_file = re.search(r"> (\S+) &&", services["prometheus"]["command"][0]).group(1)
+    prom = yaml.safe_load((DEPLOY / "prometheus/prometheus.yml").read_text())
+    scrape = next(c for c in prom["scrape_configs"] if c["job_name"] == "fotobase")
+    assert scrape["authorization"] == {"type": "Bearer", "credentials_file": token_file}
     mounts = [v["target"] if isinstance(v, dict) else v.split(":")[1] for v in services["prometheus"]["volumes"]]
     assert "/etc/prometheus/alerts.yml" in mounts
     # Secrets come from .env, not from the compose file.
@@ -82,6 +92,10 @@ def test_kubernetes_deployments_have_probes_limits_and_autoscaling():
         assert {"secretRef": {"name": "fotobase"}} in container["envFrom"]
         assert container["livenessProbe"]["httpGet"]["path"] == "/health", name
         assert container["readinessProbe"]["httpGet"]["path"] == "/ready", name
+    # Every pod (the gateway's behind the public ingress too) keeps /metrics for the scraper, and
+    # believes X-Forwarded-For only from the cluster's own network (the ingress, the gateway).
+    assert "FOTOBASE_METRICS_TOKEN" in kinds["Secret"][0]["stringData"]
+    assert kinds["ConfigMap"][0]["data"]["FOTOBASE_TRUSTED_PROXIES"] == "10.0.0.0/8"
     hpas = {h["spec"]["scaleTargetRef"]["name"] for h in kinds["HorizontalPodAutoscaler"]}
     assert hpas == set(deployments)
     assert kinds["Ingress"][0]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["name"] == "fotobase-gateway"

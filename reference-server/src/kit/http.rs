@@ -19,7 +19,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use super::error::ApiError;
-use crate::config::{Config, ForwardedHeader};
+use crate::config::Config;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -43,12 +43,14 @@ pub fn with_fallbacks(router: Router, web: Option<super::web::Web>) -> Router {
 
 /// Wrap `router` in the shared middleware stack.
 pub fn layers(router: Router, config: &Config) -> Router {
-    let proxies = config.trusted_proxy_nets().unwrap_or_default();
+    let proxies = super::proxy::Proxies::new(config);
     let router = if proxies.is_empty() {
         router
     } else {
-        let proxies = std::sync::Arc::new(Proxies { nets: proxies, header: config.forwarded_header });
-        router.layer(axum::middleware::from_fn(move |req, next| forwarded_client(proxies.clone(), req, next)))
+        let proxies = std::sync::Arc::new(proxies);
+        router.layer(axum::middleware::from_fn(move |req, next| {
+            super::proxy::forwarded_client(proxies.clone(), req, next)
+        }))
     };
     let mut router = router
         // Innermost: the request's own work, bounded in time and in concurrency.
@@ -141,76 +143,8 @@ fn panicked(_: Box<dyn Any + Send + 'static>) -> Response {
     ApiError::internal().into_response()
 }
 
-/// The proxies whose word about the client is believed, and the header they write it in.
-struct Proxies {
-    nets: Vec<ipnet::IpNet>,
-    header: ForwardedHeader,
-}
-
-/// Behind a trusted proxy, the client is the last forwarded address that is not a trusted proxy
-/// itself (each proxy appends what it saw); the peer address stands in for it everywhere after
-/// this layer. From anyone else the header is ignored: clients can write it.
-async fn forwarded_client(
-    proxies: std::sync::Arc<Proxies>,
-    mut req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::extract::ConnectInfo;
-    use std::net::{IpAddr, SocketAddr};
-    let trusted = |ip: &IpAddr| proxies.nets.iter().any(|n| n.contains(ip));
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    if let Some(peer) = peer.filter(|p| trusted(&p.ip())) {
-        let name = match proxies.header {
-            ForwardedHeader::XForwardedFor => HeaderName::from_static("x-forwarded-for"),
-            ForwardedHeader::Forwarded => header::FORWARDED,
-        };
-        let values = req.headers().get_all(name).iter().filter_map(|v| v.to_str().ok());
-        let hops: Vec<Option<IpAddr>> = values
-            .flat_map(|v| v.split(','))
-            .map(|hop| match proxies.header {
-                ForwardedHeader::XForwardedFor => hop.trim().parse().ok(),
-                ForwardedHeader::Forwarded => forwarded_for(hop),
-            })
-            .collect();
-        // From the nearest hop back: the first that is not one of ours is the client; a hop
-        // whose address is hidden ("unknown", an obfuscated name) ends the walk, unbelieved.
-        let client = hops.into_iter().rev().map_while(|hop| hop).find(|ip| !trusted(ip));
-        if let Some(ip) = client {
-            req.extensions_mut().insert(ConnectInfo(SocketAddr::new(ip, peer.port())));
-        }
-    }
-    next.run(req).await
-}
-
-/// The address of one RFC 7239 `Forwarded` element's `for=` (`for=192.0.2.60`,
-/// `for="192.0.2.43:47011"`, `for="[2001:db8:cafe::17]:4711"`); `None` for an obfuscated or
-/// `unknown` node, or an element without `for`.
-fn forwarded_for(element: &str) -> Option<std::net::IpAddr> {
-    let value = element.split(';').find_map(|pair| {
-        let (k, v) = pair.trim().split_once('=')?;
-        k.trim().eq_ignore_ascii_case("for").then(|| v.trim().trim_matches('"'))
-    })?;
-    if let Some(rest) = value.strip_prefix('[') {
-        return rest.split_once(']')?.0.parse().ok();
-    }
-    value.parse().ok().or_else(|| value.rsplit_once(':')?.0.parse::<std::net::Ipv4Addr>().ok().map(Into::into))
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn forwarded_elements_name_their_client() {
-        use super::forwarded_for;
-        let ip = |s: &str| Some(s.parse::<std::net::IpAddr>().unwrap());
-        assert_eq!(forwarded_for("for=192.0.2.60;proto=http;by=203.0.113.43"), ip("192.0.2.60"));
-        assert_eq!(forwarded_for(" proto=https; For=\"192.0.2.43:47011\""), ip("192.0.2.43"));
-        assert_eq!(forwarded_for("for=\"[2001:db8:cafe::17]:4711\""), ip("2001:db8:cafe::17"));
-        assert_eq!(forwarded_for("for=\"[2001:db8:cafe::17]\""), ip("2001:db8:cafe::17"));
-        for hidden in ["for=unknown", "for=_hidden", "by=203.0.113.43", "for=\"[::1\"", ""] {
-            assert_eq!(forwarded_for(hidden), None, "{hidden}");
-        }
-    }
-
     #[test]
     fn share_tokens_are_not_logged() {
         assert_eq!(

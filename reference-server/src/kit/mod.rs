@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod offered;
 pub mod oidc;
 pub mod passkeys;
+pub mod proxy;
 pub mod quota;
 pub mod reauth;
 pub mod sealed;
