@@ -2,7 +2,7 @@
 //! other people's private things look exactly like missing ones (`not_found`),
 //! and other people's public things may be read but not changed (`forbidden`).
 
-use fotobase_store::db::{Folder, Image, Visibility};
+use fotobase_store::db::{Folder, Image, Version, Visibility};
 
 use super::{ApiError, ApiResult, Caller, ids};
 use crate::state::AppState;
@@ -68,4 +68,11 @@ pub async fn visible_folder(state: &AppState, caller: Option<&Caller>, id: &str)
 pub async fn owned_folder(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Folder> {
     let folder = state.folders.get(state.row_id(ids::FOLDER, id, "folder")?).await?;
     owned(folder, caller, "folder")
+}
+
+/// A version of the image `image_id` (already checked for the caller) by its row id: another
+/// image's version is as unknown as a made-up one.
+pub async fn image_version(state: &AppState, image_id: i64, version_id: i64) -> ApiResult<Version> {
+    let v = state.images().version(version_id).await?;
+    if v.image_id == image_id { Ok(v) } else { Err(ApiError::not_found("version")) }
 }

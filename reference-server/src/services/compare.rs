@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use crate::kit::access::owned_image;
+use crate::kit::access::{image_version, owned_image};
 use crate::kit::{ApiError, ApiResult, Caller, Json, Path, blocking, ids};
 use crate::state::AppState;
 
@@ -67,16 +67,9 @@ async fn compare(
     Json(body): Json<CompareBody>,
 ) -> ApiResult<Json<Value>> {
     let image = owned_image(&state, &caller, &id).await?;
-    let version_of_image = |public: &str, field: &'static str| {
-        let (state, image_id) = (state.clone(), image.id);
-        let public = public.to_owned();
-        async move {
-            let vid = state.body_id(ids::VERSION, &public, field)?;
-            match state.images().version(vid).await {
-                Ok(v) if v.image_id == image_id => Ok(v),
-                _ => Err(ApiError::not_found("version").with_field(field)),
-            }
-        }
+    let version_of_image = async |public: &str, field: &'static str| {
+        let vid = state.body_id(ids::VERSION, public, field)?;
+        image_version(&state, image.id, vid).await.map_err(|e| e.with_field(field))
     };
     let v = version_of_image(&body.version, "version").await?;
     let reference = match &body.reference {

@@ -9,6 +9,8 @@
 //! `f:auto` the format follows `Accept` (AVIF, then WebP, else the original's
 //! family). Results are cached in the blob store under `cache/t/`.
 
+use std::collections::HashSet;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
@@ -26,6 +28,7 @@ use sha2::{Digest as _, Sha256};
 use utoipa::ToSchema;
 
 use crate::kit::access::owned_image;
+use crate::kit::offered;
 use crate::kit::{ApiError, ApiResult, Caller, Json, Path, blocking, ids};
 use crate::state::AppState;
 use fotobase_store::db::Visibility;
@@ -52,7 +55,8 @@ pub struct Transform {
     /// 1 to 100 (the format's default when absent).
     #[schema(minimum = 1, maximum = 100)]
     pub quality: Option<u8>,
-    /// `jpeg`, `png`, `webp`, `avif`, or absent / `auto` to negotiate.
+    /// `jpeg`, `png`, `webp`, `avif`, or absent / `auto` to negotiate from `Accept`. Encoded with
+    /// the format's default algorithm; formats whose default admins turned off are not offered.
     pub format: Option<String>,
     /// When minting: seconds the URL works, 60 to 31,536,000 (a year); default 604,800 (a week).
     #[schema(minimum = 60, maximum = 31_536_000)]
@@ -234,6 +238,9 @@ async fn mint(
 ) -> ApiResult<Json<Minted>> {
     let image = owned_image(&state, &caller, &id).await?;
     let mut t = t.validated()?;
+    if let Some(f) = t.format.as_deref().and_then(|f| f.parse::<Format>().ok()) {
+        negotiate(Some(f.name()), "", &image.format, &offered::disabled(&state).await?)?;
+    }
     let expires_in = t.expires_in.take().unwrap_or(DEFAULT_EXPIRES_IN);
     if !(60..=31_536_000).contains(&expires_in) {
         return Err(ApiError::invalid("expires_in is 60 to 31536000 seconds").with_field("expires_in"));
@@ -249,21 +256,33 @@ async fn mint(
     Ok(Json(Minted { url: format!("{}{path}", state.config.public_url()), path }))
 }
 
-/// The output format: the one asked for, or the best the client accepts.
-fn negotiate(asked: Option<&str>, accept: &str, original: &str) -> Format {
-    if let Some(f) = asked.and_then(|f| f.parse().ok()) {
-        return f;
+/// The output format: the one asked for, or the best the client accepts. Renditions are encoded
+/// with each format's default algorithm; a format whose default admins turned off is skipped when
+/// negotiating and refused when asked for.
+fn negotiate(asked: Option<&str>, accept: &str, original: &str, off: &HashSet<String>) -> ApiResult<Format> {
+    let offered = |f: &Format| !off.contains(f.default_algorithm());
+    if let Some(f) = asked.and_then(|f| f.parse::<Format>().ok()) {
+        return if offered(&f) { Ok(f) } else { Err(not_offered(f)) };
     }
-    if accept.contains("image/avif") {
-        Format::Avif
-    } else if accept.contains("image/webp") {
-        Format::Webp
-    } else if original.parse::<Format>().is_ok_and(|f| f.default_algorithm() == "png-oxipng") {
-        // Lossless sources (PNG, GIF, TIFF, BMP, ICO) stay lossless.
-        Format::Png
-    } else {
-        Format::Jpeg
-    }
+    // Lossless sources (PNG, GIF, TIFF, BMP, ICO) stay lossless.
+    let lossless = original.parse::<Format>().is_ok_and(|f| f.default_algorithm() == "png-oxipng");
+    let fallback = if lossless { [Format::Png, Format::Jpeg] } else { [Format::Jpeg, Format::Png] };
+    let accepted = [(Format::Avif, "image/avif"), (Format::Webp, "image/webp")]
+        .into_iter()
+        .filter(|(_, mime)| accept.contains(mime))
+        .map(|(f, _)| f);
+    accepted.chain(fallback).find(offered).ok_or_else(|| {
+        ApiError::invalid("no format this client accepts is offered on this server").with_field("format")
+    })
+}
+
+fn not_offered(f: Format) -> ApiError {
+    ApiError::invalid(format!(
+        "{} is not offered on this server (its algorithm {} is turned off)",
+        f.name(),
+        f.default_algorithm()
+    ))
+    .with_field("format")
 }
 
 /// A rendition: resized and re-encoded as the signed options say (`w:320,h:200,fit:cover,g:entropy,q:75,f:auto`),
@@ -302,7 +321,7 @@ async fn render(
         ));
     }
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let format = negotiate(t.format.as_deref(), accept, &img.format);
+    let format = negotiate(t.format.as_deref(), accept, &img.format, &offered::disabled(&state).await?)?;
     let digest = Sha256::digest(format!("{}|{}|{}", img.sha256, t.rendition(), format.name()).as_bytes());
     let etag: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     let key = format!("cache/t/{etag}");
@@ -380,13 +399,22 @@ mod tests {
 
     #[test]
     fn format_negotiation_prefers_avif_then_webp() {
-        assert_eq!(negotiate(None, "image/avif,image/webp,*/*", "jpeg"), Format::Avif);
-        assert_eq!(negotiate(None, "image/webp,*/*", "jpeg"), Format::Webp);
-        assert_eq!(negotiate(None, "*/*", "png"), Format::Png);
-        assert_eq!(negotiate(None, "*/*", "tiff"), Format::Png);
-        assert_eq!(negotiate(None, "*/*", "heic"), Format::Jpeg);
-        assert_eq!(negotiate(None, "", "jpeg"), Format::Jpeg);
-        assert_eq!(negotiate(Some("png"), "image/avif", "jpeg"), Format::Png);
+        let none = HashSet::new();
+        let pick = |asked, accept, original, off: &HashSet<String>| negotiate(asked, accept, original, off).ok();
+        assert_eq!(pick(None, "image/avif,image/webp,*/*", "jpeg", &none), Some(Format::Avif));
+        assert_eq!(pick(None, "image/webp,*/*", "jpeg", &none), Some(Format::Webp));
+        assert_eq!(pick(None, "*/*", "png", &none), Some(Format::Png));
+        assert_eq!(pick(None, "*/*", "tiff", &none), Some(Format::Png));
+        assert_eq!(pick(None, "*/*", "heic", &none), Some(Format::Jpeg));
+        assert_eq!(pick(None, "", "jpeg", &none), Some(Format::Jpeg));
+        assert_eq!(pick(Some("png"), "image/avif", "jpeg", &none), Some(Format::Png));
+        // What admins turned off is skipped, or refused when asked for by name.
+        let off = |f: &[Format]| f.iter().map(|f| f.default_algorithm().to_owned()).collect::<HashSet<_>>();
+        let no_avif = off(&[Format::Avif]);
+        assert_eq!(pick(None, "image/avif,image/webp,*/*", "jpeg", &no_avif), Some(Format::Webp));
+        assert_eq!(pick(Some("avif"), "image/avif", "jpeg", &no_avif), None);
+        assert_eq!(pick(None, "*/*", "png", &off(&[Format::Png])), Some(Format::Jpeg));
+        assert_eq!(pick(None, "*/*", "jpeg", &off(&[Format::Png, Format::Jpeg])), None);
     }
 }
 

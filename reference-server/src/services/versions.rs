@@ -10,9 +10,9 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::kit::access::{owned_image, visible_image};
+use crate::kit::access::{image_version, owned_image, visible_image};
 use crate::kit::download::{Download, content_type};
-use crate::kit::{ApiError, ApiResult, Caller, Json, Path, ids};
+use crate::kit::{ApiResult, Caller, Json, Path, ids};
 use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router {
@@ -74,10 +74,9 @@ async fn versions(
     Ok(Json(list.into_iter().map(|v| VersionView::new(&state, v)).collect()))
 }
 
-/// A version of an image the caller may see.
+/// A version of an image the caller may see, named in the path.
 async fn version_of(state: &AppState, image_id: i64, vid: &str) -> ApiResult<Version> {
-    let v = state.images().version(state.row_id(ids::VERSION, vid, "version")?).await?;
-    if v.image_id == image_id { Ok(v) } else { Err(ApiError::not_found("version")) }
+    image_version(state, image_id, state.row_id(ids::VERSION, vid, "version")?).await
 }
 
 #[utoipa::path(get, path = "/api/v1/images/{id}/versions/{vid}", tag = "processing", operation_id = "get_version",

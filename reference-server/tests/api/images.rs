@@ -1008,4 +1008,21 @@ async fn admins_choose_the_algorithms_offered() {
 
     app.patch("/api/v1/algorithms/webp-lossy", Some(&admin), json!({"enabled": true})).await.ok(200);
     app.post(&format!("{base}/process"), Some(&t), json!({"format": "webp"})).await.ok(202);
+
+    // Transform URLs encode with each format's default algorithm: with AVIF's off, a browser that
+    // takes AVIF gets WebP, and AVIF asked for by name is refused, at minting and at rendering.
+    let avif = format!("/api/v1/algorithms/{}", fotobase::image::Format::Avif.default_algorithm());
+    let mint = format!("{base}/transform-url");
+    let auto = app.post(&mint, Some(&t), json!({"width": 64})).await.ok(200)["path"].as_str().unwrap().to_owned();
+    let named = app.post(&mint, Some(&t), json!({"width": 64, "format": "avif"})).await.ok(200);
+    let named = named["path"].as_str().unwrap().to_owned();
+    let fetch = |path: &str| App::req(Method::GET, path, None).header(header::ACCEPT, "image/avif,image/webp,*/*");
+    let served = |r: &crate::harness::Res| r.headers[header::CONTENT_TYPE].to_str().unwrap().to_owned();
+    assert_eq!(served(&app.send(fetch(&auto).body(Body::empty()).unwrap()).await), "image/avif");
+    app.patch(&avif, Some(&admin), json!({"enabled": false})).await.ok(200);
+    assert_eq!(served(&app.send(fetch(&auto).body(Body::empty()).unwrap()).await), "image/webp");
+    app.send(fetch(&named).body(Body::empty()).unwrap()).await.problem(400, "invalid_argument");
+    app.post(&mint, Some(&t), json!({"format": "avif"})).await.problem(400, "invalid_argument");
+    app.patch(&avif, Some(&admin), json!({"enabled": true})).await.ok(200);
+    assert_eq!(served(&app.send(fetch(&named).body(Body::empty()).unwrap()).await), "image/avif");
 }

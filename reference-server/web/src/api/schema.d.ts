@@ -2274,7 +2274,10 @@ export interface components {
              * @description 1 to 100 (the format's default when absent).
              */
             quality?: number | null;
-            /** @description `jpeg`, `png`, `webp`, `avif`, or absent / `auto` to negotiate. */
+            /**
+             * @description `jpeg`, `png`, `webp`, `avif`, or absent / `auto` to negotiate from `Accept`. Encoded with
+             *     the format's default algorithm; formats whose default admins turned off are not offered.
+             */
             format?: string | null;
             /**
              * Format: int32
