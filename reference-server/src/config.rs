@@ -148,6 +148,10 @@ pub enum ForwardedHeader {
     Forwarded,
 }
 
+/// How long a presigned download URL works ([`Config::presigned_downloads`]): long enough to
+/// follow the redirect and read a large original, short enough that a leaked one soon dies.
+pub const PRESIGNED_DOWNLOAD_SECS: u64 = 300;
+
 /// Whether an account's e-mail address must be confirmed through a link sent to it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -283,6 +287,12 @@ pub struct Config {
     /// Send `Strict-Transport-Security` (always on when this process terminates TLS; set it
     /// when a proxy in front does).
     pub hsts: bool,
+    /// With an S3 or Azure blob store, downloads of stored bytes (an owner's original, versions,
+    /// thumbnails; not the copies without location made for others) answer `302` to a URL the
+    /// store presigned for [`PRESIGNED_DOWNLOAD_SECS`], so the bytes need not pass through the
+    /// server. Browser `fetch`es (`Sec-Fetch-Mode: cors`) are still served directly: following
+    /// the redirect would need a CORS rule on the bucket. Ignored for local and memory stores.
+    pub presigned_downloads: bool,
     /// Serve HTTPS (rustls) with this PEM certificate chain and private key.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -340,6 +350,7 @@ impl Default for Config {
             forwarded_header: ForwardedHeader::default(),
             log_format: "text".into(),
             hsts: false,
+            presigned_downloads: false,
             tls_cert: None,
             tls_key: None,
             auth_url: None,
@@ -434,6 +445,7 @@ impl Config {
         overlay!(request_timeout_secs, "FOTOBASE_REQUEST_TIMEOUT_SECS");
         overlay!(log_format, "FOTOBASE_LOG_FORMAT");
         overlay!(hsts, "FOTOBASE_HSTS");
+        overlay!(presigned_downloads, "FOTOBASE_PRESIGNED_DOWNLOADS");
         overlay!(auth_url, "FOTOBASE_AUTH_URL", some);
         for (name, field) in [
             ("FOTOBASE_WEB_DIR", &mut self.web_dir),

@@ -106,7 +106,31 @@ pub fn content_disposition(disposition: &str, name: &str) -> String {
 }
 
 impl Download<'_> {
-    /// Stream it (or `304 Not Modified`).
+    /// A URL the blob store presigned for these bytes, when the server is configured to hand those
+    /// out, the store can make them, the bytes are sent as stored, and the client can follow.
+    async fn presigned(&self, state: &AppState, headers: &HeaderMap) -> Option<String> {
+        use fotobase_store::blob::Backend;
+        let blobs = state.media.blobs();
+        let cors_fetch = headers.get("sec-fetch-mode").is_some_and(|m| m == "cors");
+        if !state.config.presigned_downloads
+            || self.strip_location
+            || cors_fetch
+            || !matches!(blobs.backend(), Backend::S3 | Backend::Azure)
+        {
+            return None;
+        }
+        let ttl = std::time::Duration::from_secs(crate::config::PRESIGNED_DOWNLOAD_SECS);
+        match blobs.presigned_url("GET", self.key, ttl).await {
+            Ok(url) => Some(url),
+            Err(e) => {
+                // The bytes can still be sent by the server: a store that cannot sign is no outage.
+                tracing::warn!(error = %e, "cannot presign a download; serving it directly");
+                None
+            }
+        }
+    }
+
+    /// Redirect to the store ([`Download::presigned`]) or stream it (or `304 Not Modified`).
     pub async fn send(&self, state: &AppState, headers: &HeaderMap) -> ApiResult<Response> {
         // The copy without location is another representation: another validator.
         let etag = if self.strip_location { format!("\"{}.noloc\"", self.etag) } else { format!("\"{}\"", self.etag) };
@@ -114,6 +138,14 @@ impl Download<'_> {
             if self.public { "public, max-age=31536000, immutable" } else { "private, max-age=31536000, immutable" };
         let mut res = if super::http::not_modified(headers, &etag) {
             StatusCode::NOT_MODIFIED.into_response()
+        } else if let Some(url) = self.presigned(state, headers).await {
+            let mut res = StatusCode::FOUND.into_response();
+            if let Ok(v) = HeaderValue::from_str(&url) {
+                res.headers_mut().insert(header::LOCATION, v);
+            }
+            // The URL expires and is the caller's: kept by nobody.
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            return Ok(res);
         } else {
             let mut res = if self.strip_location {
                 let bytes = state.media.blobs().get(self.key).await?;

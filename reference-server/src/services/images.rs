@@ -480,7 +480,9 @@ async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<St
 /// where it was taken (EXIF GPS, XMP location), every other byte kept. `ETag`, `If-None-Match`.
 #[utoipa::path(get, path = "/api/v1/images/{id}/original", tag = "images", operation_id = "download_original",
     security((), ("bearer" = [])), params(("id" = String, Path, description = "`img_…`")),
-    responses((status = 200, description = "The file", content_type = "image/*"), (status = 304, description = "Not modified")))]
+    responses((status = 200, description = "The file", content_type = "image/*"), (status = 304, description = "Not modified"),
+        (status = 302, description = "With `presigned_downloads` on an S3 or Azure store, for bytes sent as stored: the store's URL for them, valid 5 minutes (browser `fetch`es, `Sec-Fetch-Mode: cors`, get the file)",
+            headers(("Location" = String, description = "The presigned URL")))))]
 async fn original(
     State(state): State<AppState>,
     caller: Option<Caller>,
@@ -494,7 +496,9 @@ async fn original(
 /// The thumbnail (WebP within 320×320), once its job has run.
 #[utoipa::path(get, path = "/api/v1/images/{id}/thumbnail", tag = "images", operation_id = "download_thumbnail",
     security((), ("bearer" = [])), params(("id" = String, Path, description = "`img_…`")),
-    responses((status = 200, description = "The thumbnail", content_type = "image/webp"), (status = 304, description = "Not modified")))]
+    responses((status = 200, description = "The thumbnail", content_type = "image/webp"), (status = 304, description = "Not modified"),
+        (status = 302, description = "With `presigned_downloads` on an S3 or Azure store, for bytes sent as stored: the store's URL for them, valid 5 minutes (browser `fetch`es, `Sec-Fetch-Mode: cors`, get the file)",
+            headers(("Location" = String, description = "The presigned URL")))))]
 async fn thumbnail(
     State(state): State<AppState>,
     caller: Option<Caller>,

@@ -297,7 +297,9 @@ async fn shared_target(
 #[utoipa::path(get, path = "/api/v1/shared/{token}/images/{image}/original", tag = "sharing",
     operation_id = "shared_original", security((), ("share_password" = [])),
     params(("token" = String, Path, description = "The link's token"), ("image" = String, Path, description = "`img_…`")),
-    responses((status = 200, description = "The file", content_type = "image/*"), (status = 304, description = "Not modified")))]
+    responses((status = 200, description = "The file", content_type = "image/*"), (status = 304, description = "Not modified"),
+        (status = 302, description = "With `presigned_downloads` on an S3 or Azure store, for bytes sent as stored: the store's URL for them, valid 5 minutes (browser `fetch`es, `Sec-Fetch-Mode: cors`, get the file)",
+            headers(("Location" = String, description = "The presigned URL")))))]
 async fn shared_original(
     State(state): State<AppState>,
     Path((token, image)): Path<(String, String)>,
@@ -312,7 +314,9 @@ async fn shared_original(
 #[utoipa::path(get, path = "/api/v1/shared/{token}/images/{image}/thumbnail", tag = "sharing",
     operation_id = "shared_thumbnail", security((), ("share_password" = [])),
     params(("token" = String, Path, description = "The link's token"), ("image" = String, Path, description = "`img_…`")),
-    responses((status = 200, description = "The thumbnail", content_type = "image/webp"), (status = 304, description = "Not modified")))]
+    responses((status = 200, description = "The thumbnail", content_type = "image/webp"), (status = 304, description = "Not modified"),
+        (status = 302, description = "With `presigned_downloads` on an S3 or Azure store, for bytes sent as stored: the store's URL for them, valid 5 minutes (browser `fetch`es, `Sec-Fetch-Mode: cors`, get the file)",
+            headers(("Location" = String, description = "The presigned URL")))))]
 async fn shared_thumbnail(
     State(state): State<AppState>,
     Path((token, image)): Path<(String, String)>,

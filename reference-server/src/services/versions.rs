@@ -110,7 +110,9 @@ async fn delete_version(
 #[utoipa::path(get, path = "/api/v1/images/{id}/versions/{vid}/download", tag = "processing",
     operation_id = "download_version", security((), ("bearer" = [])),
     params(("id" = String, Path, description = "`img_…`"), ("vid" = String, Path, description = "`ver_…`")),
-    responses((status = 200, description = "The file", content_type = "image/*"), (status = 304, description = "Not modified")))]
+    responses((status = 200, description = "The file", content_type = "image/*"), (status = 304, description = "Not modified"),
+        (status = 302, description = "With `presigned_downloads` on an S3 or Azure store, for bytes sent as stored: the store's URL for them, valid 5 minutes (browser `fetch`es, `Sec-Fetch-Mode: cors`, get the file)",
+            headers(("Location" = String, description = "The presigned URL")))))]
 async fn download_version(
     State(state): State<AppState>,
     caller: Option<Caller>,

@@ -1026,3 +1026,68 @@ async fn admins_choose_the_algorithms_offered() {
     app.patch(&avif, Some(&admin), json!({"enabled": true})).await.ok(200);
     assert_eq!(served(&app.send(fetch(&named).body(Body::empty()).unwrap()).await), "image/avif");
 }
+
+/// With `presigned_downloads` on an S3 or Azure store, bytes sent as stored (the owner's original,
+/// versions) are a `302` to a URL the store presigned, which serves exactly those bytes; a copy
+/// without location (another person's view of a public image) and browser `fetch`es still come
+/// from the server; off, nothing changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn downloads_straight_from_the_cloud_store() {
+    for var in ["FOTOBASE_TEST_S3_URL", "FOTOBASE_TEST_AZURE_URL"] {
+        let Some(url) = crate::dbs::emulator_url(var) else { continue };
+        let app = App::with(|c| {
+            c.blob_url = Some(url.clone());
+            c.presigned_downloads = true;
+        })
+        .await;
+        let t = app.token("ann@example.com").await;
+        let bytes = corpus_file("photos/camera/DSCN0010.jpg").unwrap_or_else(|| photo(320, 240, "jpeg"));
+        let img = app.upload_raw(&t, bytes.clone(), "image/jpeg", "").await.ok(201);
+        let original = format!("/api/v1/images/{}/original", id(&img));
+        let get = |path: &str, token: Option<&str>, mode: Option<&str>| {
+            let mut req = App::req(Method::GET, path, token);
+            if let Some(m) = mode {
+                req = req.header("sec-fetch-mode", m);
+            }
+            app.send(req.body(Body::empty()).unwrap())
+        };
+        let follow = |r: &crate::harness::Res| {
+            assert_eq!(r.status, 302, "{var}: {}", String::from_utf8_lossy(&r.body));
+            assert_eq!(r.headers[header::CACHE_CONTROL], "private, no-store");
+            let location = r.headers[header::LOCATION].to_str().unwrap().to_owned();
+            assert!(location.starts_with("http://127.0.0.1:"), "{var}: the store's own URL: {location}");
+            let out = std::process::Command::new("curl").args(["-sf", &location]).output().expect("curl");
+            assert!(out.status.success(), "{var}: GET {location}: {}", String::from_utf8_lossy(&out.stderr));
+            out.stdout
+        };
+        assert_eq!(follow(&get(&original, Some(&t), None).await), bytes, "{var}: byte-exact for the owner");
+        assert_eq!(follow(&get(&original, Some(&t), Some("navigate")).await), bytes);
+        let fetched = get(&original, Some(&t), Some("cors")).await;
+        assert_eq!((fetched.status.as_u16(), &fetched.body[..]), (200, &bytes[..]), "{var}: the web UI's fetch");
+
+        app.post(&format!("/api/v1/images/{}/process", id(&img)), Some(&t), json!({"format": "webp", "quality": 60}))
+            .await
+            .ok(202);
+        app.drain().await;
+        let versions = app.get(&format!("/api/v1/images/{}/versions", id(&img)), Some(&t)).await.ok(200);
+        let vid = versions[0]["id"].as_str().unwrap().to_owned();
+        let version =
+            follow(&get(&format!("/api/v1/images/{}/versions/{vid}/download", id(&img)), Some(&t), None).await);
+        assert_eq!(fotobase::image::probe(&version).unwrap().format, fotobase::image::Format::Webp);
+
+        // Someone else's view of a public image is made by the server, without the location.
+        app.patch(&format!("/api/v1/images/{}", id(&img)), Some(&t), json!({"visibility": "public"})).await.ok(200);
+        let bob = app.token("bob@example.com").await;
+        for token in [Some(bob.as_str()), None] {
+            let seen = get(&original, token, None).await;
+            assert_eq!(seen.status, 200, "{var}");
+            assert_eq!(seen.headers[header::CONTENT_TYPE], "image/jpeg");
+        }
+
+        let off = App::with(|c| c.blob_url = Some(url.clone())).await;
+        let t = off.token("ann@example.com").await;
+        let img = off.upload_raw(&t, bytes.clone(), "image/jpeg", "").await.ok(201);
+        let direct = off.get(&format!("/api/v1/images/{}/original", id(&img)), Some(&t)).await;
+        assert_eq!((direct.status.as_u16(), &direct.body[..]), (200, &bytes[..]), "{var}: off by default");
+    }
+}
