@@ -100,6 +100,11 @@ export interface CompressOptions {
   maxEncodes?: number | null
   /** Metrics to measure on the result: `mse`, `psnr`, `ssim`, `ms_ssim`, `ssimulacra2`. */
   metrics?: string[] | null
+  /**
+   * Editing steps applied in order before the resize (`rotate`, `flip`, `flop`, `extract`,
+   * `blur`, `sharpen`, `grayscale`, `modulate`, `composite`, `trim`).
+   */
+  operations?: Operation[] | null
   /** The algorithm's own parameters (names in the registry). */
   params?: Record<string, unknown> | null
   /** The algorithm's quality parameter (not with `target` on the HTTP API). */
@@ -209,6 +214,47 @@ export interface OidcStart {
   /** Compare with the `state` the browser brings back (a mismatch is a forged callback). */
   state: string
   url: string
+}
+
+/** One editing step. As JSON: `{"op": "rotate", "angle": 30, "background": "#ffffff"}`. */
+export type Operation = {
+  angle: number
+  /** `#rrggbb` or `#rrggbbaa`; default opaque black. */
+  background?: string | null
+  op: "rotate"
+} | {
+  op: "flip"
+} | {
+  op: "flop"
+} | {
+  height: number
+  left: number
+  op: "extract"
+  top: number
+  width: number
+} | {
+  op: "blur"
+  sigma: number
+} | {
+  amount?: number | null
+  op: "sharpen"
+  sigma: number
+  threshold?: number | null
+} | {
+  op: "grayscale"
+} | {
+  brightness?: number | null
+  op: "modulate"
+  saturation?: number | null
+} | {
+  left?: number
+  op: "composite"
+  opacity?: number | null
+  overlay: string
+  top?: number
+} | {
+  op: "trim"
+  threshold?: number | null
 }
 
 /** Options of `optimize` (its algorithm and target are arguments). */

@@ -105,6 +105,40 @@ fn compress_with_format_quality_and_resize() {
     assert!(text.contains("100x75") && text.contains("png-oxipng"), "{text}");
 }
 
+/// `--op` chains editing steps before the resize; a composite reads its overlay from a file; a
+/// bad step is an `invalid_argument` (exit status 1, like other refused input).
+#[test]
+fn compress_with_editing_operations() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = photo(dir.path(), "in.jpg", 320, 240);
+    let mark = photo(dir.path(), "mark.jpg", 40, 20);
+    let out = dir.path().join("edited.png");
+    let composite = format!(r#"{{"op":"composite","overlay_file":"{}","left":5,"top":5,"opacity":0.5}}"#, s(&mark));
+    let v = json_ok(&[
+        "compress",
+        s(&input),
+        "-o",
+        s(&out),
+        "--op",
+        r#"{"op":"extract","left":10,"top":20,"width":200,"height":100}"#,
+        "--op",
+        r#"{"op":"rotate","angle":90}"#,
+        "--op",
+        &composite,
+        "--op",
+        r#"{"op":"grayscale"}"#,
+        "--width",
+        "50",
+        "--json",
+    ]);
+    assert_eq!((v["width"].as_u64(), v["height"].as_u64()), (Some(50), Some(100)));
+    let decoded = image::decode(&std::fs::read(&out).unwrap(), &Default::default()).unwrap();
+    assert!(!decoded.pixels().color().has_color(), "grayscale stays gray in the PNG");
+    let bad = run(&["compress", s(&input), "-o", s(&out), "--op", r#"{"op":"blur","sigma":0}"#, "--json"]);
+    assert_eq!(bad.status.code(), Some(1), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid_argument"));
+}
+
 #[test]
 fn output_extension_picks_the_format() {
     let dir = tempfile::tempdir().unwrap();

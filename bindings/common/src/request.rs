@@ -168,6 +168,10 @@ pub struct CompressRequest {
     /// Convert the pixels from their ICC profile to sRGB first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to_srgb: Option<bool>,
+    /// Editing steps applied in order before the resize (`rotate`, `flip`, `flop`, `extract`,
+    /// `blur`, `sharpen`, `grayscale`, `modulate`, `composite`, `trim`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operations: Option<Vec<image::Operation>>,
 }
 
 impl CompressRequest {
@@ -198,8 +202,10 @@ impl CompressRequest {
                 None => image::DEFAULT_MAX_ENCODES,
                 Some(n) => usize::try_from(n).map_err(|_| invalid("max_encodes is too large"))?,
             },
+            operations: self.operations.clone().unwrap_or_default(),
         };
         image::algorithm(&opts.algorithm)?.resolve(&opts.params)?;
+        image::check_operations(&opts.operations).map_err(|e| e.with_context("field", "operations"))?;
         Ok(opts)
     }
 }

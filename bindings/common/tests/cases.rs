@@ -199,6 +199,15 @@ fn execute(case: &Value) -> fb::Result<Option<Value>> {
             let Some(distorted) = input(&args["distorted_input"])? else { return Ok(None) };
             fb::to_json(&fb::compare(&data, &distorted, names("metrics")?.as_deref())?)?
         }
+        "edit" => {
+            let Some(reference) = input(&args["reference_input"])? else { return Ok(None) };
+            let options = serde_json::json!({"format": "png", "operations": arg("operations")});
+            let out = fb::compress(&data, &fb::parse("options", options)?)?;
+            let against = fb::compare(&reference, &out.data, Some(&["mse".to_owned(), "psnr".to_owned()]))?;
+            let mut v = with_output(out)?;
+            v["reference"] = fb::to_json(&against.metrics)?;
+            v
+        }
         "compare_pixels" => {
             let (rw, rh, rc, rd) = pixels(&args["reference"]);
             let (dw, dh, dc, dd) = pixels(&args["distorted"]);

@@ -109,6 +109,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn editing_operations_are_typed_records() {
+        let png = synthetic(64, 48, 1, "png".into()).unwrap();
+        let opts = CompressOptions {
+            format: Some("png".into()),
+            operations: vec![
+                crate::Operation::Extract { left: 4, top: 2, width: 40, height: 30 },
+                crate::Operation::Rotate { angle: 90.0, background: None },
+                crate::Operation::Grayscale,
+            ],
+            ..Default::default()
+        };
+        let c = compress(png.clone(), opts).unwrap();
+        assert_eq!((c.width, c.height), (30, 40));
+        let bad = CompressOptions { operations: vec![crate::Operation::Blur { sigma: 0.0 }], ..Default::default() };
+        assert_eq!(compress(png, bad).unwrap_err().code(), "invalid_argument");
+    }
+
+    #[test]
     fn compress_to_a_target_fills_the_record() {
         let png = synthetic(64, 48, 1, "png".into()).unwrap();
         let opts = CompressOptions {

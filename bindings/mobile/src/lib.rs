@@ -23,7 +23,7 @@ pub use errors::FotobaseError;
 pub use image::{
     Pixels, algorithms, compare, compare_all, compare_pixels, compress, optimize, probe, synthetic, thumbnail,
 };
-pub use options::{CompressOptions, OptimizeOptions, Resize, TokenOptions};
+pub use options::{CompressOptions, Operation, OptimizeOptions, Resize, TokenOptions};
 pub use results::{
     AlgorithmInfo, Claims, CompareAll, CompareAllRow, Comparison, Compressed, GpsPosition, ImageInfo, ImageSide,
     Metrics, PhotoMetadata, RowError, SearchStep,

@@ -63,9 +63,56 @@ pub struct CompressOptions {
     /// Convert the pixels from their embedded ICC profile to sRGB before encoding.
     #[uniffi(default = false)]
     pub to_srgb: bool,
+    /// Editing steps applied in order before the resize.
+    #[uniffi(default)]
+    pub operations: Vec<Operation>,
     /// Further options as a JSON object with snake_case names.
     #[uniffi(default)]
     pub extra: Option<String>,
+}
+
+/// One editing step, as in every binding (`{"op": "rotate", "angle": 30}` in JSON).
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
+pub enum Operation {
+    /// Clockwise by `angle` degrees; other than quarter turns, `background` (`#rrggbb[aa]`,
+    /// default opaque black) fills the grown canvas's corners.
+    Rotate { angle: f64, background: Option<String> },
+    /// Mirror top to bottom.
+    Flip,
+    /// Mirror left to right.
+    Flop,
+    /// Keep the rectangle at (`left`, `top`), inside the image.
+    Extract { left: u32, top: u32, width: u32, height: u32 },
+    /// Gaussian blur, `sigma` 0.3 to 100.
+    Blur { sigma: f32 },
+    /// Unsharp mask (`amount` default 1, `threshold` default 0).
+    Sharpen { sigma: f32, amount: Option<f32>, threshold: Option<u8> },
+    /// To gray (ITU-R 601 luma).
+    Grayscale,
+    /// Scale brightness then saturation (1 unchanged).
+    Modulate { brightness: Option<f32>, saturation: Option<f32> },
+    /// Lay `overlay` (encoded image bytes) at (`left`, `top`) with `opacity` (default 1).
+    Composite { overlay: Vec<u8>, left: i64, top: i64, opacity: Option<f32> },
+    /// Cut away borders the colour of the top-left pixel (`threshold` default 10).
+    Trim { threshold: Option<u8> },
+}
+
+impl From<Operation> for fotobase::image::Operation {
+    fn from(op: Operation) -> Self {
+        use fotobase::image::Operation as Core;
+        match op {
+            Operation::Rotate { angle, background } => Core::Rotate { angle, background },
+            Operation::Flip => Core::Flip {},
+            Operation::Flop => Core::Flop {},
+            Operation::Extract { left, top, width, height } => Core::Extract { left, top, width, height },
+            Operation::Blur { sigma } => Core::Blur { sigma },
+            Operation::Sharpen { sigma, amount, threshold } => Core::Sharpen { sigma, amount, threshold },
+            Operation::Grayscale => Core::Grayscale {},
+            Operation::Modulate { brightness, saturation } => Core::Modulate { brightness, saturation },
+            Operation::Composite { overlay, left, top, opacity } => Core::Composite { overlay, left, top, opacity },
+            Operation::Trim { threshold } => Core::Trim { threshold },
+        }
+    }
 }
 
 /// Options of `optimize` (the algorithm and target are arguments).
@@ -178,9 +225,16 @@ impl CompressOptions {
             .set("keep_metadata", self.keep_metadata.then_some(true))
             .set("max_encodes", self.max_encodes)
             .set("to_srgb", self.to_srgb.then_some(true))
+            .set("operations", operations(&self.operations))
             .json("params", self.params.as_deref())?
             .extra(self.extra.as_deref())
     }
+}
+
+/// The steps as the core reads them; none: absent.
+fn operations(ops: &[Operation]) -> Option<Value> {
+    let core: Vec<fotobase::image::Operation> = ops.iter().cloned().map(Into::into).collect();
+    (!core.is_empty()).then(|| serde_json::to_value(core).expect("operations serialize"))
 }
 
 impl OptimizeOptions {

@@ -46,6 +46,11 @@ const OPS = {
   optimize: async (a, data) => encoded(await fb.optimize(data, a.algorithm, a.target, a.options)),
   thumbnail: async (a, data) => encoded(await fb.thumbnail(data, a.width, a.height, { fit: a.fit, format: a.format })),
   compare: (a, data) => fb.compare(data, a.distortedInput, a.metrics),
+  edit: async (a, data) => {
+    const out = await fb.compress(data, { format: 'png', operations: a.operations });
+    const against = await fb.compare(a.referenceInput, out.data, ['mse', 'psnr']);
+    return { ...encoded(out), reference: against.metrics };
+  },
   compare_pixels: (a) => fb.comparePixels(pixels(a.reference), pixels(a.distorted), a.metrics),
   compare_all: (a, data) => fb.compareAll(data, a.target, a.algorithms),
   algorithms: () => fb.algorithms(),

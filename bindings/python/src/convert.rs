@@ -13,10 +13,16 @@ use serde::de::DeserializeOwned;
 
 use crate::errors::{OrRaise, invalid};
 
-/// A JSON-like Python value (None, bool, int, float, str, list/tuple, dict with str keys).
+/// A JSON-like Python value (None, bool, int, float, str, list/tuple, dict with str keys);
+/// `bytes` and `bytearray` become base64 text, as bytes travel in JSON (a watermark's image).
 pub fn to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     if obj.is_none() {
         return Ok(Value::Null);
+    }
+    if obj.is_instance_of::<PyBytes>() || obj.is_instance_of::<PyByteArray>() {
+        use base64::Engine as _;
+        let bytes = obj.extract::<PyBackedBytes>()?;
+        return Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(&*bytes)));
     }
     if let Ok(b) = obj.cast::<PyBool>() {
         return Ok(Value::Bool(b.is_true()));

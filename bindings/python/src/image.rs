@@ -127,10 +127,11 @@ impl Compressed {
 /// `{"max_bytes": 50000}`). `resize` is a dict (`width`, `height`, `fit`, `gravity`,
 /// `filter`, `without_enlargement`); `metrics` names metrics to measure on the
 /// result; `to_srgb` converts pixels from their ICC profile to sRGB first (as sharp's
-/// `toColourspace('srgb')`, Pillow's ImageCms). Unknown option names raise `InvalidArgumentError`, as in every
-/// binding. Releases the GIL.
+/// `toColourspace('srgb')`, Pillow's ImageCms); `operations` is a list of editing steps applied
+/// first, in order (`{"op": "rotate", "angle": 30}`, `{"op": "composite", "overlay": png_bytes}`,
+/// …). Unknown option names raise `InvalidArgumentError`, as in every binding. Releases the GIL.
 #[pyfunction]
-#[pyo3(signature = (data, *, algorithm=None, format=None, quality=None, target=None, resize=None, params=None, metrics=None, keep_metadata=false, max_encodes=None, to_srgb=false, **unknown))]
+#[pyo3(signature = (data, *, algorithm=None, format=None, quality=None, target=None, resize=None, params=None, metrics=None, keep_metadata=false, max_encodes=None, to_srgb=false, operations=None, **unknown))]
 #[allow(clippy::too_many_arguments)] // Python keyword arguments, one per facade option.
 pub fn compress(
     py: Python<'_>,
@@ -145,6 +146,7 @@ pub fn compress(
     keep_metadata: bool,
     max_encodes: Option<&Bound<'_, PyAny>>,
     to_srgb: bool,
+    operations: Option<&Bound<'_, PyAny>>,
     unknown: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Compressed> {
     let data = bytes_like(data)?;
@@ -158,6 +160,7 @@ pub fn compress(
             ("params", params),
             ("metrics", metrics),
             ("max_encodes", max_encodes),
+            ("operations", operations),
         ],
         unknown,
     )?;

@@ -75,6 +75,12 @@ def compressed(c):
     return {**c.info, "output": fotobase.probe(c.data)}
 
 
+def op_edit(input, operations, reference_input):
+    """`compress` to PNG with editing operations, and how far the result is from the reference."""
+    out = fotobase.compress(input, format="png", operations=operations)
+    return {**compressed(out), "reference": fotobase.compare(reference_input, out.data, ["mse", "psnr"])["metrics"]}
+
+
 def op_issue_token(issuer, audience, subject, algorithm=None, options=None, verify_audience=None):
     signer = fotobase.TokenIssuer.generate(issuer, audience, algorithm)
     token = signer.issue(subject, **(options or {}))
@@ -109,6 +115,7 @@ OPS = {
         fotobase.thumbnail(input, width, height=height, fit=fit, format=format)
     ),
     "compare": lambda input, distorted_input, metrics=None: fotobase.compare(input, distorted_input, metrics),
+    "edit": op_edit,
     "compare_pixels": lambda reference, distorted, metrics=None: fotobase.compare(
         pixels(reference), pixels(distorted), metrics
     ),

@@ -14,6 +14,7 @@ mod limits;
 mod location;
 mod metadata;
 pub mod metrics;
+mod ops;
 mod pipeline;
 mod resize;
 mod search;
@@ -30,6 +31,7 @@ pub use limits::Limits;
 pub use location::strip_location;
 pub use metadata::{Gps, Metadata};
 pub use metrics::{CompareOptions, Comparison, Metric, Metrics, PixelsRef, compare, compare_images, compare_pixels};
+pub use ops::{MAX_OPERATIONS, Operation, apply as apply_operations, check as check_operations};
 pub use pipeline::{CompressOptions, Compressed, compress, load};
 pub use resize::{Filter, Fit, Gravity, ResizeOptions, resize, target_size};
 pub use search::{

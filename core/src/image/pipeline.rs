@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::encode::{self, Encoded, Params};
 use super::metrics::{CompareOptions, Metric, Metrics, compare_images};
+use super::ops::Operation;
 use super::resize::{Fit, ResizeOptions, resize, target_size};
 use super::search::{DEFAULT_MAX_ENCODES, OptimizeOptions, Step, Target, optimize, reference_for};
 use super::{DecodeOptions, Format, Image, MetadataPolicy, decode, probe};
@@ -57,6 +58,8 @@ pub struct CompressOptions {
     /// Metrics to measure on the result against the (resized) source.
     pub metrics: Vec<Metric>,
     pub max_encodes: usize,
+    /// Editing steps applied in order to the upright image before it is resized.
+    pub operations: Vec<Operation>,
 }
 
 impl Default for CompressOptions {
@@ -71,6 +74,7 @@ impl Default for CompressOptions {
             decode: DecodeOptions::default(),
             metrics: Vec::new(),
             max_encodes: DEFAULT_MAX_ENCODES,
+            operations: Vec::new(),
         }
     }
 }
@@ -99,7 +103,19 @@ pub fn compress(data: &[u8], opts: &CompressOptions) -> Result<Compressed> {
         })?;
         params.set(name, q);
     }
-    let img = load(data, &opts.resize, &opts.decode)?;
+    let img = if opts.operations.is_empty() {
+        load(data, &opts.resize, &opts.decode)?
+    } else {
+        // Steps see the whole image (an extract names full-size coordinates): no shrink on load.
+        super::ops::check(&opts.operations)?;
+        let edited = super::ops::apply(decode(data, &opts.decode)?, &opts.operations, &opts.decode)?;
+        if opts.resize.is_noop() {
+            edited
+        } else {
+            let pixels = resize(edited.pixels(), &opts.resize)?;
+            edited.with_pixels(pixels)
+        }
+    };
     let (encoded, steps, mut metrics) = match &opts.target {
         Some(target) => {
             let o = optimize(

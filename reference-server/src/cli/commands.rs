@@ -57,6 +57,19 @@ fn parse_metrics(list: &str) -> Result<Vec<Metric>> {
     list.split(',').filter(|s| !s.trim().is_empty()).map(str::parse).collect()
 }
 
+/// One `--op`: an operation as JSON; a composite's `overlay_file` is read and sent as its bytes.
+fn parse_operation(text: &str) -> Result<image::Operation> {
+    use base64::Engine as _;
+    let bad = |e: serde_json::Error| Error::new(ErrorKind::InvalidArgument, format!("--op {text}: {e}"));
+    let mut value: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).map_err(bad)?;
+    if let Some(file) = value.remove("overlay_file") {
+        let path = file.as_str().ok_or_else(|| Error::new(ErrorKind::InvalidArgument, "overlay_file is a path"))?;
+        let bytes = read(Path::new(path))?;
+        value.insert("overlay".into(), base64::engine::general_purpose::STANDARD.encode(bytes).into());
+    }
+    serde_json::from_value(value.into()).map_err(bad)
+}
+
 fn resize_options(a: &ResizeArgs) -> Result<ResizeOptions> {
     Ok(ResizeOptions {
         width: a.width,
@@ -88,7 +101,8 @@ fn compress(a: CompressArgs, json: bool) -> Result<()> {
         metadata: if a.keep_metadata { MetadataPolicy::KeepAll } else { MetadataPolicy::KeepIcc },
         decode: DecodeOptions { to_srgb: a.srgb, ..DecodeOptions::default() },
         metrics: parse_metrics(&a.metrics)?,
-        max_encodes: 10,
+        max_encodes: image::DEFAULT_MAX_ENCODES,
+        operations: a.operations.iter().map(|o| parse_operation(o)).collect::<Result<_>>()?,
     };
     let out = image::compress(&data, &opts)?;
     std::fs::write(&a.output, &out.encoded.data).map_err(|e| io_error(&a.output, e))?;

@@ -92,6 +92,11 @@ pub struct CompressArgs {
     /// Convert an embedded colour profile (Display P3, Adobe RGB, …) to sRGB and drop it, like sharp.
     #[arg(long)]
     pub srgb: bool,
+    /// An editing step as JSON, applied in order before the resize (repeatable), e.g.
+    /// `--op '{"op":"rotate","angle":30}' --op '{"op":"grayscale"}'`; a composite may name its
+    /// overlay with `"overlay_file": "mark.png"` instead of base64 `overlay`.
+    #[arg(long = "op", value_name = "JSON")]
+    pub operations: Vec<String>,
     /// Metrics to report on the result (comma-separated, or "none").
     #[arg(long, default_value = "psnr,ssim,ssimulacra2")]
     pub metrics: String,

@@ -1091,3 +1091,54 @@ async fn downloads_straight_from_the_cloud_store() {
         assert_eq!((direct.status.as_u16(), &direct.body[..]), (200, &bytes[..]), "{var}: off by default");
     }
 }
+
+/// A processing job may edit before it encodes: its operations are checked before anything is
+/// queued, run in order, and the version is the edited image (a quarter turn swaps the sides).
+#[tokio::test]
+async fn processing_jobs_run_editing_operations() {
+    let app = App::new().await;
+    let t = app.token("ann@example.com").await;
+    let img = app.upload_raw(&t, photo(400, 300, "jpeg"), "image/jpeg", "").await.ok(201);
+    let base = format!("/api/v1/images/{}", id(&img));
+    let ops = json!([
+        {"op": "extract", "left": 50, "top": 20, "width": 300, "height": 200},
+        {"op": "rotate", "angle": 90},
+        {"op": "sharpen", "sigma": 1},
+        {"op": "modulate", "saturation": 0}
+    ]);
+    let job = app.post(&format!("{base}/process"), Some(&t), json!({"format": "png", "operations": ops})).await.ok(202);
+    app.drain().await;
+    let done = app.get(&format!("/api/v1/jobs/{}", job["job_id"].as_str().unwrap()), Some(&t)).await.ok(200);
+    assert_eq!(done["state"], "succeeded", "{done}");
+    assert_eq!((done["result"]["width"].as_u64(), done["result"]["height"].as_u64()), (Some(200), Some(300)));
+    let version = done["result"]["version_id"].as_str().unwrap();
+    let file = app.get(&format!("{base}/versions/{version}/download"), Some(&t)).await;
+    let pixels = fotobase::image::decode(&file.body, &Default::default()).unwrap().into_pixels().to_rgb8();
+    assert!(pixels.pixels().all(|p| p[0] == p[1] && p[1] == p[2]), "saturation 0 leaves gray");
+
+    for bad in [
+        json!([{"op": "extract", "left": 0, "top": 0, "width": 0, "height": 5}]),
+        json!([{"op": "blur", "sigma": 500}]),
+        json!([{"op": "spin"}]),
+        json!([{"op": "flip", "twice": true}]),
+    ] {
+        let r = app.post(&format!("{base}/process"), Some(&t), json!({"format": "png", "operations": bad})).await;
+        r.problem(400, "invalid_argument");
+    }
+    // An extract that does not fit this image fails the job with the core's code, not the server.
+    let job = app
+        .post(
+            &format!("{base}/process"),
+            Some(&t),
+            json!({"operations": [{"op": "extract", "left": 390, "top": 0, "width": 20, "height": 5}]}),
+        )
+        .await
+        .ok(202);
+    app.drain().await;
+    let failed = app.get(&format!("/api/v1/jobs/{}", job["job_id"].as_str().unwrap()), Some(&t)).await.ok(200);
+    assert_eq!(
+        (failed["state"].as_str(), failed["error"]["code"].as_str()),
+        (Some("failed"), Some("invalid_argument")),
+        "{failed}"
+    );
+}

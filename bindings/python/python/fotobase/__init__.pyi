@@ -15,6 +15,7 @@ from .types import (
     MetricName,
     OidcProvider,
     OidcStart,
+    Operation,
     Passkey,
     Metrics,
     Params,
@@ -95,10 +96,14 @@ def compress(
     keep_metadata: bool = False,
     max_encodes: Optional[int] = None,
     to_srgb: bool = False,
+    operations: Optional[Sequence[Operation]] = None,
 ) -> Compressed:
     """Decode, optionally resize, and encode at a fixed quality or the smallest size meeting ``target``.
 
     ``to_srgb`` converts the pixels from their embedded ICC profile to sRGB before encoding.
+    ``operations`` are editing steps applied first, in order, e.g.
+    ``[{"op": "rotate", "angle": 30}, {"op": "composite", "overlay": png_bytes, "opacity": 0.5}]``
+    (bytes may stand for base64 text).
 
     Unknown option names raise ``InvalidArgumentError`` (as in every binding). Releases the GIL.
     """

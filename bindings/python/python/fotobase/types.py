@@ -116,6 +116,10 @@ class CompressOptions(TypedDict, total=False):
     """Most encodes a quality search may make (default: the core's)."""
     metrics: Union[List[str], None]
     """Metrics to measure on the result: `mse`, `psnr`, `ssim`, `ms_ssim`, `ssimulacra2`."""
+    operations: Union[List[Operation], None]
+    """Editing steps applied in order before the resize (`rotate`, `flip`, `flop`, `extract`,
+    `blur`, `sharpen`, `grayscale`, `modulate`, `composite`, `trim`).
+    """
     params: Union[Dict[str, Any], None]
     """The algorithm's own parameters (names in the registry)."""
     quality: Union[int, None]
@@ -235,6 +239,10 @@ class OidcStart(TypedDict):
     state: str
     """Compare with the `state` the browser brings back (a mismatch is a forged callback)."""
     url: str
+
+
+Operation = Dict[str, Any]
+"""One editing step. As JSON: `{"op": "rotate", "angle": 30, "background": "#ffffff"}`."""
 
 
 class OptimizeOptions(TypedDict, total=False):
@@ -387,6 +395,7 @@ __all__ = [
     "Metrics",
     "OidcProvider",
     "OidcStart",
+    "Operation",
     "OptimizeOptions",
     "ParamKind",
     "ParamSpec",

@@ -1492,6 +1492,11 @@ export interface components {
             max_encodes?: number | null;
             /** @description Convert the pixels from their ICC profile to sRGB first. */
             to_srgb?: boolean | null;
+            /**
+             * @description Editing steps applied in order before the resize (`rotate`, `flip`, `flop`, `extract`,
+             *     `blur`, `sharpen`, `grayscale`, `modulate`, `composite`, `trim`).
+             */
+            operations?: components["schemas"]["Operation"][] | null;
         };
         /** @description The password again (and a code, with two-step verification on). */
         Confirm: {
@@ -1851,6 +1856,72 @@ export interface components {
             name?: string | null;
             /** @description RegistrationResponseJSON: what `navigator.credentials.create` gave, as JSON. */
             credential: Record<string, unknown>;
+        };
+        /** @description One editing step. As JSON: `{"op": "rotate", "angle": 30, "background": "#ffffff"}`. */
+        Operation: {
+            /** Format: double */
+            angle: number;
+            /** @description `#rrggbb` or `#rrggbbaa`; default opaque black. */
+            background?: string | null;
+            /** @enum {string} */
+            op: "rotate";
+        } | {
+            /** @enum {string} */
+            op: "flip";
+        } | {
+            /** @enum {string} */
+            op: "flop";
+        } | {
+            /** Format: int32 */
+            left: number;
+            /** Format: int32 */
+            top: number;
+            /** Format: int32 */
+            width: number;
+            /** Format: int32 */
+            height: number;
+            /** @enum {string} */
+            op: "extract";
+        } | {
+            /** Format: float */
+            sigma: number;
+            /** @enum {string} */
+            op: "blur";
+        } | {
+            /** Format: float */
+            sigma: number;
+            /** Format: float */
+            amount?: number | null;
+            /** Format: int32 */
+            threshold?: number | null;
+            /** @enum {string} */
+            op: "sharpen";
+        } | {
+            /** @enum {string} */
+            op: "grayscale";
+        } | {
+            /** Format: float */
+            brightness?: number | null;
+            /** Format: float */
+            saturation?: number | null;
+            /** @enum {string} */
+            op: "modulate";
+        } | {
+            /** Format: byte */
+            overlay: string;
+            /** Format: int64 */
+            left?: number;
+            /** Format: int64 */
+            top?: number;
+            /** Format: float */
+            opacity?: number | null;
+            /** @enum {string} */
+            op: "composite";
+        } | {
+            /** Format: int32 */
+            threshold?: number | null;
+            /** @enum {string} */
+            op: "trim";
         };
         /** @description WebAuthn options for `navigator.credentials.create` / `get`, as JSON (Level 3). */
         Options: {

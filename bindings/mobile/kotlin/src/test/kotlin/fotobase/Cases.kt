@@ -46,6 +46,17 @@ class Cases(private val corpusDir: File) {
         "optimize" -> optimize(data!!, a.str("algorithm")!!, target(a["target"])!!, optimizeOptions(a.obj("options"))).json()
         "thumbnail" -> thumbnail(data!!, a.uint("width")!!, a.uint("height"), a.str("fit"), a.str("format")).json()
         "compare" -> compare(data!!, input(a["distortedInput"]!!), a.strings("metrics")).json()
+        "edit" -> {
+            val out = compress(data!!, CompressOptions(format = "png", operations = emptyList(), extra = null).let { base ->
+                val ops = a["operations"]!!.jsonArray
+                val typed = ops.map(::operation)
+                // Steps the typed API cannot name (an unknown op or field) go as JSON, as from a file.
+                if (typed.all { it != null }) base.copy(operations = typed.map { it!! })
+                else base.copy(extra = JsonObject(mapOf("operations" to ops)).toString())
+            })
+            val against = compare(input(a["referenceInput"]!!), out.data, listOf("mse", "psnr"))
+            JsonObject(out.json() + ("reference" to against.metrics.json()))
+        }
         "compare_pixels" -> comparePixels(pixels(a.obj("reference")!!), pixels(a.obj("distorted")!!), a.strings("metrics")).json()
         "compare_all" -> compareAll(data!!, target(a["target"])!!, a.strings("algorithms")).json()
         "algorithms" -> JsonArray(algorithms().map { it.json() })
@@ -157,6 +168,29 @@ class Cases(private val corpusDir: File) {
             keepMetadata = a.bool("keepMetadata") ?: false, maxEncodes = a.uint("maxEncodes"), params = a["params"]?.toString(),
             toSrgb = a.bool("toSrgb") ?: false, extra = a.extra(),
         )
+    }
+
+    /** A typed editing step, or null when the JSON names something the enum has not. */
+    private fun operation(e: JsonElement): Operation? {
+        val a = Args(e.jsonObject)
+        fun f(k: String) = a[k]?.jsonPrimitive?.content?.toFloat()
+        fun d(k: String) = a[k]?.jsonPrimitive?.content?.toDouble()
+        val op = when (a.str("op")) {
+            "rotate" -> Operation.Rotate(d("angle")!!, a.str("background"))
+            "flip" -> Operation.Flip
+            "flop" -> Operation.Flop
+            "extract" -> Operation.Extract(a.uint("left")!!, a.uint("top")!!, a.uint("width")!!, a.uint("height")!!)
+            "blur" -> Operation.Blur(f("sigma")!!)
+            "sharpen" -> Operation.Sharpen(f("sigma")!!, f("amount"), a.long("threshold")?.toUByte())
+            "grayscale" -> Operation.Grayscale
+            "modulate" -> Operation.Modulate(f("brightness"), f("saturation"))
+            "composite" -> Operation.Composite(
+                Base64.getDecoder().decode(a.str("overlay")!!), a.long("left") ?: 0L, a.long("top") ?: 0L, f("opacity"),
+            )
+            "trim" -> Operation.Trim(a.long("threshold")?.toUByte())
+            else -> return null
+        }
+        return op.takeIf { a.extra() == null }
     }
 
     private fun optimizeOptions(o: JsonObject?): OptimizeOptions {
