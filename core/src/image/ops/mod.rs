@@ -182,8 +182,8 @@ fn colour(s: &str) -> Result<Rgba<u8>> {
     parsed.ok_or_else(|| invalid(format!("{s:?} is not a #rrggbb or #rrggbbaa colour")))
 }
 
-/// The 8-bit image of the same layout (gray or colour, with or without alpha).
-fn as_u8_layout(px: &DynamicImage) -> (bool, bool) {
+/// Whether the image is in colour and has alpha: the layout an 8-bit result keeps.
+fn layout(px: &DynamicImage) -> (bool, bool) {
     let c = px.color();
     (c.has_color(), c.has_alpha())
 }
@@ -201,7 +201,7 @@ fn from_rgba(rgba: RgbaImage, colour: bool, alpha: bool) -> DynamicImage {
 /// `f` on each channel as a plane of `f32` (alpha too, as scikit-image does), rounded and clipped
 /// back to 8 bits in the image's layout.
 fn per_channel(px: &DynamicImage, f: impl Fn(&Plane) -> Vec<f32> + Sync) -> DynamicImage {
-    let (colour, alpha) = as_u8_layout(px);
+    let (colour, alpha) = layout(px);
     let (w, h) = px.dimensions();
     let mut rgba = px.to_rgba8();
     let channels: Vec<usize> = match (colour, alpha) {
@@ -275,39 +275,33 @@ fn gaussian(p: &Plane, sigma: f32) -> Vec<f32> {
     out
 }
 
-/// Pillow's `convert("L")`: (299 R + 587 G + 114 B) / 1000 in its fixed point, alpha kept.
+/// Pillow's `convert("L")` of one pixel: (299 R + 587 G + 114 B) / 1000 in its fixed point.
+fn luma(p: &Rgba<u8>) -> u8 {
+    ((u32::from(p[0]) * 19595 + u32::from(p[1]) * 38470 + u32::from(p[2]) * 7471 + 0x8000) >> 16) as u8
+}
+
+/// To gray by [`luma`], alpha kept: equal channels, which [`from_rgba`]'s gray conversion keeps as they are.
 fn grayscale(px: &DynamicImage) -> DynamicImage {
-    let (_, alpha) = as_u8_layout(px);
-    let rgba = px.to_rgba8();
-    let luma = |p: &Rgba<u8>| {
-        ((u32::from(p[0]) * 19595 + u32::from(p[1]) * 38470 + u32::from(p[2]) * 7471 + 0x8000) >> 16) as u8
-    };
-    if alpha {
-        let mut out = image::GrayAlphaImage::new(rgba.width(), rgba.height());
-        for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
-            *o = image::LumaA([luma(p), p[3]]);
-        }
-        DynamicImage::ImageLumaA8(out)
-    } else {
-        let mut out = image::GrayImage::new(rgba.width(), rgba.height());
-        for (o, p) in out.pixels_mut().zip(rgba.pixels()) {
-            *o = image::Luma([luma(p)]);
-        }
-        DynamicImage::ImageLuma8(out)
+    let (_, alpha) = layout(px);
+    let mut rgba = px.to_rgba8();
+    for p in rgba.pixels_mut() {
+        let l = luma(p);
+        (p[0], p[1], p[2]) = (l, l, l);
     }
+    from_rgba(rgba, false, alpha)
 }
 
 /// Pillow's `ImageEnhance.Brightness` (a blend with black) then `ImageEnhance.Color` (a blend
 /// with the gray image); alpha untouched.
 fn modulate(px: &DynamicImage, brightness: f32, saturation: f32) -> DynamicImage {
-    let (colour, alpha) = as_u8_layout(px);
+    let (colour, alpha) = layout(px);
     let mut rgba = px.to_rgba8();
     let clip = |v: f32| v.round().clamp(0.0, 255.0) as u8;
     for p in rgba.pixels_mut() {
         for c in 0..3 {
             p[c] = clip(f32::from(p[c]) * brightness);
         }
-        let gray = ((u32::from(p[0]) * 19595 + u32::from(p[1]) * 38470 + u32::from(p[2]) * 7471 + 0x8000) >> 16) as f32;
+        let gray = f32::from(luma(p));
         for c in 0..3 {
             p[c] = clip(gray + saturation * (f32::from(p[c]) - gray));
         }
@@ -334,7 +328,7 @@ fn rotate(
         });
     }
     let bg = background.unwrap_or(Rgba([0, 0, 0, 255]));
-    let (colour, alpha) = as_u8_layout(&px);
+    let (colour, alpha) = layout(&px);
     let src = px.to_rgba8();
     let (w, h) = (f64::from(src.width()), f64::from(src.height()));
     // Output → input, about the centre: Pillow's matrix for `rotate(-degrees)` (it turns
@@ -388,7 +382,7 @@ fn rotate(
 /// `over` laid on `px` at (`left`, `top`) with its alpha scaled by `opacity` (Pillow's
 /// `alpha_composite`); the result has alpha only if `px` had.
 fn composite(px: &DynamicImage, over: &RgbaImage, left: i64, top: i64, opacity: f32) -> DynamicImage {
-    let (colour, alpha) = as_u8_layout(px);
+    let (colour, alpha) = layout(px);
     let mut base = px.to_rgba8();
     let (bw, bh) = (i64::from(base.width()), i64::from(base.height()));
     for (x, y, o) in over.enumerate_pixels() {
