@@ -16,12 +16,11 @@ import {
 } from '../../api/passkeys';
 import { describe } from '../../api/problem';
 import type { Passkey } from '../../api/types';
-import { Modal } from '../../components/Modal';
 import { useToast } from '../../components/Toast';
 import { Alert, DataTable } from '../../components/ui';
 import { formatDate } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
-import { StepUpFields, useStepUp } from './StepUp';
+import { StepUpDialog, StepUpFields, useStepUp, useStepUpRemoval } from './StepUp';
 
 const NAME_MAX = 64;
 
@@ -35,10 +34,11 @@ export function PasskeysCard() {
   const stepUp = useStepUp();
   const [error, setError] = useState<{ text: string; calm: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
-  const [confirm, setConfirm] = useState<Passkey | null>(null);
-  const removal = useStepUp();
-  const [removeError, setRemoveError] = useState<string | null>(null);
-  const [removing, setRemoving] = useState(false);
+  const removal = useStepUpRemoval(async (p: Passkey, password, second) => {
+    await removePasskey(p.id, password, second);
+    toast.success(`Passkey “${p.name}” removed.`);
+    passkeys.reload();
+  });
 
   if (!enabled) return null;
 
@@ -79,30 +79,6 @@ export function PasskeysCard() {
     }
   };
 
-  const ask = (p: Passkey | null) => {
-    setConfirm(p);
-    removal.reset();
-    setRemoveError(null);
-  };
-
-  const remove = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!confirm || removing || !removal.ready) return;
-    const p = confirm;
-    setRemoving(true);
-    setRemoveError(null);
-    try {
-      await removePasskey(p.id, removal.password, removal.second());
-      toast.success(`Passkey “${p.name}” removed.`);
-      ask(null);
-      passkeys.reload();
-    } catch (err) {
-      setRemoveError(removal.refused(err, (x) => describe(x)));
-    } finally {
-      setRemoving(false);
-    }
-  };
-
   const list = passkeys.data ?? [];
   return (
     <section className="card" aria-label="Passkeys">
@@ -120,7 +96,7 @@ export function PasskeysCard() {
               <td>{formatDate(p.created_at)}</td>
               <td>{p.last_used_at ? formatDate(p.last_used_at) : 'Never'}</td>
               <td>
-                <button type="button" className="button button--small button--danger" onClick={() => ask(p)}>
+                <button type="button" className="button button--small button--danger" onClick={() => removal.ask(p)}>
                   Remove<span className="visually-hidden"> {p.name}</span>
                 </button>
               </td>
@@ -156,25 +132,12 @@ export function PasskeysCard() {
           Add a passkey
         </button>
       )}
-      <Modal open={!!confirm} title={`Remove the passkey “${confirm?.name ?? ''}”?`} onClose={() => ask(null)}>
-        <form className="form" onSubmit={remove}>
-          <p>
-            It will no longer sign you in here. Your device or password manager may still list it: you can delete it there
-            too.
-          </p>
-          <p>Enter your password to confirm.</p>
-          {removeError && <Alert>{removeError}</Alert>}
-          <StepUpFields stepUp={removal} />
-          <div className="modal__actions">
-            <button type="button" className="button button--ghost" onClick={() => ask(null)}>
-              Cancel
-            </button>
-            <button type="submit" className="button button--danger" disabled={removing || !removal.ready}>
-              Remove
-            </button>
-          </div>
-        </form>
-      </Modal>
+      <StepUpDialog {...removal.dialog} title={`Remove the passkey “${removal.target?.name ?? ''}”?`} action="Remove">
+        <p>
+          It will no longer sign you in here. Your device or password manager may still list it: you can delete it there
+          too.
+        </p>
+      </StepUpDialog>
     </section>
   );
 }

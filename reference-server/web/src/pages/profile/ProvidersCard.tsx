@@ -4,53 +4,28 @@
 // it while signed out (an account with the same verified address is asked for its password), so
 // there is no "link" button here. Shown only where the server offers providers or one is linked.
 
-import { useState, type FormEvent } from 'react';
 import { oidcIdentities, oidcProviders, unlinkOidc } from '../../api/oidc';
 import { describe } from '../../api/problem';
 import type { OidcIdentity } from '../../api/types';
-import { Modal } from '../../components/Modal';
 import { useToast } from '../../components/Toast';
 import { Alert, DataTable } from '../../components/ui';
 import { formatDate } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
-import { StepUpFields, useStepUp } from './StepUp';
+import { StepUpDialog, useStepUpRemoval } from './StepUp';
 
 export function ProvidersCard() {
   const toast = useToast();
   const providers = useAsync(oidcProviders, []);
   const identities = useAsync(oidcIdentities, []);
-  const [confirm, setConfirm] = useState<OidcIdentity | null>(null);
-  const [busy, setBusy] = useState(false);
-  const stepUp = useStepUp();
-  const [error, setError] = useState<string | null>(null);
+  const removal = useStepUpRemoval(async (identity: OidcIdentity, password, second) => {
+    await unlinkOidc(identity.provider, password, second);
+    toast.success(`${identity.name} unlinked.`);
+    identities.reload();
+  });
 
   const linked = identities.data ?? [];
   const others = (providers.data ?? []).filter((p) => !linked.some((i) => i.provider === p.id));
   if (!linked.length && !others.length) return null;
-
-  const ask = (identity: OidcIdentity | null) => {
-    setConfirm(identity);
-    stepUp.reset();
-    setError(null);
-  };
-
-  const unlink = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!confirm || busy || !stepUp.ready) return;
-    const identity = confirm;
-    setBusy(true);
-    setError(null);
-    try {
-      await unlinkOidc(identity.provider, stepUp.password, stepUp.second());
-      toast.success(`${identity.name} unlinked.`);
-      ask(null);
-      identities.reload();
-    } catch (err) {
-      setError(stepUp.refused(err, (x) => describe(x)));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <section className="card" aria-label="Sign-in providers">
@@ -63,7 +38,7 @@ export function ProvidersCard() {
             <th scope="row">{i.name}</th>
             <td>Linked {formatDate(i.linked_at)}</td>
             <td>
-              <button type="button" className="button button--small button--danger" onClick={() => ask(i)}>
+              <button type="button" className="button button--small button--danger" onClick={() => removal.ask(i)}>
                 Unlink<span className="visually-hidden"> {i.name}</span>
               </button>
             </td>
@@ -79,25 +54,12 @@ export function ProvidersCard() {
           </tr>
         ))}
       </DataTable>
-      <Modal open={!!confirm} title={`Unlink ${confirm?.name ?? ''}?`} onClose={() => ask(null)}>
-        <form className="form" onSubmit={unlink}>
-          <p>
-            You will no longer be able to sign in with {confirm?.name}. Sign in with your password instead (or set one with
-            “Forgot your password?” on the sign-in page).
-          </p>
-          <p>Enter your password to confirm.</p>
-          {error && <Alert>{error}</Alert>}
-          <StepUpFields stepUp={stepUp} />
-          <div className="modal__actions">
-            <button type="button" className="button button--ghost" onClick={() => ask(null)}>
-              Cancel
-            </button>
-            <button type="submit" className="button button--danger" disabled={busy || !stepUp.ready}>
-              Unlink
-            </button>
-          </div>
-        </form>
-      </Modal>
+      <StepUpDialog {...removal.dialog} title={`Unlink ${removal.target?.name ?? ''}?`} action="Unlink">
+        <p>
+          You will no longer be able to sign in with {removal.target?.name}. Sign in with your password instead (or set one with
+          “Forgot your password?” on the sign-in page).
+        </p>
+      </StepUpDialog>
     </section>
   );
 }

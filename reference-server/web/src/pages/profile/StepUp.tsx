@@ -1,10 +1,13 @@
 // The password again, and a code where the server asks for one (`second_factor_required`: the
 // account has two-step verification), before adding or removing a way in: adding a passkey,
-// removing one, unlinking a provider. The state, the fields, and how a refusal is taken.
+// removing one, unlinking a provider. The state, the fields, how a refusal is taken, and the
+// confirmation dialog of a removal.
 
-import { useId, useState } from 'react';
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import type { SecondFactor } from '../../api/auth';
-import { ApiError } from '../../api/problem';
+import { ApiError, describe } from '../../api/problem';
+import { Modal } from '../../components/Modal';
+import { Alert } from '../../components/ui';
 import { secondFactorOf } from './TwoStepCard';
 
 export interface StepUp {
@@ -93,5 +96,74 @@ export function StepUpFields({ stepUp, id }: { stepUp: StepUp; id?: string }) {
         </>
       )}
     </>
+  );
+}
+
+/** What a `StepUpDialog` needs from its removal's state (`useStepUpRemoval().dialog`). */
+export interface RemovalDialog {
+  open: boolean;
+  stepUp: StepUp;
+  error: string | null;
+  busy: boolean;
+  onSubmit(e: FormEvent): void;
+  onClose(): void;
+}
+
+/**
+ * A removal that asks for the password (and code) first: `ask(item)` opens its dialog (`null`
+ * closes it), submitting runs `run(item, password, second factor)` once and closes on success;
+ * a refusal is shown in the dialog, as `StepUp.refused` words it.
+ */
+export function useStepUpRemoval<T>(run: (item: T, password: string, second?: SecondFactor) => Promise<void>) {
+  const stepUp = useStepUp();
+  const [target, setTarget] = useState<T | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const ask = (item: T | null) => {
+    setTarget(item);
+    stepUp.reset();
+    setError(null);
+  };
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (target === null || busy || !stepUp.ready) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await run(target, stepUp.password, stepUp.second());
+      ask(null);
+    } catch (err) {
+      setError(stepUp.refused(err, (x) => describe(x)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const dialog: RemovalDialog = { open: target !== null, stepUp, error, busy, onSubmit, onClose: () => ask(null) };
+  return { target, ask, dialog };
+}
+
+/**
+ * A removal confirmed with the password (and code): `children` say what it ends, then the step-up
+ * fields, the refusal, Cancel and the danger button `action` (off while busy or not ready).
+ */
+export function StepUpDialog(props: RemovalDialog & { title: string; action: string; children: ReactNode }) {
+  const { open, title, action, stepUp, error, busy, onSubmit, onClose, children } = props;
+  return (
+    <Modal open={open} title={title} onClose={onClose}>
+      <form className="form" onSubmit={onSubmit}>
+        {children}
+        <p>Enter your password to confirm.</p>
+        {error && <Alert>{error}</Alert>}
+        <StepUpFields stepUp={stepUp} />
+        <div className="modal__actions">
+          <button type="button" className="button button--ghost" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button button--danger" disabled={busy || !stepUp.ready}>
+            {action}
+          </button>
+        </div>
+      </form>
+    </Modal>
   );
 }
