@@ -47,13 +47,12 @@ class Cases(private val corpusDir: File) {
         "thumbnail" -> thumbnail(data!!, a.uint("width")!!, a.uint("height"), a.str("fit"), a.str("format")).json()
         "compare" -> compare(data!!, input(a["distortedInput"]!!), a.strings("metrics")).json()
         "edit" -> {
-            val out = compress(data!!, CompressOptions(format = "png", operations = emptyList(), extra = null).let { base ->
-                val ops = a["operations"]!!.jsonArray
-                val typed = ops.map(::operation)
-                // Steps the typed API cannot name (an unknown op or field) go as JSON, as from a file.
-                if (typed.all { it != null }) base.copy(operations = typed.map { it!! })
-                else base.copy(extra = JsonObject(mapOf("operations" to ops)).toString())
-            })
+            val ops = a["operations"]!!.jsonArray
+            val typed = ops.map(::operation)
+            // Steps the typed API cannot name (an unknown op or field) go as JSON, as from a file.
+            val options = if (null !in typed) CompressOptions(format = "png", operations = typed.filterNotNull())
+            else CompressOptions(format = "png", extra = JsonObject(mapOf("operations" to ops)).toString())
+            val out = compress(data!!, options)
             val against = compare(input(a["referenceInput"]!!), out.data, listOf("mse", "psnr"))
             JsonObject(out.json() + ("reference" to against.metrics.json()))
         }
